@@ -1,0 +1,3 @@
+"""kdviz: knowledge distillation as semiparametric inference, made visible."""
+
+__version__ = "0.1.0"
