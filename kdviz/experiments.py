@@ -1,0 +1,189 @@
+"""Experiments: anything the job engine can run is planned as tasks and assembled into a table.
+
+An experiment kind bundles five functions. The capacity sweep (`kdviz.sweep`) is the main one; the
+theory module registers its own (teacher-error, sample-size and c sweeps). The job store, workers,
+executors, CLI and dashboard only ever talk to this interface.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from kdviz.errors import ConfigError, KdvizError
+
+
+@dataclass(frozen=True)
+class Task:
+    key: str
+    kind: str  # what it computes, e.g. "teacher" | "cv" | "student" | "oracle" for a sweep
+    params: dict = field(hash=False)
+    deps: tuple[str, ...] = ()
+
+    def describe(self) -> str:
+        return f"{self.kind} " + ", ".join(f"{k}={v}" for k, v in self.params.items())
+
+
+class TaskError(KdvizError):
+    """A task failed; the message names the task and the cause in words a user can act on."""
+
+
+KEY_VERSION = "1"  # bump when a task's computation changes, to invalidate cached results
+
+
+def task_key(kind: str, fields: dict, fingerprint: str, deps: Iterable[str] = ()) -> str:
+    """Content key of a task: what it computes, from which inputs (data fingerprint, dependencies)."""
+    blob = json.dumps([KEY_VERSION, kind, fields, fingerprint, sorted(deps)], sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:24]
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    description: str
+    make_config: Callable[[dict[str, Any]], Any]  # dict → validated config (raises ConfigError)
+    load: Callable[[Any], Any]  # config → context (e.g. the Dataset), deterministic
+    fingerprint: Callable[[Any, Any], str]  # (config, context) → content key of the inputs
+    plan: Callable[[Any, Any], list]  # (config, context) → list[Task], dependencies first
+    execute: Callable[[Any, Any, Any, dict[str, Any]], Any]  # (task, config, context, deps) → result
+    assemble: Callable[[Any, Any, list, dict[str, Any]], pd.DataFrame]  # → tidy table
+
+
+EXPERIMENTS: dict[str, Experiment] = {}
+
+
+def register_experiment(exp: Experiment) -> None:
+    EXPERIMENTS[exp.name] = exp
+
+
+def get_experiment(name: str) -> Experiment:
+    if name not in EXPERIMENTS:
+        _load_builtin()
+    if name not in EXPERIMENTS:
+        raise ConfigError(f"unknown experiment kind {name!r}; choose from {', '.join(sorted(EXPERIMENTS))}")
+    return EXPERIMENTS[name]
+
+
+def _load_builtin() -> None:
+    import kdviz.sweep  # noqa: F401  (registers "sweep")
+
+    try:
+        import kdviz.theory  # noqa: F401  (registers the theory experiments)
+    except ImportError:
+        pass
+
+
+# ----------------------------------------------------------------------------------------------
+# running a plan: a small dependency-aware scheduler (serial or a pool of processes)
+Progress = Callable[[int, int, str], None]
+
+
+def run_plan(tasks: list[Task], run_one: Callable[[Task, dict[str, Any]], Any] | None = None, *,
+             submit: Callable[[Task, dict[str, Any]], Future] | None = None, jobs: int = 1,
+             done: dict[str, Any] | None = None, on_result: Callable[[Task, Any], None] | None = None,
+             progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
+    """Execute tasks respecting dependencies; returns {key: result} for every task.
+
+    Give `run_one(task, deps) -> result` to run serially here, or `submit(task, deps) -> Future` to
+    run in parallel: tasks whose dependencies are ready are submitted (up to 2×jobs in flight), so
+    every worker stays busy to the tail. `done` holds results known in advance (cache / resume):
+    those tasks are not run. `on_result` is called in this process as each task finishes (to persist
+    it). `should_stop` is polled between tasks (cancellation).
+    """
+    results: dict[str, Any] = dict(done or {})
+    todo = [t for t in tasks if t.key not in results]
+    unique: dict[str, Task] = {}
+    for t in todo:
+        unique.setdefault(t.key, t)
+    total, n_done = len(tasks), len(tasks) - len(todo)
+    if progress:
+        progress(n_done, total, "start")
+
+    def finish(t: Task, res: Any) -> None:
+        nonlocal n_done
+        results[t.key] = res
+        if on_result:
+            on_result(t, res)
+        n_done += sum(1 for x in todo if x.key == t.key)
+        if progress:
+            progress(n_done, total, t.kind)
+
+    pending = list(unique.values())
+    if submit is None:
+        assert run_one is not None, "give run_one or submit"
+        for t in pending:
+            if should_stop and should_stop():
+                break
+            finish(t, run_one(t, {k: results[k] for k in t.deps}))
+        return results
+
+    running: dict[Future, Task] = {}
+    try:
+        while pending or running:
+            if should_stop and should_stop():
+                break
+            ready = [t for t in pending if all(k in results for k in t.deps)]
+            for t in ready[: max(0, 2 * jobs - len(running))]:
+                pending.remove(t)
+                running[submit(t, {k: results[k] for k in t.deps})] = t
+            if not running:
+                raise RuntimeError("no task is ready: the plan has a missing dependency")
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED, timeout=1.0)
+            for fut in finished:
+                t = running.pop(fut)
+                finish(t, fut.result())
+    finally:
+        for fut in running:
+            fut.cancel()
+    return results
+
+
+def run_task_safely(exp: Experiment, task: Task, config: Any, context: Any, deps: dict[str, Any]) -> Any:
+    """Run one task; any failure becomes a `TaskError` naming the task and the cause."""
+    try:
+        return exp.execute(task, config, context, deps)
+    except KdvizError as e:
+        raise TaskError(f"{task.describe()} failed: {e}") from None
+    except Exception as e:  # a library error deep inside a fit: name the task and the cause
+        raise TaskError(f"{task.describe()} failed: {type(e).__name__}: {e}") from e
+
+
+def _pool_run_safely(kind: str, config_json: str, context: Any, task: Task, deps: dict[str, Any]) -> Any:
+    exp = get_experiment(kind)
+    return run_task_safely(exp, task, exp.make_config(json.loads(config_json)), context, deps)
+
+
+def default_jobs() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+def local_submitter(kind: str, config: Any, context: Any, jobs: int) -> Callable[[Task, dict[str, Any]], Future]:
+    """A `submit` for `run_plan` backed by a reusable pool of `jobs` worker processes (loky)."""
+    from joblib.externals.loky import get_reusable_executor
+
+    pool = get_reusable_executor(max_workers=jobs)
+    cfg = config.model_dump_json()
+    return lambda t, d: pool.submit(_pool_run_safely, kind, cfg, context, t, d)
+
+
+def run_experiment(kind: str, config: Any, *, jobs: int | None = None, progress: Progress | None = None,
+                   context: Any = None) -> pd.DataFrame:
+    """Plan and run a whole experiment in this process (plus a pool of workers); return the table."""
+    exp = get_experiment(kind)
+    ctx = context if context is not None else exp.load(config)
+    tasks = exp.plan(config, ctx)
+    jobs = default_jobs() if jobs is None else max(1, jobs)
+    if jobs <= 1:
+        results = run_plan(tasks, lambda t, d: run_task_safely(exp, t, config, ctx, d), progress=progress)
+    else:
+        results = run_plan(tasks, submit=local_submitter(kind, config, ctx, jobs), jobs=jobs, progress=progress)
+    return exp.assemble(config, ctx, tasks, results)
+
+

@@ -1,0 +1,66 @@
+"""Metrics on probability-like scores (n, k), and the theory quantities that need p0.
+
+Convention for distances to p0: binary problems use the class-1 scalar, multiclass the squared
+Euclidean norm over classes — so ε2 = sqrt(mean ‖p̂ − p0‖²) and ε4 = (mean ‖p̂ − p0‖⁴)^¼.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import log_loss, roc_auc_score
+
+PROBA_EPS = 1e-6
+
+
+def to_proba(scores: np.ndarray) -> np.ndarray:
+    """Clip scores into [eps, 1] and renormalise rows (for log-loss and distances to p0)."""
+    s = np.asarray(scores, dtype=float)
+    if s.shape[1] == 2:
+        p1 = np.clip(s[:, 1], PROBA_EPS, 1 - PROBA_EPS)
+        return np.column_stack([1 - p1, p1])
+    s = np.clip(s, PROBA_EPS, None)
+    return s / s.sum(axis=1, keepdims=True)
+
+
+def sq_dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Per-point squared distance between probability arrays (class-1 scalar when binary)."""
+    if p.shape[1] == 2:
+        return (p[:, 1] - q[:, 1]) ** 2
+    return ((p - q) ** 2).sum(axis=1)
+
+
+def classification_metrics(scores: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    """test_auc (binary; raw class-1 score), test_accuracy, test_log_loss."""
+    k = scores.shape[1]
+    out: dict[str, float] = {}
+    if k == 2:
+        s = scores[:, 1]
+        out["test_auc"] = float(roc_auc_score(y, s)) if len(np.unique(y)) == 2 else float("nan")
+        out["test_accuracy"] = float(np.mean((s >= 0.5).astype(int) == y))
+    else:
+        out["test_auc"] = float("nan")
+        out["test_accuracy"] = float(np.mean(np.argmax(scores, axis=1) == y))
+    out["test_log_loss"] = float(log_loss(y, to_proba(scores), labels=np.arange(k)))
+    return out
+
+
+def error_vs_p0(scores: np.ndarray, p0: np.ndarray | None) -> float:
+    """Mean squared distance of the (clipped) prediction to p0: the student's error ‖f̂ − f0‖²."""
+    if p0 is None:
+        return float("nan")
+    return float(np.mean(sq_dist(to_proba(scores), p0)))
+
+
+def teacher_errors(p_hat: np.ndarray, p0: np.ndarray | None) -> tuple[float, float]:
+    """(ε2, ε4) of teacher probabilities against p0."""
+    if p0 is None:
+        return float("nan"), float("nan")
+    d2 = sq_dist(p_hat, p0)
+    return float(np.sqrt(d2.mean())), float(np.mean(d2**2) ** 0.25)
+
+
+def task_score(scores: np.ndarray, y: np.ndarray) -> float:
+    """The score maximised when choosing c by cross-validation: AUC (binary) or accuracy."""
+    if scores.shape[1] == 2 and len(np.unique(y)) == 2:
+        return float(roc_auc_score(y, scores[:, 1]))
+    return float(np.mean(np.argmax(scores, axis=1) == y))

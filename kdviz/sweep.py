@@ -1,0 +1,265 @@
+"""Plan a distillation sweep as independent seeded tasks, execute them, assemble one tidy table.
+
+Three kinds of task, each content-addressed (`Task.key`) so that identical work is done once:
+
+- ``teacher``: one capacity-path fit — the full-data teacher (``fold = -1``, used by vanilla,
+  corrected and the teacher rows) or the teacher of cross-fitting fold t (used by crossfit and
+  enhanced), returning predicted probabilities for the whole capacity grid;
+- ``cv``: the 5-fold CV score of one c value of the bound-fast γ rule, for one (capacity, method);
+- ``student``: one student fit for one (capacity, method, repeat) → one row of the results table
+  (plus ``oracle`` students trained on the exact targets g(p0), when p0 is known).
+
+Teachers are fit once per sweep (seeded by `seed`); `repeats` re-seed the students (the paper's
+"student repeats"), so error bands show the variability of the student given the teacher.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedKFold
+
+from kdviz.config import CORRECTED_METHODS, CROSSFIT_METHODS, SweepConfig, make_config
+from kdviz.data import Dataset, load_dataset
+from kdviz.distill import one_hot
+from kdviz.errors import ConfigError
+from kdviz.experiments import Experiment, Progress, Task, register_experiment, run_experiment, task_key
+from kdviz.metrics import classification_metrics, error_vs_p0, sq_dist, task_score, teacher_errors
+from kdviz.students import KDSpec, make_student
+from kdviz.teachers import TEACHERS, make_teacher
+
+COLUMNS = [
+    "dataset", "teacher", "capacity_name", "capacity", "method", "repeat", "c",
+    "test_auc", "test_accuracy", "test_log_loss", "student_error", "oracle_error",
+    "teacher_error_l2", "teacher_error_l4", "teacher_error_train", "teacher_label_mse",
+]
+
+
+# ----------------------------------------------------------------------------------------------
+# planning
+def load_data(config: SweepConfig) -> Dataset:
+    return load_dataset(config.dataset, seed=config.seed, test_size=config.test_size,
+                        label_noise=config.label_noise, n=config.n, d=config.d, r=config.r,
+                        target=config.target)
+
+
+def capacity_grid(config: SweepConfig) -> list[int]:
+    if config.teacher not in TEACHERS:
+        make_teacher(config.teacher, [1])  # raises the registry's message (loads torch plug-ins)
+    return list(config.capacities or TEACHERS[config.teacher].default_grid)
+
+
+def _sub_seed(*parts: int) -> int:
+    return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0])
+
+
+def validate(config: SweepConfig, dataset: Dataset) -> None:
+    """Refuse impossible combinations before any work is done."""
+    grid = capacity_grid(config)
+    make_teacher(config.teacher, grid, seed=config.seed, mode=config.teacher_mode, **config.teacher_options)
+    make_student(config.student, seed=0, **config.student_options)
+    counts = np.bincount(dataset.y_train, minlength=dataset.n_classes)
+    need = max(config.folds if any(m in CROSSFIT_METHODS for m in config.methods) else 2, config.cv_folds)
+    if counts.min() < need:
+        cls = dataset.class_names[int(np.argmin(counts))]
+        raise ConfigError(f"class {cls!r} has only {counts.min()} training rows; folds={config.folds} and "
+                          f"cv_folds={config.cv_folds} need at least {need} per class — use fewer folds or more data")
+
+
+def plan(config: SweepConfig, dataset: Dataset) -> list[Task]:
+    """The sweep's tasks, in an order where every task comes after its dependencies."""
+    validate(config, dataset)
+    fp = dataset.fingerprint
+    grid = capacity_grid(config)
+    tfields = dict(teacher=config.teacher, grid=grid, options=config.teacher_options,
+                   mode=config.teacher_mode, seed=config.seed)
+    sfields = dict(student=config.student, options=config.student_options, scale=config.scale,
+                   gamma=config.gamma, temperature=config.temperature, alpha=config.alpha, seed=config.seed)
+    tasks: list[Task] = []
+
+    def add(kind: str, params: dict, fields: dict, deps: tuple[str, ...] = ()) -> Task:
+        t = Task(task_key(kind, {**fields, **params}, fp, deps), kind, params, deps)
+        tasks.append(t)
+        return t
+
+    full = add("teacher", {"fold": -1}, tfields)
+    teacher_deps: dict[str, tuple[str, ...]] = {m: (full.key,) for m in ("vanilla", "corrected")}
+    if any(m in CROSSFIT_METHODS for m in config.methods):
+        folds = tuple(add("teacher", {"fold": t, "folds": config.folds}, tfields).key for t in range(config.folds))
+        teacher_deps.update({m: folds for m in CROSSFIT_METHODS})
+
+    for r in range(config.repeats):
+        if "no_kd" in config.methods:
+            add("student", {"method": "no_kd", "repeat": r}, sfields)
+        if dataset.p0_train is not None:
+            add("oracle", {"repeat": r}, sfields)
+    tune_c = config.gamma == "bound_fast" and config.c == "cv"
+    for i, cap in enumerate(grid):
+        for m in config.methods:
+            if m == "no_kd":
+                continue
+            deps = teacher_deps[m]
+            if m in CORRECTED_METHODS and tune_c:
+                cv = tuple(add("cv", {"cap": i, "capacity": cap, "method": m, "c": c},
+                               {**sfields, "cv_folds": config.cv_folds}, deps).key for c in config.c_grid)
+                deps = deps + cv
+            for r in range(config.repeats):
+                add("student", {"cap": i, "capacity": cap, "method": m, "repeat": r},
+                    {**sfields, "c": config.c}, deps)
+    return tasks
+
+
+# ----------------------------------------------------------------------------------------------
+# execution of one task
+def _teacher_task(task: Task, config: SweepConfig, ds: Dataset) -> dict[str, np.ndarray]:
+    grid = capacity_grid(config)
+    fold = task.params["fold"]
+    teacher = make_teacher(config.teacher, grid, seed=config.seed, mode=config.teacher_mode, **config.teacher_options)
+    if fold < 0:
+        teacher.fit(ds.X_train, ds.y_train, ds.n_classes)
+        return {"train": teacher.predict_proba_path(ds.X_train), "test": teacher.predict_proba_path(ds.X_test)}
+    train_idx, held_idx = crossfit_folds(ds.y_train, config.folds, config.seed)[fold]
+    teacher.fit(ds.X_train[train_idx], ds.y_train[train_idx], ds.n_classes)
+    return {"idx": held_idx, "oof": teacher.predict_proba_path(ds.X_train[held_idx]),
+            "test": teacher.predict_proba_path(ds.X_test)}
+
+
+def crossfit_folds(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Shuffled, stratified, seeded K-fold split of the training set used for cross-fitting."""
+    skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    return list(skf.split(np.zeros(len(y)), y))
+
+
+def teacher_inputs(method: str, cap: int, deps: list[dict[str, np.ndarray]], n_train: int) -> tuple[np.ndarray, np.ndarray]:
+    """(p̂ on the training points the student learns from, p̂ on the test points) for one capacity.
+
+    vanilla/corrected: the full-data teacher, in-sample. crossfit/enhanced: each training point is
+    scored by the fold teacher that never saw it; the test prediction is the fold teachers' mean.
+    """
+    if method in CROSSFIT_METHODS:
+        folds = [d for d in deps if "idx" in d]
+        train = np.empty((n_train, folds[0]["oof"].shape[2]))
+        seen = np.zeros(n_train, dtype=bool)
+        for f in folds:
+            train[f["idx"]] = f["oof"][cap]
+            seen[f["idx"]] = True
+        if not seen.all():
+            raise RuntimeError("cross-fitting folds do not cover the training set")
+        return train, np.mean([f["test"][cap] for f in folds], axis=0)
+    full = next(d for d in deps if "train" in d)
+    return full["train"][cap], full["test"][cap]
+
+
+def _spec(config: SweepConfig, method: str, c: float | None) -> KDSpec:
+    return KDSpec(scale=config.scale, corrected=method in CORRECTED_METHODS, gamma=config.gamma, c=c,
+                  temperature=config.temperature, alpha=config.alpha)
+
+
+def _student_row(config: SweepConfig, ds: Dataset, method: str, seed: int, p_train: np.ndarray | None,
+                 c: float | None) -> dict[str, Any]:
+    Y = one_hot(ds.y_train, ds.n_classes)
+    student = make_student(config.student, seed=seed, **config.student_options)
+    student.fit_kd(ds.X_train, Y, p_train, _spec(config, method, c))
+    scores = student.predict_scores(ds.X_test)
+    return {**classification_metrics(scores, ds.y_test), "student_error": error_vs_p0(scores, ds.p0_test)}
+
+
+def _cv_score(config: SweepConfig, ds: Dataset, method: str, c: float, p_train: np.ndarray) -> float:
+    Y = one_hot(ds.y_train, ds.n_classes)
+    scores = []
+    for tr, va in crossfit_folds(ds.y_train, config.cv_folds, _sub_seed(config.seed, 1)):
+        student = make_student(config.student, seed=config.seed, **config.student_options)
+        student.fit_kd(ds.X_train[tr], Y[tr], p_train[tr], _spec(config, method, c))
+        scores.append(task_score(student.predict_scores(ds.X_train[va]), ds.y_train[va]))
+    return float(np.mean(scores))
+
+
+def choose_c(config: SweepConfig, cv_results: dict[float, float]) -> float:
+    """The c with the best mean CV score (the smallest such c on ties)."""
+    best = max(cv_results.values())
+    return min(c for c, s in cv_results.items() if s == best)
+
+
+def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, Any]) -> Any:
+    """Run one task. `deps` maps each key in `task.deps` to that task's result."""
+    p = task.params
+    ds = dataset
+    if task.kind == "teacher":
+        return _teacher_task(task, config, ds)
+    if task.kind == "oracle":
+        seed = _sub_seed(config.seed, p["repeat"], 0)
+        return {"oracle_error": _student_row(config, ds, "vanilla", seed, ds.p0_train, None)["student_error"]}
+    method = p["method"]
+    if method == "no_kd":
+        return _student_row(config, ds, method, _sub_seed(config.seed, p["repeat"], 1), None, None)
+    teacher_results = [deps[k] for k in task.deps if isinstance(deps[k], dict) and "test" in deps[k]]
+    p_train, p_test = teacher_inputs(method, p["cap"], teacher_results, len(ds.y_train))
+    if task.kind == "cv":
+        return {"c": p["c"], "score": _cv_score(config, ds, method, p["c"], p_train)}
+    c: float | None = None
+    if method in CORRECTED_METHODS and config.gamma == "bound_fast":
+        cv = {deps[k]["c"]: deps[k]["score"] for k in task.deps if "score" in deps[k]}
+        c = choose_c(config, cv) if config.c == "cv" else float(config.c)
+    row = _student_row(config, ds, method, _sub_seed(config.seed, p["repeat"], 2), p_train, c)
+    e2, e4 = teacher_errors(p_test, ds.p0_test)
+    Y = one_hot(ds.y_train, ds.n_classes)
+    row.update(c=c, teacher_error_l2=e2, teacher_error_l4=e4,
+               teacher_error_train=teacher_errors(p_train, ds.p0_train)[0],
+               teacher_label_mse=float(np.mean(sq_dist(p_train, Y))))
+    return row
+
+
+# ----------------------------------------------------------------------------------------------
+# assembling the tidy table
+def assemble(config: SweepConfig, dataset: Dataset, tasks: list[Task], results: dict[str, Any]) -> pd.DataFrame:
+    """One row per (capacity, method, repeat) for every finished task (partial results allowed)."""
+    grid = capacity_grid(config)
+    spec = TEACHERS[config.teacher]
+    base = dict(dataset=config.dataset, teacher=config.teacher, capacity_name=spec.capacity_name)
+    rows: list[dict[str, Any]] = []
+    oracle: dict[int, float] = {}
+    for t in tasks:
+        res = results.get(t.key)
+        if res is None:
+            continue
+        if t.kind == "oracle":
+            oracle[t.params["repeat"]] = res["oracle_error"]
+        elif t.kind == "teacher" and t.params["fold"] < 0:
+            Y = one_hot(dataset.y_train, dataset.n_classes)
+            for i, cap in enumerate(grid):
+                e2, e4 = teacher_errors(res["test"][i], dataset.p0_test)
+                rows.append({**base, "capacity": cap, "method": "teacher", "repeat": 0,
+                             **classification_metrics(res["test"][i], dataset.y_test),
+                             "student_error": np.nan, "teacher_error_l2": e2, "teacher_error_l4": e4,
+                             "teacher_error_train": teacher_errors(res["train"][i], dataset.p0_train)[0],
+                             "teacher_label_mse": float(np.mean(sq_dist(res["train"][i], Y)))})
+        elif t.kind == "student":
+            cap = t.params.get("capacity", np.nan)
+            rows.append({**base, "capacity": cap, "method": t.params["method"], "repeat": t.params["repeat"], **res})
+    df = pd.DataFrame(rows)
+    df = df.reindex(columns=COLUMNS)
+    df["oracle_error"] = df["repeat"].map(oracle).astype(float)
+    order = {m: i for i, m in enumerate(["teacher", "no_kd", "vanilla", "crossfit", "corrected", "enhanced"])}
+    df["_m"] = df["method"].map(order)
+    df = df.sort_values(["_m", "capacity", "repeat"], na_position="first").drop(columns="_m")
+    return df.reset_index(drop=True)
+
+
+def run_sweep(config: SweepConfig, *, jobs: int | None = None, progress: Progress | None = None,
+              dataset: Dataset | None = None) -> pd.DataFrame:
+    """Run a capacity sweep and return its tidy results table."""
+    return run_experiment("sweep", config, jobs=jobs, progress=progress, context=dataset)
+
+
+register_experiment(Experiment(
+    name="sweep",
+    description="teacher-capacity sweep: students of every KD method against teacher capacity",
+    make_config=lambda d: make_config(**d),
+    load=load_data,
+    fingerprint=lambda config, ds: ds.fingerprint,
+    plan=plan,
+    execute=execute,
+    assemble=assemble,
+))
