@@ -1,0 +1,204 @@
+"""The `kdviz` command line: run sweeps headless (and, with kdviz.jobs, in the background).
+
+    kdviz sweep --dataset synthetic:gmm --teacher rf-depth --capacities 1,2,3,5,10,20 --student rf \\
+        --methods no_kd,vanilla,crossfit,corrected,enhanced --scale logp --folds 10 --repeats 5 \\
+        --seed 0 --out results.csv
+
+Bad arguments exit non-zero with one clear line on stderr, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from kdviz.config import PRESETS, SweepConfig, load_config_file, make_config
+from kdviz.errors import KdvizError
+
+
+class UsageError(KdvizError):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2 (argparse's convention)
+        self.exit(2, f"kdviz: error: {message} (see `kdviz {self.prog.split()[-1]} --help`)\n")
+
+
+def _csv_list(cast: Callable[[str], Any]) -> Callable[[str], tuple]:
+    def parse(text: str) -> tuple:
+        try:
+            return tuple(cast(x.strip()) for x in text.split(",") if x.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}") from None
+    return parse
+
+
+def _option(text: str) -> tuple[str, Any]:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    key, value = text.split("=", 1)
+    for cast in (int, float):
+        try:
+            return key, cast(value)
+        except ValueError:
+            pass
+    return key, {"none": None, "true": True, "false": False}.get(value.lower(), value)
+
+
+# (flag, SweepConfig field, argparse kwargs)
+_SWEEP_FLAGS: list[tuple[str, str, dict[str, Any]]] = [
+    ("--dataset", "dataset", dict(help="synthetic:gmm, synthetic:curve, sklearn:NAME, openml:NAME or csv:PATH")),
+    ("--target", "target", dict(help="target column of a CSV dataset")),
+    ("--n", "n", dict(type=int, help="rows to generate (synthetic) or subsample")),
+    ("--d", "d", dict(type=int, help="dimension of synthetic:gmm")),
+    ("--r", "r", dict(type=float, help="separation / sharpness of synthetic data")),
+    ("--test-size", "test_size", dict(type=float)),
+    ("--label-noise", "label_noise", dict(type=float, help="fraction of training labels flipped")),
+    ("--teacher", "teacher", dict(help="rf-depth, rf-trees, knn-k, gb-stages, mlp-epochs, ...")),
+    ("--capacities", "capacities", dict(type=_csv_list(int), help="comma-separated capacity grid")),
+    ("--teacher-mode", "teacher_mode", dict(choices=["path", "refit"])),
+    ("--student", "student", dict(help="rf, linear, mlp, cnn, ...")),
+    ("--methods", "methods", dict(type=_csv_list(str), help="comma-separated: no_kd,vanilla,crossfit,corrected,enhanced")),
+    ("--scale", "scale", dict(choices=["p", "logp"])),
+    ("--folds", "folds", dict(type=int, help="K cross-fitting folds")),
+    ("--gamma", "gamma", dict(choices=["full", "bound_fast"])),
+    ("--c", "c", dict(help="bound-fast constant c, or 'cv' to choose it by cross-validation")),
+    ("--c-grid", "c_grid", dict(type=_csv_list(float))),
+    ("--cv-folds", "cv_folds", dict(type=int)),
+    ("--temperature", "temperature", dict(type=float, help="Hinton KD temperature (neural students)")),
+    ("--alpha", "alpha", dict(type=float, help="Hinton KD mixing weight (neural students)")),
+    ("--repeats", "repeats", dict(type=int)),
+    ("--seed", "seed", dict(type=int)),
+]
+
+
+def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
+    """The flags shared by `kdviz sweep` and `kdviz submit`."""
+    p.add_argument("--config", help="TOML or JSON file with the sweep's settings (flags override it)")
+    p.add_argument("--preset", choices=sorted(PRESETS), help="start from a ready-made configuration")
+    for flag, _field, kw in _SWEEP_FLAGS:
+        p.add_argument(flag, default=None, **kw)
+    p.add_argument("--teacher-option", action="append", type=_option, default=[], metavar="KEY=VALUE",
+                   help="teacher family option, e.g. n_estimators=100 (repeatable)")
+    p.add_argument("--student-option", action="append", type=_option, default=[], metavar="KEY=VALUE",
+                   help="student option, e.g. n_estimators=10 (repeatable)")
+
+
+def config_from_args(args: argparse.Namespace) -> SweepConfig:
+    values: dict[str, Any] = {}
+    if args.preset:
+        values.update(PRESETS[args.preset])
+    if args.config:
+        values.update(load_config_file(args.config))
+    for _flag, field, _kw in _SWEEP_FLAGS:
+        v = getattr(args, field)
+        if v is not None:
+            values[field] = v
+    if values.get("c") not in (None, "cv"):
+        try:
+            values["c"] = float(values["c"])
+        except (TypeError, ValueError):
+            raise UsageError(f"--c must be a positive number or 'cv', got {values['c']!r}") from None
+    if args.teacher_option:
+        values["teacher_options"] = {**values.get("teacher_options", {}), **dict(args.teacher_option)}
+    if args.student_option:
+        values["student_options"] = {**values.get("student_options", {}), **dict(args.student_option)}
+    return make_config(**values)
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr."""
+
+    def __init__(self, stream=sys.stderr, width: int = 30):
+        self.stream, self.width, self.start = stream, width, time.monotonic()
+
+    def __call__(self, done: int, total: int, stage: str) -> None:
+        frac = done / total if total else 1.0
+        elapsed = time.monotonic() - self.start
+        eta = f"{elapsed / frac - elapsed:5.0f}s" if 0 < frac < 1 else "   --"
+        bar = "#" * int(frac * self.width)
+        self.stream.write(f"\r[{bar:<{self.width}}] {done}/{total} {stage:<8} elapsed {elapsed:5.0f}s eta {eta}")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def summary_table(df: pd.DataFrame) -> str:
+    """Mean of the headline metric per method (rows) and capacity (columns)."""
+    if df.empty:
+        return "(no results)"
+    metric = "test_auc" if df["test_auc"].notna().any() else "test_accuracy"
+    table = df.pivot_table(index="method", columns="capacity", values=metric, aggfunc="mean", sort=False)
+    no_kd = df[df.method == "no_kd"][metric]
+    text = f"mean {metric} by method and {df['capacity_name'].iloc[0]}\n" + table.round(4).to_string()
+    if len(no_kd):
+        text += f"\nno_kd (capacity-free): {no_kd.mean():.4f}"
+    if df["student_error"].notna().any():
+        err = df.pivot_table(index="method", columns="capacity", values="student_error", aggfunc="mean", sort=False)
+        text += "\n\nmean student_error (vs p0)\n" + err.round(5).to_string()
+    return text
+
+
+def _write_table(df: pd.DataFrame, out: str | None) -> None:
+    if out:
+        try:
+            df.to_csv(out, index=False)
+        except OSError as e:
+            raise UsageError(f"cannot write {out}: {e.strerror or e}") from None
+        print(f"wrote {len(df)} rows to {out}", file=sys.stderr)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from kdviz.sweep import run_sweep
+
+    config = config_from_args(args)
+    if args.out and not args.out.endswith(".csv"):
+        raise UsageError(f"--out must name a .csv file, got {args.out!r}")
+    df = run_sweep(config, jobs=args.jobs, progress=None if args.quiet else ProgressBar())
+    _write_table(df, args.out)
+    print(summary_table(df))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kdviz", description="Knowledge distillation as semiparametric inference, made visible.")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = sub.add_parser("sweep", help="run a capacity sweep in this process and write the results table")
+    add_sweep_arguments(p)
+    p.add_argument("--out", help="write the tidy results table to this CSV file")
+    p.add_argument("--jobs", type=int, default=None, help="parallel worker processes (default: all cores)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
+    _add_plugin_commands(sub)
+    return parser
+
+
+def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:
+    try:
+        from kdviz.jobs.cli import add_job_commands
+    except ImportError:
+        return
+    add_job_commands(sub, add_sweep_arguments, config_from_args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except KdvizError as e:
+        print(f"kdviz: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("kdviz: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
