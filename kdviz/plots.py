@@ -1,0 +1,405 @@
+"""Figures: pure functions from the tidy results table (see `kdviz.sweep.COLUMNS`) to Plotly figures.
+
+Nothing here imports Streamlit, so a notebook, the CLI and the dashboard draw the same charts.
+
+- `METHOD_COLORS` / `METHOD_LABELS`: one colour-blind-safe colour (Okabe–Ito palette) and one
+  label per method, used by every chart of kdviz.
+- `style_figure(fig, presentation=False)`: the common look; presentation = large fonts, the
+  Plotly ``presentation`` template, no clutter.
+- `capacity_chart(df, metric)`: metric vs teacher capacity, mean ± one standard error over the
+  repeats per method, the teacher's own curve and the no-KD baseline as a horizontal line.
+- `overlay_chart(runs, metric)`: several runs' curves in one chart (Runs page).
+- `heatmap_grid(...)`: probability heat maps with training points (Playground).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+#: Okabe–Ito colours (distinguishable with the common colour-vision deficiencies).
+METHOD_COLORS: dict[str, str] = {
+    "teacher": "#000000",   # black
+    "no_kd": "#7F7F7F",     # grey
+    "vanilla": "#D55E00",   # vermillion
+    "crossfit": "#0072B2",  # blue
+    "corrected": "#E69F00",  # orange
+    "enhanced": "#009E73",  # bluish green
+    "oracle": "#CC79A7",    # reddish purple
+}
+
+METHOD_LABELS: dict[str, str] = {
+    "teacher": "Teacher",
+    "no_kd": "No KD (labels only)",
+    "vanilla": "Vanilla KD",
+    "crossfit": "Cross-fit KD",
+    "corrected": "Loss-corrected KD",
+    "enhanced": "Enhanced KD (cross-fit + correction)",
+    "oracle": "Oracle student (trained on p0)",
+}
+
+#: Marker symbols, so curves stay distinguishable in grey-scale print too.
+METHOD_SYMBOLS: dict[str, str] = {
+    "teacher": "diamond", "no_kd": "line-ew", "vanilla": "circle", "crossfit": "square",
+    "corrected": "triangle-up", "enhanced": "star", "oracle": "x",
+}
+
+METHOD_ORDER = ("teacher", "no_kd", "vanilla", "crossfit", "corrected", "enhanced", "oracle")
+
+#: metric column → (axis title with units, higher is better)
+METRICS: dict[str, tuple[str, bool]] = {
+    "test_auc": ("Test AUC (0.5 = chance, 1 = perfect)", True),
+    "test_accuracy": ("Test accuracy (fraction correct)", True),
+    "test_log_loss": ("Test log-loss (nats per point)", False),
+    "student_error": ("Error vs p0: mean (f̂ − p0)² (prob.²)", False),
+    "teacher_error_l2": ("Teacher ε2 vs p0 (prob.)", False),
+    "teacher_error_l4": ("Teacher ε4 vs p0 (prob.)", False),
+    "teacher_error_train": ("Teacher ε2 on training points (prob.)", False),
+    "teacher_label_mse": ("Teacher fit to labels: mean (p̂ − y)² (prob.²)", False),
+}
+
+METRIC_NAMES: dict[str, str] = {
+    "test_auc": "Test AUC",
+    "test_accuracy": "Test accuracy",
+    "test_log_loss": "Test log-loss",
+    "student_error": "Student error vs p0",
+    "teacher_error_l2": "Teacher ε2",
+    "teacher_error_l4": "Teacher ε4",
+    "teacher_error_train": "Teacher ε2 (training points)",
+    "teacher_label_mse": "Teacher fit to labels",
+}
+
+#: x-axis titles (with units) for the teacher families' capacity parameters
+CAPACITY_TITLES: dict[str, str] = {
+    "rf-depth": "Teacher capacity: max tree depth (levels)",
+    "rf-trees": "Teacher capacity: number of trees",
+    "knn-k": "Teacher k (neighbours; smaller k = more flexible)",
+    "gb-stages": "Teacher capacity: boosting stages (count)",
+}
+
+#: "what to look for" captions, one per chart type / metric
+CAPTIONS: dict[str, str] = {
+    "student_error": (
+        "**What to look for:** lower is better. As the teacher grows (left → right) it first underfits, "
+        "then memorises label noise: vanilla KD follows the teacher up; cross-fit KD stays low because "
+        "each point is labelled by a teacher that never saw it; the corrections pull the student "
+        "below a poor teacher."
+    ),
+    "test_auc": (
+        "**What to look for:** higher is better. Vanilla KD drops once the teacher overfits (right); "
+        "cross-fit KD keeps its AUC. Where the teacher underfits (left), the loss-corrected and "
+        "enhanced students beat vanilla KD. The grey line is a student that never saw a teacher."
+    ),
+    "default": (
+        "**What to look for:** each curve is one KD method (mean ± 1 standard error over repeats); "
+        "the black dotted curve is the teacher itself and the grey line a student trained on labels "
+        "only. A method helps where its curve beats the grey line."
+    ),
+}
+
+
+def caption_for(metric: str) -> str:
+    """The 'what to look for' caption of a capacity chart of `metric`."""
+    if metric in CAPTIONS:
+        return CAPTIONS[metric]
+    if metric == "test_accuracy":
+        return CAPTIONS["test_auc"].replace("AUC", "accuracy")
+    return CAPTIONS["default"]
+
+
+def metric_title(metric: str) -> str:
+    return METRICS.get(metric, (metric.replace("_", " "), True))[0]
+
+
+def method_label(method: str) -> str:
+    return METHOD_LABELS.get(method, method)
+
+
+def method_color(method: str) -> str:
+    return METHOD_COLORS.get(method, "#444444")
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    r, g, b = (int(h[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+# ----------------------------------------------------------------------------------------------
+# styling
+def style_figure(fig: go.Figure, presentation: bool = False) -> go.Figure:
+    """Apply kdviz's look in place and return the figure.
+
+    presentation=True: large fonts, thicker lines, the Plotly ``presentation`` template on white,
+    legend below the plot (room for the curves on a projector).
+    """
+    if presentation:
+        fig.update_layout(
+            template="plotly_white+presentation",
+            font=dict(size=20),
+            title_font=dict(size=26),
+            legend=dict(font=dict(size=18), orientation="h", yanchor="top", y=-0.22, x=0),
+            margin=dict(l=90, r=30, t=80, b=150),
+            height=max(int(fig.layout.height or 0), 620),
+        )
+        fig.update_xaxes(title_font=dict(size=22), tickfont=dict(size=18), showline=True, linewidth=2,
+                         linecolor="#333")
+        fig.update_yaxes(title_font=dict(size=22), tickfont=dict(size=18), showline=True, linewidth=2,
+                         linecolor="#333")
+        fig.update_traces(selector=dict(type="scatter", mode="lines+markers"), line_width=4, marker_size=12)
+    else:
+        fig.update_layout(
+            template="plotly_white",
+            font=dict(size=13),
+            legend=dict(orientation="v", yanchor="top", y=1, x=1.02),
+            margin=dict(l=70, r=20, t=60, b=60),
+        )
+        fig.update_xaxes(showline=True, linecolor="#888", mirror=False)
+        fig.update_yaxes(showline=True, linecolor="#888", mirror=False)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# summaries
+def summarize(df: pd.DataFrame, metric: str, by: Sequence[str] = ("method", "capacity")) -> pd.DataFrame:
+    """Mean, standard error and count of `metric` per group (NaN metric values are ignored).
+
+    The standard error is std(ddof=1)/√n; it is 0 for a single repeat.
+    """
+    by = list(by)
+    if df.empty or metric not in df.columns:
+        return pd.DataFrame(columns=[*by, "mean", "se", "n"])
+    d = df[[*by, metric]].copy()
+    d = d[np.isfinite(pd.to_numeric(d[metric], errors="coerce"))]
+    if d.empty:
+        return pd.DataFrame(columns=[*by, "mean", "se", "n"])
+    g = d.groupby(by, dropna=False)[metric]
+    out = g.agg(mean="mean", std="std", n="count").reset_index()
+    out["se"] = (out["std"].fillna(0.0) / np.sqrt(out["n"])).astype(float)
+    return out.drop(columns="std")
+
+
+def _teacher_values(df: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, str]:
+    """The teacher's curve for `metric`: its own metric, or ε2² for the student's error vs p0."""
+    t = df[df["method"] == "teacher"]
+    if metric == "student_error" and "teacher_error_l2" in t:
+        t = t.assign(_v=pd.to_numeric(t["teacher_error_l2"], errors="coerce") ** 2)
+        return summarize(t, "_v", by=["capacity"]), "Teacher ε2² (its own error vs p0)"
+    return summarize(t, metric, by=["capacity"]), METHOD_LABELS["teacher"]
+
+
+def _band(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, color: str, group: str, name: str) -> go.Scatter:
+    return go.Scatter(
+        x=np.concatenate([x, x[::-1]]).tolist(), y=np.concatenate([hi, lo[::-1]]).tolist(), fill="toself",
+        fillcolor=_rgba(color, 0.18), line=dict(width=0), hoverinfo="skip", showlegend=False,
+        legendgroup=group, name=name, mode="lines",
+    )
+
+
+def _method_traces(s: pd.DataFrame, method: str, *, name: str, group: str, dash: str = "solid",
+                   color: str | None = None, bands: bool = True) -> list[go.Scatter]:
+    s = s.sort_values("capacity")
+    x = s["capacity"].to_numpy(dtype=float)
+    m = s["mean"].to_numpy(dtype=float)
+    se = s["se"].to_numpy(dtype=float)
+    color = color or method_color(method)
+    traces = []
+    if bands and len(x) > 1 and np.any(se > 0):
+        traces.append(_band(x, m - se, m + se, color, group, f"{name} ± 1 s.e."))
+    traces.append(go.Scatter(
+        x=x.tolist(), y=m.tolist(), mode="lines+markers", name=name, legendgroup=group,
+        line=dict(color=color, width=2.5, dash=dash),
+        marker=dict(symbol=METHOD_SYMBOLS.get(method, "circle"), size=8, color=color),
+        error_y=None if bands else dict(type="data", array=se.tolist(), visible=True, color=color),
+        customdata=np.column_stack([se, s["n"].to_numpy(dtype=float)]).tolist(),
+        hovertemplate=f"{name}<br>capacity %{{x}}<br>mean %{{y:.4g}} ± %{{customdata[0]:.2g}} "
+                      "(n=%{customdata[1]})<extra></extra>",
+    ))
+    return traces
+
+
+def _flat_traces(mean: float, se: float, x_range: tuple[float, float], method: str, *, name: str,
+                 group: str, dash: str) -> list[go.Scatter]:
+    x = np.array(x_range, dtype=float)
+    color = method_color(method)
+    traces = []
+    if se > 0:
+        traces.append(_band(x, np.full(2, mean - se), np.full(2, mean + se), color, group, f"{name} ± 1 s.e."))
+    traces.append(go.Scatter(
+        x=x.tolist(), y=[mean, mean], mode="lines", name=name, legendgroup=group,
+        line=dict(color=color, width=2.5, dash=dash),
+        hovertemplate=f"{name}<br>{mean:.4g} ± {se:.2g}<extra></extra>",
+    ))
+    return traces
+
+
+def _capacity_axis_title(df: pd.DataFrame) -> str:
+    teachers = df["teacher"].dropna().unique() if "teacher" in df else []
+    if len(teachers) == 1 and teachers[0] in CAPACITY_TITLES:
+        return CAPACITY_TITLES[teachers[0]]
+    names = df["capacity_name"].dropna().unique() if "capacity_name" in df else []
+    return f"Teacher capacity: {names[0]}" if len(names) == 1 else "Teacher capacity"
+
+
+def _add_run_traces(fig: go.Figure, df: pd.DataFrame, metric: str, *, prefix: str = "", dash: str = "solid",
+                    group_prefix: str = "", show_teacher: bool = True, show_oracle: bool = True) -> None:
+    caps = pd.to_numeric(df.loc[df["method"] != "no_kd", "capacity"], errors="coerce").dropna()
+    x_range = (float(caps.min()), float(caps.max())) if len(caps) else (0.0, 1.0)
+    if show_teacher and (df["method"] == "teacher").any():
+        t, tname = _teacher_values(df, metric)
+        if not t.empty:
+            fig.add_traces(_method_traces(t.assign(method="teacher"), "teacher", name=prefix + tname,
+                                          group=group_prefix + "teacher", dash="dot", bands=False))
+    nokd = summarize(df[df["method"] == "no_kd"].assign(_all=0), metric, by=["_all"])
+    if not nokd.empty:
+        fig.add_traces(_flat_traces(float(nokd["mean"].iloc[0]), float(nokd["se"].iloc[0]), x_range, "no_kd",
+                                    name=prefix + METHOD_LABELS["no_kd"], group=group_prefix + "no_kd",
+                                    dash="dash"))
+    if show_oracle and metric == "student_error" and "oracle_error" in df:
+        o = df.dropna(subset=["oracle_error"]).drop_duplicates("repeat").assign(_all=0)
+        os_ = summarize(o, "oracle_error", by=["_all"])
+        if not os_.empty:
+            fig.add_traces(_flat_traces(float(os_["mean"].iloc[0]), float(os_["se"].iloc[0]), x_range, "oracle",
+                                        name=prefix + "Oracle floor δ² (student on exact p0)",
+                                        group=group_prefix + "oracle", dash="dot"))
+    s = summarize(df[~df["method"].isin(["teacher", "no_kd"])], metric)
+    present = [m for m in METHOD_ORDER if m in set(s["method"])] + sorted(set(s["method"]) - set(METHOD_ORDER))
+    for m in present:
+        fig.add_traces(_method_traces(s[s["method"] == m], m, name=prefix + method_label(m),
+                                      group=group_prefix + m, dash=dash))
+
+
+def empty_figure(message: str, presentation: bool = False) -> go.Figure:
+    """A blank chart carrying a message (no data yet, metric not available, ...)."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
+                       font=dict(size=16, color="#555"))
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return style_figure(fig, presentation)
+
+
+def capacity_chart(df: pd.DataFrame, metric: str = "test_auc", log_x: bool = False, presentation: bool = False,
+                   title: str | None = None) -> go.Figure:
+    """`metric` against teacher capacity: one curve per KD method (mean ± 1 s.e. band over repeats),
+    the teacher's curve (dotted black; for ``student_error`` the teacher's own ε2²), the no-KD
+    student as a dashed horizontal line and, for ``student_error``, the oracle floor δ².
+
+    Works on partial tables (rows still arriving) and on an empty table (a message is shown).
+    """
+    if df is None or df.empty or metric not in df.columns or not np.isfinite(
+            pd.to_numeric(df[metric], errors="coerce")).any():
+        why = "no results yet" if df is None or df.empty else f"{METRIC_NAMES.get(metric, metric)} is not available"
+        extra = " (it needs a dataset with known p0, e.g. synthetic:gmm)" if metric in (
+            "student_error", "teacher_error_l2", "teacher_error_l4", "teacher_error_train") and (
+            df is not None and not df.empty) else ""
+        return empty_figure(why + extra, presentation)
+    fig = go.Figure()
+    _add_run_traces(fig, df, metric)
+    datasets = df["dataset"].dropna().unique() if "dataset" in df else []
+    default_title = f"{METRIC_NAMES.get(metric, metric)} vs teacher capacity"
+    if len(datasets) == 1:
+        default_title += f" — {datasets[0]}"
+    fig.update_layout(title=title or default_title, hovermode="closest")
+    fig.update_xaxes(title=_capacity_axis_title(df), type="log" if log_x else "linear")
+    fig.update_yaxes(title=metric_title(metric))
+    return style_figure(fig, presentation)
+
+
+_RUN_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
+
+
+def overlay_chart(runs: Mapping[str, pd.DataFrame], metric: str = "test_auc", log_x: bool = False,
+                  presentation: bool = False, show_teacher: bool = False) -> go.Figure:
+    """Several runs in one chart: colour = method (as everywhere), line dash = run."""
+    runs = {k: v for k, v in runs.items() if v is not None and not v.empty and metric in v}
+    if not runs:
+        return empty_figure("select runs with results to overlay", presentation)
+    fig = go.Figure()
+    for i, (label, df) in enumerate(runs.items()):
+        _add_run_traces(fig, df, metric, prefix=f"[{label}] ", dash=_RUN_DASHES[i % len(_RUN_DASHES)],
+                        group_prefix=f"{i}:", show_teacher=show_teacher, show_oracle=False)
+    all_df = pd.concat(list(runs.values()), ignore_index=True)
+    fig.update_layout(title=f"{METRIC_NAMES.get(metric, metric)} vs teacher capacity — {len(runs)} runs")
+    fig.update_xaxes(title=_capacity_axis_title(all_df), type="log" if log_x else "linear")
+    fig.update_yaxes(title=metric_title(metric))
+    return style_figure(fig, presentation)
+
+
+# ----------------------------------------------------------------------------------------------
+# Playground heat maps
+PROBA_SCALE = [[0.0, "#2166AC"], [0.5, "#F7F7F7"], [1.0, "#B2182B"]]  # diverging, colour-blind-safe
+
+
+def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: np.ndarray, *,
+                 points: tuple[np.ndarray, np.ndarray] | None = None, presentation: bool = False,
+                 cols: int = 3, subtitles: Sequence[str] | None = None) -> go.Figure:
+    """Heat maps of P(class 1) on a 2-D grid, one panel per (title, Z) with Z of shape (len(ys), len(xs)),
+    sharing one colour scale in [0, 1]; `points` = (X (n, 2), y (n,)) are overlaid on every panel.
+    """
+    n = len(panels)
+    rows = int(np.ceil(n / cols))
+    titles = [t if not subtitles else f"{t}<br><sub>{s}</sub>" for (t, _), s in
+              zip(panels, subtitles or [""] * n)]
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04,
+                        vertical_spacing=0.12 if subtitles else 0.08, shared_xaxes=True, shared_yaxes=True)
+    for i, (title, Z) in enumerate(panels):
+        r, c = i // cols + 1, i % cols + 1
+        fig.add_trace(go.Heatmap(
+            x=xs, y=ys, z=Z, zmin=0, zmax=1, colorscale=PROBA_SCALE, showscale=i == 0, name=title,
+            colorbar=dict(title=dict(text="P(class 1)", side="right"), len=0.8, thickness=14),
+            hovertemplate="x1 %{x:.2f}<br>x2 %{y:.2f}<br>P(class 1) %{z:.2f}<extra>" + title + "</extra>",
+        ), row=r, col=c)
+        fig.add_trace(go.Contour(
+            x=xs, y=ys, z=Z, contours=dict(start=0.5, end=0.5, size=1, coloring="none"),
+            line=dict(color="#222", width=1.5), showscale=False, hoverinfo="skip", name="p = 0.5",
+            showlegend=False,
+        ), row=r, col=c)
+        if points is not None:
+            X, y = points
+            for cls, sym, col in ((0, "circle", "#2166AC"), (1, "x", "#B2182B")):
+                sel = y == cls
+                fig.add_trace(go.Scattergl(
+                    x=X[sel, 0], y=X[sel, 1], mode="markers", name=f"training label {cls}",
+                    legendgroup=f"label{cls}", showlegend=i == 0,
+                    marker=dict(symbol=sym, size=4 if not presentation else 6, color=col,
+                                line=dict(width=0.6, color="#111")), hoverinfo="skip",
+                ), row=r, col=c)
+    fig.update_xaxes(range=[float(xs[0]), float(xs[-1])], constrain="domain")
+    fig.update_yaxes(range=[float(ys[0]), float(ys[-1])], scaleanchor="x", scaleratio=1, constrain="domain")
+    for c in range(1, cols + 1):
+        fig.update_xaxes(title_text="x1 (standardized)", row=rows, col=c)
+    for r in range(1, rows + 1):
+        fig.update_yaxes(title_text="x2 (standardized)", row=r, col=1)
+    fig.update_layout(height=(360 if not presentation else 460) * rows + 80,
+                      legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
+    style_figure(fig, presentation)
+    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04 if not subtitles else 1.08, x=0),
+                      margin=dict(t=110 if subtitles else 90))
+    return fig
+
+
+def bar_errors(values: Mapping[str, float], *, title: str, yaxis: str, presentation: bool = False,
+               colors: Mapping[str, str] | None = None, labels: Mapping[str, str] | None = None) -> go.Figure:
+    """A small bar chart of one number per method/quantity (Playground's error summary)."""
+    keys = list(values)
+    fig = go.Figure(go.Bar(
+        x=[(labels or {}).get(k, method_label(k)) for k in keys], y=[values[k] for k in keys],
+        marker_color=[(colors or {}).get(k, method_color(k)) for k in keys],
+        text=[f"{values[k]:.3g}" for k in keys], textposition="outside",
+        hovertemplate="%{x}: %{y:.4g}<extra></extra>",
+    ))
+    fig.update_layout(title=title, showlegend=False)
+    fig.update_yaxes(title=yaxis, rangemode="tozero")
+    return style_figure(fig, presentation)
+
+
+def figure_summary(fig: go.Figure) -> dict[str, Any]:
+    """Trace names and point counts of a figure (used by tests and the 'show data' expander)."""
+    return {"title": fig.layout.title.text, "traces": [(t.name, len(t.x) if t.x is not None else 0)
+                                                        for t in fig.data]}

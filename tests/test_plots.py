@@ -1,0 +1,116 @@
+"""kdviz.plots and kdviz.export on a small hand-made results table (no fitting)."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kdviz import export, plots
+from kdviz.sweep import COLUMNS
+
+
+def _table(repeats: int = 3) -> pd.DataFrame:
+    rng = np.random.default_rng(0)
+    rows = []
+    caps = [1, 2, 4, 8]
+    for i, cap in enumerate(caps):
+        rows.append(dict(method="teacher", capacity=cap, repeat=0, test_auc=0.7 + 0.05 * i,
+                         teacher_error_l2=0.3 - 0.05 * i, student_error=np.nan))
+        for m, base in (("vanilla", 0.70), ("crossfit", 0.75), ("enhanced", 0.78)):
+            for r in range(repeats):
+                rows.append(dict(method=m, capacity=cap, repeat=r, test_auc=base + 0.01 * i + 0.01 * rng.standard_normal(),
+                                 student_error=0.05 - 0.005 * i + 0.001 * r, oracle_error=0.01))
+    for r in range(repeats):
+        rows.append(dict(method="no_kd", capacity=np.nan, repeat=r, test_auc=0.72 + 0.01 * r, student_error=0.06,
+                         oracle_error=0.01))
+    df = pd.DataFrame(rows).reindex(columns=COLUMNS)
+    df["dataset"], df["teacher"], df["capacity_name"] = "synthetic:gmm", "rf-depth", "max_depth"
+    df["oracle_error"] = 0.01
+    return df
+
+
+def test_method_colours_are_distinct_and_cover_every_method():
+    from kdviz.config import METHODS
+
+    for m in (*METHODS, "teacher", "oracle"):
+        assert m in plots.METHOD_COLORS and m in plots.METHOD_LABELS
+    assert len(set(plots.METHOD_COLORS.values())) == len(plots.METHOD_COLORS)
+
+
+def test_summarize_mean_and_standard_error():
+    df = _table(repeats=3)
+    s = plots.summarize(df[df.method == "vanilla"], "test_auc")
+    sub = df[(df.method == "vanilla") & (df.capacity == 2)]["test_auc"]
+    row = s[s.capacity == 2].iloc[0]
+    assert row["mean"] == pytest.approx(sub.mean())
+    assert row["se"] == pytest.approx(sub.std(ddof=1) / np.sqrt(3))
+    assert row["n"] == 3
+
+
+def test_capacity_chart_has_method_curves_teacher_and_no_kd_line():
+    df = _table()
+    fig = plots.capacity_chart(df, "test_auc", log_x=True)
+    spec = json.loads(fig.to_json())
+    names = [t.get("name") for t in spec["data"]]
+    for m in ("vanilla", "crossfit", "enhanced", "teacher", "no_kd"):
+        assert plots.METHOD_LABELS[m] in names
+    vanilla = next(t for t in spec["data"] if t.get("name") == "Vanilla KD")
+    assert vanilla["line"]["color"] == plots.METHOD_COLORS["vanilla"]
+    assert list(vanilla["x"]) == [1, 2, 4, 8]
+    nokd = next(t for t in spec["data"] if t.get("name") == plots.METHOD_LABELS["no_kd"])
+    assert nokd["y"][0] == nokd["y"][1] == pytest.approx(0.73)  # a horizontal line at the mean
+    assert list(nokd["x"]) == [1, 8]
+    assert spec["layout"]["xaxis"]["type"] == "log"
+    assert "depth" in spec["layout"]["xaxis"]["title"]["text"]
+    assert "AUC" in spec["layout"]["yaxis"]["title"]["text"]
+    # a band per method with repeats
+    assert any(t.get("fill") == "toself" and t.get("legendgroup") == "vanilla" for t in spec["data"])
+
+
+def test_student_error_chart_uses_teacher_eps2_squared_and_oracle_floor():
+    fig = plots.capacity_chart(_table(), "student_error")
+    teacher = next(t for t in fig.data if t.name.startswith("Teacher"))
+    assert np.allclose(teacher.y, (np.array([0.3, 0.25, 0.2, 0.15])) ** 2)
+    assert any("Oracle" in (t.name or "") for t in fig.data)
+
+
+def test_empty_and_missing_metric_give_a_message_not_an_error():
+    fig = plots.capacity_chart(pd.DataFrame(columns=COLUMNS), "test_auc")
+    assert "no results" in fig.layout.annotations[0].text
+    df = _table()
+    df["student_error"] = np.nan
+    fig = plots.capacity_chart(df, "student_error")
+    assert "p0" in fig.layout.annotations[0].text
+
+
+def test_presentation_style_is_larger():
+    plain = plots.capacity_chart(_table(), "test_auc")
+    big = plots.capacity_chart(_table(), "test_auc", presentation=True)
+    assert big.layout.font.size > plain.layout.font.size
+    assert big.layout.xaxis.title.font.size >= 20
+
+
+def test_overlay_chart_one_dash_per_run():
+    a, b = _table(), _table()
+    b["test_auc"] += 0.05
+    fig = plots.overlay_chart({"run A": a, "run B": b}, "test_auc")
+    dashes = {t.line.dash for t in fig.data if t.name and t.name.endswith("Vanilla KD")}
+    assert dashes == {"solid", "dash"}
+    colours = {t.line.color for t in fig.data if t.name and t.name.endswith("Vanilla KD")}
+    assert colours == {plots.METHOD_COLORS["vanilla"]}
+
+
+def test_html_export_is_standalone():
+    html = export.figure_bytes(plots.capacity_chart(_table(), "test_auc"), "html")
+    assert html.lstrip().lower().startswith(b"<!doctype html>") and b"plotly" in html and len(html) > 1_000_000  # plotly.js embedded
+
+
+def test_image_export_without_browser_says_so(monkeypatch):
+    monkeypatch.setattr(export, "browser_available", lambda: False)
+    with pytest.raises(export.ExportError, match="Chrome or Chromium"):
+        export.figure_bytes(plots.capacity_chart(_table(), "test_auc"), "png")
+    with pytest.raises(export.ExportError, match="unknown export format"):
+        export.figure_bytes(plots.capacity_chart(_table(), "test_auc"), "gif")

@@ -1,0 +1,1 @@
+"""Shared Streamlit helpers for the kdviz pages (kdviz/ itself never imports Streamlit)."""

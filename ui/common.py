@@ -1,0 +1,204 @@
+"""Streamlit helpers shared by every page: presentation mode, charts with export buttons, job progress.
+
+    from ui.common import page_setup, presentation_mode, show_chart
+    page_setup("Sweep")
+    present = presentation_mode()          # sidebar toggle, also on with ?present=1
+    show_chart(capacity_chart(df, "test_auc", presentation=present), key="main",
+               caption=caption_for("test_auc"))
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Callable
+from typing import Any
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from kdviz import export
+
+_PRESENT_STATE = "kdviz_present"
+_TRUE = {"1", "true", "yes", "on"}
+
+_PRESENT_CSS = """
+<style>
+  html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
+  [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
+  h1 { font-size: 2.8rem !important; }
+  header [data-testid="stToolbar"], footer, [data-testid="stDecoration"] { display: none !important; }
+  .block-container { padding-top: 1.5rem; max-width: 96%; }
+</style>
+"""
+
+
+def page_setup(title: str, icon: str = "🎓", layout: str = "wide") -> None:
+    """st.set_page_config with kdviz defaults (call first on every page)."""
+    try:
+        st.set_page_config(page_title=f"{title} · kdviz", page_icon=icon, layout=layout)
+    except st.errors.StreamlitAPIException:  # already set (e.g. in tests)
+        pass
+
+
+def presentation_mode() -> bool:
+    """Sidebar toggle for presentation mode; a link with ``?present=1`` switches it on.
+
+    The choice is kept for the session (all pages) and written back to the URL so a shared link keeps it.
+    """
+    ss = st.session_state
+    if _PRESENT_STATE not in ss:
+        ss[_PRESENT_STATE] = str(st.query_params.get("present", "")).lower() in _TRUE
+    on = st.sidebar.toggle("Presentation mode", value=bool(ss[_PRESENT_STATE]),
+                           help="Large fonts and a clean chart template for projectors and talks "
+                                "(also: add ?present=1 to the link).")
+    ss[_PRESENT_STATE] = on
+    if on:
+        st.query_params["present"] = "1"
+        st.markdown(_PRESENT_CSS, unsafe_allow_html=True)
+    elif "present" in st.query_params:
+        del st.query_params["present"]
+    return on
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")[:60] or "chart"
+
+
+def pio_from_json(fig_json: str) -> go.Figure:
+    import plotly.io as pio
+
+    return pio.from_json(fig_json)
+
+
+@functools.lru_cache(maxsize=32)
+def _image_bytes(fig_json: str, fmt: str) -> bytes:
+    return export.figure_bytes(pio_from_json(fig_json), fmt)
+
+
+def _deferred(fig_json: str, fmt: str) -> Callable[[], bytes]:
+    def make() -> bytes:
+        try:
+            return _image_bytes(fig_json, fmt)
+        except export.ExportError as e:  # the click already happened: hand back the reason as text
+            return str(e).encode()
+
+    return make
+
+
+def export_buttons(fig: go.Figure, key: str, filename: str | None = None) -> None:
+    """PNG / SVG / HTML download buttons. Images are rendered only when clicked (kaleido ≈ 3 s)."""
+    name = _slug(filename or (fig.layout.title.text or key))
+    fig_json = fig.to_json()
+    cols = st.columns([1, 1, 1, 4])
+    has_browser = export.browser_available()
+    for col, fmt in zip(cols[:2], ("png", "svg")):
+        col.download_button(
+            f"⬇ {fmt.upper()}", data=_deferred(fig_json, fmt) if has_browser else b"",
+            file_name=f"{name}.{fmt}", mime=export.MIME[fmt], key=f"{key}_dl_{fmt}",
+            disabled=not has_browser, on_click="ignore",
+            help=None if has_browser else export.NO_BROWSER_MESSAGE,
+        )
+    cols[2].download_button(
+        "⬇ HTML", data=lambda: export.figure_bytes(pio_from_json(fig_json), "html"),
+        file_name=f"{name}.html", mime="text/html", key=f"{key}_dl_html", on_click="ignore",
+        help="Standalone interactive chart (works offline)",
+    )
+    if not has_browser:
+        cols[3].caption("PNG/SVG unavailable: no Chrome/Chromium on the server. HTML export works.")
+
+
+def show_chart(fig: go.Figure, key: str, caption: str | None = None, *, filename: str | None = None,
+               exports: bool = True, height: int | str = "content") -> None:
+    """Draw a Plotly figure with kdviz's own template (theme=None), its caption and export buttons."""
+    st.plotly_chart(fig, theme=None, key=key, width="stretch", height=height,
+                    config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}})
+    if caption:
+        st.caption(caption)
+    if exports:
+        export_buttons(fig, key, filename)
+
+
+def show_error(message: str, *, prefix: str = "") -> None:
+    st.error(f"{prefix}{message}", icon="⚠️")
+
+
+def format_seconds(s: float | None) -> str:
+    if s is None or s != s:  # None or NaN
+        return "—"
+    s = max(0.0, float(s))
+    if s < 60:
+        return f"{s:.0f} s"
+    if s < 3600:
+        return f"{int(s // 60)} min {int(s % 60):02d} s"
+    return f"{int(s // 3600)} h {int(s % 3600 // 60):02d} min"
+
+
+def status_badge(status: str) -> str:
+    return {"queued": "🕓 queued", "running": "⏳ running", "done": "✅ done", "failed": "❌ failed",
+            "cancelled": "⏹ cancelled", "interrupted": "⚡ interrupted"}.get(status, status)
+
+
+ACTIVE = ("queued", "running")
+
+
+def job_field(job: Any, name: str, default: Any = None) -> Any:
+    """Read a field of a job record (dataclass, object or dict)."""
+    if isinstance(job, dict):
+        return job.get(name, default)
+    return getattr(job, name, default)
+
+
+def job_fraction(job: Any) -> tuple[int, int]:
+    done, total = job_field(job, "done"), job_field(job, "total")
+    prog = job_field(job, "progress")
+    if done is None and prog is not None:
+        if isinstance(prog, dict):
+            done, total = prog.get("done"), prog.get("total")
+        elif isinstance(prog, (tuple, list)):
+            done, total = prog
+    return int(done or 0), int(total or 0)
+
+
+def job_progress(job_id: str, *, get_job: Callable[[str], Any], cancel: Callable[[str], Any],
+                 on_update: Callable[[Any], None] | None = None, every: float = 1.0, key: str = "job") -> Any:
+    """A self-refreshing progress panel (bar, stage, elapsed, ETA, Cancel) for one background job.
+
+    Runs as an `st.fragment(run_every=every)` while the job is queued or running; when the job ends the
+    whole page reruns once and the fragment is then drawn without `run_every`, so it stops ticking.
+    `on_update(job)` is called on every tick inside the fragment (e.g. to draw partial results).
+    Returns the job record seen by the first draw.
+    """
+    job = get_job(job_id)
+    seen = f"{key}_status_{job_id}"
+    st.session_state[seen] = job_field(job, "status")
+
+    @st.fragment(run_every=every if job_field(job, "status") in ACTIVE else None)
+    def panel() -> None:
+        j = get_job(job_id)
+        status = job_field(j, "status")
+        done, total = job_fraction(j)
+        frac = done / total if total else 0.0
+        eta, elapsed = job_field(j, "eta"), job_field(j, "elapsed")
+        stage = job_field(j, "stage") or ""
+        text = (f"{status_badge(status)} · {done}/{total} tasks · {stage} · elapsed {format_seconds(elapsed)}"
+                + (f" · ETA {format_seconds(eta)}" if status in ACTIVE else ""))
+        c1, c2 = st.columns([6, 1])
+        c1.progress(min(max(frac, 0.0), 1.0), text=text)
+        if status in ACTIVE:
+            if c2.button("Cancel", key=f"{key}_cancel_{job_id}", type="secondary", width="stretch"):
+                cancel(job_id)
+                st.toast("Cancelling the run …")
+        if status == "failed":
+            st.error(f"The run failed: {job_field(j, 'error') or 'unknown error'}", icon="❌")
+        elif status in ("cancelled", "interrupted"):
+            st.warning(f"The run was {status}; partial results are shown. Resume it from the Runs page.")
+        if on_update is not None:
+            on_update(j)
+        if st.session_state.get(seen) in ACTIVE and status not in ACTIVE:
+            st.session_state[seen] = status
+            st.rerun(scope="app")
+        st.session_state[seen] = status
+
+    panel()
+    return job
