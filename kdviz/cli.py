@@ -115,8 +115,8 @@ def config_from_args(args: argparse.Namespace) -> SweepConfig:
 class ProgressBar:
     """A one-line progress bar on stderr."""
 
-    def __init__(self, stream=sys.stderr, width: int = 30):
-        self.stream, self.width, self.start = stream, width, time.monotonic()
+    def __init__(self, stream=None, width: int = 30):
+        self.stream, self.width, self.start = stream or sys.stderr, width, time.monotonic()
 
     def __call__(self, done: int, total: int, stage: str) -> None:
         frac = done / total if total else 1.0
@@ -134,6 +134,7 @@ def summary_table(df: pd.DataFrame) -> str:
     if df.empty:
         return "(no results)"
     metric = "test_auc" if df["test_auc"].notna().any() else "test_accuracy"
+    df = df.assign(capacity=df.capacity.astype("Int64"))
     table = df.pivot_table(index="method", columns="capacity", values=metric, aggfunc="mean", sort=False)
     no_kd = df[df.method == "no_kd"][metric]
     text = f"mean {metric} by method and {df['capacity_name'].iloc[0]}\n" + table.round(4).to_string()

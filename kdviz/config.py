@@ -24,7 +24,7 @@ CORRECTED_METHODS = ("corrected", "enhanced")
 #: The paper's grid for the bound-fast constant c (THEORY §3).
 PAPER_C_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
 
-MAX_TOTAL_FITS = 20_000  # a hard ceiling so that no link or config can launch an unbounded run
+MAX_TOTAL_FITS = 5_000  # a hard ceiling so that no link or config can launch an unbounded run
 
 
 class SweepConfig(BaseModel):
@@ -127,7 +127,9 @@ def _format_error(err: ValidationError) -> str:
     for e in err.errors():
         field = ".".join(str(x) for x in e["loc"]) or "config"
         msg = e["msg"].removeprefix("Value error, ")
-        parts.append(f"{field}: {msg}" + (f" (got {e['input']!r})" if "input" in e and field != "config" and not isinstance(e["input"], dict) else ""))
+        if "got" not in msg and e["loc"] and not isinstance(e.get("input"), dict):
+            msg += f" (got {e['input']!r})"
+        parts.append(f"{field}: {msg}")
     return "invalid configuration — " + "; ".join(parts)
 
 
