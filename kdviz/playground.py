@@ -1,0 +1,236 @@
+"""The Playground's computation: a 2-D problem with known p0, one teacher capacity path, the students.
+
+    params = PlaygroundParams(capacity=12, label_noise=0.2)
+    res = compute(params)        # cached: moving the capacity slider refits only the students
+    res.p0, res.teacher, res.students["crossfit"]   # P(class 1) on a res.xs × res.ys grid
+    res.numbers                  # student error vs p0, teacher in-sample / out-of-sample error
+
+Caching (in-process, shared by every session — the results are pure functions of the parameters):
+
+1. `_teacher_fits(data, teacher, folds, seed)`: the dataset, the heat-map grid, and ONE capacity-path
+   fit of the full-data teacher and of each cross-fitting fold teacher, predicted on the training
+   points, the test points and the grid for every capacity on the slider. The slackest part
+   (≈ 0.3–1 s), done once per data/teacher setting.
+2. `_student(…, capacity, method, …)`: one student fit (≈ 20–50 ms) → P(class 1) on the grid and its
+   error vs p0 on the test points.
+
+So the capacity slider, the method checkboxes, the student and c only touch step 2.
+Nothing here imports Streamlit.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from kdviz.config import CORRECTED_METHODS, CROSSFIT_METHODS
+from kdviz.data import Dataset, load_dataset
+from kdviz.distill import one_hot
+from kdviz.errors import ConfigError
+from kdviz.metrics import error_vs_p0, teacher_errors
+from kdviz.students import KDSpec, make_student
+from kdviz.sweep import crossfit_folds
+from kdviz.teachers import TEACHERS, make_teacher
+
+DATASETS = {"synthetic:curve": "Curved boundary (2-D)", "synthetic:gmm": "Two Gaussians (2-D)"}
+PLAYGROUND_METHODS = ("no_kd", "vanilla", "crossfit", "corrected", "enhanced")
+
+#: the slider's capacities per teacher family, ordered from least to most flexible where possible
+CAPACITY_STEPS: dict[str, tuple[int, ...]] = {
+    "rf-depth": (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20),
+    "rf-trees": (1, 2, 3, 5, 10, 20, 50),
+    "knn-k": (1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200),
+    "gb-stages": (1, 2, 5, 10, 20, 50, 100, 200),
+}
+#: teacher options kept small so a refit stays well under a second on 2 cores
+TEACHER_OPTIONS: dict[str, dict[str, Any]] = {
+    "rf-depth": {"n_estimators": 40},
+    "rf-trees": {"max_depth": None},
+    "knn-k": {},
+    "gb-stages": {"learning_rate": 0.3, "max_depth": 3},
+}
+STUDENT_OPTIONS: dict[str, dict[str, Any]] = {"rf": {"n_estimators": 10, "max_depth": 8}, "linear": {}}
+
+LIMITS = dict(n=(100, 3000), label_noise=(0.0, 0.45), folds=(2, 10), c=(1e-4, 1e3), resolution=(20, 120),
+              r=(0.2, 10.0), seed=(0, 2**31 - 1))
+
+
+@dataclass(frozen=True)
+class PlaygroundParams:
+    """Everything the Playground draws depends on (hashable: the cache key)."""
+
+    dataset: str = "synthetic:curve"
+    n: int = 600
+    label_noise: float = 0.2
+    r: float = 3.0              # sharpness (curve) or separation (gmm)
+    teacher: str = "rf-depth"
+    capacity: int = 8
+    student: str = "rf"
+    methods: tuple[str, ...] = ("vanilla", "crossfit", "enhanced")
+    scale: str = "logp"
+    folds: int = 5
+    c: float = 0.1
+    seed: int = 0
+    resolution: int = 60
+
+    def validated(self) -> PlaygroundParams:
+        """Return the parameters, or raise ConfigError naming the bad field and its valid range."""
+        errs = []
+        if self.dataset not in DATASETS:
+            errs.append(f"dataset must be one of {', '.join(DATASETS)}, got {self.dataset!r}")
+        if self.teacher not in CAPACITY_STEPS:
+            errs.append(f"teacher must be one of {', '.join(CAPACITY_STEPS)}, got {self.teacher!r}")
+        elif self.capacity not in CAPACITY_STEPS[self.teacher]:
+            errs.append(f"capacity for {self.teacher} must be one of {list(CAPACITY_STEPS[self.teacher])}, "
+                        f"got {self.capacity!r}")
+        if self.student not in STUDENT_OPTIONS:
+            errs.append(f"student must be one of {', '.join(STUDENT_OPTIONS)}, got {self.student!r}")
+        bad = [m for m in self.methods if m not in PLAYGROUND_METHODS]
+        if bad or not self.methods:
+            errs.append(f"methods must be a non-empty subset of {', '.join(PLAYGROUND_METHODS)}")
+        if self.scale not in ("p", "logp"):
+            errs.append(f"scale must be 'p' or 'logp', got {self.scale!r}")
+        for name, (lo, hi) in LIMITS.items():
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or isinstance(v, bool) or not (lo <= v <= hi):
+                errs.append(f"{name} must be between {lo:g} and {hi:g}, got {v!r}")
+        if errs:
+            raise ConfigError("invalid playground settings — " + "; ".join(errs))
+        return replace(self, methods=tuple(m for m in PLAYGROUND_METHODS if m in self.methods))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class TeacherFits:
+    dataset: Dataset
+    xs: np.ndarray
+    ys: np.ndarray
+    grid_points: np.ndarray      # (res², 2)
+    p0_grid: np.ndarray          # (res, res) P(class 1)
+    capacities: tuple[int, ...]
+    full_train: np.ndarray       # (G, n_train, k) in-sample teacher
+    full_test: np.ndarray        # (G, n_test, k)
+    full_grid: np.ndarray        # (G, res², k)
+    oof_train: np.ndarray        # (G, n_train, k) each point scored by the fold teacher that never saw it
+    fold_test: np.ndarray        # (G, n_test, k) mean of the fold teachers
+    fold_grid: np.ndarray        # (G, res², k)
+    fit_seconds: float = 0.0
+
+
+@dataclass
+class PlaygroundResult:
+    params: PlaygroundParams
+    xs: np.ndarray
+    ys: np.ndarray
+    X_train: np.ndarray
+    y_train: np.ndarray
+    p0: np.ndarray                                   # (res, res)
+    teacher: np.ndarray                              # (res, res), the full-data teacher
+    students: dict[str, np.ndarray] = field(default_factory=dict)
+    numbers: dict[str, float] = field(default_factory=dict)
+    student_errors: dict[str, float] = field(default_factory=dict)
+
+
+# ----------------------------------------------------------------------------------------------
+def _data(dataset: str, n: int, label_noise: float, r: float, seed: int) -> Dataset:
+    kw = dict(d=2) if dataset == "synthetic:gmm" else {}
+    return load_dataset(dataset, seed=seed, n=n, label_noise=label_noise, r=r, **kw)
+
+
+def _grid(ds: Dataset, res: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    X = np.vstack([ds.X_train, ds.X_test])
+    lo = np.quantile(X, 0.005, axis=0) - 0.15
+    hi = np.quantile(X, 0.995, axis=0) + 0.15
+    xs, ys = np.linspace(lo[0], hi[0], res), np.linspace(lo[1], hi[1], res)
+    gx, gy = np.meshgrid(xs, ys)
+    return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
+
+
+@functools.lru_cache(maxsize=12)
+def _teacher_fits(dataset: str, n: int, label_noise: float, r: float, seed: int, resolution: int,
+                  teacher: str, folds: int) -> TeacherFits:
+    import time
+
+    t0 = time.perf_counter()
+    ds = _data(dataset, n, label_noise, r, seed)
+    xs, ys, pts = _grid(ds, resolution)
+    p0_grid = ds.bayes(pts)[:, 1].reshape(resolution, resolution)
+    caps = tuple(c for c in CAPACITY_STEPS[teacher] if c <= TEACHERS[teacher].max_capacity)
+    opts = TEACHER_OPTIONS[teacher]
+
+    def fit(X: np.ndarray, y: np.ndarray):
+        return make_teacher(teacher, list(caps), seed=seed, **opts).fit(X, y, ds.n_classes)
+
+    full = fit(ds.X_train, ds.y_train)
+    full_train, full_test, full_grid = (full.predict_proba_path(A) for A in (ds.X_train, ds.X_test, pts))
+    oof = np.zeros_like(full_train)
+    fold_test = np.zeros_like(full_test)
+    fold_grid = np.zeros_like(full_grid)
+    for tr, held in crossfit_folds(ds.y_train, folds, seed):
+        t = fit(ds.X_train[tr], ds.y_train[tr])
+        oof[:, held] = t.predict_proba_path(ds.X_train[held])
+        fold_test += t.predict_proba_path(ds.X_test) / folds
+        fold_grid += t.predict_proba_path(pts) / folds
+    return TeacherFits(ds, xs, ys, pts, p0_grid, caps, full_train, full_test, full_grid, oof, fold_test,
+                       fold_grid, time.perf_counter() - t0)
+
+
+def teacher_fits(p: PlaygroundParams) -> TeacherFits:
+    return _teacher_fits(p.dataset, p.n, p.label_noise, p.r, p.seed, p.resolution, p.teacher, p.folds)
+
+
+@functools.lru_cache(maxsize=512)
+def _student(p: PlaygroundParams, method: str) -> tuple[np.ndarray, float]:
+    """(P(class 1) on the grid (res, res), error vs p0 on the test points) of one student."""
+    fits = teacher_fits(p)
+    ds = fits.dataset
+    g = fits.capacities.index(p.capacity)
+    Y = one_hot(ds.y_train, ds.n_classes)
+    if method == "no_kd":
+        p_hat = None
+    elif method in CROSSFIT_METHODS:
+        p_hat = fits.oof_train[g]
+    else:
+        p_hat = fits.full_train[g]
+    spec = KDSpec(scale=p.scale, corrected=method in CORRECTED_METHODS, gamma="bound_fast", c=p.c)
+    student = make_student(p.student, seed=p.seed, **STUDENT_OPTIONS[p.student])
+    student.fit_kd(ds.X_train, Y, p_hat, spec)
+    grid_scores = np.clip(student.predict_scores(fits.grid_points)[:, 1], 0.0, 1.0)
+    err = error_vs_p0(student.predict_scores(ds.X_test), ds.p0_test)
+    return grid_scores.reshape(p.resolution, p.resolution), err
+
+
+def compute(params: PlaygroundParams) -> PlaygroundResult:
+    """Everything the Playground shows for one setting (validated; cached)."""
+    p = params.validated()
+    fits = teacher_fits(p)
+    ds = fits.dataset
+    g = fits.capacities.index(p.capacity)
+    res = PlaygroundResult(
+        params=p, xs=fits.xs, ys=fits.ys, X_train=ds.X_train, y_train=ds.y_train, p0=fits.p0_grid,
+        teacher=fits.full_grid[g][:, 1].reshape(p.resolution, p.resolution),
+    )
+    for m in p.methods:
+        res.students[m], res.student_errors[m] = _student(replace(p, methods=()), m)
+    in_sample = teacher_errors(fits.full_train[g], ds.p0_train)[0]
+    out_sample = teacher_errors(fits.full_test[g], ds.p0_test)[0]
+    oof = teacher_errors(fits.oof_train[g], ds.p0_train)[0]
+    res.numbers = {
+        "teacher_in_sample": in_sample ** 2,       # ε2² on the training points (what vanilla learns from)
+        "teacher_out_of_sample": out_sample ** 2,  # ε2² on fresh test points
+        "teacher_out_of_fold": oof ** 2,           # ε2² of the cross-fitted p̂ on the training points
+        "teacher_label_fit": float(np.mean((fits.full_train[g][:, 1] - ds.y_train) ** 2)),
+        "n_train": float(ds.n_train),
+        "teacher_fit_seconds": fits.fit_seconds,
+    }
+    return res
+
+
+def cache_clear() -> None:
+    _teacher_fits.cache_clear()
+    _student.cache_clear()

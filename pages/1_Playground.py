@@ -1,0 +1,123 @@
+"""Playground: drag the teacher's capacity on a 2-D problem with known p0 and watch the students."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from kdviz import playground as pg
+from kdviz.errors import KdvizError
+from kdviz.plots import METHOD_LABELS, heatmap_grid
+from kdviz.teachers import TEACHERS
+from ui.common import page_setup, presentation_mode, show_chart
+from ui.state import link_to_widgets, share_link, widgets_to_link, wkey
+
+page_setup("Playground")
+present = presentation_mode()
+
+D = pg.PlaygroundParams()
+DEFAULTS = D.to_dict()
+KINDS = dict(dataset="str", n="int", label_noise="float", r="float", teacher="str", capacity="int",
+             student="str", methods="strs", scale="str", folds="int", c="float", seed="int", resolution="int")
+C_STEPS = (1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0, 1000.0)
+P = "pg"
+
+
+def _validate(values: dict) -> pg.PlaygroundParams:
+    return pg.PlaygroundParams(**{**values, "methods": tuple(values["methods"])}).validated()
+
+
+msgs = link_to_widgets(P, DEFAULTS, KINDS, _validate)
+
+st.title("Playground")
+st.markdown(
+    "A 2-D problem where the **true class probabilities p0 are known**. Drag the teacher's capacity: "
+    "a small teacher *underfits* (blurry boundary), a large one *overfits* (it memorises noisy labels). "
+    "Watch what each student learns from it."
+)
+for m in msgs:
+    st.warning(m, icon="🔗")
+
+with st.sidebar:
+    st.header("Data")
+    st.selectbox("Problem", list(pg.DATASETS), format_func=pg.DATASETS.get, key=wkey(P, "dataset"))
+    st.slider("Training + test points (n)", 100, 3000, step=100, key=wkey(P, "n"))
+    st.slider("Label noise (fraction of flipped training labels)", 0.0, 0.45, step=0.05, key=wkey(P, "label_noise"))
+    st.slider("Sharpness of p0 (r)", 0.5, 10.0, step=0.5, key=wkey(P, "r"),
+              help="Larger r = probabilities closer to 0/1 near the boundary.")
+    st.header("Teacher and students")
+    st.selectbox("Teacher family", list(pg.CAPACITY_STEPS), key=wkey(P, "teacher"),
+                 help="\n".join(f"- **{k}**: {TEACHERS[k].description}" for k in pg.CAPACITY_STEPS))
+    st.selectbox("Student", list(pg.STUDENT_OPTIONS), key=wkey(P, "student"),
+                 format_func={"rf": "random forest regressor (10 trees)", "linear": "linear (ridge)"}.get)
+    st.multiselect("Students to show", list(pg.PLAYGROUND_METHODS), format_func=METHOD_LABELS.get,
+                   key=wkey(P, "methods"))
+    st.radio("KD target scale", ["logp", "p"], horizontal=True, key=wkey(P, "scale"),
+             format_func={"logp": "log p", "p": "p"}.get)
+    st.slider("Cross-fitting folds K", 2, 10, key=wkey(P, "folds"))
+    if st.session_state[wkey(P, "c")] not in C_STEPS:
+        st.session_state[wkey(P, "c")] = min(C_STEPS, key=lambda v: abs(v - st.session_state[wkey(P, "c")]))
+    st.select_slider("Correction strength c (γ rule bound-fast)", C_STEPS, key=wkey(P, "c"),
+                     help="Small c = little correction; large c ≈ the full correction (more variance).")
+    st.number_input("Seed", 0, 2**31 - 1, step=1, key=wkey(P, "seed"))
+    st.select_slider("Heat-map resolution", [30, 45, 60, 90], key=wkey(P, "resolution"))
+
+teacher = st.session_state[wkey(P, "teacher")]
+steps = pg.CAPACITY_STEPS[teacher]
+if st.session_state[wkey(P, "capacity")] not in steps:
+    st.session_state[wkey(P, "capacity")] = steps[len(steps) // 2]
+cap_name = TEACHERS[teacher].capacity_name
+st.select_slider(f"**Teacher capacity** — {cap_name}" + (" (small k = flexible)" if teacher == "knn-k" else ""),
+                 steps, key=wkey(P, "capacity"))
+
+values = {k: st.session_state[wkey(P, k)] for k in KINDS}
+values["methods"] = tuple(values["methods"]) or ("vanilla",)
+query = widgets_to_link(P, values, KINDS)
+
+try:
+    t0 = time.perf_counter()
+    params = _validate(values)
+    with st.spinner("Fitting the teacher's capacity path (once per data / teacher setting) …"):
+        res = pg.compute(params)
+    compute_s = time.perf_counter() - t0
+except KdvizError as e:
+    st.error(str(e), icon="⚠️")
+    st.stop()
+
+n = res.numbers
+panels = [("True probabilities p0", res.p0), (f"Teacher p̂ ({cap_name} = {params.capacity})", res.teacher)]
+subs = ["what every student should learn", f"error vs p0: {n['teacher_out_of_sample']:.4f} (fresh points)"]
+for m, Z in res.students.items():
+    panels.append((f"Student: {METHOD_LABELS[m]}", Z))
+    subs.append(f"error vs p0: {res.student_errors[m]:.4f}")
+fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), presentation=present,
+                   cols=3 if not present else 2, subtitles=subs)
+fig.update_layout(title=f"P(class 1) — {pg.DATASETS[params.dataset]}, n = {params.n}, "
+                        f"label noise {params.label_noise:.0%}")
+show_chart(fig, key="pg_heatmaps", filename=f"playground_{teacher}_{params.capacity}", caption=(
+    "**What to look for:** red = class 1 likely, blue = class 0, black line = the 50 % boundary. "
+    "Raise the capacity until the teacher's map turns speckled around the noisy points: the vanilla "
+    "student copies the speckles, the cross-fit student (each point labelled by a teacher that never "
+    "saw it) stays close to p0. At capacity 1–2 the teacher is too smooth; the corrected / enhanced "
+    "students pull back towards p0 using the labels. p0 includes the label noise."))
+
+st.subheader("The numbers (mean squared error of P(class 1) against p0)")
+cols = st.columns(3 + len(res.students))
+cols[0].metric("Teacher on its training points", f"{n['teacher_in_sample']:.4f}",
+               help="ε2² in-sample: what the vanilla student learns from.")
+cols[1].metric("Teacher on fresh points", f"{n['teacher_out_of_sample']:.4f}",
+               delta=f"{n['teacher_in_sample'] - n['teacher_out_of_sample']:+.4f} in-sample gap",
+               delta_color="off", help="ε2² out-of-sample. A big gap = the teacher overfits.")
+cols[2].metric("Cross-fitted teacher on training points", f"{n['teacher_out_of_fold']:.4f}",
+               help="ε2² of the out-of-fold p̂: what the cross-fit student learns from.")
+base = res.student_errors.get("vanilla")
+for col, (m, err) in zip(cols[3:], res.student_errors.items()):
+    delta = None if base is None or m == "vanilla" else f"{err - base:+.4f} vs vanilla"
+    col.metric(METHOD_LABELS[m], f"{err:.4f}", delta=delta, delta_color="inverse")
+st.caption(f"**What to look for:** lower is better. When the teacher's in-sample error is far below its fresh-point "
+           f"error it has memorised the labels, and vanilla KD inherits that. Drawn in {compute_s * 1000:.0f} ms "
+           f"(teacher path fit once in {n['teacher_fit_seconds']:.2f} s, then cached).")
+with st.expander("🔗 Link to this view"):
+    st.code(share_link(query, "Playground"), language=None)
+    st.caption("The address bar always holds this link: it reopens exactly these settings (seed included).")

@@ -1,0 +1,114 @@
+"""Shareable links: a page's whole configuration ⇄ URL query parameters (pure functions, no Streamlit).
+
+Every value read from a link is decoded by type, length-checked and validated by the page's own
+validator (`make_config` for sweeps, `PlaygroundParams.validated` for the Playground). A bad value
+is refused with a message naming it and the default takes its place, so a link can never start an
+invalid or unbounded run (`MAX_TOTAL_FITS` is enforced by `make_config`).
+
+Field kinds: "int", "float", "str", "bool", "strs" (comma-separated strings), "ints"
+(comma-separated integers), "cfloat" (a float or the word "cv").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from kdviz.errors import KdvizError
+
+MAX_VALUE_CHARS = 300
+
+
+class LinkError(KdvizError):
+    pass
+
+
+def _decode(kind: str, raw: str) -> Any:
+    raw = raw.strip()
+    if kind == "str":
+        return raw
+    if kind == "int":
+        return int(raw)
+    if kind == "float":
+        v = float(raw)
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ValueError("not a finite number")
+        return v
+    if kind == "cfloat":
+        return "cv" if raw.lower() == "cv" else _decode("float", raw)
+    if kind == "bool":
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError("expected 1 or 0")
+    if kind == "strs":
+        return tuple(x.strip() for x in raw.split(",") if x.strip())
+    if kind == "ints":
+        return tuple(int(x) for x in raw.split(",") if x.strip())
+    raise LinkError(f"unknown field kind {kind!r}")
+
+
+def encode(kind: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if kind in ("strs", "ints"):
+        return ",".join(str(v) for v in value)
+    if kind == "bool":
+        return "1" if value else "0"
+    if kind in ("float", "cfloat") and isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def to_query(values: Mapping[str, Any], kinds: Mapping[str, str]) -> dict[str, str]:
+    """The query parameters of a configuration (every field, so the link is self-contained)."""
+    return {k: encode(kinds[k], values[k]) for k in kinds if k in values and values[k] is not None}
+
+
+def from_query(query: Mapping[str, str], defaults: Mapping[str, Any], kinds: Mapping[str, str],
+               validate: Callable[[dict[str, Any]], Any]) -> tuple[dict[str, Any], list[str]]:
+    """Decode the page's fields from `query`; returns (values, messages about refused values).
+
+    Unknown query keys are ignored (other pages' or Streamlit's). A value that does not decode, is
+    too long or fails `validate` alone is replaced by its default; if the combination still fails
+    (e.g. too many fits together) every linked value is dropped and the defaults are used.
+    """
+    values = dict(defaults)
+    messages: list[str] = []
+    accepted: dict[str, Any] = {}
+    for key, kind in kinds.items():
+        if key not in query:
+            continue
+        raw = str(query[key])
+        if len(raw) > MAX_VALUE_CHARS:
+            messages.append(f"link value for {key!r} is too long ({len(raw)} characters, limit "
+                            f"{MAX_VALUE_CHARS}); using the default")
+            continue
+        try:
+            value = _decode(kind, raw)
+        except (ValueError, TypeError):
+            messages.append(f"link value {key}={raw[:40]!r} is not a valid {kind}; using the default "
+                            f"{encode(kind, defaults.get(key))!r}")
+            continue
+        try:
+            validate({**values, **accepted, key: value})
+        except KdvizError as e:
+            messages.append(f"link value {key}={raw[:40]!r} refused ({_short(e)}); using the default "
+                            f"{encode(kind, defaults.get(key))!r}")
+            continue
+        accepted[key] = value
+    values.update(accepted)
+    if accepted:
+        try:
+            validate(values)
+        except KdvizError as e:
+            messages.append(f"the linked settings together are refused ({_short(e)}); using the defaults")
+            values = dict(defaults)
+    return values, messages
+
+
+def _short(e: Exception, limit: int = 220) -> str:
+    msg = " ".join(str(e).split())
+    msg = msg.removeprefix("invalid configuration — ").removeprefix("invalid playground settings — ")
+    return msg if len(msg) <= limit else msg[: limit - 1] + "…"

@@ -1,0 +1,81 @@
+"""Keep a page's widgets and its URL query parameters in step (shareable links).
+
+    msgs = link_to_widgets("pg", DEFAULTS, KINDS, validate)   # before the widgets are drawn
+    ... widgets with key=f"pg.{field}" ...
+    widgets_to_link("pg", values, KINDS)                       # after reading them
+
+Opening a link initialises the widgets from it (refused values → defaults + a message); switching
+pages and coming back restores this session's last values; after that the widgets hold the state
+and every change is written back to the URL, so the address bar is always a link to the view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from ui.links import from_query, to_query
+
+
+def wkey(page: str, field: str) -> str:
+    return f"{page}.{field}"
+
+
+def _widget_value(v: Any) -> Any:
+    return list(v) if isinstance(v, tuple) else v
+
+
+def link_to_widgets(page: str, defaults: Mapping[str, Any], kinds: Mapping[str, str],
+                    validate: Callable[[dict[str, Any]], Any]) -> list[str]:
+    ss = st.session_state
+    ours = {k: st.query_params[k] for k in st.query_params if k in kinds}
+    last = ss.get(f"_{page}_last_query")
+    saved = ss.get(f"_{page}_values")
+    widgets_alive = all(wkey(page, k) in ss for k in kinds)
+    msgs: list[str] = []
+    if ours and ours != last:
+        values, msgs = from_query(ours, defaults, kinds, validate)
+    elif widgets_alive:
+        return []
+    elif saved is not None:
+        values = saved
+    else:
+        values = dict(defaults)
+    for k, v in values.items():
+        if k in kinds:
+            ss[wkey(page, k)] = _widget_value(v)
+    ss[f"_{page}_values"] = dict(values)
+    return msgs
+
+
+def widgets_to_link(page: str, values: Mapping[str, Any], kinds: Mapping[str, str]) -> dict[str, str]:
+    q = to_query(values, kinds)
+    for k in kinds:
+        if k in q and st.query_params.get(k) != q[k]:
+            st.query_params[k] = q[k]
+        elif k not in q and k in st.query_params:
+            del st.query_params[k]
+    st.session_state[f"_{page}_last_query"] = q
+    st.session_state[f"_{page}_values"] = dict(values)
+    return q
+
+
+def share_link(query: Mapping[str, str], page_path: str = "") -> str:
+    """The full link to this view (best effort: st.context.url, else a relative link)."""
+    base = ""
+    try:
+        url = st.context.url or ""
+        base = url.split("?")[0]
+    except Exception:  # noqa: BLE001 - not available in tests / old clients
+        base = ""
+    if not base:
+        base = f"/{page_path}"
+    return f"{base}?{urlencode(dict(query))}"
+
+
+def show_link_messages(msgs: list[str]) -> None:
+    for m in msgs:
+        st.warning(m, icon="🔗")
