@@ -138,3 +138,24 @@ def test_crossfitting_fixes_the_overfitting_teacher(mode_tables):
 def test_loss_correction_fixes_the_underfitting_teacher(mode_tables):
     d = _paired(mode_tables, 1, "vanilla", "enhanced")
     assert d.mean() > 3 * d.std(ddof=1) / np.sqrt(len(d)), d
+
+
+def test_partial_results_assemble_into_a_partial_table(small_table):
+    cfg = make_config(**SMALL)
+    ds = load_data(cfg)
+    tasks = plan(cfg, ds)
+    first = [t for t in tasks if t.kind == "teacher"] + [t for t in tasks if t.kind == "student"][:3]
+    results = run_plan(first, lambda t, d: execute(t, cfg, ds, d))
+    from kdviz.sweep import assemble
+
+    partial = assemble(cfg, ds, tasks, results)
+    assert 0 < len(partial) < len(small_table)
+    assert list(partial.columns) == COLUMNS
+
+
+def test_every_preset_is_a_valid_config():
+    from kdviz.config import PRESETS
+
+    for name, values in PRESETS.items():
+        cfg = make_config(**values)
+        assert cfg.estimated_fits() < 1000, name
