@@ -6,7 +6,7 @@ is refused with a message naming it and the default takes its place, so a link c
 invalid or unbounded run (`MAX_TOTAL_FITS` is enforced by `make_config`).
 
 Field kinds: "int", "float", "str", "bool", "strs" (comma-separated strings), "ints"
-(comma-separated integers), "cfloat" (a float or the word "cv").
+(comma-separated integers), "floats", "cfloat" (a float or the word "cv").
 """
 
 from __future__ import annotations
@@ -46,6 +46,8 @@ def _decode(kind: str, raw: str) -> Any:
         return tuple(x.strip() for x in raw.split(",") if x.strip())
     if kind == "ints":
         return tuple(int(x) for x in raw.split(",") if x.strip())
+    if kind == "floats":
+        return tuple(_decode("float", x) for x in raw.split(",") if x.strip())
     raise LinkError(f"unknown field kind {kind!r}")
 
 
@@ -54,6 +56,8 @@ def encode(kind: str, value: Any) -> str:
         return ""
     if kind in ("strs", "ints"):
         return ",".join(str(v) for v in value)
+    if kind == "floats":
+        return ",".join(f"{v:g}" for v in value)
     if kind == "bool":
         return "1" if value else "0"
     if kind in ("float", "cfloat") and isinstance(value, float):

@@ -34,20 +34,18 @@ def link_to_widgets(page: str, defaults: Mapping[str, Any], kinds: Mapping[str, 
     ours = {k: st.query_params[k] for k in st.query_params if k in kinds}
     last = ss.get(f"_{page}_last_query")
     saved = ss.get(f"_{page}_values")
-    widgets_alive = all(wkey(page, k) in ss for k in kinds)
     msgs: list[str] = []
-    if ours and ours != last:
+    if ours and ours != last:  # a (new) link: it wins over the widgets
         values, msgs = from_query(ours, defaults, kinds, validate)
-    elif widgets_alive:
-        return []
-    elif saved is not None:
-        values = saved
-    else:
-        values = dict(defaults)
+        overwrite = True
+    else:  # keep live widgets; fill the missing ones (first visit, or back from another page)
+        values = dict(saved) if saved is not None else dict(defaults)
+        overwrite = False
     for k, v in values.items():
-        if k in kinds:
+        if k in kinds and (overwrite or wkey(page, k) not in ss):
             ss[wkey(page, k)] = _widget_value(v)
-    ss[f"_{page}_values"] = dict(values)
+    if overwrite:
+        ss[f"_{page}_values"] = dict(values)
     return msgs
 
 

@@ -1,0 +1,130 @@
+"""Sweep: configure a capacity sweep, run it in the background, watch the curves arrive."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kdviz.config import MAX_TOTAL_FITS, METHODS, PRESETS
+from kdviz.errors import KdvizError
+from kdviz.plots import METHOD_LABELS
+from kdviz.teachers import TEACHERS
+from ui import runs
+from ui import sweep_form as form
+from ui.common import format_seconds, job_progress, page_setup, presentation_mode
+from ui.results_view import draw_results, metric_controls
+from ui.state import link_to_widgets, share_link, widgets_to_link, wkey
+
+page_setup("Sweep")
+present = presentation_mode()
+P = "sw"
+ss = st.session_state
+
+msgs: list[str] = []
+preset = st.query_params.get("preset")
+if preset is not None:  # Home's "start here" buttons
+    del st.query_params["preset"]
+    if preset in PRESETS:
+        for k, v in form.preset_values(preset).items():
+            ss[wkey(P, k)] = list(v) if isinstance(v, tuple) else v
+        for k in form.KINDS:
+            if k in st.query_params:
+                del st.query_params[k]
+        ss[f"_{P}_last_query"] = {}
+        st.toast(f"Loaded the preset “{preset}”. Press Run.")
+    else:
+        msgs.append(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
+msgs += link_to_widgets(P, form.DEFAULTS, form.KINDS, form.validate_values)
+
+st.title("Sweep")
+st.markdown("Student quality against **teacher capacity**, for every KD method, on your choice of data. "
+            "Runs go to the background: you can leave the page and come back.")
+for m in msgs:
+    st.warning(m, icon="🔗")
+
+with st.sidebar:
+    st.header("Data")
+    form.dataset_picker(P)
+    st.number_input("Rows to use n (empty = all / generator default)", 50, 500_000, value=None, step=500,
+                    key=wkey(P, "n"))
+    st.slider("Label noise on training labels", 0.0, 0.45, step=0.05, key=wkey(P, "label_noise"))
+    st.header("Teacher")
+    st.selectbox("Teacher family", list(TEACHERS), key=wkey(P, "teacher"),
+                 help="\n".join(f"- **{k}**: {s.description}" for k, s in TEACHERS.items()))
+    spec = TEACHERS[ss[wkey(P, "teacher")]]
+    grid_choices = sorted({*spec.default_grid, *ss[wkey(P, "capacities")]})
+    ss[wkey(P, "capacities")] = [c for c in ss[wkey(P, "capacities")] if c in grid_choices] or list(spec.default_grid)
+    st.multiselect(f"Capacity grid ({spec.capacity_name})", grid_choices, key=wkey(P, "capacities"))
+    if spec.name == "rf-depth":
+        st.slider("Trees in the teacher forest", 10, 300, step=10, key=wkey(P, "trees"))
+    st.header("Student and distillation")
+    st.selectbox("Student", ["rf", "linear"], key=wkey(P, "student"),
+                 format_func={"rf": "random forest regressor", "linear": "linear (ridge)"}.get)
+    st.multiselect("Methods", list(METHODS), format_func=METHOD_LABELS.get, key=wkey(P, "methods"))
+    st.radio("KD target scale", ["logp", "p"], horizontal=True, key=wkey(P, "scale"))
+    st.slider("Cross-fitting folds K", 2, 20, key=wkey(P, "folds"))
+    st.radio("Correction weight γ", ["bound_fast", "full"], horizontal=True, key=wkey(P, "gamma"),
+             format_func={"bound_fast": "bound-fast (c)", "full": "full"}.get)
+    c_is_cv = ss[wkey(P, "c")] == "cv"
+    if st.toggle("Choose c by cross-validation", value=c_is_cv, key="_sw_c_cv"):
+        ss[wkey(P, "c")] = "cv"
+    else:
+        ss[wkey(P, "c")] = float(st.select_slider("c", [1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0],
+                                                  value=0.1 if c_is_cv else ss[wkey(P, "c")]))
+    st.header("Protocol")
+    st.slider("Repeats (student re-seeds)", 1, 10, key=wkey(P, "repeats"))
+    st.number_input("Seed", 0, 2**31 - 1, step=1, key=wkey(P, "seed"))
+
+values = {k: ss.get(wkey(P, k), form.DEFAULTS[k]) for k in form.KINDS}
+for k in ("capacities", "methods", "c_grid"):
+    values[k] = tuple(values[k])
+try:
+    config = form.validate_values(values)
+    config_error = None
+except KdvizError as e:
+    config, config_error = None, str(e)
+query = widgets_to_link(P, values, form.KINDS)
+
+c1, c2 = st.columns([1, 3])
+run_clicked = c1.button("▶ Run", type="primary", disabled=config is None, width="stretch")
+if config_error:
+    c2.error(config_error, icon="⚠️")
+else:
+    c2.caption(f"≈ {config.estimated_fits():,} model fits (limit {MAX_TOTAL_FITS:,}) · {runs.config_summary(config.to_dict())}")
+
+if run_clicked and config is not None:
+    try:
+        ss["sw_job"] = runs.submit(config)
+        st.query_params["run"] = ss["sw_job"]
+    except KdvizError as e:
+        st.error(f"Could not start the run: {e}", icon="⚠️")
+
+job_id = ss.get("sw_job") or st.query_params.get("run")
+if job_id is None and config is not None:  # a shared link: show a stored run of this exact config
+    found = runs.find_by_config(config.to_dict())
+    job_id = found.id if found else None
+info = runs.get(job_id) if job_id else None
+
+if info is None:
+    if job_id:
+        st.warning(f"Run {job_id} is not known here (deleted, or stored on another server).", icon="🔎")
+    st.info("Set up a sweep in the sidebar (or load a preset from Home) and press **Run**. "
+            "The chart fills in while the run is going.")
+    st.stop()
+
+ss["sw_job"] = info.id
+if config is not None and info.config != config.to_dict():
+    st.caption("ℹ️ The sidebar has changed since this run; press **Run** to start a new one.")
+metric, log_x = metric_controls("sw", runs.results(info.id))
+
+
+def _draw(job) -> None:
+    df = runs.results(info.id)
+    active = job.status in runs.ACTIVE
+    draw_results(df, metric, log_x, present=present, key="sw", config=info.config, partial=active)
+
+
+job_progress(info.id, get_job=runs.get, cancel=runs.cancel, on_update=_draw, every=1.0, key="sw")
+st.caption(f"Run {info.id} · engine: {runs.engine_name()} · "
+           f"duration {format_seconds(info.elapsed)}")
+with st.expander("🔗 Link to this view"):
+    st.code(share_link({**query, "run": info.id}, "Sweep"), language=None)
