@@ -1,0 +1,389 @@
+"""The four theory experiments, registered with the experiment engine (`kdviz.experiments`).
+
+- ``theory-capacity``  the capacity sweep (`kdviz.sweep`) restricted to synthetic data, where the
+  teacher's in-sample, out-of-fold and out-of-sample errors against p0 are all measurable. Its tasks
+  *are* the sweep's tasks (same keys), so cached sweep results are reused.
+- ``theory-eps``  teacher-error sweep: the controlled teacher at a grid of ε, one task per (ε, repeat).
+- ``theory-n``    sample-size sweep: a fixed controlled teacher, one task per (n, repeat).
+- ``theory-c``    γ/c sweep: the bound-fast enhanced student at a grid of c for a few teachers, one task
+  per (ε, repeat); the c chosen by cross-validation on the labels (never on p0) is recorded.
+
+Every task loads its own seeded synthetic sample: repeat r uses data seed SeedSequence([seed, r]),
+the *same* sample for every ε and c (common random numbers, so curves differ only by the dial); the
+sample-size sweep takes the first n training rows of one large sample per repeat (nested samples).
+Errors are evaluated on `n_eval` fresh points of the same draw.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from kdviz.config import PAPER_C_GRID, SweepConfig
+from kdviz.config import make_config as make_sweep_config
+from kdviz.data import Dataset, load_dataset
+from kdviz.errors import ConfigError
+from kdviz.experiments import Experiment, Task, register_experiment, task_key
+from kdviz.theory.controlled import (
+    ControlledTeacher,
+    MethodSpec,
+    best_c,
+    cv_scores,
+    measure_run,
+    poly_features,
+)
+
+THEORY_METHODS = ("vanilla", "corrected", "enhanced")
+SYNTHETIC = ("synthetic:gmm", "synthetic:curve")
+MAX_ROWS_FITTED = 200_000_000  # Σ over tasks of training rows × fits: a ceiling on a run's work
+
+COLUMNS = [
+    "experiment", "dataset", "student", "n", "eps", "kappa", "method", "repeat", "c", "c_cv",
+    "student_error", "oracle_error", "bias_error", "variance_error", "excess_error", "correction_var",
+    "student_error_p", "teacher_error_l2", "teacher_error_l4", "teacher_error_train",
+]
+
+
+class TheoryConfig(BaseModel):
+    """Knobs shared by the controlled-teacher experiments (ε, n and c sweeps)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dataset: Literal["synthetic:gmm", "synthetic:curve"] = "synthetic:gmm"
+    d: int = Field(2, ge=1, le=10, description="dimension of synthetic:gmm (curve is 2-D)")
+    r: float | None = Field(0.5, gt=0, le=20, description="separation (gmm) or sharpness (curve)")
+    label_noise: float = Field(0.1, ge=0.0, lt=0.5)
+    kappa: float = Field(1.0, gt=0, le=10, description="teacher tempering κ")
+    h_seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the teacher's bias field h")
+    student: Literal["linear", "quadratic", "cubic"] = "quadratic"
+    methods: tuple[str, ...] = Field(THEORY_METHODS, min_length=1)
+    c: float | Literal["cv"] = "cv"
+    c_grid: tuple[float, ...] = Field(PAPER_C_GRID, min_length=1, max_length=25)
+    cv_folds: int = Field(5, ge=2, le=10)
+    cv_metric: Literal["brier", "auc"] = "brier"
+    n_eval: int = Field(20_000, ge=500, le=500_000, description="fresh points the errors are averaged over")
+    repeats: int = Field(5, ge=1, le=50)
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+
+    @field_validator("methods")
+    @classmethod
+    def _methods(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if "crossfit" in v:
+            raise ValueError("the controlled teacher never sees the training labels, so cross-fitting "
+                             "changes nothing: use 'vanilla' (the capacity sweep shows cross-fitting)")
+        bad = [m for m in v if m not in THEORY_METHODS]
+        if bad:
+            raise ValueError(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(THEORY_METHODS)}")
+        return tuple(m for m in THEORY_METHODS if m in v)
+
+    @field_validator("c")
+    @classmethod
+    def _c(cls, v: float | str) -> float | str:
+        if v != "cv" and not (0 < float(v) <= 1e6):
+            raise ValueError(f"c must be 'cv' or a number in (0, 1e6], got {v}")
+        return v
+
+    @field_validator("c_grid")
+    @classmethod
+    def _c_grid(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if any(not (0 < c <= 1e6) for c in v):
+            raise ValueError(f"every c must be in (0, 1e6], got {list(v)}")
+        return tuple(sorted(set(v)))
+
+    @model_validator(mode="after")
+    def _check(self) -> TheoryConfig:
+        if self.dataset == "synthetic:curve" and self.d != 2:
+            raise ValueError("synthetic:curve is 2-dimensional: set d=2")
+        work = self.estimated_work()
+        if work > MAX_ROWS_FITTED:
+            raise ValueError(f"this run fits about {work:.2g} training rows (limit {MAX_ROWS_FITTED:.0e}); "
+                             "reduce n, repeats or the grid")
+        return self
+
+    # overridden by each experiment
+    def train_sizes(self) -> list[int]:
+        return []
+
+    def dials(self) -> list[float]:
+        return []
+
+    def fits_per_task(self) -> int:
+        cv = self.cv_folds * len(self.c_grid) if "enhanced" in self.methods and self.c == "cv" else 0
+        return 1 + 2 * len(self.methods) + cv
+
+    def estimated_work(self) -> float:
+        return float(sum(self.train_sizes()) * len(self.dials()) * self.repeats * self.fits_per_task())
+
+    def digest(self) -> str:
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+def _grid(v: tuple[float, ...], name: str, low: float, high: float) -> tuple[float, ...]:
+    if any(not (low <= x <= high) for x in v):
+        raise ValueError(f"every {name} must be in [{low}, {high}], got {list(v)}")
+    return tuple(sorted(set(float(x) for x in v)))
+
+
+#: The documented ε range (THEORY §6): the teacher-bias term is in its Taylor regime (local log-log
+#: slopes stay within ±0.3 of 2 and 4 on the default GMM) and spans three decades for the corrected
+#: student; at n = 20,000 its finite-n excess is bias-dominated from ε ≈ 0.57 (ε2 ≈ 0.08) up.
+DEFAULT_EPS_GRID = (0.1, 0.141, 0.2, 0.283, 0.4, 0.566, 0.8, 1.131, 1.6)
+
+
+class EpsSweepConfig(TheoryConfig):
+    """Teacher-error sweep: student error against ε2 for a grid of bias strengths ε."""
+
+    n: int = Field(20_000, ge=100, le=1_000_000, description="training rows")
+    eps_grid: tuple[float, ...] = Field(DEFAULT_EPS_GRID, min_length=2, max_length=30)
+
+    @field_validator("eps_grid")
+    @classmethod
+    def _eps(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        return _grid(v, "ε", 0.0, 5.0)
+
+    def train_sizes(self) -> list[int]:
+        return [self.n]
+
+    def dials(self) -> list[float]:
+        return list(self.eps_grid)
+
+
+class SizeSweepConfig(TheoryConfig):
+    """Sample-size sweep: student error against n for one controlled teacher."""
+
+    eps: float = Field(0.8, ge=0, le=5)
+    n_grid: tuple[int, ...] = Field((500, 1000, 2000, 5000, 10_000, 20_000, 50_000), min_length=2, max_length=20)
+
+    @field_validator("n_grid")
+    @classmethod
+    def _n(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if any(not (100 <= x <= 1_000_000) for x in v):
+            raise ValueError(f"every n must be in [100, 1000000], got {list(v)}")
+        return tuple(sorted(set(int(x) for x in v)))
+
+    def train_sizes(self) -> list[int]:
+        return list(self.n_grid)
+
+    def dials(self) -> list[float]:
+        return [self.eps]
+
+
+class CSweepConfig(TheoryConfig):
+    """γ/c sweep: the enhanced student at every c of `c_grid`, for each teacher of `eps_grid`."""
+
+    n: int = Field(2_000, ge=100, le=1_000_000)
+    eps_grid: tuple[float, ...] = Field((0.3, 0.8, 1.6), min_length=1, max_length=10)
+    c_grid: tuple[float, ...] = Field(tuple(float(x) for x in np.logspace(-3, 3, 13)), min_length=2, max_length=25)
+
+    @field_validator("eps_grid")
+    @classmethod
+    def _eps(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        return _grid(v, "ε", 0.0, 5.0)
+
+    def train_sizes(self) -> list[int]:
+        return [self.n]
+
+    def dials(self) -> list[float]:
+        return list(self.eps_grid)
+
+    def fits_per_task(self) -> int:
+        return 3 + 2 * len(self.c_grid) + self.cv_folds * len(self.c_grid)
+
+
+def _format(err: ValidationError) -> str:
+    parts = []
+    for e in err.errors():
+        field = ".".join(str(x) for x in e["loc"]) or "config"
+        parts.append(f"{field}: {e['msg'].removeprefix('Value error, ')}")
+    return "invalid theory configuration — " + "; ".join(parts)
+
+
+def _maker(cls: type[TheoryConfig]):
+    def make(values: dict[str, Any] | None = None, **kw: Any) -> TheoryConfig:
+        try:
+            return cls(**{**(values or {}), **kw})
+        except ValidationError as err:
+            raise ConfigError(_format(err)) from None
+    return make
+
+
+make_eps_config = _maker(EpsSweepConfig)
+make_size_config = _maker(SizeSweepConfig)
+make_c_config = _maker(CSweepConfig)
+
+
+# ----------------------------------------------------------------------------------------------
+# data: one large seeded sample per repeat, shared by every ε / c / n of that repeat
+def data_seed(seed: int, repeat: int) -> int:
+    return int(np.random.SeedSequence([int(seed), int(repeat)]).generate_state(1)[0])
+
+
+@functools.lru_cache(maxsize=4)
+def _sample(dataset: str, d: int, r: float | None, label_noise: float, n_train: int, n_eval: int,
+            seed: int) -> Dataset:
+    ts = min(0.85, max(0.06, n_eval / (n_train + n_eval)))
+    total = int(np.ceil(max(n_train / (1 - ts), n_eval / ts))) + 4
+    kw: dict[str, Any] = {"d": d} if dataset == "synthetic:gmm" else {}
+    return load_dataset(dataset, n=total, seed=seed, test_size=ts, label_noise=label_noise, r=r, **kw)
+
+
+def sample(config: TheoryConfig, n_train: int, repeat: int) -> Dataset:
+    """The repeat's dataset with at least `n_train` training and `n_eval` evaluation rows."""
+    return _sample(config.dataset, config.d, config.r, config.label_noise, n_train, config.n_eval,
+                   data_seed(config.seed, repeat))
+
+
+def load_context(config: TheoryConfig) -> dict[str, str]:
+    """A tiny probe of the generator: its fingerprint keys the tasks (changes if the generator does)."""
+    probe = load_dataset(config.dataset, n=200, seed=config.seed, label_noise=config.label_noise, r=config.r,
+                         **({"d": config.d} if config.dataset == "synthetic:gmm" else {}))
+    return {"fingerprint": probe.fingerprint}
+
+
+def _fields(config: TheoryConfig) -> dict[str, Any]:
+    keep = ("dataset", "d", "r", "label_noise", "kappa", "h_seed", "student", "methods", "c", "c_grid",
+            "cv_folds", "cv_metric", "n_eval", "seed")
+    return {k: getattr(config, k) for k in keep}
+
+
+# ----------------------------------------------------------------------------------------------
+# planning
+def _plan(config: TheoryConfig, ctx: dict[str, str], kind: str, points: list[dict[str, Any]]) -> list[Task]:
+    fields = {**_fields(config), "experiment": kind}
+    tasks = []
+    for r in range(config.repeats):
+        for p in points:
+            params = {**p, "repeat": r}
+            tasks.append(Task(task_key("controlled", {**fields, **params}, ctx["fingerprint"]), "controlled", params))
+    return tasks
+
+
+def plan_eps(config: EpsSweepConfig, ctx: dict[str, str]) -> list[Task]:
+    return _plan(config, ctx, "theory-eps", [{"eps": e, "n": config.n, "n_max": config.n} for e in config.eps_grid])
+
+
+def plan_size(config: SizeSweepConfig, ctx: dict[str, str]) -> list[Task]:
+    n_max = max(config.n_grid)
+    return _plan(config, ctx, "theory-n", [{"eps": config.eps, "n": n, "n_max": n_max} for n in config.n_grid])
+
+
+def plan_c(config: CSweepConfig, ctx: dict[str, str]) -> list[Task]:
+    return _plan(config, ctx, "theory-c", [{"eps": e, "n": config.n, "n_max": config.n} for e in config.eps_grid])
+
+
+# ----------------------------------------------------------------------------------------------
+# execution
+def _specs(config: TheoryConfig, c_enhanced: float | None) -> list[MethodSpec]:
+    out = []
+    for m in config.methods:
+        if m == "vanilla":
+            out.append(MethodSpec("vanilla", False))
+        elif m == "corrected":
+            out.append(MethodSpec("corrected", True, "full"))
+        else:
+            out.append(MethodSpec("enhanced", True, "bound_fast", c_enhanced))
+    return out
+
+
+def execute(task: Task, config: TheoryConfig, ctx: Any, deps: dict[str, Any]) -> list[dict[str, Any]]:
+    """One controlled run: every method's bound terms on one seeded training sample."""
+    p = task.params
+    ds = sample(config, p["n_max"], p["repeat"])
+    n = p["n"]
+    if ds.n_train < n:
+        raise RuntimeError(f"sample has {ds.n_train} training rows, {n} needed")
+    X, y, p0 = ds.X_train[:n], ds.y_train[:n], ds.p0_train[:n]
+    teacher = ControlledTeacher(eps=p["eps"], kappa=config.kappa, h_seed=config.h_seed).fit(X)
+    cv_seed = data_seed(config.seed, 10_000 + p["repeat"])
+    base = {"n": n, "eps": p["eps"], "repeat": p["repeat"]}
+
+    def cv_choice(grid: list[float]) -> float:
+        D = poly_features(X, {"linear": 1, "quadratic": 2, "cubic": 3}[config.student])
+        scores = cv_scores(D, teacher.predict_proba(X, p0), y, grid, config.cv_folds, cv_seed, config.cv_metric)
+        return best_c(scores)
+
+    if isinstance(config, CSweepConfig):
+        c_cv = cv_choice(list(config.c_grid))
+        specs = [MethodSpec("vanilla", False), MethodSpec("corrected", True, "full")]
+        specs += [MethodSpec("enhanced", True, "bound_fast", c) for c in config.c_grid]
+        rows = measure_run(X, y, p0, ds.X_test, ds.p0_test, teacher, specs, student=config.student)
+        return [{**base, **row, "c_cv": c_cv} for row in rows]
+
+    c_cv = None
+    if "enhanced" in config.methods:
+        c_cv = cv_choice(list(config.c_grid)) if config.c == "cv" else float(config.c)
+    rows = measure_run(X, y, p0, ds.X_test, ds.p0_test, teacher, _specs(config, c_cv), student=config.student)
+    return [{**base, **row, "c_cv": c_cv if row["method"] == "enhanced" else None} for row in rows]
+
+
+# ----------------------------------------------------------------------------------------------
+# assembling
+def make_assemble(kind: str):
+    def assemble(config: TheoryConfig, ctx: Any, tasks: list[Task], results: dict[str, Any]) -> pd.DataFrame:
+        """One row per (dial, method, repeat) [and c for the c sweep], for every finished task."""
+        rows = []
+        for t in tasks:
+            for row in results.get(t.key) or []:
+                rows.append({"experiment": kind, "dataset": config.dataset, "student": config.student,
+                             "kappa": config.kappa, **row})
+        df = pd.DataFrame(rows).reindex(columns=COLUMNS)
+        order = {m: i for i, m in enumerate(THEORY_METHODS)}
+        df["_m"] = df["method"].map(order)
+        df = df.sort_values(["_m", "eps", "n", "c", "repeat"], na_position="first").drop(columns="_m")
+        return df.reset_index(drop=True)
+    return assemble
+
+
+# ----------------------------------------------------------------------------------------------
+# theory-capacity: the sweep on synthetic data
+def make_capacity_config(values: dict[str, Any] | None = None, **kw: Any) -> SweepConfig:
+    cfg = make_sweep_config(**{**(values or {}), **kw})
+    if cfg.dataset not in SYNTHETIC:
+        raise ConfigError(f"the theory capacity sweep needs synthetic data with known p0 "
+                          f"({' or '.join(SYNTHETIC)}), got {cfg.dataset!r}")
+    return cfg
+
+
+def _capacity_assemble(config: SweepConfig, ds: Dataset, tasks: list[Task], results: dict[str, Any]) -> pd.DataFrame:
+    from kdviz.sweep import assemble
+
+    df = assemble(config, ds, tasks, results)
+    df.insert(0, "experiment", "theory-capacity")
+    # in-sample (vanilla), out-of-fold (cross-fit) and out-of-sample teacher errors, in student-error units
+    df["teacher_sq_error_train"] = df["teacher_error_train"] ** 2
+    df["teacher_sq_error_test"] = df["teacher_error_l2"] ** 2
+    return df
+
+
+def _register() -> None:
+    from kdviz import sweep
+
+    register_experiment(Experiment(
+        name="theory-capacity",
+        description="capacity sweep on synthetic data: student error and the teacher's in-sample, "
+                    "out-of-fold and out-of-sample errors against p0",
+        make_config=make_capacity_config, load=sweep.load_data, fingerprint=lambda c, ds: ds.fingerprint,
+        plan=sweep.plan, execute=sweep.execute, assemble=_capacity_assemble))
+    for name, desc, maker, planner in [
+        ("theory-eps", "teacher-error sweep: controlled teacher p̂ = σ(κ·logit p0 + ε·h), student error vs ε2",
+         make_eps_config, plan_eps),
+        ("theory-n", "sample-size sweep: student error vs n for a fixed controlled teacher",
+         make_size_config, plan_size),
+        ("theory-c", "γ/c sweep: enhanced student error vs the bound-fast constant c, CV choice marked",
+         make_c_config, plan_c),
+    ]:
+        register_experiment(Experiment(
+            name=name, description=desc, make_config=maker, load=load_context,
+            fingerprint=lambda c, ctx: ctx["fingerprint"], plan=planner, execute=execute,
+            assemble=make_assemble(name)))
+
+
+_register()

@@ -1,0 +1,229 @@
+"""The four theory charts: pure functions from a theory results table to a plotly Figure.
+
+Every curve whose height comes from the bounds is a *fitted scaling* (constants fitted to the
+measured points, THEORY §2 gives only the shape): its name says so. Reference slopes are anchored to
+the data (through the geometric centre of the points they compare with).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from kdviz.plots import METHOD_SYMBOLS, method_color, method_label, style_figure
+from kdviz.theory.fits import (
+    BOUND_FORMS,
+    FITTED_LABEL,
+    bias_dominated,
+    fit_bound,
+    fit_slope,
+    reference_line,
+    summarize,
+)
+
+LOG_ERR = "squared error on the log-p scale, E(f̂ − f0)²"
+GREY = "#555555"
+
+
+def _rgba(hex_color: str, alpha: float) -> str:
+    h = hex_color.lstrip("#")
+    return "rgba({},{},{},{})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)), alpha)
+
+
+def _empty(message: str, presentation: bool) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return style_figure(fig, presentation)
+
+
+def _band(fig: go.Figure, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, color: str, name: str,
+          **where) -> None:
+    fig.add_trace(go.Scatter(x=np.r_[x, x[::-1]], y=np.r_[hi, lo[::-1]], fill="toself", mode="lines",
+                             line=dict(width=0), fillcolor=_rgba(color, 0.18), name=name, hoverinfo="skip",
+                             legendgroup=name), **where)
+
+
+def _floor_band(fig: go.Figure, df: pd.DataFrame, x: np.ndarray, name: str, **where) -> None:
+    """The oracle floor δ² (mean ± sd over repeats) as a horizontal band across x."""
+    o = df.groupby("repeat")["oracle_error"].first() if "repeat" in df else df["oracle_error"]
+    m, s = float(o.mean()), float(o.std(ddof=1)) if len(o) > 1 else 0.0
+    xs = np.array([x.min(), x.max()])
+    _band(fig, xs, np.full(2, max(m - s, m * 0.05)), np.full(2, m + s), GREY, name, **where)
+
+
+# ----------------------------------------------------------------------------------------------
+# 1. capacity sweep (overfitting)
+def capacity_theory_chart(df: pd.DataFrame, presentation: bool = False) -> go.Figure:
+    """Student error vs teacher capacity (top) and the teacher's errors where the student learns (bottom)."""
+    if df is None or df.empty:
+        return _empty("No results yet: run the capacity-sweep preset.", presentation)
+    fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.58, 0.42],
+                        subplot_titles=("Student error ‖f̂ − p0‖² (mean ± s.d. over repeats)",
+                                        "Teacher error on the points the student learns from"))
+    for m in ("vanilla", "crossfit", "enhanced", "corrected", "no_kd"):
+        s = df[df["method"] == m].groupby("capacity")["student_error"].agg(["mean", "std"]).fillna(0.0)
+        if s.empty:
+            continue
+        fig.add_trace(go.Scatter(x=s.index, y=s["mean"], error_y=dict(type="data", array=s["std"]),
+                                 mode="lines+markers", name=method_label(m), legendgroup=m,
+                                 line=dict(color=method_color(m), dash="dot" if m == "no_kd" else "solid"),
+                                 marker=dict(symbol=METHOD_SYMBOLS.get(m, "circle"))), row=1, col=1)
+    caps = np.asarray(sorted(df["capacity"].dropna().unique()), dtype=float)
+    if df["oracle_error"].notna().any() and len(caps):
+        _floor_band(fig, df.dropna(subset=["oracle_error"]), caps,
+                    "oracle floor δ² (student trained on exact p0)", row=1, col=1)
+    t = df[df["method"] == "teacher"].groupby("capacity")
+    cf = df[df["method"] == "crossfit"].groupby("capacity")
+    series = [
+        (t["teacher_error_train"], "teacher in-sample: on its own training points (what vanilla KD sees)",
+         method_color("vanilla"), "solid"),
+        (cf["teacher_error_train"], "teacher out-of-fold (what cross-fit KD sees)", method_color("crossfit"), "dash"),
+        (t["teacher_error_l2"], "teacher out-of-sample: fresh points", method_color("teacher"), "dot"),
+    ]
+    for g, name, color, dash in series:
+        s = (g.mean() ** 2) if len(g.size()) else None
+        if s is None or s.empty:
+            continue
+        fig.add_trace(go.Scatter(x=s.index, y=s.values, mode="lines+markers", name=name,
+                                 line=dict(color=color, dash=dash), marker=dict(symbol="diamond")), row=2, col=1)
+    cap_name = str(df["capacity_name"].dropna().iloc[0]) if "capacity_name" in df and df["capacity_name"].notna().any() else "capacity"
+    fig.update_xaxes(title_text=f"Teacher capacity ({cap_name})", row=2, col=1)
+    fig.update_yaxes(title_text="mean (f̂ − p0)² (prob.²)", type="log", row=1, col=1)
+    fig.update_yaxes(title_text="teacher ε2² (prob.²)", type="log", row=2, col=1)
+    fig.update_layout(title="Capacity sweep: an overfitting teacher hurts vanilla KD, not cross-fit KD", height=720)
+    return style_figure(fig, presentation)
+
+
+# ----------------------------------------------------------------------------------------------
+# 2. teacher-error sweep (underfitting)
+def eps_chart(df: pd.DataFrame, presentation: bool = False, ratio: float = 1.0) -> go.Figure:
+    """Log-log student error vs ε2: bias term (fitted slopes), finite-n error, floors, reference slopes."""
+    if df is None or df.empty:
+        return _empty("No results yet: run the teacher-error preset.", presentation)
+    fig = go.Figure()
+    methods = [m for m in ("vanilla", "corrected", "enhanced") if m in set(df["method"])]
+    x_all = df["teacher_error_l2"].to_numpy()
+    n = int(df["n"].iloc[0])
+    anchors: dict[int, str] = {}
+    for m in methods:
+        sub = df[df["method"] == m]
+        s = summarize(sub, ["eps"], ["teacher_error_l2", "bias_error", "student_error", "variance_error"])
+        color = method_color(m)
+        fb = fit_slope(df, m, "bias_error")
+        fig.add_trace(go.Scatter(
+            x=s["teacher_error_l2"], y=s["bias_error"], error_y=dict(type="data", array=s["bias_error_sd"]),
+            mode="lines+markers", line=dict(color=color), marker=dict(symbol=METHOD_SYMBOLS.get(m, "circle"), size=9),
+            name=f"{method_label(m)}: teacher-bias term, {fb.label()}", legendgroup=m))
+        win = bias_dominated(df, m, ratio)
+        fn = fit_slope(df, m, "student_error", eps=win) if len(win) >= 2 else None
+        txt = (f"{fn.label()} for ε ∈ [{min(win):g}, {max(win):g}] (bias ≥ variance)" if fn is not None
+               else "bias never dominates the variance here: no slope")
+        fig.add_trace(go.Scatter(
+            x=s["teacher_error_l2"], y=s["student_error"], error_y=dict(type="data", array=s["student_error_sd"]),
+            mode="markers", marker=dict(color=color, symbol=METHOD_SYMBOLS.get(m, "circle") + "-open", size=10),
+            name=f"{method_label(m)}: student error at n = {n:,}, {txt}", legendgroup=m))
+        if sub["variance_error"].max() > 0:
+            fig.add_trace(go.Scatter(x=s["teacher_error_l2"], y=s["variance_error"], mode="lines",
+                                     line=dict(color=color, dash="dash", width=1.5), legendgroup=m,
+                                     name=f"{method_label(m)}: variance term (label noise in the target)"))
+        col, power, form = BOUND_FORMS[m]
+        bf = fit_bound(sub["oracle_error"], sub[col], sub["student_error"], power, m, form)
+        if np.isfinite(bf.c1):
+            xs = s["teacher_error_l2"].to_numpy()
+            tcol = s[col] if col in s else sub.groupby("eps")[col].mean().to_numpy()
+            fig.add_trace(go.Scatter(x=xs, y=bf(sub["oracle_error"].mean(), np.asarray(tcol)), mode="lines",
+                                     line=dict(color=color, dash="dot", width=1.5), legendgroup=m,
+                                     name=f"{method_label(m)}: {bf.label()}"))
+        slope_ref = 2 if m == "vanilla" else 4
+        if slope_ref not in anchors:
+            anchors[slope_ref] = m
+            xs, ys = reference_line(s["teacher_error_l2"], s["bias_error"], slope_ref)
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=GREY, dash="longdash" if slope_ref == 2 else "dashdot", width=2),
+                                     name=f"reference slope {slope_ref} (anchored to {method_label(m)} bias data)"))
+    _floor_band(fig, df, x_all, "oracle floor δ² (student on exact log p0), mean ± s.d.")
+    fig.update_xaxes(type="log", title_text="teacher error ε2 = ‖p̂ − p0‖₂ on fresh points (prob.)")
+    fig.update_yaxes(type="log", title_text=LOG_ERR)
+    fig.update_layout(title="Teacher-error sweep: vanilla KD error ∝ ε2², corrected ∝ ε2⁴ (bias term)", height=680)
+    return style_figure(fig, presentation)
+
+
+# ----------------------------------------------------------------------------------------------
+# 3. sample-size sweep
+def size_chart(df: pd.DataFrame, presentation: bool = False) -> go.Figure:
+    """Student error vs n: fitted scalings C1·δ_n² + C2·ε², their plateaus, the oracle floor."""
+    if df is None or df.empty:
+        return _empty("No results yet: run the sample-size preset.", presentation)
+    fig = go.Figure()
+    ns = np.asarray(sorted(df["n"].unique()), dtype=float)
+    o = summarize(df[df["method"] == df["method"].iloc[0]], ["n"], ["oracle_error"])
+    _band(fig, o["n"].to_numpy(dtype=float), np.maximum(o["oracle_error"] - o["oracle_error_sd"], o["oracle_error"] * 0.05),
+          o["oracle_error"] + o["oracle_error_sd"], GREY, "oracle floor δ_n² (student on exact log p0), mean ± s.d.")
+    for m in [m for m in ("vanilla", "corrected", "enhanced") if m in set(df["method"])]:
+        sub = df[df["method"] == m]
+        s = summarize(sub, ["n"], ["student_error", "oracle_error", "teacher_error_l2", "teacher_error_l4"])
+        color = method_color(m)
+        fig.add_trace(go.Scatter(x=s["n"], y=s["student_error"], error_y=dict(type="data", array=s["student_error_sd"]),
+                                 mode="markers", marker=dict(color=color, size=10, symbol=METHOD_SYMBOLS.get(m, "circle")),
+                                 name=f"{method_label(m)}: measured student error", legendgroup=m))
+        col, power, form = BOUND_FORMS[m]
+        bf = fit_bound(sub["oracle_error"], sub[col], sub["student_error"], power, m, form)
+        if not np.isfinite(bf.c1):
+            continue
+        t = float(sub[col].mean())
+        fig.add_trace(go.Scatter(x=s["n"], y=bf(s["oracle_error"], t), mode="lines", line=dict(color=color),
+                                 name=f"{method_label(m)}: {bf.label()}", legendgroup=m))
+        sym = "ε2²" if power == 2 else "ε4⁴"
+        fig.add_trace(go.Scatter(x=[ns.min(), ns.max()], y=[bf.c2 * t ** power] * 2, mode="lines",
+                                 line=dict(color=color, dash="dash", width=1.5), legendgroup=m,
+                                 name=f"{method_label(m)}: fitted plateau C2·{sym} = {bf.c2 * t ** power:.2g} "
+                                      f"({sym} = {t ** power:.2g}; constant unknown)"))
+    eps = df["eps"].iloc[0]
+    fig.update_xaxes(type="log", title_text="training points n")
+    fig.update_yaxes(type="log", title_text=LOG_ERR)
+    fig.update_layout(title=f"Sample-size sweep at a fixed teacher (ε = {eps:g}): plateaus ≈ ε2² vs ≈ ε4⁴", height=640)
+    return style_figure(fig, presentation)
+
+
+# ----------------------------------------------------------------------------------------------
+# 4. γ / c sweep
+EPS_COLORS = ("#56B4E9", "#0072B2", "#CC79A7", "#D55E00", "#E69F00", "#009E73")
+
+
+def c_chart(df: pd.DataFrame, presentation: bool = False) -> go.Figure:
+    """Enhanced student error vs c (log x), one curve per teacher; the CV-chosen c marked with a star."""
+    if df is None or df.empty:
+        return _empty("No results yet: run the γ/c preset.", presentation)
+    fig = go.Figure()
+    enh = df[df["method"] == "enhanced"]
+    cs = np.asarray(sorted(enh["c"].unique()), dtype=float)
+    for i, (eps, g) in enumerate(enh.groupby("eps")):
+        color = EPS_COLORS[i % len(EPS_COLORS)]
+        s = summarize(g, ["c"], ["student_error", "teacher_error_l2"])
+        e2 = float(s["teacher_error_l2"].mean())
+        fig.add_trace(go.Scatter(x=s["c"], y=s["student_error"], error_y=dict(type="data", array=s["student_error_sd"]),
+                                 mode="lines+markers", line=dict(color=color), legendgroup=str(eps),
+                                 name=f"enhanced, teacher ε = {eps:g} (ε2 = {e2:.3f})"))
+        chosen = g.groupby("repeat")["c_cv"].first()
+        c_star = float(np.exp(np.log(chosen).median()))
+        c_near = float(cs[np.argmin(np.abs(np.log(cs) - np.log(c_star)))])
+        y_star = float(s.loc[np.isclose(s["c"], c_near), "student_error"].iloc[0])
+        fig.add_trace(go.Scatter(x=[c_near], y=[y_star], mode="markers", legendgroup=str(eps),
+                                 marker=dict(symbol="star", size=18, color=color, line=dict(color="black", width=1)),
+                                 name=f"CV-chosen c = {c_near:g} (median over repeats), ε = {eps:g}"))
+        v = df[(df["method"] == "vanilla") & (df["eps"] == eps)]["student_error"].mean()
+        fig.add_trace(go.Scatter(x=[cs.min(), cs.max()], y=[v, v], mode="lines", legendgroup=str(eps),
+                                 line=dict(color=color, dash="dot", width=1.5),
+                                 name=f"vanilla KD (c → 0 limit), ε = {eps:g}"))
+    fig.update_xaxes(type="log", title_text="bound-fast constant c (γ = c·γ*/(c + r²); large c = full correction)")
+    fig.update_yaxes(type="log", title_text=LOG_ERR)
+    n = int(df["n"].iloc[0])
+    fig.update_layout(title=f"γ/c sweep (n = {n:,}): too little correction keeps the bias, too much adds variance",
+                      height=620)
+    return style_figure(fig, presentation)
+
+
+__all__ = ["capacity_theory_chart", "eps_chart", "size_chart", "c_chart", "FITTED_LABEL"]
