@@ -1,0 +1,117 @@
+"""Runs: every background run — status, configuration, duration; open, overlay, rerun, delete, download."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from kdviz.errors import KdvizError
+from kdviz.plots import METRIC_NAMES, overlay_chart
+from ui import runs
+from ui.common import format_seconds, job_progress, page_setup, presentation_mode, show_chart, status_badge
+from ui.results_view import available_metrics, draw_results, metric_controls
+
+page_setup("Runs")
+present = presentation_mode()
+ss = st.session_state
+
+st.title("Runs")
+st.markdown("Every sweep started from this dashboard or the command line (`kdviz submit`). "
+            "Open one to see its chart, overlay several to compare them, rerun or delete.")
+
+try:
+    all_runs = runs.list_runs()
+except KdvizError as e:
+    st.error(f"Cannot read the run store: {e}", icon="⚠️")
+    st.stop()
+
+if not all_runs:
+    st.info("No runs yet. Start one on the **Sweep** page (or from Home's presets).")
+    st.page_link("pages/2_Sweep.py", label="Go to the Sweep page", icon="▶")
+    st.stop()
+
+by_id = {r.id: r for r in all_runs}
+
+
+def _label(run_id: str) -> str:
+    r = by_id[run_id]
+    when = dt.datetime.fromtimestamp(r.created).strftime("%d %b %H:%M") if r.created else ""
+    return f"{run_id[:8]} · {status_badge(r.status)} · {when} · {runs.config_summary(r.config)[:70]}"
+
+
+table = pd.DataFrame([{
+    "run": r.id[:8], "status": status_badge(r.status),
+    "started": dt.datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M") if r.created else "",
+    "duration": format_seconds(r.elapsed), "progress": r.fraction,
+    "configuration": runs.config_summary(r.config), "error": r.error or "",
+} for r in all_runs])
+st.dataframe(table, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(table)),
+             column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)})
+
+tab_open, tab_overlay = st.tabs(["Open a run", "Overlay runs"])
+
+with tab_open:
+    ids = list(by_id)
+    wanted = st.query_params.get("open")
+    if wanted in by_id and ss.get("runs_open") != wanted and "runs_open_set" not in ss:
+        ss["runs_open"] = wanted
+    ss["runs_open_set"] = True
+    if ss.get("runs_open") not in ids:
+        ss["runs_open"] = ids[0]
+    run_id = st.selectbox("Run", ids, format_func=_label, key="runs_open")
+    st.query_params["open"] = run_id
+    info = by_id[run_id]
+    st.caption(runs.config_summary(info.config))
+
+    c1, c2, c3, _ = st.columns([1, 1, 1, 3])
+    if c1.button("↻ Rerun", key="runs_rerun", help="Start a new run with the same configuration"):
+        new_id = runs.rerun(run_id)
+        ss["runs_open"] = new_id
+        st.query_params["open"] = new_id
+        st.rerun()
+    if info.status in ("cancelled", "interrupted", "failed") and c2.button("▶ Resume", key="runs_resume"):
+        runs.resume(run_id)
+        st.rerun()
+    if c3.button("🗑 Delete", key="runs_delete"):
+        ss["runs_confirm_delete"] = run_id
+    if ss.get("runs_confirm_delete") == run_id:
+        st.warning(f"Delete run {run_id[:8]} and its stored results? This cannot be undone.", icon="🗑")
+        d1, d2, _ = st.columns([1, 1, 4])
+        if d1.button("Yes, delete", type="primary", key="runs_delete_yes"):
+            runs.delete(run_id)
+            del ss["runs_confirm_delete"]
+            del st.query_params["open"]
+            ss.pop("runs_open", None)
+            st.toast(f"Deleted run {run_id[:8]}")
+            st.rerun()
+        if d2.button("Keep it", key="runs_delete_no"):
+            del ss["runs_confirm_delete"]
+            st.rerun()
+
+    df = runs.results(run_id)
+    metric, log_x = metric_controls("runs", df)
+
+    def _draw(job) -> None:
+        draw_results(runs.results(run_id), metric, log_x, present=present, key="runs", config=info.config,
+                     partial=job.status in runs.ACTIVE)
+
+    job_progress(run_id, get_job=runs.get, cancel=runs.cancel, on_update=_draw, every=1.5, key="runs")
+
+with tab_overlay:
+    done_ids = [r.id for r in all_runs if r.status in ("done", "cancelled", "interrupted", "running")]
+    default = [i for i in st.query_params.get("overlay", "").split(",") if i in done_ids] or done_ids[:2]
+    chosen = st.multiselect("Runs to compare", done_ids, default=default, format_func=_label, key="runs_overlay")
+    if chosen:
+        st.query_params["overlay"] = ",".join(chosen)
+    tables = {f"{i[:6]}": runs.results(i) for i in chosen}
+    metrics = available_metrics(pd.concat(list(tables.values())) if tables else None)
+    o1, o2, o3 = st.columns([3, 1, 1])
+    om = o1.selectbox("Metric", metrics, format_func=lambda m: METRIC_NAMES.get(m, m), key="runs_overlay_metric")
+    olog = o2.toggle("Log-scale capacity axis", key="runs_overlay_logx")
+    oteach = o3.toggle("Show teachers", key="runs_overlay_teacher")
+    fig = overlay_chart(tables, om, log_x=olog, presentation=present, show_teacher=oteach)
+    show_chart(fig, key="runs_overlay_chart", filename=f"kdviz_overlay_{om}", caption=(
+        "**What to look for:** colour = KD method (as on every page), line style = run. Compare like with "
+        "like: the same method in two runs shows what the changed setting (data, noise, folds, student…) did."))
