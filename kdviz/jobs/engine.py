@@ -1,0 +1,240 @@
+"""The job engine's public API: submit, watch, cancel, resume, delete, read results; start workers.
+
+Everything here is cheap and never blocks on a running job, so a Streamlit page may call it on every
+rerun. Work happens in worker processes (`python -m kdviz.jobs.worker`) started on demand with
+`subprocess` — a bounded number at once (default: the number of cores); the rest of the jobs queue.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kdviz.errors import ConfigError, KdvizError
+from kdviz.experiments import get_experiment
+from kdviz.jobs.executors import EXECUTORS, load_plugins
+from kdviz.jobs.store import JobRecord, Store, open_store
+
+Home = str | os.PathLike | None
+
+
+def _store(home: Home) -> Store:
+    return open_store(home)
+
+
+def normalize_config(kind: str, config: Any) -> tuple[Any, str]:
+    """Validate `config` (a dict or a config object) for experiment `kind`: (config, canonical JSON)."""
+    load_plugins()
+    exp = get_experiment(kind)
+    if hasattr(config, "model_dump"):
+        values = config.model_dump(mode="json")
+    elif isinstance(config, dict):
+        values = config
+    else:
+        raise ConfigError(f"a job's config must be a dict or a config object, got {type(config).__name__}")
+    cfg = exp.make_config(values)
+    text = cfg.model_dump_json() if hasattr(cfg, "model_dump_json") else json.dumps(values, sort_keys=True)
+    return cfg, text
+
+
+def submit(kind: str, config: Any, *, home: Home = None, start_worker: bool = True,
+           executor: str | None = None) -> str:
+    """Queue a job (experiment `kind`, e.g. "sweep", with `config`); return its id at once.
+
+    The config is validated now (a `ConfigError` names the bad field). `executor` is "local"
+    (default, or ``$KDVIZ_EXECUTOR``) or "ray". With `start_worker`, a worker is started if needed.
+    """
+    _, text = normalize_config(kind, config)
+    executor = executor or os.environ.get("KDVIZ_EXECUTOR") or "local"
+    if executor not in EXECUTORS:
+        raise ConfigError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
+    digest = hashlib.sha256(f"{kind}\n{text}".encode()).hexdigest()[:16]
+    job_id = _store(home).add_job(kind, text, digest, executor)
+    if start_worker:
+        ensure_workers(home)
+    return job_id
+
+
+def get_job(job_id: str, *, home: Home = None) -> JobRecord:
+    """The job's current record (id or unique id prefix); a dead worker shows as `interrupted`."""
+    store = _store(home)
+    store.reap()
+    return store.get_job(job_id)
+
+
+def list_jobs(*, home: Home = None, status: str | list[str] | None = None, limit: int | None = None) -> list[JobRecord]:
+    """All jobs, newest first (optionally only those with `status`)."""
+    store = _store(home)
+    store.reap()
+    return store.list_jobs(status, limit)
+
+
+def cancel(job_id: str, *, home: Home = None) -> JobRecord:
+    """Cancel a job: queued/interrupted ones at once, a running one within about a second (its
+    running tasks are killed). Finished tasks stay stored, so `resume` continues from there."""
+    store = _store(home)
+    store.reap()
+    return store.request_cancel(job_id)
+
+
+def resume(job_id: str, *, home: Home = None, start_worker: bool = True) -> JobRecord:
+    """Queue an interrupted, cancelled or failed job again; only its missing tasks are computed."""
+    store = _store(home)
+    store.reap()
+    job = store.requeue(job_id)
+    if start_worker and job.status == "queued":
+        ensure_workers(home)
+    return job
+
+
+def delete(job_id: str, *, home: Home = None) -> None:
+    """Forget a job (a running one is stopped). Its task results stay in the shared cache."""
+    store = _store(home)
+    jid = store.resolve_id(job_id)
+    store.request_cancel(jid)
+    store.delete_job(jid)
+
+
+def wait(job_id: str, *, home: Home = None, timeout: float | None = None, poll: float = 0.2,
+         on_update: Any = None) -> JobRecord:
+    """Block until the job is no longer queued or running (or `timeout` seconds pass); return it."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        job = get_job(job_id, home=home)
+        if on_update is not None:
+            on_update(job)
+        if not job.active or (deadline is not None and time.monotonic() >= deadline):
+            return job
+        if job.status == "queued" and not _store(home).live_workers():
+            ensure_workers(home)
+        time.sleep(poll)
+
+
+# ----------------------------------------------------------------------------------------------
+# results
+@functools.lru_cache(maxsize=8)
+def _planned(kind: str, config_json: str) -> tuple[Any, Any, Any, list]:
+    load_plugins()
+    exp = get_experiment(kind)
+    config = exp.make_config(json.loads(config_json))
+    ctx = exp.load(config)
+    return exp, config, ctx, exp.plan(config, ctx)
+
+
+_RESULTS: dict[str, Any] = {}  # task results read so far (immutable by content key)
+_RESULTS_MAX = 50_000
+
+
+def job_results(job_id: str, *, home: Home = None) -> pd.DataFrame:
+    """The job's results table — complete when it is done, else assembled from the tasks stored so
+    far (partial tables are fine to plot while it runs)."""
+    store = _store(home)
+    jid = store.resolve_id(job_id)
+    table = store.job_table(jid)
+    if table is not None:
+        return table
+    kind, config_json, _ = store.job_config(jid)
+    exp, config, ctx, tasks = _planned(kind, config_json)
+    keys = [t.key for t in tasks]
+    missing = [k for k in dict.fromkeys(keys) if k not in _RESULTS]
+    if missing:
+        if len(_RESULTS) > _RESULTS_MAX:
+            _RESULTS.clear()
+        _RESULTS.update(store.get_results(missing))
+    results = {k: _RESULTS[k] for k in keys if k in _RESULTS}
+    return exp.assemble(config, ctx, tasks, results)
+
+
+# ----------------------------------------------------------------------------------------------
+# workers
+_CHILDREN: list[subprocess.Popen] = []
+_SPAWN_LOCK = threading.Lock()
+
+
+def max_workers() -> int:
+    return max(1, int(os.environ.get("KDVIZ_MAX_WORKERS", 0)) or os.cpu_count() or 1)
+
+
+def worker_command(home: Path, worker_id: str | None = None, idle_exit: float = 2.0) -> list[str]:
+    cmd = [sys.executable, "-m", "kdviz.jobs.worker", "--home", str(home), "--idle-exit", str(idle_exit)]
+    return cmd + (["--worker-id", worker_id] if worker_id else [])
+
+
+def _worker_env(home: Path) -> dict[str, str]:
+    env = dict(os.environ, KDVIZ_HOME=str(home))
+    root = str(Path(__file__).resolve().parents[2])  # so `-m kdviz...` works from any directory
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def ensure_workers(home: Home = None, *, limit: int | None = None) -> list[int]:
+    """Start worker processes for queued jobs, up to `limit` live workers (default: the number of
+    cores, or ``$KDVIZ_MAX_WORKERS``). Returns the pids started. Safe to call from many threads and
+    processes at once: the count and the reservation happen in one store transaction."""
+    store = _store(home)
+    bound = limit or max_workers()
+    with _SPAWN_LOCK:
+        for child in list(_CHILDREN):  # reap our exited workers (no zombies in a long-lived app)
+            if child.poll() is not None:
+                _CHILDREN.remove(child)
+        store.reap()
+        now = time.time()
+        ids: list[str] = []
+        with store.write() as c:
+            from kdviz.jobs.store import is_dead
+
+            workers = [r for r in c.execute("SELECT id, pid, host, heartbeat, job FROM workers").fetchall()
+                       if not is_dead(r[1], r[2], r[3], now)]
+            idle = sum(1 for r in workers if r[4] is None)
+            queued = c.execute("SELECT COUNT(*) FROM jobs WHERE status = 'queued'").fetchone()[0]
+            n = max(0, min(bound - len(workers), queued - idle))
+            for _ in range(n):
+                wid = f"w-{uuid.uuid4().hex[:10]}"
+                c.execute("INSERT INTO workers (id, pid, host, started, heartbeat) VALUES (?, NULL, NULL, ?, ?)",
+                          (wid, now, now))
+                ids.append(wid)
+        pids = []
+        logs = store.home / "logs"
+        for wid in ids:
+            try:
+                logs.mkdir(exist_ok=True)
+                with open(logs / f"worker-{wid}.log", "ab") as log:
+                    child = subprocess.Popen(worker_command(store.home, wid), stdin=subprocess.DEVNULL,
+                                             stdout=log, stderr=subprocess.STDOUT, env=_worker_env(store.home),
+                                             start_new_session=True, close_fds=True)
+            except OSError as e:
+                store.remove_worker(wid)
+                raise KdvizError(f"cannot start a kdviz worker process: {e.strerror or e}") from None
+            _CHILDREN.append(child)
+            from kdviz.jobs.store import HOST
+
+            with store.write() as c:
+                c.execute("UPDATE workers SET pid = ?, host = ? WHERE id = ? AND pid IS NULL", (child.pid, HOST, wid))
+            pids.append(child.pid)
+        return pids
+
+
+def stop_workers(*, home: Home = None, timeout: float = 5.0) -> None:
+    """Terminate the workers this process started (their running jobs become `interrupted`)."""
+    del home
+    for child in list(_CHILDREN):
+        if child.poll() is None:
+            child.terminate()
+    for child in list(_CHILDREN):
+        try:
+            child.wait(timeout)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+        _CHILDREN.remove(child)

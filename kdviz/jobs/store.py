@@ -1,0 +1,595 @@
+"""The persistent job store: one SQLite file (WAL mode) in the kdviz data directory.
+
+Tables (schema version in ``PRAGMA user_version``, upgraded by `MIGRATIONS`):
+
+- ``jobs``: one row per submitted job — experiment kind, config JSON, status, progress, timestamps,
+  the worker that runs it (id, pid, host, heartbeat), the error message, the final table;
+- ``results``: task results by content key (`Task.key`), pickled, shared by every job (the cache);
+- ``claims``: which worker is computing which task key right now (atomic per-task claims, so two
+  workers never compute the same task at the same time);
+- ``workers``: live worker processes (pid, heartbeat, current job), to bound how many run at once.
+
+Every write is a short ``BEGIN IMMEDIATE`` transaction; SQLite's busy timeout is bounded, so a locked,
+corrupt or unwritable store gives a `StoreError` with a readable message instead of a hang.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import socket
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from kdviz.errors import KdvizError
+
+SCHEMA_VERSION = 1
+DB_NAME = "jobs.sqlite"
+STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
+ACTIVE = ("queued", "running")
+HOST = socket.gethostname()
+
+# Each migration takes the schema from version i to i + 1 (statements run in one transaction).
+MIGRATIONS: list[list[str]] = [
+    [
+        """CREATE TABLE jobs (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            config TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            executor TEXT NOT NULL DEFAULT 'local',
+            status TEXT NOT NULL,
+            stage TEXT NOT NULL DEFAULT '',
+            done INTEGER NOT NULL DEFAULT 0,
+            total INTEGER NOT NULL DEFAULT 0,
+            computed INTEGER NOT NULL DEFAULT 0,
+            created REAL NOT NULL,
+            started REAL,
+            finished REAL,
+            run_started REAL,
+            run_done INTEGER NOT NULL DEFAULT 0,
+            run_time REAL NOT NULL DEFAULT 0,
+            heartbeat REAL,
+            pid INTEGER,
+            host TEXT,
+            worker TEXT,
+            error TEXT,
+            cancel INTEGER NOT NULL DEFAULT 0,
+            table_blob BLOB
+        )""",
+        "CREATE INDEX jobs_status ON jobs (status, created)",
+        """CREATE TABLE results (
+            key TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            value BLOB NOT NULL,
+            job TEXT,
+            created REAL NOT NULL
+        )""",
+        """CREATE TABLE claims (
+            key TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            job TEXT,
+            pid INTEGER,
+            host TEXT,
+            heartbeat REAL NOT NULL
+        )""",
+        "CREATE INDEX claims_owner ON claims (owner)",
+        """CREATE TABLE workers (
+            id TEXT PRIMARY KEY,
+            pid INTEGER,
+            host TEXT,
+            started REAL NOT NULL,
+            heartbeat REAL NOT NULL,
+            job TEXT
+        )""",
+    ],
+]
+assert len(MIGRATIONS) == SCHEMA_VERSION
+
+
+class StoreError(KdvizError):
+    """The job store cannot be opened, read or written."""
+
+
+class JobNotFound(KdvizError):
+    """No job with that id."""
+
+
+def default_home() -> Path:
+    """The kdviz data directory: ``$KDVIZ_HOME`` if set, else ``~/.kdviz``."""
+    env = os.environ.get("KDVIZ_HOME")
+    return Path(env).expanduser() if env else Path.home() / ".kdviz"
+
+
+def heartbeat_timeout() -> float:
+    """Seconds without a heartbeat after which a worker is presumed dead."""
+    return float(os.environ.get("KDVIZ_HEARTBEAT_TIMEOUT", "20"))
+
+
+def pid_alive(pid: int | None) -> bool:
+    """Whether a process with this pid exists on this machine (zombies count as dead)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def is_dead(pid: int | None, host: str | None, heartbeat: float | None, now: float | None = None) -> bool:
+    """A worker is dead if its pid is gone (same host) or its heartbeat is stale."""
+    now = time.time() if now is None else now
+    if host == HOST and pid is not None and not pid_alive(pid):
+        return True
+    return heartbeat is None or heartbeat < now - heartbeat_timeout()
+
+
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class JobRecord:
+    """A snapshot of one job, as the dashboard and the CLI show it."""
+
+    id: str
+    kind: str
+    config: dict[str, Any]
+    executor: str
+    status: str  # queued | running | done | failed | cancelled | interrupted
+    stage: str
+    done: int
+    total: int
+    computed: int  # tasks this job computed itself (the rest came from the cache or other jobs)
+    created: float
+    started: float | None
+    finished: float | None
+    run_started: float | None
+    run_done: int
+    run_time: float
+    heartbeat: float | None
+    pid: int | None
+    host: str | None
+    worker: str | None
+    error: str | None
+    cancel_requested: bool
+    has_table: bool
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def fraction(self) -> float:
+        return self.done / self.total if self.total else (1.0 if self.status == "done" else 0.0)
+
+    @property
+    def elapsed(self) -> float | None:
+        """Seconds spent running (summed over runs, so a resumed job does not count the gap)."""
+        if self.started is None:
+            return None
+        current = time.time() - self.run_started if self.status == "running" and self.run_started else 0.0
+        return self.run_time + max(0.0, current)
+
+    @property
+    def eta(self) -> float | None:
+        """Estimated seconds left, from this run's pace; None until a task has finished."""
+        if self.status != "running" or not self.run_started or self.done <= self.run_done:
+            return None
+        pace = (time.time() - self.run_started) / (self.done - self.run_done)
+        return pace * max(0, self.total - self.done)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.update(elapsed=self.elapsed, eta=self.eta, fraction=self.fraction)
+        return d
+
+
+_JOB_COLUMNS = ("id, kind, config, executor, status, stage, done, total, computed, created, started, finished, "
+                "run_started, run_done, run_time, heartbeat, pid, host, worker, error, cancel, "
+                "table_blob IS NOT NULL")
+
+
+def _record(row: tuple) -> JobRecord:
+    (jid, kind, config, executor, status, stage, done, total, computed, created, started, finished,
+     run_started, run_done, run_time, heartbeat, pid, host, worker, error, cancel, has_table) = row
+    return JobRecord(jid, kind, json.loads(config), executor, status, stage, done, total, computed, created,
+                     started, finished, run_started, run_done, run_time, heartbeat, pid, host, worker, error,
+                     bool(cancel), bool(has_table))
+
+
+# ----------------------------------------------------------------------------------------------
+class Store:
+    """The job store at ``home/jobs.sqlite``. Safe to share between threads (one connection each)."""
+
+    def __init__(self, home: str | os.PathLike | None = None, *, timeout: float | None = None):
+        self.home = Path(home).expanduser() if home else default_home()
+        self.path = self.home / DB_NAME
+        self.timeout = float(os.environ.get("KDVIZ_STORE_TIMEOUT", "15")) if timeout is None else timeout
+        self._local = threading.local()
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StoreError(f"cannot create the kdviz data directory {self.home}: {e.strerror or e}; "
+                             "set KDVIZ_HOME (or --home) to a writable directory") from None
+        if not self.home.is_dir() or not os.access(self.home, os.W_OK | os.X_OK):
+            raise StoreError(f"the kdviz data directory {self.home} is not a writable directory; "
+                             "set KDVIZ_HOME (or --home) to a writable directory")
+        with self._errors():
+            self._migrate(self._conn())
+
+    # -- connections and error handling -----------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            with self._errors():
+                conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
+                                       check_same_thread=False)
+                try:
+                    conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+                    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                    if mode.lower() != "wal":
+                        raise sqlite3.OperationalError(f"cannot switch to WAL mode (got {mode})")
+                    conn.execute("PRAGMA synchronous = NORMAL")
+                except BaseException:
+                    conn.close()
+                    raise
+            self._local.conn = conn
+        return conn
+
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as e:
+            raise self._translate(e) from None
+
+    def _translate(self, e: sqlite3.Error) -> StoreError:
+        msg = str(e)
+        low = msg.lower()
+        where = f"the job store {self.path}"
+        if "locked" in low or "busy" in low:
+            return StoreError(f"{where} is busy: another process held it locked for more than "
+                              f"{self.timeout:g}s; try again (or raise KDVIZ_STORE_TIMEOUT)")
+        if "not a database" in low or "malformed" in low or "corrupt" in low:
+            return StoreError(f"{where} is corrupt ({msg}); move or delete it (cached results will be "
+                              "recomputed) or set KDVIZ_HOME (or --home) to another directory")
+        if "readonly" in low or "unable to open" in low or "disk i/o" in low or "permission" in low:
+            return StoreError(f"cannot write {where} ({msg}); set KDVIZ_HOME (or --home) to a writable directory")
+        return StoreError(f"{where} failed: {msg}")
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction (``BEGIN IMMEDIATE``: writers queue, readers never block)."""
+        conn = self._conn()
+        with self._errors():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
+        with self._errors():
+            return self._conn().execute(sql, tuple(params)).fetchall()
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version == SCHEMA_VERSION:
+            return
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"the job store {self.path} has schema version {version}, newer than this kdviz "
+                             f"understands ({SCHEMA_VERSION}); upgrade kdviz or use another KDVIZ_HOME")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+            for v in range(version, SCHEMA_VERSION):
+                for stmt in MIGRATIONS[v]:
+                    conn.execute(stmt)
+                conn.execute(f"PRAGMA user_version = {v + 1}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        return self.query("PRAGMA user_version")[0][0]
+
+    # -- jobs ---------------------------------------------------------------------------------------
+    def add_job(self, kind: str, config_json: str, digest: str, executor: str = "local") -> str:
+        job_id = uuid.uuid4().hex[:12]
+        with self.write() as c:
+            c.execute("INSERT INTO jobs (id, kind, config, digest, executor, status, stage, created) "
+                      "VALUES (?, ?, ?, ?, ?, 'queued', 'queued', ?)",
+                      (job_id, kind, config_json, digest, executor, time.time()))
+        return job_id
+
+    def resolve_id(self, job_id: str) -> str:
+        """The full id of a job given its id or a unique prefix of it."""
+        rows = self.query("SELECT id FROM jobs WHERE id = ?", (job_id,))
+        if not rows and job_id:
+            rows = self.query("SELECT id FROM jobs WHERE id LIKE ? LIMIT 2", (job_id.replace("%", "") + "%",))
+        if len(rows) != 1:
+            what = "matches several jobs" if rows else "is not a job"
+            raise JobNotFound(f"{job_id!r} {what} in {self.path}; `kdviz jobs` lists them")
+        return rows[0][0]
+
+    def get_job(self, job_id: str) -> JobRecord:
+        jid = self.resolve_id(job_id)
+        rows = self.query(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (jid,))
+        if not rows:
+            raise JobNotFound(f"{job_id!r} is not a job in {self.path}; `kdviz jobs` lists them")
+        return _record(rows[0])
+
+    def list_jobs(self, status: str | Iterable[str] | None = None, limit: int | None = None) -> list[JobRecord]:
+        sql, params = f"SELECT {_JOB_COLUMNS} FROM jobs", []
+        if status is not None:
+            statuses = [status] if isinstance(status, str) else list(status)
+            sql += f" WHERE status IN ({','.join('?' * len(statuses))})"
+            params += statuses
+        sql += " ORDER BY created DESC, rowid DESC"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        return [_record(r) for r in self.query(sql, params)]
+
+    def job_config(self, job_id: str) -> tuple[str, str, str]:
+        """(kind, config JSON, executor) of a job."""
+        rows = self.query("SELECT kind, config, executor FROM jobs WHERE id = ?", (job_id,))
+        if not rows:
+            raise JobNotFound(f"{job_id!r} is not a job in {self.path}")
+        return rows[0]
+
+    def job_table(self, job_id: str) -> Any | None:
+        rows = self.query("SELECT table_blob FROM jobs WHERE id = ?", (job_id,))
+        return pickle.loads(rows[0][0]) if rows and rows[0][0] is not None else None
+
+    def count_jobs(self, status: str) -> int:
+        return self.query("SELECT COUNT(*) FROM jobs WHERE status = ?", (status,))[0][0]
+
+    def claim_job(self, worker: str, job_id: str | None = None) -> JobRecord | None:
+        """Atomically take the oldest queued job (or `job_id`) for `worker`; None if there is none."""
+        now = time.time()
+        with self.write() as c:
+            if job_id is None:
+                row = c.execute("SELECT id FROM jobs WHERE status = 'queued' ORDER BY created, rowid LIMIT 1").fetchone()
+            else:
+                row = c.execute("SELECT id FROM jobs WHERE status = 'queued' AND id = ?", (job_id,)).fetchone()
+            if row is None:
+                return None
+            c.execute("UPDATE jobs SET status = 'running', stage = 'starting', worker = ?, pid = ?, host = ?, "
+                      "heartbeat = ?, started = COALESCE(started, ?), run_started = ?, run_done = done, "
+                      "finished = NULL, error = NULL, cancel = 0 WHERE id = ?",
+                      (worker, os.getpid(), HOST, now, now, now, row[0]))
+            c.execute("UPDATE workers SET job = ?, heartbeat = ? WHERE id = ?", (row[0], now, worker))
+        return self.get_job(row[0])
+
+    def update_job(self, job_id: str, worker: str, **fields: Any) -> bool:
+        """Update a running job's fields if `worker` still owns it; False if it does not."""
+        sets = ", ".join(f"{k} = ?" for k in fields)
+        with self.write() as c:
+            cur = c.execute(f"UPDATE jobs SET {sets} WHERE id = ? AND worker = ? AND status = 'running'",
+                            (*fields.values(), job_id, worker))
+        return cur.rowcount == 1
+
+    def progress(self, job_id: str, worker: str, done: int, total: int, stage: str,
+                 results: list[tuple[str, str, bytes]] = (), start: bool = False) -> bool:
+        """Store finished task results and the job's progress in one transaction (`start`: the first
+        call of a run, which sets the baseline of the ETA)."""
+        now = time.time()
+        with self.write() as c:
+            if results:
+                c.executemany("INSERT OR IGNORE INTO results (key, kind, value, job, created) VALUES (?, ?, ?, ?, ?)",
+                              [(k, kind, blob, job_id, now) for k, kind, blob in results])
+                c.executemany("DELETE FROM claims WHERE key = ? AND owner = ?", [(k, worker) for k, _, _ in results])
+            cur = c.execute("UPDATE jobs SET done = ?, total = ?, stage = ?, heartbeat = ?, computed = computed + ? "
+                            "WHERE id = ? AND worker = ? AND status = 'running'",
+                            (done, total, stage, now, len(results), job_id, worker))
+            if start:
+                c.execute("UPDATE jobs SET run_done = ?, run_time = run_time + MAX(0, ? - run_started), "
+                          "run_started = ? WHERE id = ? AND worker = ?", (done, now, now, job_id, worker))
+        return cur.rowcount == 1
+
+    def finish_job(self, job_id: str, worker: str, status: str, *, error: str | None = None,
+                   table: Any = None, stage: str | None = None) -> bool:
+        now = time.time()
+        blob = pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL) if table is not None else None
+        with self.write() as c:
+            cur = c.execute("UPDATE jobs SET status = ?, stage = ?, error = ?, finished = ?, heartbeat = ?, "
+                            "run_time = run_time + MAX(0, ? - COALESCE(run_started, ?)), "
+                            "table_blob = COALESCE(?, table_blob), cancel = 0 "
+                            "WHERE id = ? AND worker = ? AND status = 'running'",
+                            (status, stage or status, error, now, now, now, now, blob, job_id, worker))
+            c.execute("UPDATE workers SET job = NULL WHERE id = ?", (worker,))
+        return cur.rowcount == 1
+
+    def request_cancel(self, job_id: str) -> JobRecord:
+        """Cancel: a queued or interrupted job stops at once; a running one at its worker's next check."""
+        jid = self.resolve_id(job_id)
+        now = time.time()
+        with self.write() as c:
+            c.execute("UPDATE jobs SET status = 'cancelled', stage = 'cancelled', finished = ?, cancel = 0 "
+                      "WHERE id = ? AND status IN ('queued', 'interrupted')", (now, jid))
+            c.execute("UPDATE jobs SET cancel = 1 WHERE id = ? AND status = 'running'", (jid,))
+        return self.get_job(jid)
+
+    def requeue(self, job_id: str) -> JobRecord:
+        """Resume: an interrupted, cancelled or failed job goes back to the queue (done tasks stay cached)."""
+        jid = self.resolve_id(job_id)
+        with self.write() as c:
+            c.execute("UPDATE jobs SET status = 'queued', stage = 'queued', error = NULL, finished = NULL, "
+                      "cancel = 0, worker = NULL, pid = NULL WHERE id = ? "
+                      "AND status IN ('interrupted', 'cancelled', 'failed')", (jid,))
+        return self.get_job(jid)
+
+    def delete_job(self, job_id: str) -> None:
+        jid = self.resolve_id(job_id)
+        with self.write() as c:
+            c.execute("DELETE FROM jobs WHERE id = ?", (jid,))
+
+    def job_state(self, job_id: str, worker: str) -> str:
+        """For the worker running it: 'ok', 'cancel' (requested) or 'lost' (deleted or taken over)."""
+        rows = self.query("SELECT status, worker, cancel FROM jobs WHERE id = ?", (job_id,))
+        if not rows or rows[0][0] != "running" or rows[0][1] != worker:
+            return "lost"
+        return "cancel" if rows[0][2] else "ok"
+
+    # -- liveness -----------------------------------------------------------------------------------
+    def reap(self) -> int:
+        """Mark running jobs whose worker died (dead pid or stale heartbeat) `interrupted`; forget dead
+        workers and their task claims. Cheap when nothing is stale (one read). Returns jobs interrupted."""
+        now = time.time()
+        jobs = [r for r in self.query("SELECT id, pid, host, heartbeat, worker FROM jobs WHERE status = 'running'")
+                if is_dead(r[1], r[2], r[3], now)]
+        workers = [r for r in self.query("SELECT id, pid, host, heartbeat FROM workers")
+                   if is_dead(r[1], r[2], r[3], now)]
+        claims = [r for r in self.query("SELECT DISTINCT owner, pid, host, MAX(heartbeat) FROM claims GROUP BY owner")
+                  if is_dead(r[1], r[2], r[3], now)]
+        if not (jobs or workers or claims):
+            return 0
+        n = 0
+        with self.write() as c:
+            for jid, pid, _host, _hb, worker in jobs:
+                n += c.execute(
+                    "UPDATE jobs SET status = 'interrupted', stage = 'interrupted', "
+                    "run_time = run_time + MAX(0, COALESCE(heartbeat, run_started) - COALESCE(run_started, heartbeat)), "
+                    "error = ? WHERE id = ? AND status = 'running' AND worker IS ?",
+                    (f"the worker process (pid {pid}) stopped before the job finished; "
+                     "resume the job to compute the missing tasks", jid, worker)).rowcount
+                c.execute("DELETE FROM claims WHERE owner = ?", (worker,))
+            for wid, *_ in workers:
+                c.execute("DELETE FROM workers WHERE id = ?", (wid,))
+                c.execute("DELETE FROM claims WHERE owner = ?", (wid,))
+            for owner, *_ in claims:
+                c.execute("DELETE FROM claims WHERE owner = ?", (owner,))
+        return n
+
+    def register_worker(self, worker: str, pid: int | None) -> None:
+        now = time.time()
+        with self.write() as c:
+            c.execute("INSERT INTO workers (id, pid, host, started, heartbeat) VALUES (?, ?, ?, ?, ?) "
+                      "ON CONFLICT (id) DO UPDATE SET pid = excluded.pid, host = excluded.host, "
+                      "heartbeat = excluded.heartbeat", (worker, pid, HOST, now, now))
+
+    def heartbeat(self, worker: str, job_id: str | None) -> None:
+        now = time.time()
+        with self.write() as c:
+            c.execute("UPDATE workers SET heartbeat = ? WHERE id = ?", (now, worker))
+            if job_id:
+                c.execute("UPDATE jobs SET heartbeat = ? WHERE id = ? AND worker = ? AND status = 'running'",
+                          (now, job_id, worker))
+            c.execute("UPDATE claims SET heartbeat = ? WHERE owner = ?", (now, worker))
+
+    def retire_worker(self, worker: str) -> bool:
+        """Remove an idle worker's row unless a job is queued (then it must keep going): atomic with
+        `ensure_workers`' count, so a queued job is never left without a worker."""
+        with self.write() as c:
+            if c.execute("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1").fetchone():
+                return False
+            c.execute("DELETE FROM workers WHERE id = ?", (worker,))
+            c.execute("DELETE FROM claims WHERE owner = ?", (worker,))
+        return True
+
+    def remove_worker(self, worker: str) -> None:
+        with self.write() as c:
+            c.execute("DELETE FROM workers WHERE id = ?", (worker,))
+            c.execute("DELETE FROM claims WHERE owner = ?", (worker,))
+
+    def live_workers(self) -> list[tuple]:
+        now = time.time()
+        return [r for r in self.query("SELECT id, pid, host, heartbeat, job FROM workers")
+                if not is_dead(r[1], r[2], r[3], now)]
+
+    # -- task results and claims --------------------------------------------------------------------
+    def get_results(self, keys: Iterable[str]) -> dict[str, Any]:
+        keys = list(dict.fromkeys(keys))
+        out: dict[str, Any] = {}
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            rows = self.query(f"SELECT key, value FROM results WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+            out.update((k, pickle.loads(v)) for k, v in rows)
+        return out
+
+    def result_keys(self, keys: Iterable[str]) -> set[str]:
+        keys = list(dict.fromkeys(keys))
+        out: set[str] = set()
+        for i in range(0, len(keys), 500):
+            chunk = keys[i:i + 500]
+            out.update(r[0] for r in self.query(
+                f"SELECT key FROM results WHERE key IN ({','.join('?' * len(chunk))})", chunk))
+        return out
+
+    def put_result(self, key: str, kind: str, value: Any, job: str | None = None) -> None:
+        blob = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+        with self.write() as c:
+            c.execute("INSERT OR IGNORE INTO results (key, kind, value, job, created) VALUES (?, ?, ?, ?, ?)",
+                      (key, kind, blob, job, time.time()))
+
+    def try_claim(self, key: str, owner: str, job: str | None = None) -> str:
+        """Atomically claim the computation of task `key`: 'mine' (compute it), 'done' (its result is
+        stored) or 'other' (a live worker is computing it: wait for its result). A claim whose owner
+        died is taken over."""
+        now = time.time()
+        with self.write() as c:
+            if c.execute("SELECT 1 FROM results WHERE key = ?", (key,)).fetchone():
+                return "done"
+            row = c.execute("SELECT owner, pid, host, heartbeat FROM claims WHERE key = ?", (key,)).fetchone()
+            if row is not None and row[0] != owner and not is_dead(row[1], row[2], row[3], now):
+                return "other"
+            c.execute("INSERT INTO claims (key, owner, job, pid, host, heartbeat) VALUES (?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT (key) DO UPDATE SET owner = excluded.owner, job = excluded.job, "
+                      "pid = excluded.pid, host = excluded.host, heartbeat = excluded.heartbeat",
+                      (key, owner, job, os.getpid(), HOST, now))
+        return "mine"
+
+    def claims(self, keys: Iterable[str]) -> dict[str, tuple]:
+        keys = list(keys)
+        if not keys:
+            return {}
+        rows = self.query(f"SELECT key, owner, pid, host, heartbeat FROM claims WHERE key IN "
+                          f"({','.join('?' * len(keys))})", keys)
+        return {r[0]: r[1:] for r in rows}
+
+    def release_claims(self, owner: str) -> None:
+        with self.write() as c:
+            c.execute("DELETE FROM claims WHERE owner = ?", (owner,))
+
+    def stats(self) -> dict[str, int]:
+        return {"jobs": self.query("SELECT COUNT(*) FROM jobs")[0][0],
+                "results": self.query("SELECT COUNT(*) FROM results")[0][0],
+                "claims": self.query("SELECT COUNT(*) FROM claims")[0][0],
+                "workers": self.query("SELECT COUNT(*) FROM workers")[0][0]}
+
+
+_STORES: dict[Path, Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def open_store(home: str | os.PathLike | None = None) -> Store:
+    """The (per-process, cached) store of a data directory (default: `default_home()`)."""
+    path = (Path(home).expanduser() if home else default_home()).absolute()
+    with _STORES_LOCK:
+        store = _STORES.get(path)
+        if store is None or not store.path.exists():
+            store = _STORES[path] = Store(path)
+        return store

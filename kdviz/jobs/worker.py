@@ -1,0 +1,301 @@
+"""A worker process: claims queued jobs one at a time and runs them, storing every result as it finishes.
+
+    python -m kdviz.jobs.worker [--home DIR] [--jobs N] [--idle-exit SECONDS | --forever]
+
+For each job: ``exp = get_experiment(kind)``, load the context, plan the tasks, and `run_plan` them with
+the results already in the store as ``done`` (cache / resume). Every task to compute is first claimed
+in the store (per-task claim rows), so two workers never compute the same task at once: a task
+claimed by another live worker is awaited until its result appears in the store. A monitor thread
+keeps the heartbeat, watches for cancellation and resolves those awaited tasks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import signal
+import sys
+import threading
+import time
+import traceback
+import uuid
+from concurrent.futures import Future
+from typing import Any
+
+from kdviz.errors import KdvizError
+from kdviz.experiments import Task, get_experiment, run_plan
+from kdviz.jobs.executors import Executor, load_plugins, make_executor, plugin_modules, readable_error
+from kdviz.jobs.store import JobRecord, Store, open_store
+
+HEARTBEAT_S = 1.0  # heartbeat period
+POLL_S = 0.1  # cancel checks and awaited-task polling
+
+
+class _Stop(Exception):
+    pass
+
+
+class Worker:
+    """Runs queued jobs until none is left for `idle_exit` seconds (never exits if `idle_exit` < 0)."""
+
+    def __init__(self, store: Store, *, worker_id: str | None = None, jobs: int | None = None,
+                 idle_exit: float = 2.0, executor: str | None = None, plugins: tuple[str, ...] | None = None):
+        self.store = store
+        self.id = worker_id or f"w-{uuid.uuid4().hex[:10]}"
+        self.jobs = jobs
+        self.idle_exit = idle_exit
+        self.force_executor = executor
+        self.plugins = plugin_modules() if plugins is None else tuple(plugins)
+        self._executors: dict[str, Executor] = {}
+        self._lock = threading.Lock()
+        self._job: str | None = None
+        self._state = "ok"  # ok | cancel | lost (for the current job)
+        self._waiting: dict[str, tuple[Future, Task, dict[str, Any]]] = {}
+        self._mine: set[str] = set()
+        self._pending: list[tuple[str, str, bytes]] = []
+        self._submit_base: Any = None
+        self._closing = threading.Event()
+        self._wake = threading.Event()
+
+    # -- main loop ----------------------------------------------------------------------------------
+    def run(self, job_id: str | None = None) -> int:
+        """Run jobs (only `job_id` if given); returns the number of jobs run."""
+        load_plugins(self.plugins)
+        self.store.register_worker(self.id, os.getpid())
+        monitor = threading.Thread(target=self._monitor, name="kdviz-monitor", daemon=True)
+        monitor.start()
+        n = 0
+        try:
+            idle_since = time.monotonic()
+            while True:
+                self.store.reap()
+                job = self.store.claim_job(self.id, job_id)
+                if job is not None:
+                    self._run_job(job)
+                    n += 1
+                    idle_since = time.monotonic()
+                    if job_id:
+                        break
+                    continue
+                if job_id or (self.idle_exit >= 0 and time.monotonic() - idle_since >= self.idle_exit
+                              and self.store.retire_worker(self.id)):
+                    break
+                time.sleep(0.1)
+        finally:
+            self._closing.set()
+            monitor.join(timeout=2)
+            for ex in self._executors.values():
+                try:
+                    ex.close()
+                except Exception:  # best effort at exit
+                    pass
+            try:
+                self.store.remove_worker(self.id)
+            except KdvizError:
+                pass
+        return n
+
+    def _executor(self, name: str) -> Executor:
+        name = self.force_executor or name
+        if name not in self._executors:
+            self._executors[name] = make_executor(name, self.jobs)
+        return self._executors[name]
+
+    # -- one job ------------------------------------------------------------------------------------
+    def _stage(self, job: JobRecord, stage: str) -> None:
+        self.store.update_job(job.id, self.id, stage=stage)
+
+    def _run_job(self, job: JobRecord) -> None:
+        with self._lock:
+            self._job, self._state = job.id, "ok"
+            self._waiting, self._mine, self._pending = {}, set(), []
+        executor: Executor | None = None
+        try:
+            kind, config_json, ex_name = self.store.job_config(job.id)
+            exp = get_experiment(kind)
+            executor = self._executor(ex_name)
+            executor.warm(kind, self.plugins)  # pool processes start while the data loads
+            self._stage(job, "loading data")
+            import json
+
+            config = exp.make_config(json.loads(config_json))
+            ctx = exp.load(config)
+            self._check()
+            self._stage(job, "planning")
+            tasks = exp.plan(config, ctx)
+            done = self.store.get_results(t.key for t in tasks)
+            self._check()
+            self._submit_base = executor.submitter(kind, config_json, ctx, self.plugins)
+            results = run_plan(tasks, submit=self._submit, jobs=executor.jobs, done=done,
+                               on_result=self._on_result, progress=lambda d, t, s: self._progress(job, d, t, s),
+                               should_stop=lambda: self._state != "ok")
+            self._check()
+            self._stage(job, "assembling")
+            table = exp.assemble(config, ctx, tasks, results)
+            self._check()
+            self.store.finish_job(job.id, self.id, "done", table=table)
+        except _Stop:
+            if executor is not None:
+                executor.kill()
+            if self._state == "cancel":
+                self._flush(job)
+                self.store.finish_job(job.id, self.id, "cancelled")
+        except (KeyboardInterrupt, SystemExit):
+            if executor is not None:
+                executor.kill()
+            self._flush(job)
+            self.store.finish_job(job.id, self.id, "interrupted",
+                                  error="the worker was stopped; resume the job to compute the missing tasks")
+            raise
+        except BaseException as e:  # a task failed, or loading / planning / assembling did
+            if executor is not None:
+                executor.kill()
+            if not isinstance(getattr(e, "cause", e), KdvizError):
+                traceback.print_exc(file=sys.stderr)  # the worker log keeps the details
+            self._flush(job)
+            self.store.finish_job(job.id, self.id, "failed", error=readable_error(e))
+        finally:
+            with self._lock:
+                self._job = None
+                for fut, _, _ in self._waiting.values():
+                    fut.cancel()
+                self._waiting.clear()
+            self._submit_base = None
+            self.store.release_claims(self.id)
+
+    def _check(self) -> None:
+        if self._state != "ok":
+            raise _Stop()
+
+    def _submit(self, task: Task, deps: dict[str, Any]) -> Future:
+        """Compute `task` if this worker wins its claim; otherwise wait for whoever computes it."""
+        state = self.store.try_claim(task.key, self.id, self._job)
+        if state == "mine":
+            with self._lock:
+                self._mine.add(task.key)
+            return self._submit_base(task, deps)
+        fut: Future = Future()
+        if state == "done":
+            fut.set_result(self.store.get_results([task.key])[task.key])
+        else:
+            with self._lock:
+                self._waiting[task.key] = (fut, task, deps)
+            self._wake.set()
+        return fut
+
+    def _on_result(self, task: Task, result: Any) -> None:
+        if task.key in self._mine:
+            self._pending.append((task.key, task.kind, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)))
+
+    def _progress(self, job: JobRecord, done: int, total: int, stage: str) -> None:
+        pending, self._pending = self._pending, []
+        label = "running" if stage == "start" else f"running {stage} tasks"
+        self.store.progress(job.id, self.id, done, total, label, pending, start=stage == "start")
+
+    def _flush(self, job: JobRecord) -> None:
+        """Store results received but not yet written (they would be lost otherwise)."""
+        pending, self._pending = self._pending, []
+        for key, kind, blob in pending:
+            self.store.put_result(key, kind, pickle.loads(blob), job.id)
+
+    # -- monitor thread: heartbeat, cancellation, awaited tasks -------------------------------------
+    def _monitor(self) -> None:
+        last_beat = 0.0
+        while not self._closing.is_set():
+            try:
+                job = self._job
+                now = time.monotonic()
+                if now - last_beat >= HEARTBEAT_S:
+                    self.store.heartbeat(self.id, job)
+                    last_beat = now
+                if job is not None:
+                    state = self.store.job_state(job, self.id)
+                    if state != "ok" and self._job == job:
+                        self._state = state
+                    self._poll_waiting()
+            except KdvizError as e:  # a busy store: try again at the next tick
+                print(f"kdviz worker {self.id}: {e}", file=sys.stderr)
+            except Exception:
+                traceback.print_exc(file=sys.stderr)
+            self._wake.wait(POLL_S)
+            self._wake.clear()
+
+    def _poll_waiting(self) -> None:
+        with self._lock:
+            waiting = dict(self._waiting)
+        if not waiting:
+            return
+        found = self.store.get_results(waiting)
+        for key, value in found.items():
+            with self._lock:
+                entry = self._waiting.pop(key, None)
+            if entry is not None:
+                entry[0].set_result(value)
+        claims = self.store.claims([k for k in waiting if k not in found])
+        for key in waiting:
+            if key in found:
+                continue
+            claim = claims.get(key)
+            if claim is not None and claim[0] != self.id:
+                from kdviz.jobs.store import is_dead
+
+                if not is_dead(claim[1], claim[2], claim[3]):
+                    continue  # its owner is alive and computing it
+            state = self.store.try_claim(key, self.id, self._job)  # free or abandoned: take it over
+            with self._lock:
+                entry = self._waiting.pop(key, None) if state != "other" else None
+                if entry is not None and state == "mine":
+                    self._mine.add(key)
+            if entry is None:
+                continue
+            fut, task, deps = entry
+            if state == "done":
+                fut.set_result(self.store.get_results([key])[key])
+            elif self._submit_base is not None:
+                _chain(self._submit_base(task, deps), fut)
+
+
+def _chain(source: Future, target: Future) -> None:
+    def copy(f: Future) -> None:
+        if target.cancelled():
+            return
+        if f.cancelled():
+            target.cancel()
+        elif f.exception() is not None:
+            target.set_exception(f.exception())
+        else:
+            target.set_result(f.result())
+    source.add_done_callback(copy)
+
+
+def _sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m kdviz.jobs.worker", description="Run queued kdviz jobs.")
+    p.add_argument("--home", help="kdviz data directory (default: $KDVIZ_HOME or ~/.kdviz)")
+    p.add_argument("--jobs", type=int, default=None, help="task processes (default: all cores)")
+    p.add_argument("--executor", choices=["local", "ray"], default=None, help="override each job's executor")
+    p.add_argument("--idle-exit", type=float, default=2.0, help="exit after this many idle seconds")
+    p.add_argument("--forever", action="store_true", help="never exit when idle")
+    p.add_argument("--job", default=None, help="run only this job")
+    p.add_argument("--worker-id", default=None)
+    args = p.parse_args(argv)
+    signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        store = open_store(args.home)
+        worker = Worker(store, worker_id=args.worker_id, jobs=args.jobs, executor=args.executor,
+                        idle_exit=-1 if args.forever else args.idle_exit)
+        worker.run(args.job)
+    except KdvizError as e:
+        print(f"kdviz worker: error: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
