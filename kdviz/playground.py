@@ -234,3 +234,27 @@ def compute(params: PlaygroundParams) -> PlaygroundResult:
 def cache_clear() -> None:
     _teacher_fits.cache_clear()
     _student.cache_clear()
+
+
+def capacity_curve(params: PlaygroundParams, methods: tuple[str, ...] = ("vanilla", "crossfit")):
+    """A tidy table (kdviz.sweep columns) of student error vs p0 over every capacity on the slider.
+
+    One row per (capacity, method) plus the teacher's own rows, so `kdviz.plots.capacity_chart(table,
+    "student_error")` draws it (Home's live mini-chart).
+    """
+    import pandas as pd
+
+    p = replace(params, methods=tuple(methods)).validated()
+    fits = teacher_fits(p)
+    ds = fits.dataset
+    rows = []
+    spec = TEACHERS[p.teacher]
+    base = dict(dataset=p.dataset, teacher=p.teacher, capacity_name=spec.capacity_name, repeat=0)
+    for g, cap in enumerate(fits.capacities):
+        e2, e4 = teacher_errors(fits.full_test[g], ds.p0_test)
+        rows.append({**base, "capacity": cap, "method": "teacher", "teacher_error_l2": e2, "teacher_error_l4": e4,
+                     "teacher_error_train": teacher_errors(fits.full_train[g], ds.p0_train)[0]})
+        for m in p.methods:
+            q = replace(p, capacity=cap, methods=())
+            rows.append({**base, "capacity": cap, "method": m, "student_error": _student(q, m)[1]})
+    return pd.DataFrame(rows)

@@ -79,7 +79,7 @@ def from_config_dict(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 def preset_values(name: str) -> dict[str, Any]:
-    return from_config_dict(dict(PRESETS[name]))
+    return from_config_dict(make_config(**PRESETS[name]).to_dict())  # the CLI's exact configuration
 
 
 def validate_values(v: dict[str, Any]) -> SweepConfig:

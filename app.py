@@ -1,0 +1,88 @@
+"""kdviz Home: what knowledge distillation is, how a teacher's under/overfitting hurts it, two fixes.
+
+Run with:  streamlit run app.py
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from kdviz import playground as pg
+from kdviz.plots import capacity_chart
+from ui.common import page_setup, presentation_mode, show_chart
+
+page_setup("Home")
+present = presentation_mode()
+HERE = Path(__file__).parent
+
+st.title("kdviz — what does a student learn from an imperfect teacher?")
+left, right = st.columns([5, 6], gap="large")
+
+with left:
+    st.markdown(
+        """
+**Knowledge distillation (KD)** trains a small *student* model to copy the class probabilities
+p̂ of a big *teacher*, instead of the raw labels. It works when p̂ is close to the true
+probabilities p0 — and the teacher can miss p0 in two ways:
+
+- **Overfitting teacher.** It memorises its noisy training labels, so p̂ is *too confident exactly on
+  the points the student learns from*. **Fix: cross-fitting** — split the data in K folds and score
+  each point with a teacher that never saw it.
+- **Underfitting teacher.** It is too simple, so p̂ is biased and the student inherits the bias.
+  **Fix: loss correction** — add a term that uses the labels to cancel the teacher's error to first
+  order (its error then only matters squared).
+
+**Enhanced KD** does both. These are the results of *Knowledge Distillation as Semiparametric
+Inference* (Dao, Kamath, Syrgkanis & Mackey, ICLR 2021).
+"""
+    )
+
+with right:
+    noise = st.select_slider("Label noise in the mini-example", [0.0, 0.1, 0.2, 0.3], value=0.2,
+                             key="home_noise", help="Fraction of training labels flipped at random.")
+    params = pg.PlaygroundParams(label_noise=noise, resolution=30)
+    table = pg.capacity_curve(params, ("vanilla", "crossfit"))
+    fig = capacity_chart(table, "student_error", presentation=present,
+                         title="Live: student error as the teacher grows (2-D problem)")
+    fig.update_layout(height=420 if not present else 560)
+    show_chart(fig, key="home_mini", filename="kdviz_home", caption=(
+        "**What to look for:** left = shallow (underfitting) teacher, right = deep (overfitting) teacher. "
+        "The vanilla student's error climbs with the teacher's memorisation; the cross-fit student "
+        "stays lower. Computed live: random-forest teacher, 10-tree student, 600 points."))
+
+st.subheader("Start here")
+c1, c2, c3, c4 = st.columns(4)
+with c1:
+    st.markdown("**See it** — drag the teacher's capacity on a 2-D picture.")
+    st.page_link("pages/1_Playground.py", label="Playground", icon="🎛️")
+    st.page_link("pages/1_Playground.py", label="…with an overfitting teacher", icon="🌳",
+                 query_params={"capacity": "20", "label_noise": "0.3", "teacher": "rf-depth"})
+with c2:
+    st.markdown("**Overfitting teacher** — deep forests, vanilla vs cross-fit KD.")
+    st.page_link("pages/2_Sweep.py", label="Preset: overfitting teacher", icon="📈",
+                 query_params={"preset": "overfitting-teacher"})
+    st.page_link("pages/2_Sweep.py", label="Preset: quick demo (seconds)", icon="⚡",
+                 query_params={"preset": "quick"})
+with c3:
+    st.markdown("**Underfitting teacher** — shallow forests, where the loss correction helps.")
+    st.page_link("pages/2_Sweep.py", label="Preset: underfitting teacher", icon="📉",
+                 query_params={"preset": "underfitting-teacher"})
+with c4:
+    st.markdown("**The paper's MAGIC figure** — needs the OpenML download once; minutes on 2 cores.")
+    st.page_link("pages/2_Sweep.py", label="Preset: paper's MAGIC figure", icon="📄",
+                 query_params={"preset": "paper-magic"})
+
+if not present:
+    st.divider()
+    pages = [("pages/1_Playground.py", "Playground", "instant 2-D heat maps of p0, the teacher and the students"),
+             ("pages/2_Sweep.py", "Sweep", "any dataset (or your CSV), background runs, curves with error bands"),
+             ("pages/3_Theory.py", "Theory", "the student's error against the paper's bounds, where p0 is known"),
+             ("pages/4_Runs.py", "Runs", "history, overlays, reruns and downloads")]
+    for path, label, what in pages:
+        if (HERE / path).exists():
+            st.page_link(path, label=f"{label} — {what}")
+    st.caption("Tip: the sidebar's *Presentation mode* (or `?present=1` in the link) gives large fonts for "
+               "talks; every chart exports as PNG, SVG or interactive HTML; the address bar always links "
+               "to exactly what you see.")
