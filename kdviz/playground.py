@@ -55,7 +55,8 @@ TEACHER_OPTIONS: dict[str, dict[str, Any]] = {
 STUDENT_OPTIONS: dict[str, dict[str, Any]] = {"rf": {"n_estimators": 10, "max_depth": 8}, "linear": {}}
 
 LIMITS = dict(n=(100, 3000), label_noise=(0.0, 0.45), folds=(2, 10), c=(1e-4, 1e3), resolution=(20, 120),
-              r=(0.2, 10.0), seed=(0, 2**31 - 1))
+              r=(0.5, 10.0), seed=(0, 2**31 - 1))
+RESOLUTIONS = (30, 45, 60, 90)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ class PlaygroundParams:
             v = getattr(self, name)
             if not isinstance(v, (int, float)) or isinstance(v, bool) or not (lo <= v <= hi):
                 errs.append(f"{name} must be between {lo:g} and {hi:g}, got {v!r}")
+        if self.resolution not in RESOLUTIONS:
+            errs.append(f"resolution must be one of {list(RESOLUTIONS)}, got {self.resolution!r}")
         if errs:
             raise ConfigError("invalid playground settings — " + "; ".join(errs))
         return replace(self, methods=tuple(m for m in PLAYGROUND_METHODS if m in self.methods))

@@ -61,7 +61,7 @@ with st.sidebar:
     st.select_slider("Correction strength c (γ rule bound-fast)", C_STEPS, key=wkey(P, "c"),
                      help="Small c = little correction; large c ≈ the full correction (more variance).")
     st.number_input("Seed", 0, 2**31 - 1, step=1, key=wkey(P, "seed"))
-    st.select_slider("Heat-map resolution", [30, 45, 60, 90], key=wkey(P, "resolution"))
+    st.select_slider("Heat-map resolution", pg.RESOLUTIONS, key=wkey(P, "resolution"))
 
 teacher = st.session_state[wkey(P, "teacher")]
 steps = pg.CAPACITY_STEPS[teacher]

@@ -55,7 +55,7 @@ with st.sidebar:
     ss[wkey(P, "capacities")] = [c for c in ss[wkey(P, "capacities")] if c in grid_choices] or list(spec.default_grid)
     st.multiselect(f"Capacity grid ({spec.capacity_name})", grid_choices, key=wkey(P, "capacities"))
     if spec.name == "rf-depth":
-        st.slider("Trees in the teacher forest", 10, 300, step=10, key=wkey(P, "trees"))
+        st.slider("Trees in the teacher forest", 1, 500, step=1, key=wkey(P, "trees"))
     st.header("Student and distillation")
     st.selectbox("Student", ["rf", "linear"], key=wkey(P, "student"),
                  format_func={"rf": "random forest regressor", "linear": "linear (ridge)"}.get)
@@ -71,7 +71,7 @@ with st.sidebar:
         ss[wkey(P, "c")] = float(st.select_slider("c", [1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0],
                                                   value=0.1 if c_is_cv else ss[wkey(P, "c")]))
     st.header("Protocol")
-    st.slider("Repeats (student re-seeds)", 1, 10, key=wkey(P, "repeats"))
+    st.slider("Repeats (student re-seeds)", 1, 20, key=wkey(P, "repeats"))
     st.number_input("Seed", 0, 2**31 - 1, step=1, key=wkey(P, "seed"))
 
 values = {k: ss.get(wkey(P, k), form.DEFAULTS[k]) for k in form.KINDS}

@@ -10,7 +10,15 @@ import streamlit as st
 from kdviz.errors import KdvizError
 from kdviz.plots import METRIC_NAMES, overlay_chart
 from ui import runs
-from ui.common import format_seconds, job_progress, page_setup, presentation_mode, show_chart, status_badge
+from ui.common import (
+    format_seconds,
+    job_progress,
+    page_link,
+    page_setup,
+    presentation_mode,
+    show_chart,
+    status_badge,
+)
 from ui.results_view import available_metrics, draw_results, metric_controls
 
 page_setup("Runs")
@@ -29,7 +37,7 @@ except KdvizError as e:
 
 if not all_runs:
     st.info("No runs yet. Start one on the **Sweep** page (or from Home's presets).")
-    st.page_link("pages/2_Sweep.py", label="Go to the Sweep page", icon="▶")
+    page_link("pages/2_Sweep.py", label="Go to the Sweep page", icon="▶")
     st.stop()
 
 by_id = {r.id: r for r in all_runs}
@@ -65,30 +73,28 @@ with tab_open:
     info = by_id[run_id]
     st.caption(runs.config_summary(info.config))
 
-    c1, c2, c3, _ = st.columns([1, 1, 1, 3])
-    if c1.button("↻ Rerun", key="runs_rerun", help="Start a new run with the same configuration"):
-        new_id = runs.rerun(run_id)
+    def _open(new_id: str) -> None:
         ss["runs_open"] = new_id
         st.query_params["open"] = new_id
-        st.rerun()
-    if info.status in ("cancelled", "interrupted", "failed") and c2.button("▶ Resume", key="runs_resume"):
-        runs.resume(run_id)
-        st.rerun()
-    if c3.button("🗑 Delete", key="runs_delete"):
-        ss["runs_confirm_delete"] = run_id
+
+    def _delete(victim: str) -> None:
+        runs.delete(victim)
+        ss.pop("runs_confirm_delete", None)
+        ss.pop("runs_open", None)
+        st.toast(f"Deleted run {victim[:8]}")
+
+    c1, c2, c3, _ = st.columns([1, 1, 1, 3])
+    c1.button("↻ Rerun", key="runs_rerun", help="Start a new run with the same configuration",
+              on_click=lambda: _open(runs.rerun(run_id)))
+    if info.status in ("cancelled", "interrupted", "failed"):
+        c2.button("▶ Resume", key="runs_resume", on_click=lambda: runs.resume(run_id))
+    c3.button("🗑 Delete", key="runs_delete", on_click=lambda: ss.__setitem__("runs_confirm_delete", run_id))
     if ss.get("runs_confirm_delete") == run_id:
         st.warning(f"Delete run {run_id[:8]} and its stored results? This cannot be undone.", icon="🗑")
         d1, d2, _ = st.columns([1, 1, 4])
-        if d1.button("Yes, delete", type="primary", key="runs_delete_yes"):
-            runs.delete(run_id)
-            del ss["runs_confirm_delete"]
-            del st.query_params["open"]
-            ss.pop("runs_open", None)
-            st.toast(f"Deleted run {run_id[:8]}")
-            st.rerun()
-        if d2.button("Keep it", key="runs_delete_no"):
-            del ss["runs_confirm_delete"]
-            st.rerun()
+        d1.button("Yes, delete", type="primary", key="runs_delete_yes", on_click=_delete, args=(run_id,))
+        d2.button("Keep it", key="runs_delete_no", on_click=lambda: ss.pop("runs_confirm_delete", None))
+        st.stop()
 
     df = runs.results(run_id)
     metric, log_x = metric_controls("runs", df)

@@ -41,6 +41,15 @@ def page_setup(title: str, icon: str = "🎓", layout: str = "wide") -> None:
         pass
 
 
+def page_link(path: str, label: str, icon: str | None = None, query_params: dict | None = None) -> None:
+    """st.page_link that degrades to a plain link when the page is run on its own (tests)."""
+    try:
+        st.page_link(path, label=label, icon=icon, query_params=query_params)
+    except st.errors.StreamlitAPIException:
+        name = path.rsplit("/", 1)[-1].removesuffix(".py").split("_", 1)[-1]
+        st.markdown(f"[{label}](/{name})")
+
+
 def presentation_mode() -> bool:
     """Sidebar toggle for presentation mode; a link with ``?present=1`` switches it on.
 

@@ -80,7 +80,7 @@ def from_query(query: Mapping[str, str], defaults: Mapping[str, Any], kinds: Map
     """
     values = dict(defaults)
     messages: list[str] = []
-    accepted: dict[str, Any] = {}
+    candidates: dict[str, Any] = {}
     for key, kind in kinds.items():
         if key not in query:
             continue
@@ -90,18 +90,32 @@ def from_query(query: Mapping[str, str], defaults: Mapping[str, Any], kinds: Map
                             f"{MAX_VALUE_CHARS}); using the default")
             continue
         try:
-            value = _decode(kind, raw)
+            candidates[key] = _decode(kind, raw)
         except (ValueError, TypeError):
             messages.append(f"link value {key}={raw[:40]!r} is not a valid {kind}; using the default "
                             f"{encode(kind, defaults.get(key))!r}")
-            continue
-        try:
-            validate({**values, **accepted, key: value})
-        except KdvizError as e:
-            messages.append(f"link value {key}={raw[:40]!r} refused ({_short(e)}); using the default "
-                            f"{encode(kind, defaults.get(key))!r}")
-            continue
-        accepted[key] = value
+    # accept values one by one; a value that depends on another (a CSV dataset on its target column)
+    # is retried once the other has been accepted
+    accepted: dict[str, Any] = {}
+    refused: dict[str, str] = {}
+    pending = list(candidates)
+    progress = True
+    while pending and progress:
+        progress = False
+        for key in list(pending):
+            try:
+                validate({**values, **accepted, key: candidates[key]})
+            except KdvizError as e:
+                refused[key] = _short(e)
+                continue
+            accepted[key] = candidates[key]
+            refused.pop(key, None)
+            pending.remove(key)
+            progress = True
+    for key in pending:
+        raw = encode(kinds[key], candidates[key])
+        messages.append(f"link value {key}={raw[:40]!r} refused ({refused[key]}); using the default "
+                        f"{encode(kinds[key], defaults.get(key))!r}")
     values.update(accepted)
     if accepted:
         try:

@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = dict(
     trees=50, student="rf", methods=METHODS, scale="logp", folds=5, gamma="bound_fast", c="cv",
     c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, repeats=2, seed=0,
 )
+#: the widgets' ranges (links outside them are refused, like invalid configs)
+FORM_LIMITS = {"trees": (1, 500), "label_noise": (0.0, 0.45), "repeats": (1, 20), "folds": (2, 20)}
 UPLOAD_CHOICE = "Upload a CSV…"
 MAX_UPLOAD_MB = 50
 _TREE_OPTION = {"rf-depth": "n_estimators", "rf-trees": None, "knn-k": None, "gb-stages": None}
@@ -84,6 +86,10 @@ def preset_values(name: str) -> dict[str, Any]:
 
 def validate_values(v: dict[str, Any]) -> SweepConfig:
     """Validate form (or link) values; ConfigError with a readable message otherwise."""
+    for name, (lo, hi) in FORM_LIMITS.items():
+        x = v.get(name)
+        if x is not None and not (isinstance(x, (int, float)) and lo <= x <= hi):
+            raise ConfigError(f"{name} must be between {lo:g} and {hi:g} here, got {x!r}")
     if v["teacher"] not in TEACHERS:
         raise ConfigError(f"unknown teacher family {v['teacher']!r}; choose from {', '.join(TEACHERS)}")
     if v["capacities"]:

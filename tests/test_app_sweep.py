@@ -1,0 +1,108 @@
+"""Sweep page (AppTest): run a small background sweep, progress, partial/final chart, links, bad input."""
+
+from __future__ import annotations
+
+import pytest
+from apptools import no_exceptions, page, progress_text, run_until, specs, trace_names
+
+from kdviz.config import MAX_TOTAL_FITS
+from ui import sweep_form as form
+
+SMALL = {"dataset": "synthetic:gmm", "n": "300", "capacities": "1,4", "methods": "no_kd,vanilla,crossfit",
+         "repeats": "2", "folds": "2", "trees": "10", "seed": "1"}
+
+
+@pytest.fixture(autouse=True)
+def _home(tmp_path, monkeypatch):
+    monkeypatch.setenv("KDVIZ_HOME", str(tmp_path))
+
+
+def test_small_sweep_runs_in_the_background_and_draws_the_chart():
+    at = page("pages/2_Sweep.py", SMALL).run()
+    no_exceptions(at)
+    assert not at.warning
+    at.button[0].click().run()  # ▶ Run
+    no_exceptions(at)
+    assert "run" in at.query_params
+    assert "tasks" in progress_text(at)
+    at = run_until(at, lambda a: "done" in progress_text(a))
+    no_exceptions(at)
+    spec = specs(at)[0]
+    names = trace_names(spec)
+    for label in ("Teacher", "No KD (labels only)", "Vanilla KD", "Cross-fit KD"):
+        assert label in names
+    vanilla = next(t for t in spec["data"] if t["name"] == "Vanilla KD")
+    assert list(vanilla["x"]) == [1, 4]
+    assert any(t.get("fill") == "toself" for t in spec["data"])  # ± s.e. bands over 2 repeats
+    assert "AUC" in spec["layout"]["yaxis"]["title"]["text"]
+    # metric picker and log-x
+    at.selectbox(key="sw_metric").set_value("student_error").run()
+    at.toggle(key="sw_logx").set_value(True).run()
+    spec = specs(at)[0]
+    assert "p0" in spec["layout"]["yaxis"]["title"]["text"] and spec["layout"]["xaxis"]["type"] == "log"
+    assert any("Oracle" in n for n in trace_names(spec))
+    assert any("What to look for" in c.value for c in at.caption)
+    labels = [b.label for b in at.get("download_button")]
+    assert "⬇ Results CSV" in labels and "⬇ PNG" in labels and "⬇ HTML" in labels
+
+
+def test_link_restores_config_and_refuses_oversized_runs():
+    at = page("pages/2_Sweep.py", {**SMALL, "repeats": "999"}).run()
+    no_exceptions(at)
+    assert any("repeats" in w.value for w in at.warning)
+    assert at.session_state["sw.repeats"] == form.DEFAULTS["repeats"]
+    assert at.session_state["sw.capacities"] == [1, 4] and at.session_state["sw.n"] == 300
+
+    # each value fine alone, too many fits together: the value that crosses the limit is refused
+    big = {"capacities": ",".join(str(c) for c in range(1, 31)), "repeats": "20", "folds": "20",
+           "cv_folds": "10", "c_grid": ",".join(str(10.0**k) for k in range(-5, 5))}
+    at = page("pages/2_Sweep.py", big).run()
+    no_exceptions(at)
+    assert any("model fits" in w.value and "limit" in w.value for w in at.warning)
+    values = {k: at.session_state[f"sw.{k}"] for k in form.KINDS}
+    for k in ("capacities", "methods", "c_grid"):
+        values[k] = tuple(values[k])
+    assert form.validate_values(values).estimated_fits() <= MAX_TOTAL_FITS
+    assert at.button[0].disabled is False  # what is left is a bounded, runnable config
+
+
+def test_link_cannot_point_at_server_files_and_preset_loads():
+    at = page("pages/2_Sweep.py", {"dataset": "csv:/etc/passwd", "target": "x"}).run()
+    no_exceptions(at)
+    assert any("uploaded" in w.value for w in at.warning)
+    assert at.session_state["sw.dataset"] == form.DEFAULTS["dataset"]
+    at = page("pages/2_Sweep.py", {"preset": "overfitting-teacher"}).run()
+    no_exceptions(at)
+    assert at.session_state["sw.capacities"] == [2, 4, 8, 16, 24]
+    assert at.query_params["capacities"] == "2,4,8,16,24" and "preset" not in at.query_params
+
+
+def test_uploaded_csv_preview_target_picker_and_messages(tmp_path):
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=120), "b": rng.normal(size=120), "label": ["x", "y"] * 60})
+    path = form.save_upload(df.to_csv(index=False).encode(), "my data.csv")
+    assert path.parent == form.uploads_dir() and path.exists()
+    at = page("pages/2_Sweep.py", {"dataset": f"csv:{path}", "target": "label"}).run()
+    no_exceptions(at)
+    assert not at.warning
+    assert at.sidebar.selectbox(key="sw.target").value == "label"
+    assert any("120 rows" in c.value for c in at.sidebar.caption)
+    assert at.sidebar.dataframe  # preview
+    at.sidebar.selectbox(key="sw.target").set_value("a").run()  # continuous target → message, no crash
+    no_exceptions(at)
+    assert any("distinct values" in e.value for e in at.sidebar.error)
+
+
+def test_bad_files_give_messages():
+    from kdviz.data import read_table
+    from kdviz.errors import DatasetError
+
+    for data, words in ((b"", "empty"), (b"\x00\x01PK\x03\x04", "binary"), (b"a,b\n", "no data")):
+        with pytest.raises(DatasetError, match=words):
+            read_table(data)
+    bad = form.save_upload(b"a,b,label\n" + b"1,2,x\n" * 60, "one_class.csv")
+    with pytest.raises(DatasetError, match="only one class"):
+        form.check_target(bad, "label")
