@@ -78,22 +78,24 @@ register_experiment(Experiment(
 ))
 
 
-def _register_sweep_counted() -> None:
-    from kdviz.sweep import assemble, execute, load_data, make_config, plan
+def _sweep() -> Any:
+    import kdviz.sweep  # imported lazily: workers of the light test experiment never load sklearn
 
-    def slow_execute(task: Task, cfg: Any, ds: Any, deps: dict[str, Any]) -> Any:
-        _count(task)
-        time.sleep(float(os.environ.get("KDVIZ_TEST_DELAY", "0")))
-        return execute(task, cfg, ds, deps)
-
-    register_experiment(Experiment(
-        name="sweep-counted", description="the sweep, counted and slowed down for tests",
-        make_config=lambda d: make_config(**d), load=load_data, fingerprint=lambda cfg, ds: ds.fingerprint,
-        plan=plan, execute=slow_execute, assemble=assemble,
-    ))
+    return kdviz.sweep
 
 
-_register_sweep_counted()
+def _slow_execute(task: Task, cfg: Any, ds: Any, deps: dict[str, Any]) -> Any:
+    _count(task)
+    time.sleep(float(os.environ.get("KDVIZ_TEST_DELAY", "0")))
+    return _sweep().execute(task, cfg, ds, deps)
+
+
+register_experiment(Experiment(
+    name="sweep-counted", description="the sweep, counted and slowed down for tests",
+    make_config=lambda d: _sweep().make_config(**d), load=lambda cfg: _sweep().load_data(cfg),
+    fingerprint=lambda cfg, ds: ds.fingerprint, plan=lambda cfg, ds: _sweep().plan(cfg, ds),
+    execute=_slow_execute, assemble=lambda cfg, ds, tasks, res: _sweep().assemble(cfg, ds, tasks, res),
+))
 
 SMALL_SWEEP = dict(dataset="synthetic:gmm", n=300, capacities=(1, 3), teacher_options={"n_estimators": 10},
                    folds=2, repeats=1, c_grid=(0.1, 1.0), cv_folds=2)
