@@ -52,14 +52,18 @@ def torch_context(threads: int = 1) -> Iterator[None]:
     old_threads = torch.get_num_threads()
     old_det = torch.are_deterministic_algorithms_enabled()
     old_warn = torch.is_deterministic_algorithms_warn_only_enabled()
+    old_tf32 = (torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32)
     n = (os.cpu_count() or 1) if threads == -1 else max(1, int(threads))
     torch.set_num_threads(n)
     torch.use_deterministic_algorithms(True, warn_only=True)
+    # full float32 on GPUs too (TF32 convolutions would make batched and sequential runs drift apart)
+    torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = False
     try:
         yield
     finally:
         torch.set_num_threads(old_threads)
         torch.use_deterministic_algorithms(old_det, warn_only=old_warn)
+        torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = old_tf32
 
 
 LossFn = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]  # (logits (B,b,k), idx (B,b)) → scalar
@@ -144,6 +148,10 @@ def kd_loss_fn(Y: np.ndarray, members: Sequence[Member], loss: str, device: torc
     if loss not in LOSSES:
         raise ConfigError(f"student loss must be one of {', '.join(LOSSES)}, got {loss!r}")
     B, (n, k) = len(members), Y.shape
+    for m in members:
+        if m.p_hat is not None and np.shape(m.p_hat) != (n, k):
+            raise ConfigError(f"teacher probabilities have shape {np.shape(m.p_hat)}; expected {(n, k)} "
+                              "(one row per training row, one column per class)")
     Yt = torch.as_tensor(Y, dtype=torch.float32, device=device)
     is_kd = torch.tensor([m.p_hat is not None for m in members], dtype=torch.float32, device=device)
     kinds = ["softmax" if (m.p_hat is None or loss == "hinton") else squared_scale(loss) for m in members]
