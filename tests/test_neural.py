@@ -253,3 +253,24 @@ def test_digits_label_noise_crossfit_beats_vanilla_at_overtrained_capacity():
     assert teacher["test_accuracy"].iloc[0] < first["test_accuracy"].iloc[0] - 0.05
     oof_label_mse = top.loc[top.method == "crossfit", "teacher_label_mse"].iloc[0]
     assert teacher["teacher_label_mse"].iloc[0] < 0.6 * oof_label_mse
+
+
+def test_sweep_student_batch_matches_per_task_rows():
+    from kdviz.neural.sweep import run_student_batch, supports_batching
+
+    assert supports_batching("mlp") and not supports_batching("rf")
+    cfg = make_config(dataset="sklearn:digits", n=300, teacher="mlp-epochs", capacities=(1, 3),
+                      teacher_options={"width": 32}, student="mlp", student_options={"epochs": 3, "width": 32},
+                      methods=("vanilla", "crossfit", "corrected", "enhanced"), folds=3, c=0.1, repeats=2, seed=1)
+    ds = load_dataset("sklearn:digits", n=300, seed=1)
+    tasks = plan(cfg, ds)
+    res = {t.key: execute(t, cfg, ds, {}) for t in tasks if t.kind == "teacher"}
+    students = [t for t in tasks if t.kind == "student" and t.params.get("cap") == 1]
+    dep_keys = tuple(sorted({f"{t.params['method']}|{k}" for t in students for k in t.deps}))
+    batch = run_student_batch(cfg, ds, 1, list(cfg.methods), res, dep_keys)["batch_rows"]
+    assert len(batch) == len(students) == 8
+    for t in students:
+        row = execute(t, cfg, ds, {k: res[k] for k in t.deps})
+        got = batch[f"{t.params['method']}:{t.params['repeat']}"]
+        assert abs(got["test_accuracy"] - row["test_accuracy"]) <= 2 / len(ds.y_test)
+        assert got["test_log_loss"] == pytest.approx(row["test_log_loss"], rel=1e-3)
