@@ -57,6 +57,7 @@ __all__ = [
     "TeacherPath",
     "TeacherSpec",
     "make_teacher",
+    "load_plugins",
     "register_teacher",
     "validate_grid",
 ]
@@ -110,6 +111,14 @@ def register_teacher(spec: TeacherSpec, factory: TeacherFactory) -> None:
     _FACTORIES[spec.name] = factory
 
 
+def load_plugins() -> None:
+    """Register the optional torch families (`kdviz.neural`) if torch is installed."""
+    try:
+        import kdviz.neural  # noqa: F401
+    except ImportError:
+        pass
+
+
 def validate_grid(spec: TeacherSpec, grid: Sequence[int] | Any) -> tuple[int, ...]:
     """Check a capacity grid against a family's bounds; return it sorted and deduplicated.
 
@@ -157,6 +166,8 @@ def make_teacher(
     Raises:
         ConfigError: unknown family, unknown option, bad grid, mode or option value.
     """
+    if name not in TEACHERS:
+        load_plugins()
     if name not in TEACHERS:
         known = ", ".join(sorted(TEACHERS)) or "(none registered)"
         raise ConfigError(f"Unknown teacher family {name!r}; choose one of: {known}.")
