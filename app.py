@@ -46,7 +46,9 @@ with right:
     table = pg.capacity_curve(params, ("vanilla", "crossfit"))
     fig = capacity_chart(table, "student_error", presentation=present,
                          title="Live: student error as the teacher grows (2-D problem)")
-    fig.update_layout(height=420 if not present else 560)
+    fig.update_layout(height=440 if not present else 600,
+                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
+                      margin=dict(b=110 if not present else 170))
     show_chart(fig, key="home_mini", filename="kdviz_home", caption=(
         "**What to look for:** left = shallow (underfitting) teacher, right = deep (overfitting) teacher. "
         "The vanilla student's error climbs with the teacher's memorisation; the cross-fit student "

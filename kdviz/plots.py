@@ -376,11 +376,13 @@ def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: n
         fig.update_xaxes(title_text="x1 (standardized)", row=rows, col=c)
     for r in range(1, rows + 1):
         fig.update_yaxes(title_text="x2 (standardized)", row=r, col=1)
-    fig.update_layout(height=(360 if not presentation else 460) * rows + 80,
-                      legend=dict(orientation="h", yanchor="bottom", y=1.06, x=0))
+    fig.update_layout(height=(360 if not presentation else 460) * rows + 110)
     style_figure(fig, presentation)
-    fig.update_layout(legend=dict(orientation="h", yanchor="bottom", y=1.04 if not subtitles else 1.08, x=0),
-                      margin=dict(t=110 if subtitles else 90))
+    top = 150 if subtitles else 120
+    fig.update_layout(legend=dict(orientation="h", xanchor="right", x=1.0, yanchor="bottom",
+                                  y=1.0 + 60 / fig.layout.height, font=dict(size=12 if not presentation else 18)),
+                      title=dict(x=0.0, xanchor="left", y=1.0 - 18 / fig.layout.height, yanchor="top"),
+                      margin=dict(t=top, r=30))
     return fig
 
 

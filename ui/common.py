@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
@@ -33,12 +34,24 @@ _PRESENT_CSS = """
 """
 
 
+NAV = (("app.py", "Home", ":material/home:"), ("pages/1_Playground.py", "Playground", ":material/tune:"),
+       ("pages/2_Sweep.py", "Sweep", ":material/show_chart:"), ("pages/3_Theory.py", "Theory", ":material/functions:"),
+       ("pages/4_Runs.py", "Runs", ":material/history:"))
+ROOT = Path(__file__).resolve().parents[1]
+
+
 def page_setup(title: str, icon: str = "🎓", layout: str = "wide") -> None:
-    """st.set_page_config with kdviz defaults (call first on every page)."""
+    """st.set_page_config with kdviz defaults and the sidebar navigation (call first on every page)."""
     try:
         st.set_page_config(page_title=f"{title} · kdviz", page_icon=icon, layout=layout)
     except st.errors.StreamlitAPIException:  # already set (e.g. in tests)
         pass
+    with st.sidebar:
+        st.markdown("### kdviz")
+        for path, label, emoji in NAV:
+            if (ROOT / path).exists():
+                page_link(path, label=label, icon=emoji)
+        st.divider()
 
 
 def page_link(path: str, label: str, icon: str | None = None, query_params: dict | None = None) -> None:
@@ -99,22 +112,22 @@ def export_buttons(fig: go.Figure, key: str, filename: str | None = None) -> Non
     """PNG / SVG / HTML download buttons. Images are rendered only when clicked (kaleido ≈ 3 s)."""
     name = _slug(filename or (fig.layout.title.text or key))
     fig_json = fig.to_json()
-    cols = st.columns([1, 1, 1, 4])
     has_browser = export.browser_available()
-    for col, fmt in zip(cols[:2], ("png", "svg")):
-        col.download_button(
+    row = st.container(horizontal=True, gap="small")
+    for fmt in ("png", "svg"):
+        row.download_button(
             f"⬇ {fmt.upper()}", data=_deferred(fig_json, fmt) if has_browser else b"",
             file_name=f"{name}.{fmt}", mime=export.MIME[fmt], key=f"{key}_dl_{fmt}",
             disabled=not has_browser, on_click="ignore",
             help=None if has_browser else export.NO_BROWSER_MESSAGE,
         )
-    cols[2].download_button(
+    row.download_button(
         "⬇ HTML", data=lambda: export.figure_bytes(pio_from_json(fig_json), "html"),
         file_name=f"{name}.html", mime="text/html", key=f"{key}_dl_html", on_click="ignore",
         help="Standalone interactive chart (works offline)",
     )
     if not has_browser:
-        cols[3].caption("PNG/SVG unavailable: no Chrome/Chromium on the server. HTML export works.")
+        row.caption("PNG/SVG unavailable: no Chrome/Chromium on the server. HTML export works.")
 
 
 def show_chart(fig: go.Figure, key: str, caption: str | None = None, *, filename: str | None = None,

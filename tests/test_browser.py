@@ -1,0 +1,152 @@
+"""End-to-end in a real browser: Playwright drives Debian chromium against `streamlit run app.py`.
+
+Home → Playground (move the capacity slider) → Sweep (run a small sweep, wait for it, check the chart)
+→ Runs. Screenshots go to test-artifacts/. Outside CI the test is skipped when no chromium exists;
+in CI (CI=true) a missing browser is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SMALL_SWEEP = ("dataset=synthetic:gmm&n=400&capacities=1,4,16&methods=no_kd,vanilla,crossfit&repeats=2"
+               "&folds=3&trees=20&seed=0")
+
+
+def _browser() -> str:
+    for cand in (os.environ.get("KDVIZ_CHROMIUM"), "/usr/bin/chromium", shutil.which("chromium"),
+                 shutil.which("chromium-browser"), shutil.which("google-chrome")):
+        if cand and Path(cand).exists():
+            return cand
+    msg = "no chromium found (apt-get install -y chromium, or set KDVIZ_CHROMIUM)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser test required in CI: {msg}")
+    pytest.skip(msg)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port = _free_port()
+    env = {**os.environ, "KDVIZ_HOME": str(tmp_path_factory.mktemp("kdviz-home"))}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
+         str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    end = time.time() + 60
+    while True:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.time() > end:
+            out = proc.stdout.read().decode() if proc.stdout else ""
+            proc.kill()
+            pytest.fail(f"streamlit did not start: {out[-2000:]}")
+        time.sleep(0.5)
+    yield url
+    proc.terminate()
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser_page():
+    path = _browser()
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=path, args=ARGS)
+        page = browser.new_page(viewport={"width": 1500, "height": 1000})
+        yield page
+        browser.close()
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _wait_idle(page, timeout: float = 60_000) -> None:
+    """Wait until Streamlit has finished running the script (no 'Running…' status widget)."""
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+def test_home_playground_sweep_runs(server, browser_page):
+    page = browser_page
+    # Home: explanation + live mini-chart
+    page.goto(server)
+    page.get_by_text("Knowledge distillation (KD)").wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    assert page.locator(".js-plotly-plot .legend").first.text_content().count("KD") >= 2
+    _shot(page, "01_home")
+
+    # Playground: heat maps, then drag the capacity slider to the deepest teacher
+    page.goto(f"{server}/Playground")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    assert "capacity=8" in page.url
+    _shot(page, "02_playground_depth8")
+    slider = page.locator('[data-testid="stSlider"]', has_text="Teacher capacity").get_by_role("slider")
+    slider.focus()
+    page.keyboard.press("End")
+    page.wait_for_url("**capacity=20**", timeout=30_000)
+    _wait_idle(page)
+    page.locator(".js-plotly-plot text", has_text="max_depth = 20").first.wait_for(state="attached", timeout=30_000)
+    _shot(page, "03_playground_depth20")
+
+    # Sweep: a small run in the background, live progress, then the chart
+    page.goto(f"{server}/Sweep?{SMALL_SWEEP}")
+    page.get_by_role("button", name="▶ Run").wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.get_by_role("button", name="▶ Run").click()
+    page.get_by_text("tasks").first.wait_for(timeout=30_000)
+    _shot(page, "04_sweep_running")
+    page.locator('[data-testid="stProgress"]', has_text="done").first.wait_for(timeout=120_000)
+    _wait_idle(page)
+    chart = page.locator(".js-plotly-plot").first
+    chart.wait_for(timeout=30_000)
+    legend = chart.locator(".legend").text_content()
+    assert "Vanilla KD" in legend and "Cross-fit KD" in legend and "No KD" in legend
+    assert chart.locator(".scatterlayer .trace").count() >= 4
+    assert "run=" in page.url
+    _shot(page, "05_sweep_done")
+
+    # Runs: the run is listed and opens with its chart
+    page.goto(f"{server}/Runs")
+    page.get_by_text("Open a run").wait_for(timeout=60_000)
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.locator('[data-testid="stProgress"]', has_text="done").first.wait_for(timeout=30_000)
+    _shot(page, "06_runs")
+
+    # Presentation mode via the link
+    page.goto(f"{server}/Playground?present=1&capacity=20")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    _shot(page, "07_playground_presentation")
