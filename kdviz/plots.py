@@ -378,11 +378,20 @@ def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: n
         fig.update_yaxes(title_text="x2 (standardized)", row=r, col=1)
     fig.update_layout(height=(360 if not presentation else 460) * rows + 110)
     style_figure(fig, presentation)
-    top = 150 if subtitles else 120
+    top = (150 if subtitles else 120) + (40 if presentation else 0)
     fig.update_layout(legend=dict(orientation="h", xanchor="right", x=1.0, yanchor="bottom",
-                                  y=1.0 + 60 / fig.layout.height, font=dict(size=12 if not presentation else 18)),
+                                  y=1.0 + (60 if not presentation else 100) / fig.layout.height,
+                                  font=dict(size=12 if not presentation else 18)),
                       title=dict(x=0.0, xanchor="left", y=1.0 - 18 / fig.layout.height, yanchor="top"),
                       margin=dict(t=top, r=30))
+    fig.update_annotations(font_size=24 if presentation else 15)  # the panel titles
+    return fig
+
+
+def drop_title_for_presentation(fig: go.Figure, presentation: bool) -> go.Figure:
+    """Presentation mode keeps charts uncluttered: the page already says what the chart is."""
+    if presentation:
+        fig.update_layout(title_text="")
     return fig
 
 

@@ -8,7 +8,7 @@ import streamlit as st
 
 from kdviz import playground as pg
 from kdviz.errors import KdvizError
-from kdviz.plots import METHOD_LABELS, heatmap_grid
+from kdviz.plots import METHOD_LABELS, drop_title_for_presentation, heatmap_grid
 from kdviz.teachers import TEACHERS
 from ui.common import page_setup, presentation_mode, show_chart
 from ui.state import link_to_widgets, share_link, widgets_to_link, wkey
@@ -95,6 +95,7 @@ fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), pr
                    cols=3 if not present else 2, subtitles=subs)
 fig.update_layout(title=f"P(class 1) — {pg.DATASETS[params.dataset]}, n = {params.n}, "
                         f"label noise {params.label_noise:.0%}")
+drop_title_for_presentation(fig, present)
 show_chart(fig, key="pg_heatmaps", filename=f"playground_{teacher}_{params.capacity}", caption=(
     "**What to look for:** red = class 1 likely, blue = class 0, black line = the 50 % boundary. "
     "Raise the capacity until the teacher's map turns speckled around the noisy points: the vanilla "
