@@ -15,6 +15,7 @@ Teachers are fit once per sweep (seeded by `seed`); `repeats` re-seed the studen
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -96,19 +97,35 @@ def plan(config: SweepConfig, dataset: Dataset) -> list[Task]:
         if dataset.p0_train is not None:
             add("oracle", {"repeat": r}, sfields)
     tune_c = config.gamma == "bound_fast" and config.c == "cv"
+    kd_methods = [m for m in config.methods if m != "no_kd"]
     for i, cap in enumerate(grid):
-        for m in config.methods:
-            if m == "no_kd":
-                continue
-            deps = teacher_deps[m]
+        method_deps: dict[str, tuple[str, ...]] = {}
+        for m in kd_methods:
+            method_deps[m] = teacher_deps[m]
             if m in CORRECTED_METHODS and tune_c:
-                cv = tuple(add("cv", {"cap": i, "capacity": cap, "method": m, "c": c},
-                               {**sfields, "cv_folds": config.cv_folds}, deps).key for c in config.c_grid)
-                deps = deps + cv
+                method_deps[m] += tuple(add("cv", {"cap": i, "capacity": cap, "method": m, "c": c},
+                                            {**sfields, "cv_folds": config.cv_folds}, teacher_deps[m]).key
+                                        for c in config.c_grid)
+        batch: tuple[str, ...] = ()
+        if kd_methods and _batch_runner(config.student):  # torch students: one model trains them all
+            dep_keys = sorted(f"{m}|{k}" for m, ks in method_deps.items() for k in ks)
+            union = tuple(dict.fromkeys(k for ks in method_deps.values() for k in ks))
+            batch = (add("student_batch", {"cap": i, "capacity": cap, "dep_keys": dep_keys},
+                         {**sfields, "c": config.c, "methods": kd_methods, "repeats": config.repeats}, union).key,)
+        for m in kd_methods:
             for r in range(config.repeats):
                 add("student", {"cap": i, "capacity": cap, "method": m, "repeat": r},
-                    {**sfields, "c": config.c}, deps)
+                    {**sfields, "c": config.c}, batch + method_deps[m])
     return tasks
+
+
+def _batch_runner(student: str) -> Callable[..., dict[str, Any]] | None:
+    """The batched trainer for students that train many copies in one model (torch), else None."""
+    try:
+        from kdviz.neural.sweep import run_student_batch, supports_batching
+    except ImportError:
+        return None
+    return run_student_batch if supports_batching(student) else None
 
 
 # ----------------------------------------------------------------------------------------------
@@ -191,6 +208,8 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
     if task.kind == "oracle":
         seed = _sub_seed(config.seed, p["repeat"], 0)
         return {"oracle_error": _student_row(config, ds, "vanilla", seed, ds.p0_train, None)["student_error"]}
+    if task.kind == "student_batch":
+        return _batch_runner(config.student)(config, ds, p["cap"], list(config.methods), deps, tuple(p["dep_keys"]))
     method = p["method"]
     if method == "no_kd":
         return _student_row(config, ds, method, _sub_seed(config.seed, p["repeat"], 1), None, None)
@@ -202,7 +221,11 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
     if method in CORRECTED_METHODS and config.gamma == "bound_fast":
         cv = {deps[k]["c"]: deps[k]["score"] for k in task.deps if "score" in deps[k]}
         c = choose_c(config, cv) if config.c == "cv" else float(config.c)
-    row = _student_row(config, ds, method, _sub_seed(config.seed, p["repeat"], 2), p_train, c)
+    batch = next((deps[k]["batch_rows"] for k in task.deps if "batch_rows" in deps[k]), None)
+    if batch is not None:
+        row = dict(batch[f"{method}:{p['repeat']}"])
+    else:
+        row = _student_row(config, ds, method, _sub_seed(config.seed, p["repeat"], 2), p_train, c)
     e2, e4 = teacher_errors(p_test, ds.p0_test)
     Y = one_hot(ds.y_train, ds.n_classes)
     row.update(c=c, teacher_error_l2=e2, teacher_error_l4=e4,

@@ -159,3 +159,16 @@ def test_every_preset_is_a_valid_config():
     for name, values in PRESETS.items():
         cfg = make_config(**values)
         assert cfg.estimated_fits() < 1000, name
+
+
+def test_torch_students_of_one_capacity_train_as_one_batch():
+    cfg = make_config(dataset="sklearn:digits", n=300, teacher="mlp-epochs", capacities=(1, 2), student="mlp",
+                      student_options={"epochs": 3}, methods=("vanilla", "crossfit"), folds=2, repeats=2)
+    tasks = plan(cfg, load_data(cfg))
+    batches = [t for t in tasks if t.kind == "student_batch"]
+    students = [t for t in tasks if t.kind == "student"]
+    assert len(batches) == 2 and all(any(b.key in s.deps for b in batches) for s in students)
+    df = run_sweep(cfg, jobs=1)
+    kd = df[df.method.isin(["vanilla", "crossfit"])]
+    assert len(kd) == 8 and kd.test_accuracy.between(0.3, 1).all()
+    assert kd.groupby("method").test_accuracy.nunique().min() > 1  # repeats really differ
