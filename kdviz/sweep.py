@@ -156,7 +156,7 @@ def teacher_inputs(method: str, cap: int, deps: list[dict[str, np.ndarray]], n_t
     scored by the fold teacher that never saw it; the test prediction is the fold teachers' mean.
     """
     if method in CROSSFIT_METHODS:
-        folds = [d for d in deps if "idx" in d]
+        folds = sorted((d for d in deps if "idx" in d), key=lambda f: int(f["idx"][0]))  # order-independent
         train = np.empty((n_train, folds[0]["oof"].shape[2]))
         seen = np.zeros(n_train, dtype=bool)
         for f in folds:
@@ -213,15 +213,15 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
     method = p["method"]
     if method == "no_kd":
         return _student_row(config, ds, method, _sub_seed(config.seed, p["repeat"], 1), None, None)
-    teacher_results = [deps[k] for k in task.deps if isinstance(deps[k], dict) and "test" in deps[k]]
+    teacher_results = [d for d in deps.values() if isinstance(d, dict) and "test" in d]
     p_train, p_test = teacher_inputs(method, p["cap"], teacher_results, len(ds.y_train))
     if task.kind == "cv":
         return {"c": p["c"], "score": _cv_score(config, ds, method, p["c"], p_train)}
     c: float | None = None
     if method in CORRECTED_METHODS and config.gamma == "bound_fast":
-        cv = {deps[k]["c"]: deps[k]["score"] for k in task.deps if "score" in deps[k]}
+        cv = {d["c"]: d["score"] for d in deps.values() if "score" in d}
         c = choose_c(config, cv) if config.c == "cv" else float(config.c)
-    batch = next((deps[k]["batch_rows"] for k in task.deps if "batch_rows" in deps[k]), None)
+    batch = next((d["batch_rows"] for d in deps.values() if "batch_rows" in d), None)
     if batch is not None:
         row = dict(batch[f"{method}:{p['repeat']}"])
     else:

@@ -36,7 +36,7 @@ def test_runs_list_open_overlay_and_delete():
     at = page("pages/4_Runs.py").run()
     no_exceptions(at)
     table = at.dataframe[0].value
-    assert len(table) == 2 and set(table["status"]) == {"✅ done"}
+    assert len(table) == 2 and set(table["status"]) == {"done"}
     charts = specs(at)
     assert len(charts) == 2
     opened, overlay = charts

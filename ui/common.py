@@ -157,8 +157,8 @@ def format_seconds(s: float | None) -> str:
 
 
 def status_badge(status: str) -> str:
-    return {"queued": "🕓 queued", "running": "⏳ running", "done": "✅ done", "failed": "❌ failed",
-            "cancelled": "⏹ cancelled", "interrupted": "⚡ interrupted"}.get(status, status)
+    """A plain-text status label (no emoji: they need fonts a fresh machine may lack)."""
+    return status.upper() if status in ("failed", "interrupted") else status
 
 
 ACTIVE = ("queued", "running")
@@ -212,7 +212,7 @@ def job_progress(job_id: str, *, get_job: Callable[[str], Any], cancel: Callable
                 cancel(job_id)
                 st.toast("Cancelling the run …")
         if status == "failed":
-            st.error(f"The run failed: {job_field(j, 'error') or 'unknown error'}", icon="❌")
+            st.error(f"The run failed: {job_field(j, 'error') or 'unknown error'}", icon=":material/error:")
         elif status in ("cancelled", "interrupted"):
             st.warning(f"The run was {status}; partial results are shown. Resume it from the Runs page.")
         if on_update is not None:

@@ -18,7 +18,9 @@ import streamlit as st
 from kdviz.config import METHODS, PRESETS, SweepConfig, make_config
 from kdviz.data import MAX_CLASSES, list_datasets, load_dataset, read_table
 from kdviz.errors import ConfigError, KdvizError
-from kdviz.teachers import TEACHERS, validate_grid
+from kdviz.teachers import TEACHERS, load_plugins, validate_grid
+
+load_plugins()  # the torch teacher families register themselves
 
 #: the form's fields (query-parameter names) and their kinds (see ui.links)
 KINDS: dict[str, str] = dict(
@@ -199,6 +201,6 @@ def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None
     st.selectbox("Target column (the class label)", cols, key=key,
                  help=f"Classification only: 2 to {MAX_CLASSES} classes, at least 10 rows each.")
     try:
-        st.caption("✅ " + check_target(path, ss[key]))
+        st.caption(":material/check_circle: " + check_target(path, ss[key]))
     except KdvizError as e:
         st.error(str(e), icon="⚠️")
