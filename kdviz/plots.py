@@ -153,12 +153,17 @@ def style_figure(fig: go.Figure, presentation: bool = False) -> go.Figure:
                          linecolor="#333")
         fig.update_traces(selector=dict(type="scatter", mode="lines+markers"), line_width=4, marker_size=12)
     else:
+        long_names = max((len(t.name or "") for t in fig.data if t.showlegend is not False), default=0) > 45
         fig.update_layout(
             template="plotly_white",
             font=dict(size=13),
-            legend=dict(orientation="v", yanchor="top", y=1, x=1.02),
+            # long legend entries on the right would squeeze the plot: put them below it
+            legend=dict(orientation="h", yanchor="top", y=-0.15, x=0) if long_names
+            else dict(orientation="v", yanchor="top", y=1, x=1.02),
             margin=dict(l=70, r=20, t=60, b=60),
         )
+        if long_names:
+            fig.update_layout(height=int(fig.layout.height or 450) + 40 * sum(t.showlegend is not False for t in fig.data) // 2)
         fig.update_xaxes(showline=True, linecolor="#888", mirror=False)
         fig.update_yaxes(showline=True, linecolor="#888", mirror=False)
     return fig

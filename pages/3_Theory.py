@@ -105,6 +105,14 @@ def _slope_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+if st.button("▶ Run all four presets", key="theory_run_all",
+             help="About a minute on 2 cores in the background; finished tasks are cached for everyone."):
+    try:
+        for p in PRESETS.values():
+            _start(p)
+    except KdvizError as e:
+        show_error(str(e))
+
 for p in PRESETS.values():
     st.subheader(p.title)
     c1, c2 = st.columns([2, 5])
