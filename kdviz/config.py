@@ -10,9 +10,17 @@ import hashlib
 import json
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from kdviz.errors import ConfigError
 
@@ -25,6 +33,24 @@ CORRECTED_METHODS = ("corrected", "enhanced")
 PAPER_C_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
 
 MAX_TOTAL_FITS = 5_000  # a hard ceiling so that no link or config can launch an unbounded run
+
+
+def _check_c(v: float | str) -> float | str:
+    if v != "cv" and not (0 < float(v) <= 1e6):
+        raise ValueError(f"c must be 'cv' or a number in (0, 1e6], got {v}")
+    return v
+
+
+def _check_c_grid(v: tuple[float, ...]) -> tuple[float, ...]:
+    if any(not (0 < c <= 1e6) for c in v):
+        raise ValueError(f"every c in c_grid must be in (0, 1e6], got {list(v)}")
+    return tuple(sorted(set(v)))
+
+
+#: The bound-fast constant: a number in (0, 1e6] or "cv" (chosen by cross-validation).
+CValue = Annotated[float | Literal["cv"], AfterValidator(_check_c)]
+#: A grid of c values, sorted and deduplicated.
+CGrid = Annotated[tuple[float, ...], AfterValidator(_check_c_grid)]
 
 
 class SweepConfig(BaseModel):
@@ -52,8 +78,8 @@ class SweepConfig(BaseModel):
     scale: Literal["p", "logp"] = "logp"
     folds: int = Field(5, ge=2, le=20, description="K, the number of cross-fitting folds")
     gamma: Literal["full", "bound_fast"] = "bound_fast"
-    c: float | Literal["cv"] = "cv"
-    c_grid: tuple[float, ...] = Field(PAPER_C_GRID, min_length=1, max_length=15)
+    c: CValue = "cv"
+    c_grid: CGrid = Field(PAPER_C_GRID, min_length=1, max_length=15)
     cv_folds: int = Field(5, ge=2, le=10)
     temperature: float = Field(4.0, gt=0, le=100, description="Hinton KD temperature (neural students)")
     alpha: float = Field(0.5, ge=0, le=1, description="Hinton KD mixing weight (neural students)")
@@ -76,20 +102,6 @@ class SweepConfig(BaseModel):
             return None
         if any(c < 1 for c in v):
             raise ValueError(f"capacities must be positive integers, got {list(v)}")
-        return tuple(sorted(set(v)))
-
-    @field_validator("c")
-    @classmethod
-    def _c(cls, v: float | str) -> float | str:
-        if v != "cv" and not (0 < float(v) <= 1e6):
-            raise ValueError(f"c must be 'cv' or a number in (0, 1e6], got {v}")
-        return v
-
-    @field_validator("c_grid")
-    @classmethod
-    def _c_grid(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        if any(not (0 < c <= 1e6) for c in v):
-            raise ValueError(f"every c in c_grid must be in (0, 1e6], got {list(v)}")
         return tuple(sorted(set(v)))
 
     @model_validator(mode="after")
