@@ -105,7 +105,7 @@ SMALL_SWEEP = dict(dataset="synthetic:gmm", n=300, capacities=(1, 3), teacher_op
 # helpers shared by the job tests
 def job_env(home: Path, counter: Path | None = None, **extra: str) -> dict[str, str]:
     """Environment for a worker / client subprocess of a test."""
-    env = dict(os.environ, KDVIZ_HOME=str(home), KDVIZ_PLUGINS=PLUGIN,
+    env = dict(os.environ, KDVIZ_HOME=str(home), KDVIZ_PLUGINS=PLUGIN, KDVIZ_WORKER_IDLE_EXIT="2",
                PYTHONPATH=os.pathsep.join([str(TESTS), str(ROOT), os.environ.get("PYTHONPATH", "")]))
     if counter is not None:
         env["KDVIZ_TEST_COUNTER"] = str(counter)

@@ -24,7 +24,7 @@ import pandas as pd
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.experiments import get_experiment
 from kdviz.jobs.executors import EXECUTORS, load_plugins
-from kdviz.jobs.store import JobRecord, Store, open_store
+from kdviz.jobs.store import HOST, JobRecord, Store, is_dead, open_store
 
 Home = str | os.PathLike | None
 
@@ -166,7 +166,13 @@ def max_workers() -> int:
     return max(1, int(os.environ.get("KDVIZ_MAX_WORKERS", 0)) or os.cpu_count() or 1)
 
 
-def worker_command(home: Path, worker_id: str | None = None, idle_exit: float = 2.0) -> list[str]:
+def idle_exit_s() -> float:
+    """How long an on-demand worker stays warm (imports done, processes started) waiting for the next job."""
+    return float(os.environ.get("KDVIZ_WORKER_IDLE_EXIT", "30"))
+
+
+def worker_command(home: Path, worker_id: str | None = None, idle_exit: float | None = None) -> list[str]:
+    idle_exit = idle_exit_s() if idle_exit is None else idle_exit
     cmd = [sys.executable, "-m", "kdviz.jobs.worker", "--home", str(home), "--idle-exit", str(idle_exit)]
     return cmd + (["--worker-id", worker_id] if worker_id else [])
 
@@ -178,10 +184,14 @@ def _worker_env(home: Path) -> dict[str, str]:
     return env
 
 
-def ensure_workers(home: Home = None, *, limit: int | None = None) -> list[int]:
+def ensure_workers(home: Home = None, *, limit: int | None = None, min_idle: int = 0) -> list[int]:
     """Start worker processes for queued jobs, up to `limit` live workers (default: the number of
     cores, or ``$KDVIZ_MAX_WORKERS``). Returns the pids started. Safe to call from many threads and
-    processes at once: the count and the reservation happen in one store transaction."""
+    processes at once: the count and the reservation happen in one store transaction.
+
+    `min_idle=1` also keeps one idle worker warm (e.g. when the dashboard opens), so that the next
+    submission starts in a fraction of a second instead of paying for imports and process start-up.
+    Idle workers exit after ``$KDVIZ_WORKER_IDLE_EXIT`` seconds (default 30)."""
     store = _store(home)
     bound = limit or max_workers()
     with _SPAWN_LOCK:
@@ -192,13 +202,11 @@ def ensure_workers(home: Home = None, *, limit: int | None = None) -> list[int]:
         now = time.time()
         ids: list[str] = []
         with store.write() as c:
-            from kdviz.jobs.store import is_dead
-
             workers = [r for r in c.execute("SELECT id, pid, host, heartbeat, job FROM workers").fetchall()
                        if not is_dead(r[1], r[2], r[3], now)]
             idle = sum(1 for r in workers if r[4] is None)
             queued = c.execute("SELECT COUNT(*) FROM jobs WHERE status = 'queued'").fetchone()[0]
-            n = max(0, min(bound - len(workers), queued - idle))
+            n = max(0, min(bound - len(workers), queued + min_idle - idle))
             for _ in range(n):
                 wid = f"w-{uuid.uuid4().hex[:10]}"
                 c.execute("INSERT INTO workers (id, pid, host, started, heartbeat) VALUES (?, NULL, NULL, ?, ?)",
@@ -217,8 +225,6 @@ def ensure_workers(home: Home = None, *, limit: int | None = None) -> list[int]:
                 store.remove_worker(wid)
                 raise KdvizError(f"cannot start a kdviz worker process: {e.strerror or e}") from None
             _CHILDREN.append(child)
-            from kdviz.jobs.store import HOST
-
             with store.write() as c:
                 c.execute("UPDATE workers SET pid = ?, host = ? WHERE id = ? AND pid IS NULL", (child.pid, HOST, wid))
             pids.append(child.pid)

@@ -91,7 +91,7 @@ class LocalExecutor:
         if self._pool is None:
             from joblib.externals.loky import get_reusable_executor
 
-            self._pool = get_reusable_executor(max_workers=self.jobs)
+            self._pool = get_reusable_executor(max_workers=self.jobs, timeout=300)  # stay warm between jobs
         return self._pool
 
     def warm(self, kind: str, plugins: tuple[str, ...] = ()) -> None:

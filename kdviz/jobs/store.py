@@ -234,6 +234,8 @@ class Store:
     # -- connections and error handling -----------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
+        if conn is not None and self._local.pid != os.getpid():  # forked: never share a connection
+            conn = None
         if conn is None:
             with self._errors():
                 conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
@@ -247,7 +249,7 @@ class Store:
                 except BaseException:
                     conn.close()
                     raise
-            self._local.conn = conn
+            self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
     @contextmanager
@@ -369,6 +371,8 @@ class Store:
 
     def claim_job(self, worker: str, job_id: str | None = None) -> JobRecord | None:
         """Atomically take the oldest queued job (or `job_id`) for `worker`; None if there is none."""
+        if job_id is None and not self.query("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1"):
+            return None  # the common idle case: no write transaction
         now = time.time()
         with self.write() as c:
             if job_id is None:

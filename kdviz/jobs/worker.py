@@ -26,7 +26,7 @@ from typing import Any
 from kdviz.errors import KdvizError
 from kdviz.experiments import Task, get_experiment, run_plan
 from kdviz.jobs.executors import Executor, load_plugins, make_executor, plugin_modules, readable_error
-from kdviz.jobs.store import JobRecord, Store, open_store
+from kdviz.jobs.store import JobRecord, Store, is_dead, open_store
 
 HEARTBEAT_S = 1.0  # heartbeat period
 POLL_S = 0.1  # cancel checks and awaited-task polling
@@ -67,6 +67,8 @@ class Worker:
         monitor.start()
         n = 0
         try:
+            if job_id is None and not self.store.count_jobs("queued"):
+                self._prewarm()
             idle_since = time.monotonic()
             while True:
                 self.store.reap()
@@ -95,6 +97,14 @@ class Worker:
             except KdvizError:
                 pass
         return n
+
+    def _prewarm(self) -> None:
+        """A spare worker (nothing queued yet): import the sweep and start the pool in advance."""
+        try:
+            get_experiment("sweep")
+            self._executor("local").warm("sweep", self.plugins)
+        except Exception:  # warming is an optimisation only
+            traceback.print_exc(file=sys.stderr)
 
     def _executor(self, name: str) -> Executor:
         name = self.force_executor or name
@@ -238,8 +248,6 @@ class Worker:
                 continue
             claim = claims.get(key)
             if claim is not None and claim[0] != self.id:
-                from kdviz.jobs.store import is_dead
-
                 if not is_dead(claim[1], claim[2], claim[3]):
                     continue  # its owner is alive and computing it
             state = self.store.try_claim(key, self.id, self._job)  # free or abandoned: take it over
