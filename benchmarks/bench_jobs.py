@@ -34,8 +34,9 @@ def _fresh_pool() -> None:
     get_reusable_executor().shutdown(wait=True, kill_workers=True)
 
 
-def in_process(cfg, jobs: int) -> tuple[float, pd.DataFrame]:
-    _fresh_pool()
+def in_process(cfg, jobs: int, fresh: bool = True) -> tuple[float, pd.DataFrame]:
+    if fresh:
+        _fresh_pool()
     t = time.perf_counter()
     df = run_sweep(cfg, jobs=jobs)
     return time.perf_counter() - t, df
@@ -85,37 +86,38 @@ def main() -> None:
     print(f"sweep: {n_tasks} tasks, {args.jobs} task processes, {args.rounds} rounds, cpu_count={os.cpu_count()}")
     print("cold = fresh data directory and no worker running; warm = the next sweep (another seed, so no "
           "cache hits) while that worker is still up\n")
-    inproc, cold, warm = [], [], []
+    cold: list[dict] = []
+    warm: list[dict] = []
     with tempfile.TemporaryDirectory(prefix="kdviz-bench-") as tmp:
         for r in range(args.rounds):
             home = Path(tmp) / f"home{r}"
             cfg_a, cfg_b = make_config(**{**base, "seed": 2 * r}), make_config(**{**base, "seed": 2 * r + 1})
-            t_a, df_a = in_process(cfg_a, args.jobs)
+            t_a, df_a = in_process(cfg_a, args.jobs)  # fresh pool: compare with a cold worker
+            t_b, df_b = in_process(cfg_b, args.jobs, fresh=False)  # warm pool: compare with a warm worker
             c = through_store(cfg_a, home, resubmit=True)
             w = through_store(cfg_b, home)
-            t_b, df_b = in_process(cfg_b, args.jobs)
             pd.testing.assert_frame_equal(c.pop("table"), df_a)
             pd.testing.assert_frame_equal(w.pop("table"), df_b)
-            inproc += [t_a, t_b]
+            c["in_process"], w["in_process"] = t_a, t_b
             cold.append(c)
             warm.append(w)
             for name, res, t_in in (("cold", c, t_a), ("warm", w, t_b)):
-                print(f"round {r} {name}: in-process {t_in:6.2f}s | store+worker {res['wall']:6.2f}s "
+                print(f"round {r} {name}: in-process ({'fresh' if name == 'cold' else 'warm'} pool) {t_in:6.2f}s | "
+                      f"store+worker {res['wall']:6.2f}s "
                       f"(submit call {res['submit_call']:.3f}s, first progress {res['first_progress']:.2f}s, "
                       f"first task {res['first_task']:.2f}s, table read {res['results_read']:.3f}s"
                       + (f", cached resubmit {res['cached_resubmit']:.2f}s)" if "cached_resubmit" in res else ")"))
         stop_workers()
-    t_in = statistics.median(inproc)
 
     def med(rows: list[dict], key: str) -> float:
         return statistics.median(r[key] for r in rows)
 
-    print(f"\nmedian in-process (run_sweep, fresh pool)   {t_in:7.2f} s")
-    for name, rows in (("cold", cold), ("warm", warm)):
-        wall = med(rows, "wall")
-        print(f"median store + worker, {name} worker        {wall:7.2f} s   overhead {100 * (wall - t_in) / t_in:+.1f}%"
-              f"   submit → first progress {med(rows, 'first_progress'):.2f} s, → first task done "
-              f"{med(rows, 'first_task'):.2f} s")
+    print()
+    for name, rows, pool in (("cold", cold, "fresh"), ("warm", warm, "warm")):
+        wall, t_in = med(rows, "wall"), med(rows, "in_process")
+        print(f"{name} worker: in-process ({pool} pool) {t_in:6.2f} s | store + worker {wall:6.2f} s | overhead "
+              f"{100 * (wall - t_in) / t_in:+5.1f}% | submit → first progress {med(rows, 'first_progress'):.2f} s, "
+              f"→ first task done {med(rows, 'first_task'):.2f} s")
     print(f"cached resubmission, submit → done          {med(cold, 'cached_resubmit'):7.2f} s")
     print("tables identical to in-process: yes")
 
