@@ -172,3 +172,32 @@ def test_twenty_concurrent_submissions_from_processes_compute_once(home, counter
         ids.append(out.strip().splitlines()[-1])
     assert len(set(ids)) == 20
     _check_identical_jobs(ids, counter, cfg, bound=2)
+
+
+def test_any_registered_experiment_runs_as_a_job(home):
+    from kdviz.errors import ConfigError
+    from kdviz.experiments import get_experiment
+    from kdviz.jobs.worker import Worker
+
+    try:
+        exp = get_experiment("theory-eps")
+    except ConfigError:
+        pytest.skip("no theory experiments registered")
+    cfg = exp.make_config({"n": 500, "repeats": 1, "eps_grid": (0.1, 0.8), "n_eval": 2000})
+    jid = submit("theory-eps", cfg, start_worker=False)
+    Worker(open_store(), idle_exit=0).run()
+    job = get_job(jid)
+    assert job.status == "done", job.error
+    pd.testing.assert_frame_equal(job_results(jid), run_experiment("theory-eps", cfg, jobs=1))
+
+
+def test_ensure_workers_is_bounded_and_can_keep_one_warm(home):
+    from kdviz.jobs import ensure_workers
+
+    assert ensure_workers() == []  # nothing queued: no worker
+    assert len(ensure_workers(min_idle=1)) == 1  # a warm spare for the next submission
+    assert ensure_workers(min_idle=1) == []  # already there
+    for i in range(5):
+        submit("jobs-test", {"n": 1, "tag": f"bound{i}"}, start_worker=False)
+    assert len(ensure_workers()) == 1  # bound 2 (KDVIZ_MAX_WORKERS)
+    assert ensure_workers() == [] and len(open_store().live_workers()) == 2
