@@ -50,6 +50,7 @@ class Worker:
         self._executors: dict[str, Executor] = {}
         self._lock = threading.Lock()
         self._job: str | None = None
+        self._current: Executor | None = None
         self._state = "ok"  # ok | cancel | lost (for the current job)
         self._waiting: dict[str, tuple[Future, Task, dict[str, Any]]] = {}
         self._mine: set[str] = set()
@@ -124,7 +125,7 @@ class Worker:
         try:
             kind, config_json, ex_name = self.store.job_config(job.id)
             exp = get_experiment(kind)
-            executor = self._executor(ex_name)
+            executor = self._current = self._executor(ex_name)
             executor.warm(kind, self.plugins)  # pool processes start while the data loads
             self._stage(job, "loading data")
             import json
@@ -145,12 +146,6 @@ class Worker:
             table = exp.assemble(config, ctx, tasks, results)
             self._check()
             self.store.finish_job(job.id, self.id, "done", table=table)
-        except _Stop:
-            if executor is not None:
-                executor.kill()
-            if self._state == "cancel":
-                self._flush(job)
-                self.store.finish_job(job.id, self.id, "cancelled")
         except (KeyboardInterrupt, SystemExit):
             if executor is not None:
                 executor.kill()
@@ -161,13 +156,18 @@ class Worker:
         except BaseException as e:  # a task failed, or loading / planning / assembling did
             if executor is not None:
                 executor.kill()
+            if isinstance(e, _Stop) or self._state != "ok":  # cancelled (tasks killed) or job deleted
+                if self._state == "cancel":
+                    self._flush(job)
+                    self.store.finish_job(job.id, self.id, "cancelled")
+                return
             if not isinstance(getattr(e, "cause", e), KdvizError):
                 traceback.print_exc(file=sys.stderr)  # the worker log keeps the details
             self._flush(job)
             self.store.finish_job(job.id, self.id, "failed", error=readable_error(e))
         finally:
             with self._lock:
-                self._job = None
+                self._job = self._current = None
                 for fut, _, _ in self._waiting.values():
                     fut.cancel()
                 self._waiting.clear()
@@ -221,8 +221,11 @@ class Worker:
                     last_beat = now
                 if job is not None:
                     state = self.store.job_state(job, self.id)
-                    if state != "ok" and self._job == job:
+                    if state != "ok" and self._job == job and self._state == "ok":
                         self._state = state
+                        current = self._current
+                        if current is not None:
+                            current.kill()  # running (even stuck) tasks stop now; run_plan returns at once
                     self._poll_waiting()
             except KdvizError as e:  # a busy store: try again at the next tick
                 print(f"kdviz worker {self.id}: {e}", file=sys.stderr)
