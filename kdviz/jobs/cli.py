@@ -54,7 +54,7 @@ class _Watch:
         line = (f"{job.id} {job.status:<11} {job.done}/{job.total or '?'} {job.stage:<24} "
                 f"elapsed {_fmt_s(job.elapsed)} eta {_fmt_s(job.eta)}")
         if line != self.last:
-            sys.stderr.write("\r" + line)
+            sys.stderr.write("\r" + line.ljust(len(self.last or "")))
             sys.stderr.flush()
             self.last = line
         if not job.active:
