@@ -28,7 +28,7 @@ from kdviz.distill import one_hot
 from kdviz.errors import ConfigError
 from kdviz.experiments import Experiment, Progress, Task, register_experiment, run_experiment, task_key
 from kdviz.metrics import classification_metrics, error_vs_p0, sq_dist, task_score, teacher_errors
-from kdviz.students import KDSpec, make_student
+from kdviz.students import STUDENTS, KDSpec, make_student
 from kdviz.teachers import TEACHERS, make_teacher
 
 COLUMNS = [
@@ -121,6 +121,9 @@ def plan(config: SweepConfig, dataset: Dataset) -> list[Task]:
 
 def _batch_runner(student: str) -> Callable[..., dict[str, Any]] | None:
     """The batched trainer for students that train many copies in one model (torch), else None."""
+    spec = STUDENTS.get(student)
+    if spec is not None and not spec.factory.__module__.startswith("kdviz.neural"):
+        return None  # a scikit-learn student: do not import torch
     try:
         from kdviz.neural.sweep import run_student_batch, supports_batching
     except ImportError:
