@@ -84,6 +84,10 @@ except KdvizError as e:
     config, config_error = None, str(e)
 query = widgets_to_link(P, values, form.KINDS)
 
+if "sw_warm" not in ss:  # start one idle worker now, so a Run shows progress at once
+    ss["sw_warm"] = True
+    runs.warm_up()
+
 c1, c2 = st.columns([1, 3])
 run_clicked = c1.button("▶ Run", type="primary", disabled=config is None, width="stretch")
 if config_error:
