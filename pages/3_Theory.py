@@ -5,19 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+import kdviz.jobs as jobs
 from kdviz.errors import KdvizError
 from kdviz.experiments import run_experiment
 from kdviz.theory import bias_dominated, fit_slope
 from kdviz.theory.presets import PRESETS, TheoryPreset
 from ui.common import ACTIVE, job_progress, page_setup, presentation_mode, show_chart, show_error
-
-try:  # background jobs (persistent store + worker processes) when installed
-    import kdviz.jobs as jobs
-
-    if not all(hasattr(jobs, f) for f in ("submit", "get_job", "job_results", "cancel", "list_jobs")):
-        jobs = None
-except ImportError:  # pragma: no cover - depends on what is installed
-    jobs = None
 
 page_setup("Theory")
 present = presentation_mode()
@@ -35,7 +28,7 @@ st.markdown(
 
 with st.sidebar:
     st.header("Running")
-    inline = st.toggle("Run in this process", value=jobs is None, disabled=jobs is None,
+    inline = st.toggle("Run in this process", value=False,
                        help="Small runs only: the page waits for the result. Otherwise each preset runs as a "
                             "background job (progress, cancel, results cached by task).")
     repeats = st.number_input("Repeats (0 = preset's own)", 0, 20, 0,
@@ -52,8 +45,6 @@ def _overrides() -> dict:
 
 def _find_done_job(p: TheoryPreset) -> str | None:
     """The newest finished job that ran exactly this configuration: its results show instantly."""
-    if jobs is None:
-        return None
     want = p.make_config(**_overrides()).model_dump(mode="json")
     try:
         for j in jobs.list_jobs(status="done", limit=200):
@@ -67,7 +58,7 @@ def _find_done_job(p: TheoryPreset) -> str | None:
 def _start(p: TheoryPreset) -> None:
     cfg = p.make_config(**_overrides())
     ss.pop(f"theory_df_{p.key}", None)
-    if inline or jobs is None:
+    if inline:
         with st.spinner(f"Running “{p.title}” in this process …"):
             ss[f"theory_df_{p.key}"] = run_experiment(p.kind, cfg, jobs=1)
         ss.pop(f"theory_job_{p.key}", None)
@@ -80,7 +71,7 @@ def _results(p: TheoryPreset) -> pd.DataFrame | None:
     if df is not None:
         return df
     job_id = ss.get(f"theory_job_{p.key}") or _find_done_job(p)
-    if job_id is None or jobs is None:
+    if job_id is None:
         return None
     job = jobs.get_job(job_id)
     if job.status in ACTIVE:
