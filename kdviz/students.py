@@ -107,8 +107,9 @@ register_student("linear", lambda seed, **o: RegressorStudent("linear", random_s
                  "linear (ridge) regressor", {"ridge_alpha": 1.0})
 
 
-def _load_plugins() -> None:
-    try:  # torch students are optional at import time
+def load_plugins() -> None:
+    """Register the optional torch students (`kdviz.neural`) if torch is installed."""
+    try:
         import kdviz.neural  # noqa: F401
     except ImportError:
         pass
@@ -116,7 +117,7 @@ def _load_plugins() -> None:
 
 def make_student(name: str, seed: int = 0, **options: Any):
     if name not in STUDENTS:
-        _load_plugins()
+        load_plugins()
     if name not in STUDENTS:
         raise ConfigError(f"unknown student {name!r}; choose from {', '.join(sorted(STUDENTS))}")
     spec = STUDENTS[name]

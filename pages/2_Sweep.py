@@ -7,6 +7,7 @@ import streamlit as st
 from kdviz.config import MAX_TOTAL_FITS, METHODS, PRESETS
 from kdviz.errors import KdvizError
 from kdviz.plots import METHOD_LABELS
+from kdviz.students import STUDENTS
 from kdviz.teachers import TEACHERS
 from ui import runs
 from ui import sweep_form as form
@@ -57,8 +58,11 @@ with st.sidebar:
     if spec.name == "rf-depth":
         st.slider("Trees in the teacher forest", 1, 500, step=1, key=wkey(P, "trees"))
     st.header("Student and distillation")
-    st.selectbox("Student", ["rf", "linear"], key=wkey(P, "student"),
-                 format_func={"rf": "random forest regressor", "linear": "linear (ridge)"}.get)
+    st.selectbox("Student", list(STUDENTS), key=wkey(P, "student"),
+                 format_func=lambda k: f"{k}: {STUDENTS[k].description}")
+    if ss[wkey(P, "student")] in form.NEURAL_STUDENTS:
+        st.slider("Temperature T (Hinton KD)", 0.5, 20.0, step=0.5, key=wkey(P, "temperature"))
+        st.slider("Mixing α (weight of the teacher term)", 0.0, 1.0, step=0.05, key=wkey(P, "alpha"))
     st.multiselect("Methods", list(METHODS), format_func=METHOD_LABELS.get, key=wkey(P, "methods"))
     st.radio("KD target scale", ["logp", "p"], horizontal=True, key=wkey(P, "scale"))
     st.slider("Cross-fitting folds K", 2, 20, key=wkey(P, "folds"))

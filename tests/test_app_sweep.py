@@ -106,3 +106,21 @@ def test_bad_files_give_messages():
     bad = form.save_upload(b"a,b,label\n" + b"1,2,x\n" * 60, "one_class.csv")
     with pytest.raises(DatasetError, match="only one class"):
         form.check_target(bad, "label")
+
+
+def test_torch_students_and_their_temperature_come_from_the_link():
+    link = {**SMALL, "dataset": "sklearn:digits", "teacher": "mlp-epochs", "capacities": "2,5", "student": "mlp",
+            "temperature": "2", "alpha": "0.9"}
+    at = page("pages/2_Sweep.py", link).run()
+    no_exceptions(at)
+    assert not at.warning
+    assert at.selectbox(key="sw.student").value == "mlp"
+    assert {"mlp", "cnn", "torch-linear"} <= {o.split(":")[0] for o in at.selectbox(key="sw.student").options}
+    assert at.slider(key="sw.temperature").value == 2.0 and at.slider(key="sw.alpha").value == 0.9
+    cfg = form.validate_values({**form.DEFAULTS, **form.from_config_dict({})} | {
+        "dataset": "sklearn:digits", "teacher": "mlp-epochs", "capacities": (2, 5), "student": "mlp",
+        "temperature": 2.0, "alpha": 0.9})
+    assert (cfg.student, cfg.temperature, cfg.alpha) == ("mlp", 2.0, 0.9)
+    bad = page("pages/2_Sweep.py", {**link, "temperature": "500"}).run()
+    no_exceptions(bad)
+    assert any("temperature" in w.value for w in bad.warning)  # refused, replaced by the default

@@ -18,23 +18,29 @@ import streamlit as st
 from kdviz.config import METHODS, PRESETS, SweepConfig, make_config
 from kdviz.data import MAX_CLASSES, list_datasets, load_dataset, read_table
 from kdviz.errors import ConfigError, KdvizError
+from kdviz.students import STUDENTS
+from kdviz.students import load_plugins as load_student_plugins
 from kdviz.teachers import TEACHERS, load_plugins, validate_grid
 
-load_plugins()  # the torch teacher families register themselves
+load_plugins()  # the torch teacher families and students register themselves
+load_student_plugins()
 
 #: the form's fields (query-parameter names) and their kinds (see ui.links)
 KINDS: dict[str, str] = dict(
     dataset="str", n="int", target="str", label_noise="float", teacher="str", capacities="ints",
     trees="int", student="str", methods="strs", scale="str", folds="int", gamma="str", c="cfloat",
-    c_grid="floats", cv_folds="int", repeats="int", seed="int",
+    c_grid="floats", cv_folds="int", repeats="int", seed="int", temperature="float", alpha="float",
 )
 DEFAULTS: dict[str, Any] = dict(
     dataset="synthetic:gmm", n=2000, target="", label_noise=0.2, teacher="rf-depth", capacities=(1, 2, 4, 8, 16),
     trees=50, student="rf", methods=METHODS, scale="logp", folds=5, gamma="bound_fast", c="cv",
-    c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, repeats=2, seed=0,
+    c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, repeats=2, seed=0, temperature=4.0, alpha=0.5,
 )
 #: the widgets' ranges (links outside them are refused, like invalid configs)
-FORM_LIMITS = {"trees": (1, 500), "label_noise": (0.0, 0.45), "repeats": (1, 20), "folds": (2, 20)}
+FORM_LIMITS = {"trees": (1, 500), "label_noise": (0.0, 0.45), "repeats": (1, 20), "folds": (2, 20),
+               "temperature": (0.5, 20.0), "alpha": (0.0, 1.0)}
+#: students trained with Hinton KD (temperature T, mixing α): the torch students
+NEURAL_STUDENTS = tuple(k for k, s in STUDENTS.items() if s.factory.__module__.startswith("kdviz.neural"))
 UPLOAD_CHOICE = "Upload a CSV…"
 MAX_UPLOAD_MB = 50
 _TREE_OPTION = {"rf-depth": "n_estimators", "rf-trees": None, "knn-k": None, "gb-stages": None}
@@ -57,6 +63,7 @@ def to_config_dict(v: dict[str, Any]) -> dict[str, Any]:
         teacher_options={opt: v["trees"]} if opt and v.get("trees") else {},
         student=v["student"], methods=tuple(v["methods"]), scale=v["scale"], folds=v["folds"], gamma=v["gamma"],
         c=v["c"], c_grid=tuple(v["c_grid"]), cv_folds=v["cv_folds"], repeats=v["repeats"], seed=v["seed"],
+        temperature=v["temperature"], alpha=v["alpha"],
     )
 
 
@@ -64,7 +71,7 @@ def from_config_dict(cfg: dict[str, Any]) -> dict[str, Any]:
     """A configuration (e.g. a preset or a stored run) → form values (missing fields: defaults)."""
     v = dict(DEFAULTS)
     for k in ("dataset", "label_noise", "teacher", "student", "scale", "folds", "gamma", "c", "cv_folds",
-              "repeats", "seed"):
+              "repeats", "seed", "temperature", "alpha"):
         if k in cfg and cfg[k] is not None:
             v[k] = cfg[k]
     v["n"] = cfg.get("n")
