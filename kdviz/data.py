@@ -636,9 +636,9 @@ def _encode_target(col: pd.Series, target: str) -> tuple[np.ndarray, list[str]]:
     uniques = pd.unique(values)
     n_unique = len(uniques)
     if n_unique < 2:
-        only = uniques[0] if n_unique else "nothing"
+        only = repr(uniques[0].item() if hasattr(uniques[0], "item") else uniques[0]) if n_unique else "nothing"
         raise DatasetError(
-            f"Target column {target!r} has only one class ({only!r}); distillation needs at least two. "
+            f"Target column {target!r} has only one class ({only}); distillation needs at least two. "
             "Pick another target column."
         )
     if n_unique > MAX_CLASSES:

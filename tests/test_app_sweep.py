@@ -94,6 +94,26 @@ def test_uploaded_csv_preview_target_picker_and_messages(tmp_path):
     at.sidebar.selectbox(key="sw.target").set_value("a").run()  # continuous target → message, no crash
     no_exceptions(at)
     assert any("distinct values" in e.value for e in at.sidebar.error)
+    assert at.button[0].disabled  # unusable data cannot be submitted
+    assert any("distinct values" in e.value for e in at.main.error)
+
+
+def test_unusable_upload_cannot_be_run_and_a_failed_job_does_not_crash_the_page():
+    bad = form.save_upload(b"a,b,label\n" + b"1,2,x\n" * 60, "one_class.csv")
+    at = page("pages/2_Sweep.py", {"dataset": f"csv:{bad}", "target": "label"}).run()
+    no_exceptions(at)
+    # a link to it is refused with the reason, and the defaults are used instead
+    assert any("only one class ('x')" in w.value for w in at.warning)
+    assert at.sidebar.selectbox[0].value == form.DEFAULTS["dataset"]
+    # a job whose data no longer loads (submitted elsewhere, e.g. the CLI) shows its failure, no crash
+    import kdviz.jobs as jobs
+    from kdviz.config import make_config
+
+    job = jobs.submit("sweep", make_config(dataset=f"csv:{bad}", target="label"))
+    jobs.wait(job, timeout=60)
+    at = page("pages/2_Sweep.py", {"run": job}).run()
+    no_exceptions(at)
+    assert jobs.get_job(job).status == "failed" and "only one class" in jobs.get_job(job).error
 
 
 def test_bad_files_give_messages():

@@ -72,8 +72,12 @@ def list_runs() -> list[RunInfo]:
 
 
 def results(job_id: str) -> pd.DataFrame:
-    """The tidy results table so far (partial while running; empty if none)."""
-    df = jobs.job_results(job_id)
+    """The tidy results table so far (partial while running; empty if none, or if the job's data
+    cannot be loaded — the job's own status then carries the message)."""
+    try:
+        df = jobs.job_results(job_id)
+    except KdvizError:
+        return pd.DataFrame()
     return df if df is not None else pd.DataFrame()
 
 

@@ -6,6 +6,7 @@ choice including the CSV upload with preview, target picker and validation messa
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -112,6 +113,7 @@ def validate_values(v: dict[str, Any]) -> SweepConfig:
             raise ConfigError(f"the uploaded file {path.name} is no longer on the server; upload it again")
         if not v.get("target"):
             raise ConfigError("pick the target column of the uploaded CSV")
+        _checked_target(str(path), str(v["target"]), path.stat().st_mtime)  # refuse unusable data before Run
     elif ds not in builtin_datasets() and not re.fullmatch(r"openml:[A-Za-z0-9_.\-]{1,100}", ds):
         raise ConfigError(f"unknown dataset {ds!r}; choose from {', '.join(builtin_datasets())}")
     return make_config(**to_config_dict(v))
@@ -135,6 +137,11 @@ def guess_target(columns: list[str]) -> str:
         if name in columns:
             return name
     return columns[-1]
+
+
+@functools.lru_cache(maxsize=32)
+def _checked_target(path: str, target: str, mtime: float) -> str:
+    return check_target(Path(path), target)
 
 
 def check_target(path: Path, target: str) -> str:
@@ -208,6 +215,6 @@ def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None
     st.selectbox("Target column (the class label)", cols, key=key,
                  help=f"Classification only: 2 to {MAX_CLASSES} classes, at least 10 rows each.")
     try:
-        st.caption(":material/check_circle: " + check_target(path, ss[key]))
+        st.caption(":material/check_circle: " + _checked_target(str(path), ss[key], path.stat().st_mtime))
     except KdvizError as e:
         st.error(str(e), icon="⚠️")
