@@ -14,6 +14,7 @@ Nothing here imports Streamlit, so a notebook, the CLI and the dashboard draw th
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -110,6 +111,13 @@ def caption_for(metric: str) -> str:
     if metric == "test_accuracy":
         return CAPTIONS["test_auc"].replace("AUC", "accuracy")
     return CAPTIONS["default"]
+
+
+def dataset_label(name: str) -> str:
+    """A dataset name fit for a slide: an uploaded CSV shows its file name, not the server path."""
+    if name.startswith("csv:"):
+        return re.sub(r"^[0-9a-f]{12}_", "", name.replace("\\", "/").rsplit("/", 1)[-1])
+    return name
 
 
 def metric_title(metric: str) -> str:
@@ -309,7 +317,7 @@ def capacity_chart(df: pd.DataFrame, metric: str = "test_auc", log_x: bool = Fal
     datasets = df["dataset"].dropna().unique() if "dataset" in df else []
     default_title = f"{METRIC_NAMES.get(metric, metric)} vs teacher capacity"
     if len(datasets) == 1:
-        default_title += f" — {datasets[0]}"
+        default_title += f" — {dataset_label(datasets[0])}"
     fig.update_layout(title=title or default_title, hovermode="closest")
     fig.update_xaxes(title=_capacity_axis_title(df), type="log" if log_x else "linear")
     fig.update_yaxes(title=metric_title(metric))

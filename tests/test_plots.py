@@ -114,3 +114,10 @@ def test_image_export_without_browser_says_so(monkeypatch):
         export.figure_bytes(plots.capacity_chart(_table(), "test_auc"), "png")
     with pytest.raises(export.ExportError, match="unknown export format"):
         export.figure_bytes(plots.capacity_chart(_table(), "test_auc"), "gif")
+
+
+def test_uploaded_csv_titles_show_the_file_name_not_the_server_path():
+    from kdviz.plots import dataset_label
+
+    assert dataset_label("csv:/home/u/.kdviz/uploads/d3e80dd37455_magic small.csv") == "magic small.csv"
+    assert dataset_label("openml:MagicTelescope") == "openml:MagicTelescope"
