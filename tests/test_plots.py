@@ -121,3 +121,17 @@ def test_uploaded_csv_titles_show_the_file_name_not_the_server_path():
 
     assert dataset_label("csv:/home/u/.kdviz/uploads/d3e80dd37455_magic small.csv") == "magic small.csv"
     assert dataset_label("openml:MagicTelescope") == "openml:MagicTelescope"
+
+
+def test_png_and_svg_export_with_the_browser(tmp_path):
+    import os
+
+    if not export.browser_available():
+        if os.environ.get("CI"):
+            pytest.fail("CI must have Debian chromium for PNG/SVG export (.ci/run installs it)")
+        pytest.skip("no Chrome/Chromium here: PNG/SVG export needs one (apt-get install chromium)")
+    fig = plots.style_figure(plots.capacity_chart(_table(), "test_auc"), presentation=True)
+    paths = export.write_figures([fig, fig], [tmp_path / "a.png", tmp_path / "a.svg"])
+    png, svg = (p.read_bytes() for p in paths)
+    assert png.startswith(b"\x89PNG") and len(png) > 20_000
+    assert b"<svg" in svg[:2000] and b"Vanilla KD" in svg
