@@ -73,12 +73,16 @@ def _results(p: TheoryPreset) -> pd.DataFrame | None:
     job_id = ss.get(f"theory_job_{p.key}") or _find_done_job(p)
     if job_id is None:
         return None
-    job = jobs.get_job(job_id)
-    if job.status in ACTIVE:
-        job_progress(job_id, get_job=jobs.get_job, cancel=jobs.cancel, key=f"theory_{p.key}")
-    elif job.status == "failed":
-        show_error(job.error or "unknown error", prefix="The run failed: ")
-    df = jobs.job_results(job_id)
+    try:
+        job = jobs.get_job(job_id)
+        if job.status in ACTIVE:
+            job_progress(job_id, get_job=jobs.get_job, cancel=jobs.cancel, key=f"theory_{p.key}")
+        elif job.status == "failed":
+            show_error(job.error or "unknown error", prefix="The run failed: ")
+        df = jobs.job_results(job_id)
+    except KdvizError as e:  # e.g. the job was deleted on the Runs page
+        show_error(str(e))
+        return None
     return df if df is not None and len(df) else None
 
 

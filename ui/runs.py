@@ -6,10 +6,12 @@ Runs are jobs of the persistent store, executed by worker processes; every job i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
+import streamlit as st
 
 import kdviz.jobs as jobs
 from kdviz.errors import KdvizError
@@ -51,7 +53,19 @@ def _to_info(j: jobs.JobRecord) -> RunInfo:
 
 def warm_up() -> None:
     """Keep one idle worker process started, so the next Run shows progress within a fraction of a second."""
-    jobs.ensure_workers(min_idle=1)
+    try:
+        jobs.ensure_workers(min_idle=1)
+    except KdvizError:  # only an optimisation: the Run button reports store problems itself
+        pass
+
+
+def _attempt(action: Callable[[str], Any], job_id: str) -> Any:
+    """Run a button's action; a failure (e.g. the job was deleted meanwhile) becomes a toast."""
+    try:
+        return action(job_id)
+    except KdvizError as e:
+        st.toast(str(e), icon=":material/error:")
+        return None
 
 
 def submit(config: Any, kind: str = "sweep") -> str:
@@ -82,24 +96,23 @@ def results(job_id: str) -> pd.DataFrame:
 
 
 def cancel(job_id: str) -> None:
-    jobs.cancel(job_id)
+    _attempt(jobs.cancel, job_id)
 
 
 def resume(job_id: str) -> str:
-    jobs.resume(job_id)
+    _attempt(jobs.resume, job_id)
     return job_id
 
 
 def rerun(job_id: str) -> str:
-    """A new run with the same configuration (finished tasks come from the cache)."""
+    """A new run with the same configuration (finished tasks come from the cache); the old id if impossible."""
     info = get(job_id)
-    if info is None:
-        raise KeyError(job_id)
-    return submit(info.config, info.kind)
+    new = _attempt(lambda _: submit(info.config, info.kind), job_id) if info else None
+    return new or job_id
 
 
 def delete(job_id: str) -> None:
-    jobs.delete(job_id)
+    _attempt(jobs.delete, job_id)
 
 
 def find_by_config(config: dict[str, Any], statuses: tuple[str, ...] = ("done", "running", "queued")) -> RunInfo | None:

@@ -66,18 +66,29 @@ def submit(kind: str, config: Any, *, home: Home = None, start_worker: bool = Tr
     return job_id
 
 
-def get_job(job_id: str, *, home: Home = None) -> JobRecord:
-    """The job's current record (id or unique id prefix); a dead worker shows as `interrupted`."""
+STALLED_AFTER = 10.0  # seconds a queued job may wait with no live worker before one is started
+
+
+def _checked_store(home: Home) -> Store:
+    """The store after a health check: jobs of dead workers become `interrupted`, and a job queued
+    for a while with no live worker (every worker died: reboot, out-of-memory kill, kill -9) gets one."""
     store = _store(home)
     store.reap()
-    return store.get_job(job_id)
+    stalled = store.query("SELECT 1 FROM jobs WHERE status = 'queued' AND created < ? LIMIT 1",
+                          (time.time() - STALLED_AFTER,))
+    if stalled and not store.live_workers():
+        ensure_workers(home)
+    return store
+
+
+def get_job(job_id: str, *, home: Home = None) -> JobRecord:
+    """The job's current record (id or unique id prefix); a dead worker shows as `interrupted`."""
+    return _checked_store(home).get_job(job_id)
 
 
 def list_jobs(*, home: Home = None, status: str | list[str] | None = None, limit: int | None = None) -> list[JobRecord]:
     """All jobs, newest first (optionally only those with `status`)."""
-    store = _store(home)
-    store.reap()
-    return store.list_jobs(status, limit)
+    return _checked_store(home).list_jobs(status, limit)
 
 
 def cancel(job_id: str, *, home: Home = None) -> JobRecord:
@@ -123,7 +134,7 @@ def wait(job_id: str, *, home: Home = None, timeout: float | None = None, poll: 
 
 # ----------------------------------------------------------------------------------------------
 # results
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=2)  # each entry holds a dataset: keep few
 def _planned(kind: str, config_json: str) -> tuple[Any, Any, Any, list]:
     load_plugins()
     exp = get_experiment(kind)

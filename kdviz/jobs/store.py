@@ -133,10 +133,12 @@ def pid_alive(pid: int | None) -> bool:
 
 
 def is_dead(pid: int | None, host: str | None, heartbeat: float | None, now: float | None = None) -> bool:
-    """A worker is dead if its pid is gone (same host) or its heartbeat is stale."""
+    """A worker is dead if its pid is gone (same host) or its heartbeat is stale. On the same host a
+    live pid outweighs a late heartbeat (a long GIL-holding step, a suspended laptop) unless the
+    heartbeat is ten timeouts old (the pid may have been reused)."""
     now = time.time() if now is None else now
-    if host == HOST and pid is not None and not pid_alive(pid):
-        return True
+    if host == HOST and pid is not None:
+        return not pid_alive(pid) or heartbeat is None or heartbeat < now - 10 * heartbeat_timeout()
     return heartbeat is None or heartbeat < now - heartbeat_timeout()
 
 
@@ -575,8 +577,11 @@ class Store:
         return {r[0]: r[1:] for r in rows}
 
     def release_claims(self, owner: str) -> None:
+        """A worker's job is over (finished, failed, cancelled or deleted): drop its task claims and
+        mark the worker idle."""
         with self.write() as c:
             c.execute("DELETE FROM claims WHERE owner = ?", (owner,))
+            c.execute("UPDATE workers SET job = NULL WHERE id = ?", (owner,))
 
     def stats(self) -> dict[str, int]:
         return {"jobs": self.query("SELECT COUNT(*) FROM jobs")[0][0],

@@ -72,8 +72,13 @@ class Worker:
                 self._prewarm()
             idle_since = time.monotonic()
             while True:
-                self.store.reap()
-                job = self.store.claim_job(self.id, job_id)
+                try:
+                    self.store.reap()
+                    job = self.store.claim_job(self.id, job_id)
+                except KdvizError as e:  # a busy or briefly unavailable store: try again
+                    print(f"kdviz worker: {e}", file=sys.stderr)
+                    time.sleep(1.0)
+                    continue
                 if job is not None:
                     self._run_job(job)
                     n += 1

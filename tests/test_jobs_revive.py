@@ -1,0 +1,49 @@
+"""A queued job is never stranded: when every worker died, looking at the jobs starts a new one."""
+
+import os
+import signal
+import time
+
+import test_jobs_support  # noqa: F401  (registers the "jobs-test" experiment)
+from test_jobs_support import job_env
+
+import kdviz.jobs.engine as engine
+from kdviz.jobs import get_job, list_jobs, stop_workers, submit
+
+
+def test_queued_job_gets_a_worker_after_all_workers_died(tmp_path, monkeypatch):
+    for k, v in job_env(tmp_path, KDVIZ_MAX_WORKERS="1").items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setattr(engine, "STALLED_AFTER", 0.5)
+    slow = submit("jobs-test", {"n": 20, "sleep": 0.5, "tag": "slow"}, home=tmp_path)
+    queued = submit("jobs-test", {"n": 2, "tag": "queued"}, home=tmp_path)
+    deadline = time.time() + 30
+    while get_job(slow, home=tmp_path).status != "running":
+        assert time.time() < deadline
+        time.sleep(0.1)
+    os.kill(get_job(slow, home=tmp_path).pid, signal.SIGKILL)  # the only worker dies
+    time.sleep(1.0)
+    list_jobs(home=tmp_path)  # the dashboard or CLI looks: a worker is started for the queued job
+    deadline = time.time() + 60
+    while get_job(queued, home=tmp_path).status != "done":  # (not `wait`, which starts workers itself)
+        assert time.time() < deadline, get_job(queued, home=tmp_path)
+        time.sleep(0.2)
+    assert get_job(slow, home=tmp_path).status == "interrupted"
+    stop_workers()
+
+
+def test_a_live_worker_on_this_host_is_not_declared_dead_for_a_late_heartbeat(tmp_path, monkeypatch):
+    from kdviz.jobs.store import HOST, Store
+
+    monkeypatch.setenv("KDVIZ_HEARTBEAT_TIMEOUT", "30")
+    store = Store(tmp_path)
+    jid = store.add_job("jobs-test", "{}", "d")
+    store.claim_job("w1")
+    with store.write() as c:  # alive (this very process) but 100 s late, e.g. a long GIL-holding step
+        c.execute("UPDATE jobs SET heartbeat = heartbeat - 100, host = ?, pid = ? WHERE id = ?", (HOST, os.getpid(), jid))
+    store.reap()
+    assert store.get_job(jid).status == "running"
+    with store.write() as c:  # ten timeouts late: the pid may have been reused, presume it dead
+        c.execute("UPDATE jobs SET heartbeat = heartbeat - 300 WHERE id = ?", (jid,))
+    store.reap()
+    assert store.get_job(jid).status == "interrupted"
