@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from typing import Any, Protocol
@@ -78,6 +80,17 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+def exit_with_parent(parent: int) -> None:
+    """Pool-process initializer: exit within a second once the kdviz worker that started this
+    process is gone (kill -9 included), so no orphan keeps computing a task nobody will store."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="kdviz-parent-watch", daemon=True).start()
+
+
 class LocalExecutor:
     """A reusable pool of `jobs` processes on this machine (loky, as `run_sweep` uses)."""
 
@@ -91,7 +104,8 @@ class LocalExecutor:
         if self._pool is None:
             from joblib.externals.loky import get_reusable_executor
 
-            self._pool = get_reusable_executor(max_workers=self.jobs, timeout=300)  # stay warm between jobs
+            self._pool = get_reusable_executor(max_workers=self.jobs, timeout=300,  # stay warm between jobs
+                                               initializer=exit_with_parent, initargs=(os.getpid(),))
         return self._pool
 
     def warm(self, kind: str, plugins: tuple[str, ...] = ()) -> None:
