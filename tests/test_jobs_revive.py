@@ -11,6 +11,24 @@ import kdviz.jobs.engine as engine
 from kdviz.jobs import get_job, list_jobs, stop_workers, submit
 
 
+def _children(pid: int) -> list[int]:
+    out = []
+    for d in os.listdir("/proc"):
+        try:
+            if d.isdigit() and int(open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()[1]) == pid:
+                out.append(int(d))
+        except OSError:
+            pass
+    return out
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except OSError:
+        return False
+
+
 def test_queued_job_gets_a_worker_after_all_workers_died(tmp_path, monkeypatch):
     for k, v in job_env(tmp_path, KDVIZ_MAX_WORKERS="1").items():
         monkeypatch.setenv(k, v)
@@ -21,8 +39,12 @@ def test_queued_job_gets_a_worker_after_all_workers_died(tmp_path, monkeypatch):
     while get_job(slow, home=tmp_path).status != "running":
         assert time.time() < deadline
         time.sleep(0.1)
-    os.kill(get_job(slow, home=tmp_path).pid, signal.SIGKILL)  # the only worker dies
-    time.sleep(1.0)
+    worker = get_job(slow, home=tmp_path).pid
+    pool = _children(worker)
+    assert pool, "the worker runs its tasks in pool processes"
+    os.kill(worker, signal.SIGKILL)  # the only worker dies
+    time.sleep(3.0)
+    assert not [p for p in pool if _alive(p)], "pool processes must not outlive their worker"
     list_jobs(home=tmp_path)  # the dashboard or CLI looks: a worker is started for the queued job
     deadline = time.time() + 60
     while get_job(queued, home=tmp_path).status != "done":  # (not `wait`, which starts workers itself)
