@@ -59,7 +59,9 @@ with st.sidebar:
     if st.session_state[wkey(P, "c")] not in C_STEPS:
         st.session_state[wkey(P, "c")] = min(C_STEPS, key=lambda v: abs(v - st.session_state[wkey(P, "c")]))
     st.select_slider("Correction strength c (γ rule bound-fast)", C_STEPS, key=wkey(P, "c"),
-                     help="Small c = little correction; large c ≈ the full correction (more variance).")
+                     help="Small c = little correction; large c ≈ the full correction (more variance). "
+                          "The best c falls as the teacher improves: ≈ 0.1 for a depth-1 teacher, "
+                          "≤ 0.01 for deep ones (the Sweep page chooses it by cross-validation).")
     st.number_input("Seed", 0, 2**31 - 1, step=1, key=wkey(P, "seed"))
     st.select_slider("Heat-map resolution", pg.RESOLUTIONS, key=wkey(P, "resolution"))
 
