@@ -69,3 +69,21 @@ def test_a_live_worker_on_this_host_is_not_declared_dead_for_a_late_heartbeat(tm
         c.execute("UPDATE jobs SET heartbeat = heartbeat - 300 WHERE id = ?", (jid,))
     store.reap()
     assert store.get_job(jid).status == "interrupted"
+
+
+def test_cancel_takes_effect_while_the_data_is_still_loading(tmp_path, monkeypatch):
+    from kdviz.jobs import cancel
+
+    for k, v in job_env(tmp_path, KDVIZ_TEST_LOAD_DELAY="30").items():
+        monkeypatch.setenv(k, v)
+    jid = submit("jobs-test", {"n": 2, "tag": "slow-load"}, home=tmp_path)
+    deadline = time.time() + 30
+    while get_job(jid, home=tmp_path).stage != "loading data":
+        assert time.time() < deadline
+        time.sleep(0.1)
+    t0 = time.time()
+    cancel(jid, home=tmp_path)
+    while get_job(jid, home=tmp_path).status != "cancelled":
+        assert time.time() - t0 < 5, get_job(jid, home=tmp_path)  # not the 30 s the load would take
+        time.sleep(0.1)
+    stop_workers()

@@ -73,7 +73,8 @@ def _assemble(cfg: TConfig, ctx: Any, tasks: list[Task], results: dict[str, Any]
 
 register_experiment(Experiment(
     name="jobs-test", description="job-engine test experiment",
-    make_config=lambda d: TConfig(**d), load=lambda cfg: None, fingerprint=lambda cfg, ctx: "fp",
+    make_config=lambda d: TConfig(**d), load=lambda cfg: time.sleep(float(os.environ.get("KDVIZ_TEST_LOAD_DELAY", "0"))),
+    fingerprint=lambda cfg, ctx: "fp",
     plan=_plan, execute=_execute, assemble=_assemble,
 ))
 

@@ -136,8 +136,7 @@ class Worker:
             import json
 
             config = exp.make_config(json.loads(config_json))
-            ctx = exp.load(config)
-            self._check()
+            ctx = self._cancellable(lambda: exp.load(config))  # a large CSV can take seconds to load
             self._stage(job, "planning")
             tasks = exp.plan(config, ctx)
             done = self.store.get_results(t.key for t in tasks)
@@ -182,6 +181,27 @@ class Worker:
     def _check(self) -> None:
         if self._state != "ok":
             raise _Stop()
+
+    def _cancellable(self, fn: Any) -> Any:
+        """Run `fn` on a helper thread, checking for cancellation every 0.1 s meanwhile; a cancelled
+        job is left at once (the helper thread finishes on its own and its result is dropped)."""
+        fut: Future = Future()
+
+        def run() -> None:
+            try:
+                fut.set_result(fn())
+            except BaseException as e:  # handed to the job's own error handling below
+                fut.set_exception(e)
+
+        threading.Thread(target=run, name="kdviz-load", daemon=True).start()
+        while True:
+            try:
+                result = fut.result(timeout=0.1)
+            except TimeoutError:
+                self._check()
+                continue
+            self._check()
+            return result
 
     def _submit(self, task: Task, deps: dict[str, Any]) -> Future:
         """Compute `task` if this worker wins its claim; otherwise wait for whoever computes it."""
