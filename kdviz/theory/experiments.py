@@ -18,11 +18,19 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from kdviz.config import PAPER_C_GRID, CGrid, CValue, SweepConfig
 from kdviz.config import make_config as make_sweep_config
@@ -118,6 +126,9 @@ def _grid(v: tuple[float, ...], name: str, low: float, high: float) -> tuple[flo
     return tuple(sorted(set(float(x) for x in v)))
 
 
+#: A grid of bias strengths ε in [0, 5], sorted and deduplicated.
+EpsGrid = Annotated[tuple[float, ...], AfterValidator(lambda v: _grid(v, "ε", 0.0, 5.0))]
+
 #: The documented ε range (THEORY §6): the teacher-bias term is in its Taylor regime (local log-log
 #: slopes stay within ±0.3 of 2 and 4 on the default GMM) and spans three decades for the corrected
 #: student; at n = 20,000 its finite-n excess is bias-dominated from ε ≈ 0.57 (ε2 ≈ 0.08) up.
@@ -128,12 +139,7 @@ class EpsSweepConfig(TheoryConfig):
     """Teacher-error sweep: student error against ε2 for a grid of bias strengths ε."""
 
     n: int = Field(20_000, ge=100, le=1_000_000, description="training rows")
-    eps_grid: tuple[float, ...] = Field(DEFAULT_EPS_GRID, min_length=2, max_length=30)
-
-    @field_validator("eps_grid")
-    @classmethod
-    def _eps(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        return _grid(v, "ε", 0.0, 5.0)
+    eps_grid: EpsGrid = Field(DEFAULT_EPS_GRID, min_length=2, max_length=30)
 
     def train_sizes(self) -> list[int]:
         return [self.n]
@@ -166,13 +172,8 @@ class CSweepConfig(TheoryConfig):
     """γ/c sweep: the enhanced student at every c of `c_grid`, for each teacher of `eps_grid`."""
 
     n: int = Field(2_000, ge=100, le=1_000_000)
-    eps_grid: tuple[float, ...] = Field((0.3, 0.8, 1.6), min_length=1, max_length=10)
+    eps_grid: EpsGrid = Field((0.3, 0.8, 1.6), min_length=1, max_length=10)
     c_grid: CGrid = Field(tuple(float(x) for x in np.logspace(-3, 3, 13)), min_length=2, max_length=25)
-
-    @field_validator("eps_grid")
-    @classmethod
-    def _eps(cls, v: tuple[float, ...]) -> tuple[float, ...]:
-        return _grid(v, "ε", 0.0, 5.0)
 
     def train_sizes(self) -> list[int]:
         return [self.n]
