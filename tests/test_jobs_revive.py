@@ -40,8 +40,11 @@ def test_queued_job_gets_a_worker_after_all_workers_died(tmp_path, monkeypatch):
         assert time.time() < deadline
         time.sleep(0.1)
     worker = get_job(slow, home=tmp_path).pid
-    pool = _children(worker)
-    assert pool, "the worker runs its tasks in pool processes"
+    pool = _children(worker)  # "running" is set at claim time, before the pool has started
+    while not pool:
+        assert time.time() < deadline, "the worker runs its tasks in pool processes"
+        time.sleep(0.1)
+        pool = _children(worker)
     os.kill(worker, signal.SIGKILL)  # the only worker dies
     time.sleep(3.0)
     assert not [p for p in pool if _alive(p)], "pool processes must not outlive their worker"
