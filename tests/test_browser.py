@@ -128,6 +128,7 @@ def test_home_playground_sweep_runs(server, browser_page):
     page.get_by_text("tasks").first.wait_for(timeout=30_000)
     _shot(page, "04_sweep_running")
     page.locator('[data-testid="stProgress"]', has_text="done").first.wait_for(timeout=120_000)
+    page.get_by_role("button", name="Cancel").wait_for(state="detached", timeout=30_000)  # nothing to cancel
     _wait_idle(page)
     chart = page.locator(".js-plotly-plot").first
     chart.wait_for(timeout=30_000)
