@@ -151,3 +151,49 @@ def test_home_playground_sweep_runs(server, browser_page):
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     _wait_idle(page)
     _shot(page, "07_playground_presentation")
+
+
+def test_csv_upload_bad_then_good(server, browser_page, tmp_path):
+    """The file uploader in a real browser: a bad file gets a message and changes nothing; a good one
+    shows its preview and target check, and runs."""
+    import numpy as np
+
+    page = browser_page
+    bad = tmp_path / "one_class.csv"
+    bad.write_text("a,b,label\n" + "".join(f"{i},{i * 2},yes\n" for i in range(40)))
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_bytes(bytes(range(256)) * 20)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(240, 3))
+    good = tmp_path / "my_data.csv"
+    good.write_text("f1,f2,f3,outcome\n" + "".join(
+        f"{a:.4f},{b:.4f},{c:.4f},{'pos' if a + b > 0 else 'neg'}\n" for a, b, c in x))
+
+    page.goto(f"{server}/Sweep?capacities=1,4&methods=no_kd,vanilla,crossfit&repeats=1&folds=3&trees=10")
+    page.get_by_role("button", name="▶ Run").wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.locator('[data-testid="stSelectbox"]', has_text="Dataset").click()
+    page.get_by_role("option", name="Upload a CSV…").click()
+    uploader = page.locator('[data-testid="stFileUploader"] input[type=file]')
+    uploader.wait_for(state="attached", timeout=30_000)
+
+    uploader.set_input_files(str(garbage))
+    page.get_by_text("Cannot use garbage.csv").wait_for(timeout=30_000)
+    uploader.set_input_files(str(bad))
+    page.get_by_text("one class").first.wait_for(timeout=30_000)
+    _wait_idle(page)
+    assert page.get_by_role("button", name="▶ Run").is_disabled()  # an unusable upload cannot be run
+    _shot(page, "08_upload_bad")
+    uploader.set_input_files(str(good))
+    page.get_by_text("Loaded my_data.csv: 240 rows × 4 columns").wait_for(timeout=30_000)
+    _wait_idle(page)
+    page.get_by_text("240 rows, 3 features after encoding, 2 classes").wait_for(timeout=30_000)  # target guessed
+    page.get_by_text("CSV my_data.csv (target outcome)").wait_for(timeout=30_000)
+    _shot(page, "09_upload_good")
+    page.get_by_role("button", name="▶ Run").click()
+    page.locator('[data-testid="stProgress"]', has_text="done").first.wait_for(timeout=120_000)
+    page.get_by_role("button", name="Cancel").wait_for(state="detached", timeout=30_000)
+    _wait_idle(page)
+    chart = page.locator(".js-plotly-plot").first
+    assert "my_data" in chart.locator(".gtitle").text_content()
+    _shot(page, "10_upload_run_done")

@@ -130,6 +130,6 @@ def config_summary(cfg: dict[str, Any]) -> str:
     methods = ",".join(cfg.get("methods") or [])
     ds = str(cfg.get("dataset", "?"))
     if ds.startswith("csv:"):
-        ds = "csv:" + ds.rsplit("/", 1)[-1]
+        ds = f"CSV {ds.rsplit('/', 1)[-1].split('_', 1)[-1]} (target {cfg.get('target')})"  # minus the hash
     return (f"{ds} · {cfg.get('teacher', '?')} [{caps_s}] · student {cfg.get('student', '?')} · {methods} · "
             f"K={cfg.get('folds')} · ×{cfg.get('repeats')} · seed {cfg.get('seed')}")
