@@ -175,7 +175,7 @@ class Worker:
                 for fut, _, _ in self._waiting.values():
                     fut.cancel()
                 self._waiting.clear()
-            self._submit_base = None
+                self._submit_base = None
             self.store.release_claims(self.id)
 
     def _check(self) -> None:
@@ -261,7 +261,7 @@ class Worker:
 
     def _poll_waiting(self) -> None:
         with self._lock:
-            waiting = dict(self._waiting)
+            job, waiting = self._job, dict(self._waiting)
         if not waiting:
             return
         found = self.store.get_results(waiting)
@@ -278,18 +278,21 @@ class Worker:
             if claim is not None and claim[0] != self.id:
                 if not is_dead(claim[1], claim[2], claim[3]):
                     continue  # its owner is alive and computing it
-            state = self.store.try_claim(key, self.id, self._job)  # free or abandoned: take it over
-            with self._lock:
+            with self._lock:  # the job's end (which releases our claims) cannot slip in between
+                if self._job != job:
+                    return
+                state = self.store.try_claim(key, self.id, job)  # free or abandoned: take it over
                 entry = self._waiting.pop(key, None) if state != "other" else None
                 if entry is not None and state == "mine":
                     self._mine.add(key)
+                submit = self._submit_base
             if entry is None:
                 continue
             fut, task, deps = entry
             if state == "done":
                 fut.set_result(self.store.get_results([key])[key])
-            elif self._submit_base is not None:
-                _chain(self._submit_base(task, deps), fut)
+            elif submit is not None:
+                _chain(submit(task, deps), fut)
 
 
 def _chain(source: Future, target: Future) -> None:
