@@ -146,13 +146,14 @@ def style_figure(fig: go.Figure, presentation: bool = False) -> go.Figure:
     presentation=True: large fonts, thicker lines, the Plotly ``presentation`` template on white,
     legend below the plot (room for the curves on a projector).
     """
+    top = 30 if fig.layout.title.subtitle.text else 0  # room for a subtitle under the title
     if presentation:
         fig.update_layout(
             template="plotly_white+presentation",
             font=dict(size=20),
             title_font=dict(size=26),
             legend=dict(font=dict(size=18), orientation="h", yanchor="top", y=-0.22, x=0),
-            margin=dict(l=90, r=30, t=80, b=150),
+            margin=dict(l=90, r=30, t=80 + top, b=150),
             height=max(int(fig.layout.height or 0), 620),
         )
         fig.update_xaxes(title_font=dict(size=22), tickfont=dict(size=18), showline=True, linewidth=2,
@@ -168,7 +169,7 @@ def style_figure(fig: go.Figure, presentation: bool = False) -> go.Figure:
             # long legend entries on the right would squeeze the plot: put them below it
             legend=dict(orientation="h", yanchor="top", y=-0.15, x=0) if long_names
             else dict(orientation="v", yanchor="top", y=1, x=1.02),
-            margin=dict(l=70, r=20, t=60, b=60),
+            margin=dict(l=70, r=20, t=60 + top, b=60),
         )
         if long_names:
             fig.update_layout(height=int(fig.layout.height or 450) + 40 * sum(t.showlegend is not False for t in fig.data) // 2)
@@ -318,10 +319,19 @@ def capacity_chart(df: pd.DataFrame, metric: str = "test_auc", log_x: bool = Fal
     default_title = f"{METRIC_NAMES.get(metric, metric)} vs teacher capacity"
     if len(datasets) == 1:
         default_title += f" — {dataset_label(datasets[0])}"
-    fig.update_layout(title=title or default_title, hovermode="closest")
+    fig.update_layout(title=dict(text=title or default_title, subtitle_text=_band_note(df)), hovermode="closest")
     fig.update_xaxes(title=_capacity_axis_title(df), type="log" if log_x else "linear")
     fig.update_yaxes(title=metric_title(metric))
     return style_figure(fig, presentation)
+
+
+def _band_note(*dfs: pd.DataFrame) -> str:
+    """What the bands mean, in the figure itself (exported slides carry no caption)."""
+    ns = sorted({df["repeat"].nunique() if "repeat" in df else 1 for df in dfs})
+    if ns[-1] == 1:
+        return "one repeat: no error band"
+    span = str(ns[0]) if ns[0] == ns[-1] else f"{ns[0]}–{ns[-1]}"
+    return f"mean ± 1 standard error over {span} repeats"
 
 
 _RUN_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
@@ -338,7 +348,8 @@ def overlay_chart(runs: Mapping[str, pd.DataFrame], metric: str = "test_auc", lo
         _add_run_traces(fig, df, metric, prefix=f"[{label}] ", dash=_RUN_DASHES[i % len(_RUN_DASHES)],
                         group_prefix=f"{i}:", show_teacher=show_teacher, show_oracle=False)
     all_df = pd.concat(list(runs.values()), ignore_index=True)
-    fig.update_layout(title=f"{METRIC_NAMES.get(metric, metric)} vs teacher capacity — {len(runs)} runs")
+    fig.update_layout(title=dict(text=f"{METRIC_NAMES.get(metric, metric)} vs teacher capacity — {len(runs)} runs",
+                                 subtitle_text=_band_note(*runs.values())))
     fig.update_xaxes(title=_capacity_axis_title(all_df), type="log" if log_x else "linear")
     fig.update_yaxes(title=metric_title(metric))
     return style_figure(fig, presentation)

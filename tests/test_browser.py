@@ -137,6 +137,12 @@ def test_home_playground_sweep_runs(server, browser_page):
     assert chart.locator(".scatterlayer .trace").count() >= 4
     assert "run=" in page.url
     _shot(page, "05_sweep_done")
+    for fmt, magic in (("PNG", b"\x89PNG"), ("SVG", b"<svg"), ("HTML", b"<html")):  # slide-ready files
+        with page.expect_download(timeout=60_000) as dl:
+            page.get_by_role("button", name=f"⬇ {fmt}").first.click()
+        data = Path(dl.value.path()).read_bytes()
+        assert magic in data[:200], (fmt, data[:200])
+        (ARTIFACTS / f"05_sweep_export.{fmt.lower()}").write_bytes(data)
 
     # Runs: the run is listed and opens with its chart
     page.goto(f"{server}/Runs")

@@ -93,6 +93,13 @@ def test_presentation_style_is_larger():
     assert big.layout.xaxis.title.font.size >= 20
 
 
+def test_charts_say_what_the_bands_are():
+    assert plots.capacity_chart(_table(3)).layout.title.subtitle.text == "mean ± 1 standard error over 3 repeats"
+    assert plots.capacity_chart(_table(1)).layout.title.subtitle.text == "one repeat: no error band"
+    both = plots.overlay_chart({"a": _table(2), "b": _table(5)})
+    assert both.layout.title.subtitle.text == "mean ± 1 standard error over 2–5 repeats"
+
+
 def test_overlay_chart_one_dash_per_run():
     a, b = _table(), _table()
     b["test_auc"] += 0.05
