@@ -395,7 +395,11 @@ def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: n
                                 line=dict(width=0.6, color="#111")), hoverinfo="skip",
                 ), row=r, col=c)
     fig.update_xaxes(range=[float(xs[0]), float(xs[-1])], constrain="domain")
-    fig.update_yaxes(range=[float(ys[0]), float(ys[-1])], scaleanchor="x", scaleratio=1, constrain="domain")
+    fig.update_yaxes(range=[float(ys[0]), float(ys[-1])], constrain="domain")
+    # one linked zoom for every panel, and all panels square (one x scale, one y scale, y anchored to x)
+    fig.update_xaxes(matches="x")
+    fig.update_yaxes(matches="y")
+    fig.update_yaxes(scaleanchor="x", scaleratio=1, row=1, col=1)
     for c in range(1, cols + 1):
         fig.update_xaxes(title_text="x1 (standardized)", row=rows, col=c)
     for r in range(1, rows + 1):

@@ -142,3 +142,16 @@ def test_png_and_svg_export_with_the_browser(tmp_path):
     png, svg = (p.read_bytes() for p in paths)
     assert png.startswith(b"\x89PNG") and len(png) > 20_000
     assert b"<svg" in svg[:2000] and b"Vanilla KD" in svg
+
+
+def test_heat_map_panels_are_square_and_zoom_together():
+    xs = ys = np.linspace(-2, 2, 5)
+    panels = [(f"panel {i}", np.full((5, 5), 0.5)) for i in range(5)]
+    layout = plots.heatmap_grid(panels, xs, ys, cols=3).to_dict()["layout"]
+    xaxes = [k for k in layout if k.startswith("xaxis")]
+    yaxes = [k for k in layout if k.startswith("yaxis")]
+    assert len(xaxes) == len(yaxes) == 6
+    # one x scale and one y scale for every panel, y anchored to x: equal square panels, one linked zoom
+    assert all(layout[k].get("matches") == "x" for k in xaxes if k != "xaxis")
+    assert all(layout[k].get("matches") == "y" for k in yaxes if k != "yaxis")
+    assert layout["yaxis"]["scaleanchor"] == "x" and layout["yaxis"]["scaleratio"] == 1
