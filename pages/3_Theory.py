@@ -11,10 +11,23 @@ from kdviz.experiments import run_experiment
 from kdviz.theory import bias_dominated, fit_slope
 from kdviz.theory.presets import PRESETS, TheoryPreset
 from ui.common import ACTIVE, job_progress, page_setup, presentation_mode, show_chart, show_error
+from ui.state import link_to_widgets, widgets_to_link, wkey
 
 page_setup("Theory")
 present = presentation_mode()
 ss = st.session_state
+P = "th"
+KINDS = {"repeats": "int", "seed": "int"}  # the page's whole configuration (the presets hold the rest)
+
+
+def _validate(v: dict) -> dict:
+    for name, hi in (("repeats", 20), ("seed", 2**31 - 1)):
+        if not 0 <= v[name] <= hi:
+            raise KdvizError(f"{name} must be between 0 and {hi}, got {v[name]}")
+    return v
+
+
+msgs = link_to_widgets(P, {"repeats": 0, "seed": 0}, KINDS, _validate)
 
 st.title("Theory: the student's error against the paper's bounds")
 st.markdown(
@@ -25,15 +38,18 @@ st.markdown(
     "p̂ = σ(κ·logit p0 + ε·h(x)) whose error is a dial. The bounds hold up to unknown constants, so every "
     "bound curve below is a **fitted scaling** (constants fitted to the points), never a prediction."
 )
+for m in msgs:
+    st.warning(m, icon="🔗")
 
 with st.sidebar:
     st.header("Running")
     inline = st.toggle("Run in this process", value=False,
                        help="Small runs only: the page waits for the result. Otherwise each preset runs as a "
                             "background job (progress, cancel, results cached by task).")
-    repeats = st.number_input("Repeats (0 = preset's own)", 0, 20, 0,
+    repeats = st.number_input("Repeats (0 = preset's own)", 0, 20, key=wkey(P, "repeats"),
                               help="Re-seeded repetitions: error bars and slope confidence intervals.")
-    seed = st.number_input("Seed", 0, 2**31 - 1, 0)
+    seed = st.number_input("Seed", 0, 2**31 - 1, key=wkey(P, "seed"))
+widgets_to_link(P, {"repeats": int(repeats), "seed": int(seed)}, KINDS)
 
 
 def _overrides() -> dict:

@@ -124,3 +124,25 @@ def test_preset_button_runs_in_process_and_draws_the_slopes():
     names = _names(eps)
     assert any("Vanilla KD: teacher-bias term, fitted slope" in n for n in names), names
     assert any(n.startswith("reference slope 4") for n in names)
+
+
+def test_link_round_trip_and_refused_values():
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.query_params["seed"] = "7"
+    at.query_params["repeats"] = "3"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.sidebar.number_input(key="th.seed").value == 7
+    assert at.sidebar.number_input(key="th.repeats").value == 3
+    at.sidebar.number_input(key="th.seed").set_value(11).run()
+    assert at.query_params["seed"] == "11" and at.query_params["repeats"] == "3"
+
+    bad = AppTest.from_file(PAGE, default_timeout=30)
+    bad.query_params["repeats"] = "999"
+    bad.query_params["seed"] = "x"
+    bad.run()
+    assert not bad.exception, bad.exception
+    warnings = " ".join(w.value for w in bad.warning)
+    assert "repeats" in warnings and "seed" in warnings
+    assert bad.sidebar.number_input(key="th.repeats").value == 0  # the defaults took their place
+    assert bad.sidebar.number_input(key="th.seed").value == 0
