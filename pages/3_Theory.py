@@ -11,7 +11,7 @@ from kdviz.experiments import run_experiment
 from kdviz.theory import bias_dominated, fit_slope
 from kdviz.theory.presets import PRESETS, TheoryPreset
 from ui.common import ACTIVE, job_progress, page_setup, presentation_mode, show_chart, show_error
-from ui.state import link_to_widgets, widgets_to_link, wkey
+from ui.state import link_to_widgets, share_link, widgets_to_link, wkey
 
 page_setup("Theory")
 present = presentation_mode()
@@ -49,7 +49,10 @@ with st.sidebar:
     repeats = st.number_input("Repeats (0 = preset's own)", 0, 20, key=wkey(P, "repeats"),
                               help="Re-seeded repetitions: error bars and slope confidence intervals.")
     seed = st.number_input("Seed", 0, 2**31 - 1, key=wkey(P, "seed"))
-widgets_to_link(P, {"repeats": int(repeats), "seed": int(seed)}, KINDS)
+    query = widgets_to_link(P, {"repeats": int(repeats), "seed": int(seed)}, KINDS)
+    with st.expander("🔗 Link to this view"):
+        st.code(share_link(query, "Theory"), language=None)
+        st.caption("Reopens these settings; finished runs show at once from the cache.")
 
 
 def _overrides() -> dict:
