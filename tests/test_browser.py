@@ -203,3 +203,24 @@ def test_csv_upload_bad_then_good(server, browser_page, tmp_path):
     chart = page.locator(".js-plotly-plot").first
     assert "my_data" in chart.locator(".gtitle").text_content()
     _shot(page, "10_upload_run_done")
+
+
+def test_theory_presets_run_in_the_background(server, browser_page):
+    """Theory: one click runs all four presets as background jobs; the charts fill in with fitted slopes."""
+    page = browser_page
+    page.set_viewport_size({"width": 1500, "height": 5200})  # the whole page in one screenshot
+    try:
+        page.goto(f"{server}/Theory?repeats=1&seed=0")
+        page.get_by_role("button", name="▶ Run all four presets").wait_for(timeout=60_000)
+        _wait_idle(page)
+        page.get_by_role("button", name="▶ Run all four presets").click()
+        page.locator(".js-plotly-plot .legend", has_text="fitted slope").first.wait_for(timeout=120_000)
+        page.locator(".js-plotly-plot .legend", has_text="CV-chosen c").first.wait_for(timeout=120_000)
+        page.wait_for_function("() => !document.querySelector('[data-testid=\"stProgress\"]')", timeout=120_000)
+        _wait_idle(page)
+        assert page.locator(".js-plotly-plot").count() == 4
+        assert page.locator('[data-testid="stDataFrame"]').count() >= 1  # the slope table
+        assert "repeats=1" in page.url
+        _shot(page, "11_theory_done")
+    finally:
+        page.set_viewport_size({"width": 1500, "height": 1000})

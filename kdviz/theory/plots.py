@@ -53,6 +53,8 @@ def _floor_band(fig: go.Figure, df: pd.DataFrame, x: np.ndarray, name: str, **wh
     m, s = float(o.mean()), float(o.std(ddof=1)) if len(o) > 1 else 0.0
     xs = np.array([x.min(), x.max()])
     _band(fig, xs, np.full(2, max(m - s, m * 0.05)), np.full(2, m + s), GREY, name, **where)
+    fig.add_trace(go.Scatter(x=xs, y=np.full(2, m), mode="lines", line=dict(color=GREY, width=1.5),  # the mean
+                             name=name, legendgroup=name, showlegend=False, hoverinfo="skip"), **where)
 
 
 # ----------------------------------------------------------------------------------------------
