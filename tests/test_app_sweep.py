@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from apptools import no_exceptions, page, progress_text, run_until, specs, trace_names
 
@@ -24,8 +26,9 @@ def test_small_sweep_runs_in_the_background_and_draws_the_chart():
     at.button[0].click().run()  # ▶ Run
     no_exceptions(at)
     assert "run" in at.query_params
-    assert "tasks" in progress_text(at)
+    assert re.search(r"(queued · waiting for a worker|\d+/\d+ tasks)", progress_text(at)), progress_text(at)
     at = run_until(at, lambda a: "done" in progress_text(a))
+    assert re.search(r"^done · (\d+)/\1 tasks · elapsed \d+ s$", progress_text(at)), progress_text(at)
     no_exceptions(at)
     spec = specs(at)[0]
     names = trace_names(spec)
