@@ -131,7 +131,8 @@ def _draw(job) -> None:
     draw_results(df, metric, log_x, present=present, key="sw", config=info.config, partial=active)
 
 
-job_progress(info.id, get_job=runs.get, cancel=runs.cancel, on_update=_draw, every=1.0, key="sw")
+job_progress(info.id, get_job=runs.get, cancel=runs.cancel, resume=runs.resume, on_update=_draw, every=1.0,
+             key="sw")
 st.caption(f"Run {info.id} · engine: {runs.engine_name()} · "
            f"duration {format_seconds(info.elapsed)}")
 with st.expander("🔗 Link to this view"):

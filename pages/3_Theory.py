@@ -96,6 +96,8 @@ def _results(p: TheoryPreset) -> pd.DataFrame | None:
         job = jobs.get_job(job_id)
         if job.status in ACTIVE:
             job_progress(job_id, get_job=jobs.get_job, cancel=jobs.cancel, key=f"theory_{p.key}")
+        elif job.status in ("cancelled", "interrupted"):  # finished tasks come back from the cache
+            st.warning(f"The last run of this preset was {job.status}; press the preset button to finish it.")
         elif job.status == "failed":
             show_error(job.error or "unknown error", prefix="The run failed: ")
         df = jobs.job_results(job_id)

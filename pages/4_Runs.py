@@ -83,12 +83,10 @@ with tab_open:
         ss.pop("runs_open", None)
         st.toast(f"Deleted run {victim[:8]}")
 
-    c1, c2, c3, _ = st.columns([1, 1, 1, 3])
+    c1, c2, _ = st.columns([1, 1, 4])
     c1.button("↻ Rerun", key="runs_rerun", help="Start a new run with the same configuration",
               on_click=lambda: _open(runs.rerun(run_id)))
-    if info.status in ("cancelled", "interrupted", "failed"):
-        c2.button("▶ Resume", key="runs_resume", on_click=lambda: runs.resume(run_id))
-    c3.button("🗑 Delete", key="runs_delete", on_click=lambda: ss.__setitem__("runs_confirm_delete", run_id))
+    c2.button("🗑 Delete", key="runs_delete", on_click=lambda: ss.__setitem__("runs_confirm_delete", run_id))
     if ss.get("runs_confirm_delete") == run_id:
         st.warning(f"Delete run {run_id[:8]} and its stored results? This cannot be undone.", icon="🗑")
         d1, d2, _ = st.columns([1, 1, 4])
@@ -103,7 +101,8 @@ with tab_open:
         draw_results(runs.results(run_id), metric, log_x, present=present, key="runs", config=info.config,
                      partial=job.status in runs.ACTIVE)
 
-    job_progress(run_id, get_job=runs.get, cancel=runs.cancel, on_update=_draw, every=1.5, key="runs")
+    job_progress(run_id, get_job=runs.get, cancel=runs.cancel, resume=runs.resume, on_update=_draw, every=1.5,
+                 key="runs")
 
 with tab_overlay:
     done_ids = [r.id for r in all_runs if r.status in ("done", "cancelled", "interrupted", "running")]

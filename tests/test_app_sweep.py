@@ -147,3 +147,25 @@ def test_torch_students_and_their_temperature_come_from_the_link():
     bad = page("pages/2_Sweep.py", {**link, "temperature": "500"}).run()
     no_exceptions(bad)
     assert any("temperature" in w.value for w in bad.warning)  # refused, replaced by the default
+
+
+def test_a_cancelled_run_resumes_from_its_progress_panel(tmp_path, monkeypatch):
+    from kdviz.config import make_config
+    from kdviz.jobs import cancel, get_job, submit
+
+    monkeypatch.setenv("KDVIZ_HOME", str(tmp_path))
+    cfg = make_config(dataset="synthetic:gmm", n=300, capacities=(1, 4), methods=("no_kd", "vanilla"),
+                      repeats=1, folds=2, teacher_options={"n_estimators": 10})
+    jid = submit("sweep", cfg, start_worker=False)  # cancelled before any worker picks it up
+    cancel(jid)
+    assert get_job(jid).status == "cancelled"
+    at = page("pages/2_Sweep.py", {"run": jid}).run()
+    no_exceptions(at)
+    assert any("Resume computes only the missing tasks" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.label == "Cancel"]
+    at.button(key=f"sw_resume_{jid}").click().run()
+    no_exceptions(at)
+    at = run_until(at, lambda a: "done" in progress_text(a))
+    assert get_job(jid).status == "done"
+    assert not [b for b in at.button if b.label == "▶ Resume"]
+    assert "Vanilla KD" in trace_names(specs(at)[0])

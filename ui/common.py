@@ -162,6 +162,7 @@ def status_badge(status: str) -> str:
 
 
 ACTIVE = ("queued", "running")
+RESUMABLE = ("cancelled", "interrupted", "failed")
 
 
 def job_field(job: Any, name: str, default: Any = None) -> Any:
@@ -183,8 +184,9 @@ def job_fraction(job: Any) -> tuple[int, int]:
 
 
 def job_progress(job_id: str, *, get_job: Callable[[str], Any], cancel: Callable[[str], Any],
-                 on_update: Callable[[Any], None] | None = None, every: float = 1.0, key: str = "job") -> Any:
-    """A self-refreshing progress panel (bar, stage, elapsed, ETA, Cancel) for one background job.
+                 resume: Callable[[str], Any] | None = None, on_update: Callable[[Any], None] | None = None,
+                 every: float = 1.0, key: str = "job") -> Any:
+    """A self-refreshing progress panel (bar, stage, elapsed, ETA, Cancel / Resume) for one background job.
 
     Runs as an `st.fragment(run_every=every)` while the job is queued or running; when the job ends the
     whole page reruns once and the fragment is then drawn without `run_every`, so it stops ticking.
@@ -213,10 +215,15 @@ def job_progress(job_id: str, *, get_job: Callable[[str], Any], cancel: Callable
             if c2.button("Cancel", key=f"{key}_cancel_{job_id}", type="secondary", width="stretch"):
                 cancel(job_id)
                 st.toast("Cancelling the run …")
+        elif status in RESUMABLE and resume is not None:
+            if c2.button("▶ Resume", key=f"{key}_resume_{job_id}", width="stretch",
+                         help="Compute only the missing tasks; finished ones come from the store"):
+                resume(job_id)
+                st.rerun(scope="app")  # the panel ticks again while the job runs
         if status == "failed":
             st.error(f"The run failed: {job_field(j, 'error') or 'unknown error'}", icon=":material/error:")
         elif status in ("cancelled", "interrupted"):
-            st.warning(f"The run was {status}; partial results are shown. Resume it from the Runs page.")
+            st.warning(f"The run was {status}; partial results are shown. Resume computes only the missing tasks.")
         if on_update is not None:
             on_update(j)
         if st.session_state.get(seen) in ACTIVE and status not in ACTIVE:
