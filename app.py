@@ -72,7 +72,8 @@ with c3:
     st.page_link("pages/2_Sweep.py", label="Preset: underfitting teacher", icon="📉",
                  query_params={"preset": "underfitting-teacher"})
 with c4:
-    st.markdown("**The paper's MAGIC figure** — needs the OpenML download once; minutes on 2 cores.")
+    st.markdown("**The paper's MAGIC figure** — downloads MagicTelescope from OpenML once (offline: upload "
+                "`magic04.csv` on the Sweep page); minutes on 2 cores.")
     st.page_link("pages/2_Sweep.py", label="Preset: paper's MAGIC figure", icon="📄",
                  query_params={"preset": "paper-magic"})
 
