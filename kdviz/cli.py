@@ -71,6 +71,8 @@ _SWEEP_FLAGS: list[tuple[str, str, dict[str, Any]]] = [
     ("--c", "c", dict(help="bound-fast constant c, or 'cv' to choose it by cross-validation")),
     ("--c-grid", "c_grid", dict(type=_csv_list(float))),
     ("--cv-folds", "cv_folds", dict(type=int)),
+    ("--cv-metric", "cv_metric", dict(choices=["task", "brier"], help="how CV scores each c: task = AUC/accuracy "
+                                                                     "(the paper's), brier = distance to p0")),
     ("--temperature", "temperature", dict(type=float, help="Hinton KD temperature (neural students)")),
     ("--alpha", "alpha", dict(type=float, help="Hinton KD mixing weight (neural students)")),
     ("--repeats", "repeats", dict(type=int)),

@@ -81,6 +81,10 @@ class SweepConfig(BaseModel):
     c: CValue = "cv"
     c_grid: CGrid = Field(PAPER_C_GRID, min_length=1, max_length=15)
     cv_folds: int = Field(5, ge=2, le=10)
+    cv_metric: Literal["task", "brier"] = Field(
+        "task", description="how CV scores each c: 'task' = AUC (binary) or accuracy, as in the paper; "
+                            "'brier' = squared error of the probabilities against the held-out labels, which "
+                            "estimates the distance to p0 up to a constant")
     temperature: float = Field(4.0, gt=0, le=100, description="Hinton KD temperature (neural students)")
     alpha: float = Field(0.5, ge=0, le=1, description="Hinton KD mixing weight (neural students)")
     # protocol
@@ -172,14 +176,14 @@ PRESETS: dict[str, dict[str, Any]] = {
     # Interactive: finishes in seconds on 2 cores.
     "quick": dict(dataset="synthetic:gmm", n=2000, label_noise=0.2, capacities=(1, 2, 4, 8, 16),
                   teacher_options={"n_estimators": 50}, folds=5, repeats=2,
-                  c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3),
+                  c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier"),
     "overfitting-teacher": dict(dataset="synthetic:gmm", n=3000, label_noise=0.2,
                                 capacities=(2, 4, 8, 16, 24), teacher_options={"n_estimators": 50},
                                 methods=("no_kd", "vanilla", "crossfit"), folds=5, repeats=3),
     "underfitting-teacher": dict(dataset="synthetic:gmm", n=3000, label_noise=0.2, capacities=(1, 2, 3),
                                  teacher_options={"n_estimators": 50},
                                  methods=("no_kd", "vanilla", "crossfit", "enhanced"), folds=5, repeats=3,
-                                 c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3),
+                                 c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier"),
     # THEORY §4: the paper's MAGIC protocol (needs the MAGIC CSV; heavy: minutes on 2 cores).
     "paper-magic": dict(dataset="openml:MagicTelescope", capacities=(1, 2, 3, 5, 10, 15, 20),
                         teacher_options={"n_estimators": 100}, student_options={"n_estimators": 10},

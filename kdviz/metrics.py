@@ -59,8 +59,16 @@ def teacher_errors(p_hat: np.ndarray, p0: np.ndarray | None) -> tuple[float, flo
     return float(np.sqrt(d2.mean())), float(np.mean(d2**2) ** 0.25)
 
 
-def task_score(scores: np.ndarray, y: np.ndarray) -> float:
-    """The score maximised when choosing c by cross-validation: AUC (binary) or accuracy."""
+def task_score(scores: np.ndarray, y: np.ndarray, metric: str = "task") -> float:
+    """The score maximised when choosing c by cross-validation.
+
+    "task": AUC (binary) or accuracy. "brier": minus the mean squared distance between the clipped
+    probabilities and the one-hot labels; E‖p − e_Y‖² = E‖p − p0‖² + const, so it ranks students by
+    their distance to p0, which AUC (a ranking) barely sees.
+    """
+    if metric == "brier":
+        P = to_proba(scores)
+        return -float(np.mean(np.sum((P - np.eye(P.shape[1])[np.asarray(y, dtype=int)]) ** 2, axis=1)))
     if scores.shape[1] == 2 and len(np.unique(y)) == 2:
         return float(roc_auc_score(y, scores[:, 1]))
     return float(np.mean(np.argmax(scores, axis=1) == y))

@@ -103,9 +103,9 @@ def plan(config: SweepConfig, dataset: Dataset) -> list[Task]:
         for m in kd_methods:
             method_deps[m] = teacher_deps[m]
             if m in CORRECTED_METHODS and tune_c:
-                method_deps[m] += tuple(add("cv", {"cap": i, "capacity": cap, "method": m, "c": c},
-                                            {**sfields, "cv_folds": config.cv_folds}, teacher_deps[m]).key
-                                        for c in config.c_grid)
+                cv_fields = {**sfields, "cv_folds": config.cv_folds, "cv_metric": config.cv_metric}
+                method_deps[m] += tuple(add("cv", {"cap": i, "capacity": cap, "method": m, "c": c}, cv_fields,
+                                            teacher_deps[m]).key for c in config.c_grid)
         batch: tuple[str, ...] = ()
         if kd_methods and _batch_runner(config.student):  # torch students: one model trains them all
             dep_keys = sorted(f"{m}|{k}" for m, ks in method_deps.items() for k in ks)
@@ -192,7 +192,7 @@ def _cv_score(config: SweepConfig, ds: Dataset, method: str, c: float, p_train: 
     for tr, va in crossfit_folds(ds.y_train, config.cv_folds, _sub_seed(config.seed, 1)):
         student = make_student(config.student, seed=config.seed, **config.student_options)
         student.fit_kd(ds.X_train[tr], Y[tr], p_train[tr], _spec(config, method, c))
-        scores.append(task_score(student.predict_scores(ds.X_train[va]), ds.y_train[va]))
+        scores.append(task_score(student.predict_scores(ds.X_train[va]), ds.y_train[va], config.cv_metric))
     return float(np.mean(scores))
 
 

@@ -31,6 +31,8 @@ if preset is not None:  # Home's "start here" buttons
             if k in st.query_params:
                 del st.query_params[k]
         ss[f"_{P}_last_query"] = {}
+        ss.pop("sw_metric", None)  # the chart opens on the preset's metric
+        ss["sw_metric_default"] = form.PRESET_METRICS.get(preset, "test_auc")
         st.toast(f"Loaded the preset “{preset}”. Press Run.")
     else:
         msgs.append(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
@@ -71,6 +73,10 @@ with st.sidebar:
     c_is_cv = ss[wkey(P, "c")] == "cv"
     if st.toggle("Choose c by cross-validation", value=c_is_cv, key="_sw_c_cv"):
         ss[wkey(P, "c")] = "cv"
+        st.radio("CV criterion", ["brier", "task"], horizontal=True, key=wkey(P, "cv_metric"),
+                 format_func={"brier": "distance to p0 (Brier)", "task": "AUC / accuracy (paper)"}.get,
+                 help="Brier scores each c by how close the student's probabilities come to the held-out "
+                      "labels (the distance to p0 up to a constant); AUC only sees the ranking.")
     else:
         ss[wkey(P, "c")] = float(st.select_slider("c", [1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0],
                                                   value=0.1 if c_is_cv else ss[wkey(P, "c")]))
@@ -122,7 +128,7 @@ if info is None:
 ss["sw_job"] = info.id
 if config is not None and info.config != config.to_dict():
     st.caption("ℹ️ The sidebar has changed since this run; press **Run** to start a new one.")
-metric, log_x = metric_controls("sw", runs.results(info.id))
+metric, log_x = metric_controls("sw", runs.results(info.id), default=ss.get("sw_metric_default", "test_auc"))
 
 
 def _draw(job) -> None:

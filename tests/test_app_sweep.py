@@ -169,3 +169,22 @@ def test_a_cancelled_run_resumes_from_its_progress_panel(tmp_path, monkeypatch):
     assert get_job(jid).status == "done"
     assert not [b for b in at.button if b.label == "▶ Resume"]
     assert "Vanilla KD" in trace_names(specs(at)[0])
+
+
+def test_underfitting_preset_opens_on_the_distance_to_p0_where_the_correction_shows(tmp_path, monkeypatch):
+    monkeypatch.setenv("KDVIZ_HOME", str(tmp_path))
+    at = page("pages/2_Sweep.py", {"preset": "underfitting-teacher"}).run()
+    no_exceptions(at)
+    at.button[0].click().run()  # ▶ Run
+    at = run_until(at, lambda a: "done" in progress_text(a), timeout=120)
+    no_exceptions(at)
+    assert at.selectbox(key="sw_metric").value == "student_error"
+    spec = specs(at)[0]
+    assert "p0" in spec["layout"]["yaxis"]["title"]["text"]
+
+    def at_depth_1(name: str) -> float:
+        trace = next(t for t in spec["data"] if t.get("name") == name)
+        return trace["y"][list(trace["x"]).index(1)]
+
+    # this preset (Brier CV for c), seeds 0–3: enhanced 0.0154–0.0183 vs vanilla 0.0317–0.0324
+    assert at_depth_1("Enhanced KD (cross-fit + correction)") < at_depth_1("Vanilla KD") - 0.005

@@ -17,8 +17,9 @@ CHART_METRICS = ("test_auc", "student_error", "test_accuracy", "test_log_loss", 
 
 
 def available_metrics(df: pd.DataFrame | None) -> list[str]:
-    """Metrics with at least one finite value (all of them while nothing has arrived yet)."""
-    if df is None or df.empty:
+    """Metrics with at least one finite value (all of them while no student has arrived yet, so a
+    chosen metric is not swapped for another by the first, teacher-only, partial results)."""
+    if df is None or df.empty or "method" not in df or not (df["method"] != "teacher").any():
         return list(CHART_METRICS)
     out = [m for m in CHART_METRICS if m in df and np.isfinite(pd.to_numeric(df[m], errors="coerce")).any()]
     return out or list(CHART_METRICS)
