@@ -205,10 +205,18 @@ def job_progress(job_id: str, *, get_job: Callable[[str], Any], cancel: Callable
         frac = done / total if total else 0.0
         eta, elapsed = job_field(j, "eta"), job_field(j, "elapsed")
         stage = job_field(j, "stage") or ""
-        parts = [status_badge(status), f"{done}/{total} tasks" if total else "waiting for a worker" if status == "queued" else "",
-                 stage if stage != status else "", f"elapsed {format_seconds(elapsed)}" if elapsed is not None else "",
-                 f"ETA {format_seconds(eta)}" if status in ACTIVE and eta is not None else ""]
-        text = " · ".join(p for p in parts if p)
+        parts = [status_badge(status)]
+        if total:
+            parts.append(f"{done}/{total} tasks")
+        elif status == "queued":
+            parts.append("waiting for a worker")
+        if stage and stage != status:
+            parts.append(stage)
+        if elapsed is not None:
+            parts.append(f"elapsed {format_seconds(elapsed)}")
+        if status in ACTIVE and eta is not None:
+            parts.append(f"ETA {format_seconds(eta)}")
+        text = " · ".join(parts)
         c1, c2 = st.columns([6, 1])
         c1.progress(min(max(frac, 0.0), 1.0), text=text)
         if status in ACTIVE:
