@@ -85,6 +85,25 @@ def test_locked_store_times_out_with_a_clear_error(tmp_path):
         holder.close()
 
 
+def test_new_store_waits_for_a_writer_while_switching_to_wal(tmp_path):
+    """Another process writes to a new, not yet WAL store. Switching it to WAL makes SQLite answer
+    "locked" at once (it skips its busy handler to avoid a deadlock), which is how 20 processes opening
+    one new store together failed in CI. The store waits for the writer instead, within its timeout."""
+    holder = sqlite3.connect(tmp_path / "jobs.sqlite", isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.3, lambda: holder.execute("COMMIT"))
+    release.start()
+    try:
+        t = time.monotonic()
+        store = Store(tmp_path, timeout=10)
+        assert time.monotonic() - t >= 0.25
+        assert store.query("PRAGMA journal_mode")[0][0] == "wal"
+        assert store.get_job(store.add_job("jobs-test", "{}", "d")).status == "queued"
+    finally:
+        release.join()
+        holder.close()
+
+
 def test_results_roundtrip_with_numpy(tmp_path):
     store = Store(tmp_path)
     value = {"p": np.arange(12.0).reshape(3, 4), "x": 1}

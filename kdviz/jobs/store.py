@@ -23,11 +23,11 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from kdviz.errors import KdvizError
 
@@ -36,6 +36,7 @@ DB_NAME = "jobs.sqlite"
 STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
 ACTIVE = ("queued", "running")
 HOST = socket.gethostname()
+T = TypeVar("T")
 
 # Each migration takes the schema from version i to i + 1 (statements run in one transaction).
 MIGRATIONS: list[list[str]] = [
@@ -231,7 +232,7 @@ class Store:
             raise StoreError(f"the kdviz data directory {self.home} is not a writable directory; "
                              "set KDVIZ_HOME (or --home) to a writable directory")
         with self._errors():
-            self._migrate(self._conn())
+            self._retry_locked(lambda: self._migrate(self._conn()))
 
     # -- connections and error handling -----------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -240,19 +241,39 @@ class Store:
             conn = None
         if conn is None:
             with self._errors():
-                conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None,
-                                       check_same_thread=False)
-                try:
-                    conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-                    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                    if mode.lower() != "wal":
-                        raise sqlite3.OperationalError(f"cannot switch to WAL mode (got {mode})")
-                    conn.execute("PRAGMA synchronous = NORMAL")
-                except BaseException:
-                    conn.close()
-                    raise
+                conn = self._retry_locked(self._connect)
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
+        try:
+            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if mode.lower() != "wal":
+                raise sqlite3.OperationalError(f"cannot switch to WAL mode (got {mode})")
+            conn.execute("PRAGMA synchronous = NORMAL")
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def _retry_locked(self, fn: Callable[[], T]) -> T:
+        """``fn()``, retried while SQLite says the file is locked, up to the store's timeout.
+
+        SQLite skips its busy handler where waiting could deadlock and answers "locked" at once: e.g.
+        when several processes open a new store together and each switches it to WAL mode."""
+        deadline = time.monotonic() + self.timeout
+        delay = 0.002
+        while True:
+            try:
+                return fn()
+            except sqlite3.OperationalError as e:
+                low = str(e).lower()
+                if ("locked" not in low and "busy" not in low) or time.monotonic() + delay > deadline:
+                    raise
+            time.sleep(delay)
+            delay = min(2 * delay, 0.05)
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
