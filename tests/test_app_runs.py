@@ -69,3 +69,11 @@ def test_rerun_starts_a_new_run_with_the_same_config():
     no_exceptions(at)
     new = at.session_state["runs_open"]
     assert new not in ids and runs.get(new).config == runs.get(ids[0]).config
+
+
+def test_config_summary_names_a_csv_without_an_uploads_hash():
+    base = {"teacher": "rf-depth", "capacities": [1, 2], "student": "rf", "methods": ["vanilla"], "target": "y"}
+    upload = runs.config_summary({**base, "dataset": "csv:/home/u/.kdviz/uploads/0123456789ab_my_data.csv"})
+    own = runs.config_summary({**base, "dataset": "csv:/data/my_data.csv"})  # e.g. submitted from the CLI
+    assert upload.startswith("CSV my_data.csv (target y) · rf-depth [1,2]")
+    assert own.startswith("CSV my_data.csv (target y)")

@@ -6,6 +6,7 @@ Runs are jobs of the persistent store, executed by worker processes; every job i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -130,6 +131,7 @@ def config_summary(cfg: dict[str, Any]) -> str:
     methods = ",".join(cfg.get("methods") or [])
     ds = str(cfg.get("dataset", "?"))
     if ds.startswith("csv:"):
-        ds = f"CSV {ds.rsplit('/', 1)[-1].split('_', 1)[-1]} (target {cfg.get('target')})"  # minus the hash
+        name = re.sub(r"^[0-9a-f]{12}_", "", ds.rsplit("/", 1)[-1])  # minus an upload's content hash
+        ds = f"CSV {name} (target {cfg.get('target')})"
     return (f"{ds} · {cfg.get('teacher', '?')} [{caps_s}] · student {cfg.get('student', '?')} · {methods} · "
             f"K={cfg.get('folds')} · ×{cfg.get('repeats')} · seed {cfg.get('seed')}")
