@@ -267,7 +267,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        rc = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
+        return rc
     except KdvizError as e:
         print(f"kdviz: error: {e}", file=sys.stderr)
         return 1

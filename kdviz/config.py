@@ -163,6 +163,14 @@ class SweepConfig(BaseModel):
         return json.loads(self.model_dump_json())
 
 
+def data_settings(cfg: dict[str, Any]) -> str:
+    """The settings that change the data, in words: ``all rows · no label noise`` or ``n = 2000 · label noise 20 %``."""
+    n, noise = cfg.get("n"), float(cfg.get("label_noise") or 0.0)
+    synthetic = str(cfg.get("dataset", "")).startswith("synthetic:")
+    rows = f"n = {n}" if n else ("default n" if synthetic else "all rows")
+    return f"{rows} · " + (f"label noise {noise:.0%}" if noise else "no label noise")
+
+
 def _format_error(err: ValidationError) -> str:
     parts = []
     for e in err.errors():

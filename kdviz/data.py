@@ -573,7 +573,7 @@ def _from_frame(
     label_noise: float,
     progress: Progress | None = None,
 ) -> Dataset:
-    if progress:
+    if progress and df.size > 1_000_000:
         progress(f"encoding {df.shape[0]:,} rows × {df.shape[1]} columns")
     X, y, class_names, feature_names, report = prepare_table(df, target)
     if len(y) < MIN_ROWS:
@@ -613,19 +613,33 @@ def _fetch_openml(name: str, data_home: str) -> tuple[pd.DataFrame, str | None]:
     return frame, (str(targets[0]) if targets else None)
 
 
+def check_openml(name: str, cache_dir: str | os.PathLike[str] | None = None) -> None:
+    """Raise DatasetError now (not at Run) when `name` is neither cached nor downloadable."""
+    root = Path(cache_dir).expanduser() if cache_dir is not None else _default_cache_dir()
+    stem = _openml_stem(name)
+    if not ((root / f"{stem}.csv").exists() and (root / f"{stem}.json").exists()) and not _openml_reachable():
+        raise DatasetError(_offline_message(name, root))
+
+
+def _openml_stem(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name) + "-v1"
+
+
+def _offline_message(name: str, root: Path) -> str:
+    return (f"OpenML ({OPENML_HOST}) cannot be reached, and {name!r} is not cached in {root}. "
+            f"Download the dataset as CSV on a machine with internet access (e.g. from "
+            f"https://www.openml.org/search?type=data&q={name}) and load it with 'csv:<path>' and "
+            "target=<label column>, or upload the CSV on the Sweep page.")
+
+
 def _openml_frame(name: str, cache_dir: str | os.PathLike[str] | None) -> tuple[pd.DataFrame, str | None]:
     """The OpenML table, read through the CSV reader from the kdviz cache (fetched once)."""
     root = Path(cache_dir).expanduser() if cache_dir is not None else _default_cache_dir()
-    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", name) + "-v1"
+    stem = _openml_stem(name)
     csv_path, meta_path = root / f"{stem}.csv", root / f"{stem}.json"
     if not (csv_path.exists() and meta_path.exists()):
         if not _openml_reachable():
-            raise DatasetError(
-                f"OpenML ({OPENML_HOST}) cannot be reached, and {name!r} is not cached in {root}. "
-                f"Download the dataset as CSV on a machine with internet access (e.g. from "
-                f"https://www.openml.org/search?type=data&q={name}) and load it with 'csv:<path>' and "
-                "target=<label column>, or upload the CSV on the Sweep page."
-            )
+            raise DatasetError(_offline_message(name, root))
         try:
             frame, default_target = _fetch_openml(name, str(root / "sklearn"))
         except Exception as exc:  # any fetch failure becomes a user-facing message

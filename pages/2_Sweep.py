@@ -36,7 +36,7 @@ if preset is not None:  # Home's "start here" buttons
         st.toast(f"Loaded the preset “{preset}”. Press Run.")
     else:
         msgs.append(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
-msgs += link_to_widgets(P, form.DEFAULTS, form.KINDS, form.validate_values)
+msgs += link_to_widgets(P, form.defaults_for(st.query_params.get("dataset")), form.KINDS, form.validate_values)
 
 st.title("Sweep")
 st.markdown("Student quality against **teacher capacity**, for every KD method, on your choice of data. "
@@ -92,7 +92,7 @@ try:
     config_error = None
 except KdvizError as e:
     config, config_error = None, str(e)
-query = widgets_to_link(P, values, form.KINDS)
+query = widgets_to_link(P, form.link_values(values), form.KINDS)
 
 if "sw_warm" not in ss:  # start one idle worker now, so a Run shows progress at once
     ss["sw_warm"] = True

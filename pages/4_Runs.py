@@ -65,6 +65,9 @@ with tab_open:
     wanted = st.query_params.get("open")
     if wanted in by_id and ss.get("runs_open") != wanted and "runs_open_set" not in ss:
         ss["runs_open"] = wanted
+    elif wanted is not None and wanted not in by_id and "runs_open_set" not in ss:
+        st.warning(f"Run {wanted[:40]!r} from the link is not stored here (deleted, or on another server); "
+                   "showing the newest run instead.", icon="🔗")
     ss["runs_open_set"] = True
     if ss.get("runs_open") not in ids:
         ss["runs_open"] = ids[0]

@@ -27,6 +27,8 @@ def _decode(kind: str, raw: str) -> Any:
     raw = raw.strip()
     if kind == "str":
         return raw
+    if raw == "" and kind in ("int", "float", "cfloat"):
+        return None  # a cleared field (e.g. n = all rows)
     if kind == "int":
         return int(raw)
     if kind == "float":
@@ -66,8 +68,9 @@ def encode(kind: str, value: Any) -> str:
 
 
 def to_query(values: Mapping[str, Any], kinds: Mapping[str, str]) -> dict[str, str]:
-    """The query parameters of a configuration (every field, so the link is self-contained)."""
-    return {k: encode(kinds[k], values[k]) for k in kinds if k in values and values[k] is not None}
+    """The query parameters of a configuration (every field, so the link is self-contained; a cleared
+    field is written empty, so that opening the link does not bring back its default)."""
+    return {k: encode(kinds[k], values[k]) for k in kinds if k in values}
 
 
 def from_query(query: Mapping[str, str], defaults: Mapping[str, Any], kinds: Mapping[str, str],

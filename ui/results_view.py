@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from kdviz.config import data_settings
 from kdviz.plots import METRIC_NAMES, capacity_chart, caption_for
 from ui.common import show_chart
 
@@ -56,6 +57,8 @@ def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, k
                  title: str | None = None, config: dict[str, Any] | None = None, partial: bool = False,
                  downloads: bool = True) -> None:
     fig = capacity_chart(df, metric, log_x=log_x, presentation=present, title=title)
+    if config:  # the settings that change the data travel with the figure (exported slides too)
+        fig.update_layout(title_subtitle_text=f"{fig.layout.title.subtitle.text} · {data_settings(config)}")
     if partial:
         fig.update_layout(title=(fig.layout.title.text or "") + " (partial: run in progress)")
     show_chart(fig, key=f"{key}_chart", caption=caption_for(metric), exports=not partial,

@@ -15,6 +15,7 @@ import pandas as pd
 import streamlit as st
 
 import kdviz.jobs as jobs
+from kdviz.config import data_settings
 from kdviz.errors import KdvizError
 
 ACTIVE = ("queued", "running")
@@ -133,5 +134,5 @@ def config_summary(cfg: dict[str, Any]) -> str:
     if ds.startswith("csv:"):
         name = re.sub(r"^[0-9a-f]{12}_", "", ds.rsplit("/", 1)[-1])  # minus an upload's content hash
         ds = f"CSV {name} (target {cfg.get('target')})"
-    return (f"{ds} · {cfg.get('teacher', '?')} [{caps_s}] · student {cfg.get('student', '?')} · {methods} · "
+    return (f"{ds} · {data_settings(cfg)} · {cfg.get('teacher', '?')} [{caps_s}] · student {cfg.get('student', '?')} · {methods} · "
             f"K={cfg.get('folds')} · ×{cfg.get('repeats')} · seed {cfg.get('seed')}")
