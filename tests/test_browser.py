@@ -225,3 +225,48 @@ def test_theory_presets_run_in_the_background(server, browser_page):
         _shot(page, "11_theory_done")
     finally:
         page.set_viewport_size({"width": 1500, "height": 1000})
+
+
+def test_an_uploaded_csv_runs_with_all_rows_and_no_label_noise(server, browser_page, tmp_path):
+    """Issue 9: an awkward European export, uploaded on the Sweep page, runs as uploaded."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    lines = ["id;a;b;label"]
+    for i in range(240):
+        a, b = rng.normal(), rng.normal()
+        label = (">50K" if a + b > 0 else "<=50K") + ("." if i % 4 == 0 else "")
+        a_text = "unknown" if i == 5 else f"{a:.3f}".replace(".", ",")
+        lines.append(f"P{i:04d};{a_text};{b:.3f}".replace(".", ",") + f";{label}")
+    path = tmp_path / "export_eu.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+
+    page = browser_page
+    page.goto(f"{server}/Sweep")
+    page.get_by_text("Set up a sweep in the sidebar").wait_for(timeout=60_000)
+    _wait_idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="Upload a CSV…").click()
+    _wait_idle(page)
+    sidebar.locator("input[type=file]").set_input_files(str(path))
+    summary = sidebar.get_by_text("features after encoding")
+    summary.wait_for(timeout=60_000)
+    _wait_idle(page)
+    text = summary.text_content()
+    assert "data: 240 rows, 2 features after encoding, 2 classes" in text, text
+    assert "unique per row: an ID" in text and "'a' 1" in text
+    note_text = sidebar.get_by_test_id("stAlert").last.text_content()
+    assert "labels merged" in note_text and "decimal commas" in note_text
+    assert sidebar.get_by_label("Rows to use n").input_value() == ""
+    main = page.get_by_test_id("stMain")
+    assert "all rows · no label noise" in main.text_content()
+    _shot(page, "09_upload_checked")
+    page.get_by_role("button", name="▶ Run").click()
+    page.get_by_text("done ·").first.wait_for(timeout=180_000)
+    _wait_idle(page)
+    chart = page.locator(".js-plotly-plot").first
+    chart.wait_for(timeout=60_000)
+    assert "all rows · no label noise" in chart.text_content()
+    assert "upload%3A" in page.url and "%2F" not in page.url.split("dataset=")[1].split("&")[0]
+    _shot(page, "10_upload_run")

@@ -206,20 +206,20 @@ def guess_target(columns: list[str]) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def _checked_target(path: str, target: str, mtime: float) -> str:
+def _checked_target(path: str, target: str, mtime: float) -> tuple[str, tuple[str, ...]]:
     return check_target(Path(path), target)
 
 
-def check_target(path: Path, target: str) -> str:
-    """The data summary with this target, one line per note (raises DatasetError with the reason)."""
+def check_target(path: Path, target: str) -> tuple[str, tuple[str, ...]]:
+    """The data summary with this target and the notes (raises DatasetError with the reason)."""
     ds = load_dataset(f"csv:{path}", target=target)
     counts = pd.Series(ds.y_train).value_counts().sort_index()
     classes = ", ".join(f"{ds.class_names[i]} ({c})" for i, c in counts.items())
-    lines = [f"{ds.summary()} — training rows per class: {classes}"] + [f"note: {n}" for n in ds.report.notes]
+    notes = list(ds.report.notes)
     if ds.report.rows_used > LARGE_ROWS:
-        lines.append(f"note: {ds.report.rows_used:,} rows, and every fit uses all of them: set “Rows to use n” "
+        notes.append(f"{ds.report.rows_used:,} rows, and every fit uses all of them: set “Rows to use n” "
                      "to 50,000 for a faster first look")
-    return "\n\n".join(lines)
+    return f"{ds.summary()} — training rows per class: {classes}", tuple(notes)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -307,7 +307,9 @@ def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None
                  help=f"Classification only: 2 to {MAX_CLASSES} classes, at least 10 rows each.")
     try:
         with st.spinner("Checking the data…"):
-            summary = _checked_target(str(path), ss[key], path.stat().st_mtime)
+            summary, notes = _checked_target(str(path), ss[key], path.stat().st_mtime)
         st.caption(":material/check_circle: " + summary)
+        if notes:
+            st.warning("\n".join(f"- {n}" for n in notes), icon="ℹ️")
     except KdvizError as e:
         st.error(str(e), icon="⚠️")
