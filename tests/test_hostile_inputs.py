@@ -232,7 +232,7 @@ def test_out_never_overwrites_the_input_csv(tmp_path):
 
 
 def test_out_must_be_writable(tmp_path, monkeypatch):
-    import kdviz.cli as cli
+    import kdviz.clitools as cli
 
     ro = tmp_path / "ro"
     ro.mkdir()
@@ -263,7 +263,7 @@ def test_option_ranges_are_bounded(flag, message):
 
 
 def test_big_tables_report_progress_and_suggest_sampling(tmp_path, monkeypatch, capsys):
-    import kdviz.cli as cli
+    import kdviz.clitools as cli
     import kdviz.tables as tables
 
     monkeypatch.setattr(tables, "CHUNKED_BYTES", 1000)

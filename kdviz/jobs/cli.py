@@ -76,7 +76,7 @@ def _finish_wait(job: Any) -> int:
 
 
 def cmd_submit(args: argparse.Namespace, config_from_args: Callable[[argparse.Namespace], Any]) -> int:
-    from kdviz.cli import describe_data
+    from kdviz.clitools import describe_data
     from kdviz.jobs import engine
 
     config = config_from_args(args)
@@ -178,7 +178,7 @@ def cmd_results(args: argparse.Namespace) -> int:
 
     job = engine.get_job(args.id, home=args.home)
     if args.out:
-        from kdviz.cli import check_out
+        from kdviz.clitools import check_out
 
         ds = str(job.config.get("dataset", ""))
         check_out(args.out, ds[4:] if ds.startswith("csv:") else None)
@@ -192,7 +192,7 @@ def cmd_results(args: argparse.Namespace) -> int:
             raise JobCommandError(f"cannot write {args.out}: {e.strerror or e}") from None
         print(f"wrote {len(df)} rows to {args.out}", file=sys.stderr)
     elif job.kind == "sweep" and not df.empty:
-        from kdviz.cli import summary_table
+        from kdviz.clitools import summary_table
 
         print(summary_table(df))
     else:
@@ -201,7 +201,7 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from kdviz.cli import capped_jobs
+    from kdviz.clitools import capped_jobs
     from kdviz.jobs.store import open_store
     from kdviz.jobs.worker import Worker
 
