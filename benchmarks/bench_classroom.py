@@ -66,31 +66,42 @@ def main() -> None:
     ap.add_argument("--students", default="1,10,30", help="class sizes, comma-separated")
     ap.add_argument("--port", type=int, default=None, help="use a server already running on this port")
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds before an interaction counts as failed")
+    ap.add_argument("--processes", type=int, default=1,
+                    help="server processes; more than 1 starts scripts/serve_class.sh (nginx, sticky sessions)")
     args = ap.parse_args()
     home = Path(tempfile.mkdtemp(prefix="kdviz-classroom-"))
     run_id = finished_run(home) if args.port is None else None
-    proc, port = (None, args.port) if args.port else lg.start_server(home)
-    pid = proc.pid if proc else None
+    if args.port:
+        proc, port, pids = None, args.port, []
+    elif args.processes > 1:
+        proc, port, pids = lg.start_class(home, args.processes)
+    else:
+        proc, port = lg.start_server(home)
+        pids = [proc.pid]
+    cpu = lambda: sum(lg.cpu_seconds(p) for p in pids)  # noqa: E731
+    rss = lambda: sum(lg.rss_mb(p) for p in pids)  # noqa: E731
     steps = lg.lesson(run_id)
-    out = [f"bench_classroom {time.strftime('%Y-%m-%d %H:%M')}, {len(steps)} interactions per student"]
+    out = [f"bench_classroom {time.strftime('%Y-%m-%d %H:%M')}, {len(steps)} interactions per student, "
+           f"{args.processes} server process(es)"]
     try:
         asyncio.run(lg.classroom(port, 1, steps, timeout=args.timeout))  # warm: first computations, imports
-        if pid:
-            out.append(f"server RSS after warm-up: {lg.rss_mb(pid):.0f} MB")
+        if pids:
+            out.append(f"server RSS after warm-up: {rss():.0f} MB")
         for n in [int(x) for x in args.students.split(",")]:
-            c0, t0 = (lg.cpu_seconds(pid) if pid else 0.0), time.perf_counter()
+            c0, t0 = cpu() if pids else 0.0, time.perf_counter()
             results = asyncio.run(lg.classroom(port, n, steps, timeout=args.timeout))
             wall = time.perf_counter() - t0
-            cpu = (lg.cpu_seconds(pid) - c0) if pid else float("nan")
-            out += report(n, results, cpu, wall)
-            if pid:
-                out.append(f"  server RSS after N = {n}: {lg.rss_mb(pid):.0f} MB")
-        if pid:
+            out += report(n, results, (cpu() - c0) if pids else float("nan"), wall)
+            if pids:
+                out.append(f"  server RSS after N = {n}: {rss():.0f} MB")
+        if pids:
             for _ in range(2):  # 30 connect and leave
                 asyncio.run(lg.classroom(port, 30, steps[:2], timeout=args.timeout))
-            out.append(f"server RSS after 30 students connected and left twice: {lg.rss_mb(pid):.0f} MB")
+            out.append(f"server RSS after 30 students connected and left twice: {rss():.0f} MB")
     finally:
-        if proc:
+        if proc and args.processes > 1:
+            lg.stop_class(proc)
+        elif proc:
             lg.stop_server(proc)
     print("\n".join(out))
 

@@ -103,13 +103,16 @@ async def _interaction(ws, name: str, page: str, query: str, expect: str, timeou
 
 
 async def student(port: int, steps: list[tuple[str, str, str, str]], timeout: float = 120.0,
-                  think: float = 0.0) -> list[Outcome]:
-    """One browser tab walking through `steps`; returns one Outcome per step."""
+                  think: float = 0.0, route: str | None = None) -> list[Outcome]:
+    """One browser tab walking through `steps`; returns one Outcome per step. `route` is the sticky-session
+    cookie a browser gets from scripts/serve_class.sh's nginx on its first request."""
     import websockets
 
     out: list[Outcome] = []
+    headers = {"Cookie": f"kdvizroute={route}"} if route else None
     async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
-                                  max_size=64 * 2**20, open_timeout=30, ping_interval=None) as ws:
+                                  max_size=64 * 2**20, open_timeout=30, ping_interval=None,
+                                  additional_headers=headers) as ws:
         for name, page, query, expect in steps:
             try:
                 out.append(await _interaction(ws, name, page, query, expect, timeout))
@@ -127,7 +130,7 @@ async def classroom(port: int, n: int, steps: list[tuple[str, str, str, str]], *
     """`n` students at once (bounded: each walks `steps` once and stops)."""
     async def one(i: int) -> list[Outcome]:
         await asyncio.sleep(i * stagger)
-        return await student(port, steps, timeout)
+        return await student(port, steps, timeout, route=f"student{i:03d}")
 
     return list(await asyncio.gather(*(one(i) for i in range(n))))
 
@@ -167,6 +170,45 @@ def stop_server(proc: subprocess.Popen) -> None:
         proc.wait(10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+def start_class(home: Path, processes: int) -> tuple[subprocess.Popen, int, list[int]]:
+    """scripts/serve_class.sh with `processes` backends on loopback; returns (script, nginx port, backend pids)."""
+    port = free_port()
+    env = {**os.environ, "KDVIZ_HOME": str(home), "KDVIZ_CLASS_LISTEN": "127.0.0.1"}
+    proc = subprocess.Popen(["bash", "scripts/serve_class.sh", str(processes), str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    end = time.time() + 120
+    while time.time() < end:
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        stop_class(proc)
+        raise RuntimeError("serve_class.sh did not start")
+    ports = {f"--server.port\0{port + i}\0" for i in range(1, processes + 1)}
+    pids = [int(d.name) for d in Path("/proc").iterdir() if d.name.isdigit() and _cmdline_has(d, ports)]
+    return proc, port, pids
+
+
+def _cmdline_has(d: Path, needles: set[str]) -> bool:
+    try:
+        cmd = (d / "cmdline").read_text()
+    except OSError:
+        return False
+    return "streamlit" in cmd and any(n in cmd for n in needles)
+
+
+def stop_class(proc: subprocess.Popen) -> None:
+    import signal
+
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(15)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def cpu_seconds(pid: int) -> float:
