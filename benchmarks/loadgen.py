@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 #: one student's visit: (interaction name, page name, query string, text the page must show)
-PLAYGROUND = "dataset=curve&teacher=rf-depth&student=rf&methods=vanilla,crossfit,enhanced&seed=0"
+PLAYGROUND = "dataset=synthetic:curve&teacher=rf-depth&student=rf&methods=vanilla,crossfit,enhanced&seed=0"
 
 
 def lesson(run_id: str | None = None) -> list[tuple[str, str, str, str]]:
@@ -89,8 +89,8 @@ async def _interaction(ws, name: str, page: str, query: str, expect: str, timeou
         if kind == "delta":
             for t in _texts(msg):
                 texts.append(t)
-                if t.startswith("EXCEPTION"):
-                    errors.append(t)
+                if t.startswith("EXCEPTION") or t.startswith("link value"):  # a crash, or a refused link
+                    errors.append(t[:300])
         elif kind == "script_finished":
             if msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                 continue
