@@ -20,12 +20,12 @@ Nothing here imports Streamlit.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from kdviz.cache import single_flight_lru
 from kdviz.config import CORRECTED_METHODS, CROSSFIT_METHODS
 from kdviz.data import Dataset, load_dataset
 from kdviz.distill import one_hot
@@ -154,7 +154,7 @@ def _grid(ds: Dataset, res: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
 
 
-@functools.lru_cache(maxsize=12)
+@single_flight_lru(maxsize=12)
 def _teacher_fits(dataset: str, n: int, label_noise: float, r: float, seed: int, resolution: int,
                   teacher: str, folds: int) -> TeacherFits:
     import time
@@ -187,7 +187,7 @@ def teacher_fits(p: PlaygroundParams) -> TeacherFits:
     return _teacher_fits(p.dataset, p.n, p.label_noise, p.r, p.seed, p.resolution, p.teacher, p.folds)
 
 
-@functools.lru_cache(maxsize=512)
+@single_flight_lru(maxsize=512)
 def _student(p: PlaygroundParams, method: str) -> tuple[np.ndarray, float]:
     """(P(class 1) on the grid (res, res), error vs p0 on the test points) of one student."""
     fits = teacher_fits(p)
