@@ -58,7 +58,7 @@ def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, k
     fig = capacity_chart(df, metric, log_x=log_x, presentation=present, title=title)
     if partial:
         fig.update_layout(title=(fig.layout.title.text or "") + " (partial: run in progress)")
-    show_chart(fig, key=f"{key}_chart", caption=caption_for(metric), exports=not partial,
+    show_chart(fig, key=f"{key}_chart", caption=caption_for(metric, df), exports=not partial,
                filename=f"kdviz_{metric}")
     if df.empty:
         return
