@@ -51,6 +51,11 @@ def _decode(kind: str, raw: str) -> Any:
     raise LinkError(f"unknown field kind {kind!r}")
 
 
+def decode(kind: str, raw: str) -> Any:
+    """A link value of `kind` (raises ValueError when it does not decode)."""
+    return _decode(kind, raw)
+
+
 def encode(kind: str, value: Any) -> str:
     if value is None:
         return ""
