@@ -284,7 +284,8 @@ def _capacity(seed: int, revealed: bool, presentation: bool) -> go.Figure:
     fig.update_yaxes(range=[0, float(np.nanmax(ys)) * 1.08])
     if not revealed:
         fig.data = [tr for tr in fig.data if str(tr.legendgroup).startswith("teacher")]
-        fig.add_annotation(text="the student's curve is hidden until you reveal", x=0.5, y=0.95, xref="paper",
+        fig.add_annotation(text="the student's curve is hidden until you reveal", x=0.02, xanchor="left", y=0.98,
+                           xref="paper",
                            yref="paper", showarrow=False, font=dict(size=14, color="#555"))
     return style_figure(fig, presentation)
 

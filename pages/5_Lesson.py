@@ -65,7 +65,7 @@ if ask:
         st.caption("Pick an answer, then press **Reveal**: the students stay hidden until then.")
     else:
         v = L.verdict(i, seed, choice)
-        (st.success if v.held else st.warning)(v.text, icon="✅" if v.held else "🤔")
+        (st.success if v.held else st.warning)(v.text, icon=":material/check_circle:" if v.held else ":material/help:")
 
 fig = L.step_figure(i, seed, revealed=revealed, presentation=present)
 caption = f"**What to look for:** {step.look_for}  \n{L.chart_caption(i, seed, revealed)}"
@@ -73,7 +73,7 @@ show_chart(fig, key="lesson_chart", caption=caption, filename=f"kdviz_lesson_ste
 
 if cls.show("try"):
     path, tq = L.try_link(i, seed)
-    page_link(path, label="Try it yourself: open the full page with these settings", icon="🧪", query_params=tq)
+    page_link(path, label="Try it yourself: open the full page with these settings", icon=":material/science:", query_params=tq)
 
 if cls.show("nav"):
     b1, b2, _ = st.columns([1, 1, 4])
