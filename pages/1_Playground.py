@@ -159,7 +159,7 @@ base = res.student_errors.get("vanilla")
 for col, (m, err) in zip(cols[3:], res.student_errors.items()):
     delta = None if base is None or m == "vanilla" else f"{err - base:+.4f} vs vanilla"
     col.metric(METHOD_LABELS[m], f"{err:.4f}", delta=delta, delta_color="inverse")
-st.caption(f"**What to look for:** lower is better. When the teacher's in-sample error is far below its fresh-point "
+st.caption(f"**What to look for:** lower is better. When the teacher's error on its training points is far above its fresh-point "
            f"error it has memorised the labels, and vanilla KD inherits that. Drawn in {compute_s * 1000:.0f} ms "
            f"(teacher path fit once in {n['teacher_fit_seconds']:.2f} s, then cached).")
 if cls.show("share"):

@@ -44,6 +44,11 @@ _PROJECTOR_CSS = """
   [data-testid="stMetricLabel"] *, h1, h2, h3, h4, label, [data-testid="stPageLink"] * { color: #fff !important; }
   a, a * { color: #7FD4FF !important; }
   code { background: #222 !important; color: #FFE066 !important; }
+  [data-testid^="stBaseButton-secondary"], [data-testid="stDownloadButton"] button,
+  [data-testid="stExpander"] details, [data-testid="stExpander"] summary
+  { background: #1A1A1A !important; color: #fff !important; border-color: #BBB !important; }
+  [data-testid^="stBaseButton"] *, [data-testid="stExpander"] summary * { color: #fff !important; }
+  [data-testid^="stBaseButton"]:disabled, [data-testid^="stBaseButton"]:disabled * { color: #888 !important; }
 </style>
 """
 THEMES = ("light", "projector")
