@@ -117,3 +117,16 @@ def test_talk_pack_with_chromium_has_png_and_svg_per_chart():
     z = zipfile.ZipFile(io.BytesIO(pack.data))
     assert z.read("charts/a.png")[:4] == b"\x89PNG" and b"<svg" in z.read("charts/a.svg")[:300]
     assert not pack.notes
+
+
+def test_without_chromium_the_talk_pack_says_so_and_still_ships_html_csv_config(monkeypatch):
+    monkeypatch.setattr(export, "browser_available", lambda: False)
+    pack = talk_pack([TalkChart("a", L.step_figure(0, 0))], config={"k": 1}, link="l", results=L.table(0, 0))
+    assert "PNG/SVG are missing" in pack.notes[0] and "Chromium" in pack.notes[0]
+    assert {"charts/a.html", "results.csv", "config.json", "link.txt", "captions.md"} <= set(pack.names)
+    from apptools import page
+
+    at = page("pages/5_Lesson.py", {"step": "6"}).run()
+    assert any("No Chrome/Chromium on the server: the talk pack holds HTML, CSV and the config" in c.value
+               for c in at.caption)
+    assert "⬇ Download talk pack" in [b.label for b in at.get("download_button")]
