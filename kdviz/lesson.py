@@ -21,7 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kdviz import playground as pg
-from kdviz.plots import METHOD_LABELS, capacity_chart, heatmap_grid, style_figure
+from kdviz.plots import METHOD_LABELS, capacity_chart, drop_title_for_presentation, heatmap_grid, style_figure
 
 #: the lesson's problem: curved boundary, 600 points, 20 % flipped labels (small: every step is instant)
 BASE = pg.PlaygroundParams(dataset="synthetic:curve", n=600, label_noise=0.2, resolution=45, folds=5)
@@ -268,7 +268,7 @@ def _heatmaps(i: int, seed: int, revealed: bool, presentation: bool) -> go.Figur
     fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), presentation=presentation,
                        cols=2 if presentation and len(panels) > 3 else len(panels), subtitles=subs)
     fig.update_layout(title="P(class 1) — red = class 1 likely, blue = class 0, line = 50 % boundary")
-    return fig
+    return drop_title_for_presentation(fig, presentation)  # on a projector the legend needs the room
 
 
 def _capacity(seed: int, revealed: bool, presentation: bool) -> go.Figure:
