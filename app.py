@@ -10,8 +10,8 @@ from pathlib import Path
 import streamlit as st
 
 from kdviz import playground as pg
-from kdviz.plots import capacity_chart
-from ui.common import page_setup, presentation_mode, show_chart
+from kdviz.plots import capacity_chart, caption_for
+from ui.common import page_link, page_setup, presentation_mode, show_chart
 
 page_setup("Home")
 present = presentation_mode()
@@ -50,11 +50,10 @@ with right:
                       legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
                       margin=dict(b=110 if not present else 170))
     show_chart(fig, key="home_mini", filename="kdviz_home", caption=(
-        "**What to look for:** left = shallow (underfitting) teacher, right = deep (overfitting) teacher. "
-        "The vanilla student's error climbs with the teacher's memorisation; the cross-fit student "
-        "stays lower. Computed live: random-forest teacher, 10-tree student, 600 points."))
+        caption_for("student_error", table) + " Computed live: random-forest teacher, 10-tree student, 600 points."))
 
 st.subheader("Start here")
+page_link("pages/5_Lesson.py", label="New to this? Take the six-step lesson (predict, then see)", icon="🎓")
 c1, c2, c3, c4 = st.columns(4)
 with c1:
     st.markdown("**See it** — drag the teacher's capacity on a 2-D picture.")
@@ -82,10 +81,12 @@ if not present:
     pages = [("pages/1_Playground.py", "Playground", "instant 2-D heat maps of p0, the teacher and the students"),
              ("pages/2_Sweep.py", "Sweep", "any dataset (or your CSV), background runs, curves with error bands"),
              ("pages/3_Theory.py", "Theory", "the student's error against the paper's bounds, where p0 is known"),
-             ("pages/4_Runs.py", "Runs", "history, overlays, reruns and downloads")]
+             ("pages/4_Runs.py", "Runs", "history, overlays, reruns and downloads"),
+             ("pages/5_Lesson.py", "Lesson", "a guided lesson in six steps, with predict-then-reveal")]
     for path, label, what in pages:
         if (HERE / path).exists():
             st.page_link(path, label=f"{label} — {what}")
     st.caption("Tip: the sidebar's *Presentation mode* (or `?present=1` in the link) gives large fonts for "
-               "talks; every chart exports as PNG, SVG or interactive HTML; the address bar always links "
+               "talks, and a dark projector theme (`?theme=projector`); `?hide=all` or `?lock=1` hides or locks a "
+               "page's controls for a class; every chart exports as PNG, SVG or interactive HTML; the address bar always links "
                "to exactly what you see.")

@@ -6,11 +6,22 @@ import pandas as pd
 import streamlit as st
 
 import kdviz.jobs as jobs
+from kdviz.captions import theory_outcome
 from kdviz.errors import KdvizError
 from kdviz.experiments import run_experiment
+from kdviz.talkpack import TalkChart
 from kdviz.theory import bias_dominated, fit_slope
 from kdviz.theory.presets import PRESETS, TheoryPreset
-from ui.common import ACTIVE, job_progress, page_setup, presentation_mode, show_chart, show_error
+from ui.classroom import classroom, link_builder
+from ui.common import (
+    ACTIVE,
+    job_progress,
+    page_setup,
+    presentation_mode,
+    show_chart,
+    show_error,
+    talk_pack_button,
+)
 from ui.state import link_to_widgets, share_link, widgets_to_link, wkey
 
 page_setup("Theory")
@@ -40,19 +51,25 @@ st.markdown(
 )
 for m in msgs:
     st.warning(m, icon="🔗")
+cls = classroom(("running", "repeats", "seed", "run", "config", "share"))
 
 with st.sidebar:
     st.header("Running")
-    inline = st.toggle("Run in this process", value=False,
-                       help="Small runs only: the page waits for the result. Otherwise each preset runs as a "
-                            "background job (progress, cancel, results cached by task).")
-    repeats = st.number_input("Repeats (0 = preset's own)", 0, 20, key=wkey(P, "repeats"),
-                              help="Re-seeded repetitions: error bars and slope confidence intervals.")
-    seed = st.number_input("Seed", 0, 2**31 - 1, key=wkey(P, "seed"))
-    query = widgets_to_link(P, {"repeats": int(repeats), "seed": int(seed)}, KINDS)
-    with st.expander("🔗 Link to this view"):
-        st.code(share_link(query, "Theory"), language=None)
-        st.caption("Reopens these settings; finished runs show at once from the cache.")
+    inline = cls.show("running") and st.toggle(
+        "Run in this process", value=False, disabled=cls.locked,
+        help="Small runs only: the page waits for the result. Otherwise each preset runs as a "
+             "background job (progress, cancel, results cached by task).")
+    if cls.show("repeats"):
+        st.number_input("Repeats (0 = preset's own)", 0, 20, key=wkey(P, "repeats"), disabled=cls.locked,
+                        help="Re-seeded repetitions: error bars and slope confidence intervals.")
+    if cls.show("seed"):
+        st.number_input("Seed", 0, 2**31 - 1, key=wkey(P, "seed"), disabled=cls.locked)
+    repeats, seed = int(ss[wkey(P, "repeats")]), int(ss[wkey(P, "seed")])
+    query = widgets_to_link(P, {"repeats": repeats, "seed": seed}, KINDS)
+    if cls.show("share"):
+        with st.expander("🔗 Link to this view"):
+            link_builder(cls, query, "Theory", key="th")
+            st.caption("Reopens these settings; finished runs show at once from the cache.")
 
 
 def _overrides() -> dict:
@@ -121,41 +138,52 @@ def _slope_table(df: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-if st.button("▶ Run all four presets", key="theory_run_all",
-             help="About a minute on 2 cores in the background; finished tasks are cached for everyone."):
+if cls.show("run") and st.button("▶ Run all four presets", key="theory_run_all", disabled=cls.locked,
+                                 help="About a minute on 2 cores in the background; finished tasks are cached "
+                                      "for everyone."):
     try:
         for p in PRESETS.values():
             _start(p)
     except KdvizError as e:
         show_error(str(e))
 
+pack: list[TalkChart] = []
+tables: dict[str, pd.DataFrame] = {}
 for p in PRESETS.values():
     st.subheader(p.title)
     c1, c2 = st.columns([2, 5])
-    if c1.button("▶ Reproduce with the preset", key=f"theory_run_{p.key}", type="primary",
-                 help="Runs the preset configuration (cached tasks are reused)."):
+    if cls.show("run") and c1.button("▶ Reproduce with the preset", key=f"theory_run_{p.key}", type="primary",
+                                     disabled=cls.locked, help="Runs the preset configuration (cached tasks are reused)."):
         try:
             _start(p)
         except KdvizError as e:
             show_error(str(e))
-    with c2.expander("Preset configuration"):
-        try:
-            st.json(p.make_config(**_overrides()).model_dump(mode="json"), expanded=False)
-        except KdvizError as e:
-            show_error(str(e))
+    if cls.show("config"):
+        with c2.expander("Preset configuration"):
+            try:
+                st.json(p.make_config(**_overrides()).model_dump(mode="json"), expanded=False)
+            except KdvizError as e:
+                show_error(str(e))
     df = _results(p)
-    show_chart(p.chart(df, presentation=present), key=f"theory_chart_{p.key}", caption=p.caption(),
-               filename=f"kdviz-theory-{p.key}")
+    fig = p.chart(df, presentation=present)
+    caption = p.caption() + ("  \n" + theory_outcome(p.key, df) if df is not None else "")
+    show_chart(fig, key=f"theory_chart_{p.key}", caption=caption, filename=f"kdviz-theory-{p.key}",
+               exports=cls.show("share"))
+    pack.append(TalkChart(f"theory_{p.key}", fig, caption))
+    if df is not None:
+        tables[p.key] = df
     if df is not None and len(df):
         if p.key == "eps":
             st.dataframe(_slope_table(df), hide_index=True)
             if "enhanced" in set(df["method"]):
-                st.caption("Enhanced KD is not expected to reach slope 4 here: its bound-fast γ shrinks the "
+                st.caption(f"Enhanced KD (fitted bias slope here {fit_slope(df, 'enhanced').slope:.2f}) is not "
+                           "expected to reach slope 4: its bound-fast γ shrinks the "
                            "correction (c chosen by cross-validation), and since γ depends on the label the "
                            "shrunk correction is not mean-zero (chart 4). The full correction (loss-corrected "
                            "KD) is the one the ε⁴ theory describes.")
-        st.download_button("⬇ Results (CSV)", df.to_csv(index=False).encode(), f"kdviz-theory-{p.key}.csv",
-                           "text/csv", key=f"theory_csv_{p.key}")
+        if cls.show("share"):
+            st.download_button("⬇ Results (CSV)", df.to_csv(index=False).encode(), f"kdviz-theory-{p.key}.csv",
+                               "text/csv", key=f"theory_csv_{p.key}")
     st.divider()
 
 st.caption(
@@ -165,3 +193,16 @@ st.caption(
     "conditional expectation of its target given X (log p̂ for vanilla KD, log p̂ + p0/p̂ − 1 corrected), "
     "computable only because p0 is known. See THEORY §5–§6."
 )
+
+
+def _configs() -> dict:
+    try:
+        return {p.key: p.make_config(**_overrides()).model_dump(mode="json") for p in PRESETS.values()}
+    except KdvizError as e:
+        return {"error": str(e)}
+
+
+if cls.show("share"):
+    talk_pack_button("theory", pack, config=_configs(),
+                     link=share_link(query, "Theory"), results=tables, title="kdviz theory charts",
+                     filename="kdviz_theory_talk_pack")

@@ -47,6 +47,18 @@ def test_small_sweep_runs_in_the_background_and_draws_the_chart():
     assert any("What to look for" in c.value for c in at.caption)
     labels = [b.label for b in at.get("download_button")]
     assert "⬇ Results CSV" in labels and "⬇ PNG" in labels and "⬇ HTML" in labels
+    assert "⬇ Download talk pack" in labels
+    # the chart's metric and log-x are in the link; a link with them reopens this view
+    assert at.query_params["metric"] == "student_error" and at.query_params["logx"] == "1"
+    assert any("**In this run:**" in c.value for c in at.caption)  # the outcome, computed
+    run_id = at.query_params["run"]
+    again = page("pages/2_Sweep.py", {**SMALL, "run": run_id, "metric": "student_error", "logx": "1"}).run()
+    assert again.selectbox(key="sw_metric").value == "student_error" and again.toggle(key="sw_logx").value
+    bad = page("pages/2_Sweep.py", {**SMALL, "run": run_id, "metric": "nonsense", "hide": "all"}).run()
+    no_exceptions(bad)
+    assert any("metric='nonsense'" in w.value for w in bad.warning)
+    assert not bad.button and not bad.selectbox and not bad.slider and not bad.get("download_button")
+    assert specs(bad)  # the chart stays
 
 
 def test_link_restores_config_and_refuses_oversized_runs():

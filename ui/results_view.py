@@ -7,11 +7,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from kdviz.config import data_settings
 from kdviz.plots import METRIC_NAMES, capacity_chart, caption_for
 from ui.common import show_chart
+from ui.state import key_to_link, link_key
 
 CHART_METRICS = ("test_auc", "student_error", "test_accuracy", "test_log_loss", "teacher_error_l2",
                  "teacher_label_mse")
@@ -26,15 +28,32 @@ def available_metrics(df: pd.DataFrame | None) -> list[str]:
     return out or list(CHART_METRICS)
 
 
-def metric_controls(key: str, df: pd.DataFrame | None, default: str = "test_auc") -> tuple[str, bool]:
-    """Metric picker + log-x toggle (drawn outside any fragment: changing them reruns the page)."""
+def metric_controls(key: str, df: pd.DataFrame | None, default: str = "test_auc", *, show: bool = True,
+                    disabled: bool = False, link: tuple[str, str] | None = ("metric", "logx")) -> tuple[str, bool]:
+    """Metric picker + log-x toggle (drawn outside any fragment: changing them reruns the page).
+
+    `link` names the query parameters that hold them (the whole view in the link); a bad linked metric
+    gets a message and the default. `show=False` (a classroom link hid them) keeps their values.
+    """
     metrics = available_metrics(df)
     ss = st.session_state
+    if link:
+        for msg in (link_key(link[0], f"{key}_metric", "str", lambda m: m in metrics),
+                    link_key(link[1], f"{key}_logx", "bool")):
+            if msg:
+                st.warning(msg, icon="🔗")
     if ss.get(f"{key}_metric") not in metrics:
         ss[f"{key}_metric"] = default if default in metrics else metrics[0]
-    c1, c2 = st.columns([3, 1])
-    metric = c1.selectbox("Metric", metrics, format_func=lambda m: METRIC_NAMES.get(m, m), key=f"{key}_metric")
-    log_x = c2.toggle("Log-scale capacity axis", key=f"{key}_logx")
+    if show:
+        c1, c2 = st.columns([3, 1])
+        metric = c1.selectbox("Metric", metrics, format_func=lambda m: METRIC_NAMES.get(m, m), key=f"{key}_metric",
+                              disabled=disabled)
+        log_x = c2.toggle("Log-scale capacity axis", key=f"{key}_logx", disabled=disabled)
+    else:
+        metric, log_x = ss[f"{key}_metric"], bool(ss.get(f"{key}_logx", False))
+    if link:
+        key_to_link(link[0], "str", metric)
+        key_to_link(link[1], "bool", log_x)
     return metric, log_x
 
 
@@ -53,18 +72,26 @@ def summary_table(df: pd.DataFrame, metric: str) -> pd.DataFrame:
     return t
 
 
-def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, key: str,
-                 title: str | None = None, config: dict[str, Any] | None = None, partial: bool = False,
-                 downloads: bool = True) -> None:
+def run_chart(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, title: str | None = None,
+              partial: bool = False, config: dict[str, Any] | None = None) -> tuple[go.Figure, str]:
+    """A run's capacity chart and its caption (what to look for + what this run's numbers show)."""
     fig = capacity_chart(df, metric, log_x=log_x, presentation=present, title=title)
     if config:  # the settings that change the data travel with the figure (exported slides too)
         fig.update_layout(title_subtitle_text=f"{fig.layout.title.subtitle.text} · {data_settings(config)}")
     if partial:
         fig.update_layout(title=(fig.layout.title.text or "") + " (partial: run in progress)")
-    show_chart(fig, key=f"{key}_chart", caption=caption_for(metric), exports=not partial,
+    return fig, caption_for(metric, df)
+
+
+def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, key: str,
+                 title: str | None = None, config: dict[str, Any] | None = None, partial: bool = False,
+                 downloads: bool = True) -> go.Figure:
+    """Draw a run's chart (caption computed from its numbers), table and downloads; returns the figure."""
+    fig, caption = run_chart(df, metric, log_x, present=present, title=title, partial=partial, config=config)
+    show_chart(fig, key=f"{key}_chart", caption=caption, exports=downloads and not partial,
                filename=f"kdviz_{metric}")
     if df.empty:
-        return
+        return fig
     if not present:
         with st.expander("Results table", expanded=False):
             st.markdown(f"**{METRIC_NAMES.get(metric, metric)}**, mean ± standard error over repeats")
@@ -78,3 +105,4 @@ def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, k
         payload = {"config": config or {}, "results": json.loads(df.to_json(orient="records"))}
         c2.download_button("⬇ Run JSON", json.dumps(payload, indent=1).encode(), file_name="kdviz_run.json",
                            mime="application/json", key=f"{key}_json", on_click="ignore")
+    return fig
