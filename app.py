@@ -10,7 +10,6 @@ from pathlib import Path
 import streamlit as st
 
 from kdviz import playground as pg
-from kdviz.plots import capacity_chart, caption_for
 from ui.common import page_link, page_setup, presentation_mode, show_chart
 
 page_setup("Home")
@@ -42,15 +41,9 @@ Inference* (Dao, Kamath, Syrgkanis & Mackey, ICLR 2021).
 with right:
     noise = st.select_slider("Label noise in the mini-example", [0.0, 0.1, 0.2, 0.3], value=0.2,
                              key="home_noise", help="Fraction of training labels flipped at random.")
-    params = pg.PlaygroundParams(label_noise=noise, resolution=30)
-    table = pg.capacity_curve(params, ("vanilla", "crossfit"))
-    fig = capacity_chart(table, "student_error", presentation=present,
-                         title="Live: student error as the teacher grows (2-D problem)")
-    fig.update_layout(height=440 if not present else 600,
-                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
-                      margin=dict(b=110 if not present else 170))
+    fig, outcome = pg.home_chart(noise, present)  # shared by every session (not modified here)
     show_chart(fig, key="home_mini", filename="kdviz_home", caption=(
-        caption_for("student_error", table) + " Computed live: random-forest teacher, 10-tree student, 600 points."))
+        outcome + " Computed live: random-forest teacher, 10-tree student, 600 points."))
 
 st.subheader("Start here")
 page_link("pages/5_Lesson.py", label="New to this? Take the six-step lesson (predict, then see)", icon="🎓")

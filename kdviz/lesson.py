@@ -21,6 +21,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kdviz import playground as pg
+from kdviz.cache import single_flight_lru
 from kdviz.plots import METHOD_LABELS, capacity_chart, drop_title_for_presentation, heatmap_grid, style_figure
 
 #: the lesson's problem: curved boundary, 600 points, 20 % flipped labels (small: every step is instant)
@@ -298,8 +299,10 @@ def _theory(seed: int, presentation: bool) -> go.Figure:
     return fig
 
 
+@single_flight_lru(maxsize=128)
 def step_figure(i: int, seed: int = 0, revealed: bool = True, presentation: bool = False) -> go.Figure:
-    """Step i's live chart; with revealed=False the students are left out (same axes)."""
+    """Step i's live chart; with revealed=False the students are left out (same axes). Built once per
+    setting for every session: callers must not modify it."""
     key = STEPS[i].key
     if key == "overfit":
         return _capacity(seed, revealed, presentation)

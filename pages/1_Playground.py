@@ -9,7 +9,7 @@ import streamlit as st
 from kdviz import playground as pg
 from kdviz.captions import playground_outcome
 from kdviz.errors import KdvizError
-from kdviz.plots import METHOD_LABELS, drop_title_for_presentation, heatmap_grid
+from kdviz.plots import METHOD_LABELS
 from kdviz.teachers import TEACHERS
 from ui.classroom import classroom, link_builder
 from ui.common import page_setup, presentation_mode, show_chart
@@ -131,16 +131,7 @@ except KdvizError as e:
     st.stop()
 
 n = res.numbers
-panels = [("True probabilities p0", res.p0), (f"Teacher p̂ ({cap_name} = {params.capacity})", res.teacher)]
-subs = ["what every student should learn", f"error vs p0: {n['teacher_out_of_sample']:.4f} (fresh points)"]
-for m, Z in res.students.items():
-    panels.append((f"Student: {METHOD_LABELS[m]}", Z))
-    subs.append(f"error vs p0: {res.student_errors[m]:.4f}")
-fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), presentation=present,
-                   cols=3 if not present else 2, subtitles=subs)
-fig.update_layout(title=f"P(class 1) — {pg.DATASETS[params.dataset]}, n = {params.n}, "
-                        f"label noise {params.label_noise:.0%}")
-drop_title_for_presentation(fig, present)
+fig = pg.figure(params, present)  # built once per setting for every session (not modified here)
 show_chart(fig, key="pg_heatmaps", filename=f"playground_{teacher}_{params.capacity}", exports=cls.show("share"),
            caption="**What to look for:** red = class 1 likely, blue = class 0, black line = the 50 % boundary. "
                    "A speckled teacher map around the noisy points means it memorises; compare each student's map "

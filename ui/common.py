@@ -137,21 +137,17 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")[:60] or "chart"
 
 
-def pio_from_json(fig_json: str) -> go.Figure:
-    import plotly.io as pio
-
-    return pio.from_json(fig_json)
-
-
 @functools.lru_cache(maxsize=32)
 def _image_bytes(fig_json: str, fmt: str) -> bytes:
-    return export.figure_bytes(pio_from_json(fig_json), fmt)
+    import plotly.io as pio
+
+    return export.figure_bytes(pio.from_json(fig_json), fmt)
 
 
-def _deferred(fig_json: str, fmt: str) -> Callable[[], bytes]:
+def _deferred(fig: go.Figure, fmt: str) -> Callable[[], bytes]:
     def make() -> bytes:
         try:
-            return _image_bytes(fig_json, fmt)
+            return _image_bytes(fig.to_json(), fmt)  # the same chart clicked twice renders once
         except export.ExportError as e:  # the click already happened: hand back the reason as text
             return str(e).encode()
 
@@ -161,18 +157,17 @@ def _deferred(fig_json: str, fmt: str) -> Callable[[], bytes]:
 def export_buttons(fig: go.Figure, key: str, filename: str | None = None) -> None:
     """PNG / SVG / HTML download buttons. Images are rendered only when clicked (kaleido ≈ 3 s)."""
     name = _slug(filename or (fig.layout.title.text or key))
-    fig_json = fig.to_json()
     has_browser = export.browser_available()
     row = st.container(horizontal=True, gap="small")
-    for fmt in ("png", "svg"):
+    for fmt in ("png", "svg"):  # the figure is serialised only when a button is clicked, not on every rerun
         row.download_button(
-            f"⬇ {fmt.upper()}", data=_deferred(fig_json, fmt) if has_browser else b"",
+            f"⬇ {fmt.upper()}", data=_deferred(fig, fmt) if has_browser else b"",
             file_name=f"{name}.{fmt}", mime=export.MIME[fmt], key=f"{key}_dl_{fmt}",
             disabled=not has_browser, on_click="ignore",
             help=None if has_browser else export.NO_BROWSER_MESSAGE,
         )
     row.download_button(
-        "⬇ HTML", data=lambda: export.figure_bytes(pio_from_json(fig_json), "html"),
+        "⬇ HTML", data=lambda: export.figure_bytes(go.Figure(fig), "html"),
         file_name=f"{name}.html", mime="text/html", key=f"{key}_dl_html", on_click="ignore",
         help="Standalone interactive chart (works offline)",
     )
