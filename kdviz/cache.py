@@ -27,54 +27,66 @@ class CacheInfo(NamedTuple):
     size: int
 
 
+class SingleFlightCache:
+    """An LRU map from keys to computed values; `get(key, compute)` computes a missing key once, however
+    many threads ask for it at the same moment (the others wait for the first one's result)."""
+
+    def __init__(self, maxsize: int = 128):
+        self.maxsize = maxsize
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._inflight: dict[Hashable, threading.Event] = {}
+        self._lock = threading.Lock()
+        self._stats = {"hits": 0, "misses": 0, "waits": 0}
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        while True:
+            with self._lock:
+                if key in self._values:
+                    self._values.move_to_end(key)
+                    self._stats["hits"] += 1
+                    return self._values[key]
+                event = self._inflight.get(key)
+                if event is None:  # we compute it
+                    event = self._inflight[key] = threading.Event()
+                    self._stats["misses"] += 1
+                    break
+                self._stats["waits"] += 1
+            event.wait()  # another thread computes it; then look again (or compute if it failed)
+        try:
+            value = compute()
+        except BaseException:
+            with self._lock:
+                self._inflight.pop(key).set()
+            raise
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self.maxsize:
+                self._values.popitem(last=False)
+            self._inflight.pop(key).set()
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+            self._stats.update(hits=0, misses=0, waits=0)
+
+    def info(self) -> CacheInfo:
+        with self._lock:
+            return CacheInfo(self._stats["hits"], self._stats["misses"], self._stats["waits"], len(self._values))
+
+
 def single_flight_lru(maxsize: int = 128) -> Callable[[F], F]:
+    """Decorator: `SingleFlightCache` keyed by a function's (hashable) arguments."""
     def decorate(func: F) -> F:
-        values: OrderedDict[Hashable, Any] = OrderedDict()
-        inflight: dict[Hashable, threading.Event] = {}
-        lock = threading.Lock()
-        stats = {"hits": 0, "misses": 0, "waits": 0}
+        cache = SingleFlightCache(maxsize)
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            key = (args, tuple(sorted(kwargs.items())))
-            while True:
-                with lock:
-                    if key in values:
-                        values.move_to_end(key)
-                        stats["hits"] += 1
-                        return values[key]
-                    event = inflight.get(key)
-                    if event is None:  # we compute it
-                        event = inflight[key] = threading.Event()
-                        stats["misses"] += 1
-                        break
-                    stats["waits"] += 1
-                event.wait()  # another thread computes it; then look again (or compute if it failed)
-            try:
-                value = func(*args, **kwargs)
-            except BaseException:
-                with lock:
-                    inflight.pop(key).set()
-                raise
-            with lock:
-                values[key] = value
-                values.move_to_end(key)
-                while len(values) > maxsize:
-                    values.popitem(last=False)
-                inflight.pop(key).set()
-            return value
+            return cache.get((args, tuple(sorted(kwargs.items()))), lambda: func(*args, **kwargs))
 
-        def cache_clear() -> None:
-            with lock:
-                values.clear()
-                stats.update(hits=0, misses=0, waits=0)
-
-        def cache_info() -> CacheInfo:
-            with lock:
-                return CacheInfo(stats["hits"], stats["misses"], stats["waits"], len(values))
-
-        wrapper.cache_clear = cache_clear  # type: ignore[attr-defined]
-        wrapper.cache_info = cache_info  # type: ignore[attr-defined]
+        wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
+        wrapper.cache_info = cache.info  # type: ignore[attr-defined]
         return wrapper  # type: ignore[return-value]
 
     return decorate

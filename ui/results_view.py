@@ -10,6 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from kdviz.cache import SingleFlightCache
 from kdviz.config import data_settings
 from kdviz.plots import METRIC_NAMES, capacity_chart, caption_for
 from ui.common import show_chart
@@ -72,15 +73,36 @@ def summary_table(df: pd.DataFrame, metric: str) -> pd.DataFrame:
     return t
 
 
+_charts = SingleFlightCache(maxsize=64)
+
+
 def run_chart(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, title: str | None = None,
               partial: bool = False, config: dict[str, Any] | None = None) -> tuple[go.Figure, str]:
-    """A run's capacity chart and its caption (what to look for + what this run's numbers show)."""
+    """A run's capacity chart and its caption (what to look for + what this run's numbers show).
+
+    A table from `ui.runs.results` (it carries ``attrs["kdviz_key"]``) is drawn once per view and the
+    figure shared by every session: callers must not modify it."""
+    build = lambda: _run_chart(df, metric, log_x, present, title, partial, config)  # noqa: E731
+    version = df.attrs.get("kdviz_key")
+    if version is None:
+        return build()
+    settings = data_settings(config) if config else None
+    return _charts.get((version, metric, log_x, present, title, partial, settings), build)
+
+
+def _run_chart(df: pd.DataFrame, metric: str, log_x: bool, present: bool, title: str | None, partial: bool,
+               config: dict[str, Any] | None) -> tuple[go.Figure, str]:
     fig = capacity_chart(df, metric, log_x=log_x, presentation=present, title=title)
     if config:  # the settings that change the data travel with the figure (exported slides too)
         fig.update_layout(title_subtitle_text=f"{fig.layout.title.subtitle.text} · {data_settings(config)}")
     if partial:
         fig.update_layout(title=(fig.layout.title.text or "") + " (partial: run in progress)")
     return fig, caption_for(metric, df)
+
+
+def _run_json(df: pd.DataFrame, config: dict[str, Any] | None) -> bytes:
+    payload = {"config": config or {}, "results": json.loads(df.to_json(orient="records"))}
+    return json.dumps(payload, indent=1).encode()
 
 
 def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, key: str,
@@ -95,14 +117,16 @@ def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, k
     if not present:
         with st.expander("Results table", expanded=False):
             st.markdown(f"**{METRIC_NAMES.get(metric, metric)}**, mean ± standard error over repeats")
-            st.dataframe(summary_table(df, metric), width="stretch")
+            version = df.attrs.get("kdviz_key")
+            table = (_charts.get((version, metric, "table"), lambda: summary_table(df, metric)) if version
+                     else summary_table(df, metric))
+            st.dataframe(table, width="stretch")
             st.markdown("**All rows** (one per capacity, method and repeat)")
             st.dataframe(df, hide_index=True, width="stretch", height=260)
     if downloads and not partial:
         c1, c2, _ = st.columns([1, 1, 4])
-        c1.download_button("⬇ Results CSV", df.to_csv(index=False).encode(), file_name="kdviz_results.csv",
+        c1.download_button("⬇ Results CSV", lambda: df.to_csv(index=False).encode(), file_name="kdviz_results.csv",
                            mime="text/csv", key=f"{key}_csv", on_click="ignore")
-        payload = {"config": config or {}, "results": json.loads(df.to_json(orient="records"))}
-        c2.download_button("⬇ Run JSON", json.dumps(payload, indent=1).encode(), file_name="kdviz_run.json",
+        c2.download_button("⬇ Run JSON", lambda: _run_json(df, config), file_name="kdviz_run.json",
                            mime="application/json", key=f"{key}_json", on_click="ignore")
     return fig
