@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from kdviz.errors import KdvizError
-from kdviz.plots import METRIC_NAMES, overlay_chart
+from kdviz.plots import METRIC_NAMES
 from kdviz.talkpack import TalkChart
 from ui import runs
 from ui.common import (
@@ -21,7 +21,7 @@ from ui.common import (
     status_badge,
     talk_pack_button,
 )
-from ui.results_view import available_metrics, draw_results, metric_controls, run_chart
+from ui.results_view import available_metrics, draw_results, metric_controls, overlay, run_chart
 from ui.state import key_to_link, link_key, share_link
 
 page_setup("Runs")
@@ -128,7 +128,7 @@ with tab_overlay:
     oteach = o3.toggle("Show teachers", key="runs_overlay_teacher")
     for param, kind, v in (("ometric", "str", om), ("ologx", "bool", olog), ("oteacher", "bool", oteach)):
         key_to_link(param, kind, v)
-    ofig = overlay_chart(tables, om, log_x=olog, presentation=present, show_teacher=oteach)
+    ofig = overlay(tables, om, log_x=olog, present=present, show_teacher=oteach)
     ocaption = ("**What to look for:** colour = KD method (as on every page), line style = run. Compare like with "
                 "like: the same method in two runs shows what the changed setting (data, noise, folds, student…) did.")
     show_chart(ofig, key="runs_overlay_chart", filename=f"kdviz_overlay_{om}", caption=ocaption)

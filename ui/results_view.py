@@ -12,7 +12,7 @@ import streamlit as st
 
 from kdviz.cache import SingleFlightCache
 from kdviz.config import data_settings
-from kdviz.plots import METRIC_NAMES, capacity_chart, caption_for
+from kdviz.plots import METRIC_NAMES, capacity_chart, caption_for, overlay_chart
 from ui.common import show_chart
 from ui.state import key_to_link, link_key
 
@@ -88,6 +88,16 @@ def run_chart(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, titl
         return build()
     settings = data_settings(config) if config else None
     return _charts.get((version, metric, log_x, present, title, partial, settings), build)
+
+
+def overlay(tables: dict[str, pd.DataFrame], metric: str, log_x: bool, *, present: bool,
+            show_teacher: bool) -> go.Figure:
+    """Several runs in one chart (`kdviz.plots.overlay_chart`), drawn once per view and shared like `run_chart`."""
+    build = lambda: overlay_chart(tables, metric, log_x=log_x, presentation=present, show_teacher=show_teacher)  # noqa: E731
+    versions = tuple((name, df.attrs.get("kdviz_key")) for name, df in tables.items())
+    if any(v is None for _, v in versions):
+        return build()
+    return _charts.get(("overlay", versions, metric, log_x, present, show_teacher), build)
 
 
 def _run_chart(df: pd.DataFrame, metric: str, log_x: bool, present: bool, title: str | None, partial: bool,
