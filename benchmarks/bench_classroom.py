@@ -87,6 +87,10 @@ def main() -> None:
         asyncio.run(lg.classroom(port, 1, steps, timeout=args.timeout))  # warm: first computations, imports
         if pids:
             out.append(f"server RSS after warm-up: {rss():.0f} MB")
+            c0 = cpu()
+            for _ in range(3):  # every computation cached: what one more click costs the server
+                asyncio.run(lg.classroom(port, 1, steps, timeout=args.timeout))
+            out.append(f"server CPU per warm rerun (one student, 3 passes): {1000 * (cpu() - c0) / (3 * len(steps)):.0f} ms")
         for n in [int(x) for x in args.students.split(",")]:
             c0, t0 = cpu() if pids else 0.0, time.perf_counter()
             results = asyncio.run(lg.classroom(port, n, steps, timeout=args.timeout))
