@@ -6,7 +6,7 @@ import streamlit as st
 
 from kdviz.config import MAX_TOTAL_FITS, METHODS, PRESETS
 from kdviz.errors import KdvizError
-from kdviz.plots import METHOD_LABELS
+from kdviz.plots import GAMMA_LABELS, METHOD_LABELS
 from kdviz.students import STUDENTS
 from kdviz.teachers import TEACHERS
 from ui import runs
@@ -68,8 +68,10 @@ with st.sidebar:
     st.multiselect("Methods", list(METHODS), format_func=METHOD_LABELS.get, key=wkey(P, "methods"))
     st.radio("KD target scale", ["logp", "p"], horizontal=True, key=wkey(P, "scale"))
     st.slider("Cross-fitting folds K", 2, 20, key=wkey(P, "folds"))
-    st.radio("Correction weight γ", ["bound_fast", "full"], horizontal=True, key=wkey(P, "gamma"),
-             format_func={"bound_fast": "bound-fast (c)", "full": "full"}.get)
+    st.radio("Correction weight γ", ["bound_fast", "bound_fast_expected", "full"], horizontal=True,
+             key=wkey(P, "gamma"), format_func=GAMMA_LABELS.get,
+             help="bound-fast: γ = c/(c + r²) with r = y − p̂ (the paper's). y-free: r² replaced by its "
+                  "expectation p̂(1 − p̂), so the correction stays mean-zero at p̂ = p0 for every c. full: γ = γ*.")
     c_is_cv = ss[wkey(P, "c")] == "cv"
     if st.toggle("Choose c by cross-validation", value=c_is_cv, key="_sw_c_cv"):
         ss[wkey(P, "c")] = "cv"

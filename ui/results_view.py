@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from kdviz.plots import METRIC_NAMES, capacity_chart, caption_for
+from kdviz.paper import paper_reference
+from kdviz.plots import METRIC_NAMES, axis2_heatmap, capacity_chart, caption_for
 from ui.common import show_chart
 
 CHART_METRICS = ("test_auc", "student_error", "test_accuracy", "test_log_loss", "teacher_error_l2",
@@ -55,7 +56,16 @@ def summary_table(df: pd.DataFrame, metric: str) -> pd.DataFrame:
 def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, key: str,
                  title: str | None = None, config: dict[str, Any] | None = None, partial: bool = False,
                  downloads: bool = True) -> None:
-    fig = capacity_chart(df, metric, log_x=log_x, presentation=present, title=title)
+    full = df
+    if "axis2" in df and df["axis2"].notna().any():  # a second axis: heat map, then one slice as curves
+        show_chart(axis2_heatmap(df, metric, presentation=present), key=f"{key}_heat",
+                   caption="Each cell: a method's mean gain over vanilla KD at that capacity and second-axis value.",
+                   exports=not partial, filename=f"kdviz_gain_{metric}")
+        values = sorted(df["axis2"].dropna().unique())
+        pick = st.select_slider(f"Curves at {df['axis2_name'].dropna().iloc[0]} =", values, key=f"{key}_axis2")
+        df = df[df["axis2"] == pick]
+    fig = capacity_chart(df, metric, log_x=log_x, presentation=present, title=title,
+                         reference=paper_reference(config))
     if partial:
         fig.update_layout(title=(fig.layout.title.text or "") + " (partial: run in progress)")
     show_chart(fig, key=f"{key}_chart", caption=caption_for(metric), exports=not partial,
@@ -70,8 +80,8 @@ def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, k
             st.dataframe(df, hide_index=True, width="stretch", height=260)
     if downloads and not partial:
         c1, c2, _ = st.columns([1, 1, 4])
-        c1.download_button("⬇ Results CSV", df.to_csv(index=False).encode(), file_name="kdviz_results.csv",
+        c1.download_button("⬇ Results CSV", full.to_csv(index=False).encode(), file_name="kdviz_results.csv",
                            mime="text/csv", key=f"{key}_csv", on_click="ignore")
-        payload = {"config": config or {}, "results": json.loads(df.to_json(orient="records"))}
+        payload = {"config": config or {}, "results": json.loads(full.to_json(orient="records"))}
         c2.download_button("⬇ Run JSON", json.dumps(payload, indent=1).encode(), file_name="kdviz_run.json",
                            mime="application/json", key=f"{key}_json", on_click="ignore")
