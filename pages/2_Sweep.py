@@ -10,6 +10,7 @@ from kdviz.plots import GAMMA_LABELS, METHOD_LABELS
 from kdviz.students import STUDENTS
 from kdviz.teachers import TEACHERS
 from ui import runs
+from ui import sweep_axes as axes
 from ui import sweep_form as form
 from ui.common import format_seconds, job_progress, page_setup, presentation_mode
 from ui.results_view import draw_results, metric_controls
@@ -39,7 +40,7 @@ if preset is not None:  # Home's "start here" buttons
 msgs += link_to_widgets(P, form.DEFAULTS, form.KINDS, form.validate_values)
 
 st.title("Sweep")
-st.markdown("Student quality against **teacher capacity**, for every KD method, on your choice of data. "
+st.markdown("Student quality against **teacher** (or **student**) **capacity**, for every KD method, on your choice of data. "
             "Runs go to the background: you can leave the page and come back.")
 for m in msgs:
     st.warning(m, icon="🔗")
@@ -54,9 +55,12 @@ with st.sidebar:
     st.selectbox("Teacher family", list(TEACHERS), key=wkey(P, "teacher"),
                  help="\n".join(f"- **{k}**: {s.description}" for k, s in TEACHERS.items()))
     spec = TEACHERS[ss[wkey(P, "teacher")]]
-    grid_choices = sorted({*spec.default_grid, *ss[wkey(P, "capacities")]})
-    ss[wkey(P, "capacities")] = [c for c in ss[wkey(P, "capacities")] if c in grid_choices] or list(spec.default_grid)
-    st.multiselect(f"Capacity grid ({spec.capacity_name})", grid_choices, key=wkey(P, "capacities"))
+    if not axes.vary_control(P):
+        grid_choices = sorted({*spec.default_grid, *ss[wkey(P, "capacities")]})
+        ss[wkey(P, "capacities")] = [c for c in ss[wkey(P, "capacities")] if c in grid_choices] or list(spec.default_grid)
+        st.multiselect(f"Capacity grid ({spec.capacity_name})", grid_choices, key=wkey(P, "capacities"))
+    else:
+        axes.student_grid_control(P, ss[wkey(P, "student")], max(spec.default_grid))
     if spec.name == "rf-depth":
         st.slider("Trees in the teacher forest", 1, 500, step=1, key=wkey(P, "trees"))
     st.header("Student and distillation")
@@ -82,12 +86,13 @@ with st.sidebar:
     else:
         ss[wkey(P, "c")] = float(st.select_slider("c", [1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0],
                                                   value=0.1 if c_is_cv else ss[wkey(P, "c")]))
+    axes.axis2_control(P)
     st.header("Protocol")
     st.slider("Repeats (student re-seeds)", 1, 20, key=wkey(P, "repeats"))
     st.number_input("Seed", 0, 2**31 - 1, step=1, key=wkey(P, "seed"))
 
 values = {k: ss.get(wkey(P, k), form.DEFAULTS[k]) for k in form.KINDS}
-for k in ("capacities", "methods", "c_grid"):
+for k in ("capacities", "methods", "c_grid", "axis2_values"):
     values[k] = tuple(values[k])
 try:
     config = form.validate_values(values)

@@ -22,6 +22,7 @@ from kdviz.errors import ConfigError, KdvizError
 from kdviz.students import STUDENTS
 from kdviz.students import load_plugins as load_student_plugins
 from kdviz.teachers import TEACHERS, load_plugins, validate_grid
+from ui import sweep_axes as axes
 
 load_plugins()  # the torch teacher families and students register themselves
 load_student_plugins()
@@ -39,6 +40,8 @@ DEFAULTS: dict[str, Any] = dict(
     c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier", repeats=2, seed=0, temperature=4.0,
     alpha=0.5,
 )
+KINDS.update(axes.KINDS)  # vary the teacher or the student, a second axis, the paper tag (ui.sweep_axes)
+DEFAULTS.update(axes.DEFAULTS)
 #: the widgets' ranges (links outside them are refused, like invalid configs)
 FORM_LIMITS = {"trees": (1, 500), "label_noise": (0.0, 0.45), "repeats": (1, 20), "folds": (2, 20),
                "temperature": (0.5, 20.0), "alpha": (0.0, 1.0)}
@@ -67,7 +70,7 @@ def to_config_dict(v: dict[str, Any]) -> dict[str, Any]:
         student=v["student"], methods=tuple(v["methods"]), scale=v["scale"], folds=v["folds"], gamma=v["gamma"],
         c=v["c"], c_grid=tuple(v["c_grid"]), cv_folds=v["cv_folds"], cv_metric=v["cv_metric"],
         repeats=v["repeats"], seed=v["seed"],
-        temperature=v["temperature"], alpha=v["alpha"],
+        temperature=v["temperature"], alpha=v["alpha"], **axes.to_config(v),
     )
 
 
@@ -90,6 +93,7 @@ def from_config_dict(cfg: dict[str, Any]) -> dict[str, Any]:
         v["c_grid"] = tuple(cfg["c_grid"])
     opt = _TREE_OPTION.get(v["teacher"])
     v["trees"] = (cfg.get("teacher_options") or {}).get(opt, DEFAULTS["trees"]) if opt else DEFAULTS["trees"]
+    v.update(axes.from_config(cfg))
     return v
 
 
@@ -110,7 +114,7 @@ def validate_values(v: dict[str, Any]) -> SweepConfig:
             raise ConfigError(f"{name} must be between {lo:g} and {hi:g} here, got {x!r}")
     if v["teacher"] not in TEACHERS:
         raise ConfigError(f"unknown teacher family {v['teacher']!r}; choose from {', '.join(TEACHERS)}")
-    if v["capacities"]:
+    if v["capacities"] and v.get("vary") != "student":  # a student grid is checked by the student
         validate_grid(TEACHERS[v["teacher"]], list(v["capacities"]))
     ds = str(v["dataset"])
     if ds.startswith("csv:"):
