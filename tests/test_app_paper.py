@@ -60,3 +60,14 @@ def test_a_student_axis_run_with_a_second_axis_draws_the_heat_map():
     curves = next(s for s in charts if "Cross-fit KD" in trace_names(s))
     assert curves["layout"]["xaxis"]["title"]["text"] == "Student capacity: n_estimators"
     assert list(next(t for t in curves["data"] if t["name"] == "Vanilla KD")["x"]) == [1, 4]
+
+
+def test_the_theory_page_explains_and_offers_the_y_free_rule():
+    at = page("pages/3_Theory.py", {"gamma": "bound_fast_expected"}).run()
+    no_exceptions(at)
+    assert at.session_state["th.gamma"] == "bound_fast_expected"
+    assert any("Why a y-free" in e.label for e in at.expander)
+    text = " ".join(m.value for m in at.markdown)
+    assert "(1 − w)(p0 − p̂)/p̂" in text and "not mean-zero at p̂ = p0" in text
+    bad = page("pages/3_Theory.py", {"gamma": "nonsense"}).run()
+    assert any("gamma" in w.value for w in bad.warning)

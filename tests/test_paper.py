@@ -252,3 +252,30 @@ def test_charts_of_a_paper_preset_draw_the_dashed_paper_series():
     enh = next(t for t in lines if t.name.startswith("paper: Enhanced"))
     assert enh.y[0] == pytest.approx(0.91288)
     assert paper_reference({"dataset": "synthetic:gmm"}) is None
+
+
+# ----------------------------------------------------------------------------------------------
+# (d) one slope per estimator on the Theory page
+def test_enhanced_at_fixed_c_and_the_cv_choice_are_separate_series_with_their_own_slopes():
+    from kdviz.experiments import run_experiment
+    from kdviz.theory.experiments import make_eps_config
+    from kdviz.theory.plots import eps_chart, slope_table
+
+    cfg = make_eps_config(n=1500, n_eval=1500, repeats=2, eps_grid=(0.2, 0.5, 1.0), c_fixed=(0.1, 1000.0),
+                          c_grid=(1e-3, 1.0, 1e3), cv_folds=2, gamma="bound_fast_expected")
+    df = run_experiment("theory-eps", cfg, jobs=1)
+    assert set(df.series) == {"vanilla", "corrected", "enhanced, c by CV per ε", "enhanced, c = 0.1",
+                              "enhanced, c = 1000"}
+    assert (df[df.method == "enhanced"].gamma_rule == "bound_fast_expected").all()
+    fixed = df[df.series == "enhanced, c = 0.1"]
+    assert (fixed.c == 0.1).all() and fixed.c_cv.isna().all()
+    table = slope_table(df)
+    assert {"method", "γ rule", "c"} <= set(table.columns) and table[["method", "γ rule", "c"]].ne("").all().all()
+    enh = table[table.method == "enhanced"]
+    assert {"0.1", "1000"} <= set(enh.c) and any(c.startswith("CV per ε") for c in enh.c)
+    assert set(enh["γ rule"]) == {"bound_fast_expected"}
+    bias = table[table.measured.str.startswith("bias")].set_index("c")["fitted slope"]
+    assert bias["1000"] > bias["0.1"] + 1  # large c: the full correction's steep slope; small c: first order
+    names = [t.name for t in eps_chart(df).data]
+    assert any(n.startswith("Enhanced KD, γ y-free c/(c + p̂(1−p̂)), c = 0.1: teacher-bias term") for n in names)
+    assert any("c by CV per ε: teacher-bias term" in n for n in names)
