@@ -245,10 +245,10 @@ PRESETS: dict[str, dict[str, Any]] = {
 #: The paper's tabular datasets: where the authors load each one from (datamodules/tabular.py of
 #: microsoft/semiparametric-distillation). FICO and StumbleUpon come from the user's own files.
 PAPER_DATASETS: dict[str, dict[str, Any]] = {
-    "adult": dict(dataset="openml:adult", source="OpenML Adult (the authors use version 2: 48,842 rows)"),
+    "adult": dict(dataset="openml:Adult@2", source="OpenML Adult version 2 (48,842 rows)"),
     "fico": dict(dataset="csv:heloc_dataset_v1.csv", target="RiskPerformance",
                  source="FICO HELOC (heloc_dataset_v1.csv, your own copy)"),
-    "higgs": dict(dataset="openml:Higgs", source="OpenML Higgs (the authors use version 2)"),
+    "higgs": dict(dataset="openml:Higgs@2", source="OpenML Higgs version 2"),
     "magic": dict(dataset="openml:MagicTelescope", source="OpenML MagicTelescope (= UCI magic04)"),
     "stumbleupon": dict(dataset="csv:stumbleupon.csv", target="label",
                         source="StumbleUpon evergreen (your own CSV, label column 'label')"),

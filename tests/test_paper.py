@@ -279,3 +279,22 @@ def test_enhanced_at_fixed_c_and_the_cv_choice_are_separate_series_with_their_ow
     names = [t.name for t in eps_chart(df).data]
     assert any(n.startswith("Enhanced KD, γ y-free c/(c + p̂(1−p̂)), c = 0.1: teacher-bias term") for n in names)
     assert any("c by CV per ε: teacher-bias term" in n for n in names)
+
+
+def test_openml_versions_as_the_authors_load_them(tmp_path, monkeypatch):
+    import kdviz.data as data
+
+    frame = pd.DataFrame({"x": np.arange(100.0), "y": ["a", "b"] * 50})
+    calls = []
+
+    def fake_fetch(name, data_home, version=1):
+        calls.append((name, version))
+        return frame, "y"
+
+    monkeypatch.setattr(data, "_openml_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(data, "_fetch_openml", fake_fetch)
+    data.load_dataset("openml:Adult@2", cache_dir=tmp_path)
+    assert calls == [("Adult", 2)] and (tmp_path / "Adult-v2.csv").exists()
+    assert PRESETS["paper-adult-B"]["dataset"] == "openml:Adult@2"
+    with pytest.raises(DatasetError, match="positive integer"):
+        data.load_dataset("openml:Adult@x", cache_dir=tmp_path)

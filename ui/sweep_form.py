@@ -126,7 +126,7 @@ def validate_values(v: dict[str, Any]) -> SweepConfig:
         if not v.get("target"):
             raise ConfigError("pick the target column of the uploaded CSV")
         _checked_target(str(path), str(v["target"]), path.stat().st_mtime)  # refuse unusable data before Run
-    elif ds not in builtin_datasets() and not re.fullmatch(r"openml:[A-Za-z0-9_.\-]{1,100}", ds):
+    elif ds not in builtin_datasets() and not re.fullmatch(r"openml:[A-Za-z0-9_.\-]{1,100}(@[0-9]{1,3})?", ds):
         raise ConfigError(f"unknown dataset {ds!r}; choose from {', '.join(builtin_datasets())}")
     return make_config(**to_config_dict(v))
 
