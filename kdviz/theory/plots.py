@@ -31,9 +31,9 @@ WHY_Y_FREE = (
     "E[T | x] − log p0 = c(1 − p0)(2p0 − 1) / [(c + (1 − p0)²)(c + p0²)], zero only at p0 = ½, largest near "
     "c ≈ 0.1 (the bump of chart 4). The **y-free rule** w = c/(c + p̂(1 − p̂)) replaces r² by its expectation "
     "under p̂; its correction is mean-zero at p̂ = p0 for every c. Neither reaches the ε⁴ rate at a finite c: "
-    "the weight leaves a first-order term (1 − w)(p0 − p̂)/p̂ — measured bias slopes of the y-free rule "
-    "1.93 / 2.10 / 4.12 at c = 0.1 / 1 / 1000 (r² rule at c = 1000: 4.53). Only c → ∞, the full correction, "
-    "recovers ε⁴. Choose the rule in the sidebar; both are available wherever γ is (CLI `--gamma`, the Sweep page)."
+    "the weight leaves a first-order term (1 − w)(p0 − p̂)/p̂ — THEORY §3's check measured bias slopes of the "
+    "y-free rule 1.93 / 2.10 / 4.12 at c = 0.1 / 1 / 1000 (r² rule at c = 1000: 4.53); the table under chart 2 "
+    "gives this preset's own, one row per rule and c. Only c → ∞, the full correction, recovers ε⁴. Choose the rule in the sidebar; both are available wherever γ is (CLI `--gamma`, the Sweep page)."
 )
 GREY = "#555555"
 
