@@ -298,3 +298,16 @@ def test_openml_versions_as_the_authors_load_them(tmp_path, monkeypatch):
     assert PRESETS["paper-adult-B"]["dataset"] == "openml:Adult@2"
     with pytest.raises(DatasetError, match="positive integer"):
         data.load_dataset("openml:Adult@x", cache_dir=tmp_path)
+
+
+def test_the_student_axis_varies_a_torch_students_width():
+    pytest.importorskip("torch")
+    cfg = make_config(dataset="synthetic:gmm", n=300, vary="student", teacher="rf-depth", teacher_capacity=3,
+                      teacher_options={"n_estimators": 10}, student="mlp", student_options={"epochs": 3},
+                      capacities=(2, 16), methods=("vanilla", "crossfit"), folds=2, repeats=1)
+    tasks = plan(cfg, load_data(cfg))
+    assert sorted(t.params["capacity"] for t in tasks if t.kind == "student_batch") == [2, 16]
+    df = run_sweep(cfg, jobs=1)
+    kd = df[df.method != "teacher"]
+    assert (kd.capacity_name == "width").all() and sorted(kd.capacity.unique()) == [2, 16]
+    assert kd.groupby("capacity").test_auc.first().nunique() == 2
