@@ -163,8 +163,12 @@ def format_comparison(table: pd.DataFrame) -> str:
     if table.empty:
         return head + "no published mean matches a method and capacity of these results\n0/0 means within " \
                       f"±{tol:g}"
-    t = table.assign(capacity=table.capacity.map(lambda c: "all" if np.isnan(c) else f"{c:g}"),
-                     within=table.within.map({True: "yes", False: "NO"}))
+    order = {m: i for i, m in enumerate(METHOD_SPLIT)}
+    t = table.assign(_o=table.method.map(order)).sort_values(["_o", "capacity"], na_position="first")
+    t = t.assign(capacity=t.capacity.map(lambda c: "all" if np.isnan(c) else f"{c:g}"),
+                 within=t.within.map({True: "yes", False: "NO"}),
+                 c_yours=t.c_yours.map(lambda c: "" if pd.isna(c) else f"{c:g}"),
+                 c_paper=t.c_paper.map(lambda c: "" if pd.isna(c) else f"{c:g}"))
     text = t.to_string(index=False, float_format=lambda v: f"{v:.4f}",
                        columns=["method", "capacity", "yours", "yours_se", "paper", "paper_se", "diff", "within",
                                 "c_yours", "c_paper"])
