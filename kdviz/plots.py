@@ -8,6 +8,9 @@ Nothing here imports Streamlit, so a notebook, the CLI and the dashboard draw th
   Plotly ``presentation`` template, no clutter.
 - `capacity_chart(df, metric)`: metric vs teacher capacity, mean ± one standard error over the
   repeats per method, the teacher's own curve and the no-KD baseline as a horizontal line.
+  With `reference` (a paper preset's published means, `kdviz.paper.reference`) it adds dashed
+  "paper" series with their bands; when the student is varied the x axis is the student's capacity.
+- `gain_table` / `axis2_heatmap(df, metric)`: a second axis — each method's gain over vanilla KD.
 - `overlay_chart(runs, metric)`: several runs' curves in one chart (Runs page).
 - `heatmap_grid(...)`: probability heat maps with training points (Playground).
 """
