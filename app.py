@@ -11,8 +11,7 @@ import streamlit as st
 
 from kdviz import playground as pg
 from kdviz.config import PAPER_DATASETS
-from kdviz.plots import capacity_chart
-from ui.common import page_setup, presentation_mode, show_chart
+from ui.common import page_link, page_setup, presentation_mode, show_chart
 
 page_setup("Home")
 present = presentation_mode()
@@ -43,19 +42,12 @@ Inference* (Dao, Kamath, Syrgkanis & Mackey, ICLR 2021).
 with right:
     noise = st.select_slider("Label noise in the mini-example", [0.0, 0.1, 0.2, 0.3], value=0.2,
                              key="home_noise", help="Fraction of training labels flipped at random.")
-    params = pg.PlaygroundParams(label_noise=noise, resolution=30)
-    table = pg.capacity_curve(params, ("vanilla", "crossfit"))
-    fig = capacity_chart(table, "student_error", presentation=present,
-                         title="Live: student error as the teacher grows (2-D problem)")
-    fig.update_layout(height=440 if not present else 600,
-                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
-                      margin=dict(b=110 if not present else 170))
+    fig, outcome = pg.home_chart(noise, present)  # shared by every session (not modified here)
     show_chart(fig, key="home_mini", filename="kdviz_home", caption=(
-        "**What to look for:** left = shallow (underfitting) teacher, right = deep (overfitting) teacher. "
-        "The vanilla student's error climbs with the teacher's memorisation; the cross-fit student "
-        "stays lower. Computed live: random-forest teacher, 10-tree student, 600 points."))
+        outcome + " Computed live: random-forest teacher, 10-tree student, 600 points."))
 
 st.subheader("Start here")
+page_link("pages/5_Lesson.py", label="New to this? Take the six-step lesson (predict, then see)", icon="🎓")
 c1, c2, c3, c4 = st.columns(4)
 with c1:
     st.markdown("**See it** — drag the teacher's capacity on a 2-D picture.")
@@ -97,10 +89,12 @@ if not present:
     pages = [("pages/1_Playground.py", "Playground", "instant 2-D heat maps of p0, the teacher and the students"),
              ("pages/2_Sweep.py", "Sweep", "any dataset (or your CSV), background runs, curves with error bands"),
              ("pages/3_Theory.py", "Theory", "the student's error against the paper's bounds, where p0 is known"),
-             ("pages/4_Runs.py", "Runs", "history, overlays, reruns and downloads")]
+             ("pages/4_Runs.py", "Runs", "history, overlays, reruns and downloads"),
+             ("pages/5_Lesson.py", "Lesson", "a guided lesson in six steps, with predict-then-reveal")]
     for path, label, what in pages:
         if (HERE / path).exists():
             st.page_link(path, label=f"{label} — {what}")
     st.caption("Tip: the sidebar's *Presentation mode* (or `?present=1` in the link) gives large fonts for "
-               "talks; every chart exports as PNG, SVG or interactive HTML; the address bar always links "
+               "talks, and a dark projector theme (`?theme=projector`); `?hide=all` or `?lock=1` hides or locks a "
+               "page's controls for a class; every chart exports as PNG, SVG or interactive HTML; the address bar always links "
                "to exactly what you see.")

@@ -10,19 +10,24 @@ Bad arguments exit non-zero with one clear line on stderr, never a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
-import time
 from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 
+from kdviz.clitools import (
+    ProgressBar,
+    UsageError,
+    capped_jobs,
+    check_out,
+    describe_data,
+    input_files,
+    summary_table,
+)
 from kdviz.config import PRESETS, SweepConfig, load_config_file, make_config
 from kdviz.errors import DatasetError, KdvizError
-
-
-class UsageError(KdvizError):
-    pass
 
 
 class _Parser(argparse.ArgumentParser):
@@ -122,47 +127,6 @@ def config_from_args(args: argparse.Namespace) -> SweepConfig:
     return make_config(**values)
 
 
-class ProgressBar:
-    """A one-line progress bar on stderr."""
-
-    def __init__(self, stream=None, width: int = 30):
-        self.stream, self.width, self.start = stream or sys.stderr, width, time.monotonic()
-
-    def __call__(self, done: int, total: int, stage: str) -> None:
-        frac = done / total if total else 1.0
-        elapsed = time.monotonic() - self.start
-        eta = f"{elapsed / frac - elapsed:5.0f}s" if 0 < frac < 1 else "   --"
-        bar = "#" * int(frac * self.width)
-        self.stream.write(f"\r[{bar:<{self.width}}] {done}/{total} {stage:<8} elapsed {elapsed:5.0f}s eta {eta}")
-        if done >= total:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
-def summary_table(df: pd.DataFrame) -> str:
-    """Mean of the headline metric per method (rows) and capacity (columns)."""
-    if df.empty:
-        return "(no results)"
-    if "axis2" in df and df["axis2"].notna().any():  # one block per second-axis value
-        name = df["axis2_name"].dropna().iloc[0]
-        return "\n\n".join(f"== {name} = {v:g}\n" + summary_table(df[df["axis2"] == v].drop(columns=["axis2"]))
-                           for v in sorted(df["axis2"].dropna().unique()))
-    metric = "test_auc" if df["test_auc"].notna().any() else "test_accuracy"
-    df = df.assign(capacity=df.capacity.astype("Int64"))
-    table = df.pivot_table(index="method", columns="capacity", values=metric, aggfunc="mean", sort=False)
-    no_kd = df[df.method == "no_kd"][metric]
-    text = f"mean {metric} by method and {df['capacity_name'].iloc[0]}\n" + table.round(4).to_string()
-    if len(no_kd) and df[df.method == "no_kd"]["capacity"].isna().all():
-        text += f"\nno_kd (capacity-free): {no_kd.mean():.4f}"
-    fixed = df[(df.method == "teacher") & df["capacity"].isna()][metric]
-    if len(fixed):  # the student is varied: one fixed teacher
-        text += f"\nteacher (fixed, {len(fixed)} repeats): {fixed.mean():.4f}"
-    if df["student_error"].notna().any():
-        err = df.pivot_table(index="method", columns="capacity", values="student_error", aggfunc="mean", sort=False)
-        text += "\n\nmean student_error (vs p0)\n" + err.round(5).to_string()
-    return text
-
-
 def _write_table(df: pd.DataFrame, out: str | None) -> None:
     if out:
         try:
@@ -176,15 +140,16 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from kdviz.sweep import run_sweep
 
     config = config_from_args(args)
-    if args.out and not args.out.endswith(".csv"):
-        raise UsageError(f"--out must name a .csv file, got {args.out!r}")
+    check_out(args.out, *input_files(args, config))
+    jobs = capped_jobs(args.jobs)
     try:
-        df = run_sweep(config, jobs=args.jobs, progress=None if args.quiet else ProgressBar())
+        ds = describe_data(config)
     except DatasetError as e:
         if config.paper and config.dataset.startswith("openml:"):
             raise DatasetError(f"{e} — for this preset: kdviz sweep --preset {args.preset} --dataset csv:PATH "
                                "--target LABEL_COLUMN") from None
         raise
+    df = run_sweep(config, jobs=jobs, progress=None if args.quiet else ProgressBar(), dataset=ds)
     _write_table(df, args.out)
     print(summary_table(df))
     return 0
@@ -243,13 +208,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        rc = args.func(args)
+        sys.stdout.flush()  # a closed pipe shows here, inside the handler, not at interpreter exit
+        return rc
     except KdvizError as e:
         print(f"kdviz: error: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("kdviz: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # `kdviz jobs | head`: the reader left; stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
 
 
 if __name__ == "__main__":

@@ -39,6 +39,26 @@ STUDENT_CAPACITY = {"rf": "n_estimators", "mlp": "width", "cnn": "channels", "to
 
 MAX_TOTAL_FITS = 5_000  # a hard ceiling so that no link or config can launch an unbounded run
 
+#: Bounds of the numeric teacher/student options (any family): a typo such as n_estimators=1e8
+#: is refused up front instead of running for days.
+OPTION_LIMITS: dict[str, tuple[float, float]] = {
+    "n_estimators": (1, 2000), "max_depth": (1, 200), "epochs": (1, 2000), "width": (1, 4096),
+    "depth": (1, 8), "channels": (1, 256), "batch_size": (1, 65_536), "lr": (1e-7, 10.0),
+    "learning_rate": (1e-6, 10.0), "weight_decay": (0.0, 10.0), "ridge_alpha": (0.0, 1e8),
+}
+
+
+def _check_options(options: dict[str, Any]) -> dict[str, Any]:
+    for key, value in options.items():
+        if key in OPTION_LIMITS and value is not None:
+            lo, hi = OPTION_LIMITS[key]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
+                raise ValueError(f"{key} must be a number in [{lo:g}, {hi:g}], got {value!r}")
+            if isinstance(value, float) and value.is_integer() and key not in ("lr", "learning_rate",
+                                                                               "weight_decay", "ridge_alpha"):
+                options = {**options, key: int(value)}  # 1e3 from a link or flag means 1000
+    return options
+
 
 def _check_c(v: float | str) -> float | str:
     if v != "cv" and not (0 < float(v) <= 1e6):
@@ -119,6 +139,11 @@ class SweepConfig(BaseModel):
             raise ValueError(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")
         return tuple(m for m in METHODS if m in v)  # canonical order, no duplicates
 
+    @field_validator("teacher_options", "student_options")
+    @classmethod
+    def _options(cls, v: dict[str, Any]) -> dict[str, Any]:
+        return _check_options(v)
+
     @field_validator("capacities")
     @classmethod
     def _capacities(cls, v: tuple[int, ...] | None) -> tuple[int, ...] | None:
@@ -190,6 +215,14 @@ class SweepConfig(BaseModel):
         return json.loads(self.model_dump_json())
 
 
+def data_settings(cfg: dict[str, Any]) -> str:
+    """The settings that change the data, in words: ``all rows · no label noise`` or ``n = 2000 · label noise 20 %``."""
+    n, noise = cfg.get("n"), float(cfg.get("label_noise") or 0.0)
+    synthetic = str(cfg.get("dataset", "")).startswith("synthetic:")
+    rows = f"n = {n}" if n else ("default n" if synthetic else "all rows")
+    return f"{rows} · " + (f"label noise {noise:.0%}" if noise else "no label noise")
+
+
 def _format_error(err: ValidationError) -> str:
     parts = []
     for e in err.errors():
@@ -210,17 +243,42 @@ def make_config(**values: Any) -> SweepConfig:
 
 
 def load_config_file(path: str | Path) -> dict[str, Any]:
-    """Read a TOML or JSON config file into a dict (validated later by `make_config`)."""
+    """Read a TOML or JSON config file into a dict (validated later by `make_config`).
+
+    The settings are the file's top level or its ``[sweep]`` table; ``preset = "quick"`` starts from
+    a preset. Binary files, other encodings than UTF-8 and files that are not a table of settings
+    are refused with a ConfigError.
+    """
     p = Path(path)
     try:
-        text = p.read_text()
+        raw = p.read_bytes()
     except OSError as e:
         raise ConfigError(f"cannot read config file {p}: {e.strerror or e}") from None
+    if b"\x00" in raw[:4096]:
+        raise ConfigError(f"config file {p} is a binary file, not TOML or JSON text")
     try:
-        data = json.loads(text) if p.suffix == ".json" else tomllib.loads(text)
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"config file {p} is not UTF-8 text (byte {e.start}): save it as UTF-8 "
+                          "(TOML and JSON files are UTF-8)") from None
+    as_json = p.suffix.lower() == ".json" or (p.suffix.lower() != ".toml" and text.lstrip()[:1] in "[{")
+    kind = "JSON" if as_json else "TOML"
+    try:
+        data = json.loads(text) if as_json else tomllib.loads(text)
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as e:
-        raise ConfigError(f"config file {p} is not valid {'JSON' if p.suffix == '.json' else 'TOML'}: {e}") from None
-    return data.get("sweep", data)
+        raise ConfigError(f"config file {p} is not valid {kind}: {e}") from None
+    data = data.get("sweep", data) if isinstance(data, dict) else data
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {p} must hold a table of settings (key = value, or a [sweep] table), "
+                          f"got {type(data).__name__} {str(data)[:40]!r}; to start from a preset write "
+                          'preset = "quick"')
+    data = dict(data)
+    preset = data.pop("preset", None)
+    if preset is not None:
+        if preset not in PRESETS:
+            raise ConfigError(f"config file {p}: unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
+        data = {**PRESETS[preset], **data}
+    return data
 
 
 #: Ready-made configurations (the dashboard's "start here" buttons and `kdviz sweep --preset`).

@@ -26,7 +26,6 @@ included).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import re
@@ -35,7 +34,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -43,13 +42,20 @@ from scipy.special import expit
 from sklearn.model_selection import train_test_split
 
 from kdviz.errors import DatasetError
+from kdviz.tables import (
+    MAX_CLASSES,
+    MIN_ROWS_PER_CLASS,
+    DataReport,
+    Progress,
+    _short,
+    prepare_table,
+    read_table,
+)
 
-__all__ = ["Dataset", "load_dataset", "list_datasets", "read_table", "MAX_CLASSES", "MIN_ROWS_PER_CLASS"]
+__all__ = ["Dataset", "DataReport", "load_dataset", "list_datasets", "read_table", "MAX_CLASSES",
+           "MIN_ROWS_PER_CLASS"]
 
-MAX_CLASSES = 20
-MIN_ROWS_PER_CLASS = 10
 MIN_ROWS = 50
-MAX_CATEGORY_LEVELS = 50
 OPENML_HOST = "www.openml.org"
 OPENML_PORT = 443
 OPENML_TIMEOUT_S = 3.0
@@ -79,6 +85,8 @@ class Dataset:
     p0_test: np.ndarray | None
     fingerprint: str
     image_shape: tuple[int, int] | None = None
+    #: what loading did (rows read and used, dropped rows/columns, missing cells, merges, notes)
+    report: DataReport = field(default_factory=DataReport, repr=False)
     # Private, picklable description of p0 (generator kind + parameters), the scaler and the noise.
     _p0_kind: str | None = field(default=None, repr=False)
     _p0_params: dict[str, float] = field(default_factory=dict, repr=False)
@@ -102,6 +110,10 @@ class Dataset:
         X_raw = X_std * self._scaler_scale + self._scaler_mean
         p0 = _P0_FUNCTIONS[self._p0_kind](X_raw, **self._p0_params)
         return _noisy_p0(p0, self._label_noise)
+
+    def summary(self) -> str:
+        """One line: ``data: 32561 rows, 105 features after encoding, 2 classes (dropped: …; missing: …)``."""
+        return self.report.summary(self.n_features, self.n_classes)
 
     @property
     def n_train(self) -> int:
@@ -304,6 +316,7 @@ def load_dataset(
     r: float | None = None,
     target: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
+    progress: Progress | None = None,
 ) -> Dataset:
     """Load a dataset by spec string (see :func:`list_datasets`) and split it.
 
@@ -324,11 +337,14 @@ def load_dataset(
             (default 3); ignored elsewhere.
         target: label column for ``csv:`` (required) and ``openml:`` (default: OpenML's target).
         cache_dir: OpenML cache (default ``$KDVIZ_HOME/cache/openml``, KDVIZ_HOME = ``~/.kdviz``).
+        progress: called with a short message at each stage of reading a big table.
 
-    CSV / OpenML preprocessing: rows with a missing target are dropped; labels are encoded in sorted
-    order (numerically for numeric labels); columns that are entirely missing are dropped; numeric
-    features are imputed with the training median, non-numeric ones with the most frequent value and
-    one-hot encoded (at most 50 levels per column, rarer levels pooled into ``<other>``).
+    CSV / OpenML preprocessing (see :mod:`kdviz.tables`; ``Dataset.report`` and ``Dataset.summary()``
+    say what it did): rows with a missing target are dropped and counted; label variants that differ
+    only by case, spaces or a trailing dot are merged; labels are encoded in sorted order (numerically
+    for numeric labels); empty and ID-like columns (unique per row) are dropped; ±inf is missing;
+    numeric features are imputed with the training median, non-numeric ones with the most frequent
+    value and one-hot encoded (at most 50 levels per column, rarer levels pooled into ``<other>``).
 
     Raises:
         DatasetError: with a message saying what is wrong and what to do.
@@ -367,11 +383,11 @@ def load_dataset(
         X, y = _subsample(X, y, n, seed)
         return _finish(name, X, y, class_names, feature_names, image_shape=image_shape, **common)
     if prefix == "csv" and rest:
-        df = read_table(Path(rest).expanduser())
-        return _from_frame(name, df, target, n=n, **common)
+        df = read_table(Path(rest).expanduser(), progress=progress)
+        return _from_frame(name, df, target, n=n, progress=progress, **common)
     if prefix == "openml" and rest and rest != "<name>":
         df, default_target = _openml_frame(rest, cache_dir)
-        return _from_frame(name, df, target or default_target, n=n, **common)
+        return _from_frame(name, df, target or default_target, n=n, progress=progress, **common)
     raise DatasetError(
         f"Unknown dataset {name!r}. Known datasets: {_known_names()} "
         "(replace <name> with an OpenML dataset name and <path> with a CSV file path)."
@@ -431,8 +447,13 @@ def _finish(
     p0_kind: str | None = None,
     p0_params: dict[str, float] | None = None,
     image_shape: tuple[int, int] | None = None,
+    report: DataReport | None = None,
 ) -> Dataset:
     X = np.asarray(X, dtype=np.float64)
+    report = report if report is not None else DataReport(rows_read=len(y))
+    report.rows_used = len(y)
+    if label_noise:
+        report.notes.append(f"label noise: {label_noise:.0%} of the training labels flipped")
     y = np.asarray(y, dtype=np.int64)
     k = len(class_names)
     try:
@@ -492,6 +513,7 @@ def _finish(
         p0_test=p0_test,
         fingerprint=fingerprint,
         image_shape=image_shape,
+        report=report,
         _p0_kind=p0_kind,
         _p0_params=dict(p0_params or {}),
         _scaler_mean=mean if p0_kind else None,
@@ -540,198 +562,6 @@ def _load_sklearn(which: str) -> tuple[np.ndarray, np.ndarray, list[str], list[s
 # --------------------------------------------------------------------------------------------------
 
 
-def read_table(source: str | os.PathLike[str] | bytes | IO[bytes] | IO[str]) -> pd.DataFrame:
-    """Parse a CSV from a path, raw bytes or a file-like (e.g. a Streamlit upload).
-
-    The delimiter (``, ; tab |``) is detected from the header line; ``?`` and empty cells are missing.
-    Raises DatasetError for an unreadable file, an empty file, binary content or ragged rows.
-    """
-    raw = _read_bytes(source)
-    label = str(source) if isinstance(source, (str, os.PathLike)) else "the uploaded data"
-    if not raw.strip():
-        raise DatasetError(f"{label} is empty: expected a CSV file with a header row and data rows.")
-    head = raw[:8192]
-    if b"\x00" in head:
-        raise DatasetError(
-            f"{label} looks like a binary file (Excel, zip, ...), not a CSV. Export it as CSV and try again."
-        )
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
-        high = sum(1 for b in head if b >= 128)
-        if controls > 0.01 * len(head) or high > 0.3 * len(head):
-            raise DatasetError(
-                f"{label} looks like a binary file, not a text CSV. Export it as CSV (UTF-8) and try again."
-            ) from None
-        text = raw.decode("latin-1")
-    first_line = text.lstrip().splitlines()[0] if text.strip() else ""
-    sep = max([",", ";", "\t", "|"], key=first_line.count)
-    try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            na_values=["?"],
-            skipinitialspace=True,
-            index_col=False,
-            low_memory=False,
-        )
-    except pd.errors.EmptyDataError as exc:
-        raise DatasetError(f"{label} contains no data: expected a header row and data rows.") from exc
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise DatasetError(
-            f"{label} could not be parsed as CSV ({_short(exc)}). Check that every row has the same "
-            "number of fields as the header and that the delimiter is consistent."
-        ) from exc
-    if df.shape[1] == 0 or df.shape[0] == 0:
-        raise DatasetError(f"{label} has a header but no data rows.")
-    df.columns = [str(c).strip() for c in df.columns]
-    return df
-
-
-def _read_bytes(source: str | os.PathLike[str] | bytes | IO[bytes] | IO[str]) -> bytes:
-    if isinstance(source, (bytes, bytearray, memoryview)):
-        return bytes(source)
-    if isinstance(source, (str, os.PathLike)):
-        path = Path(source)
-        if not path.exists():
-            raise DatasetError(
-                f"File not found: {path}. Check the path (absolute, or relative to {Path.cwd()})."
-            )
-        if path.is_dir():
-            raise DatasetError(f"{path} is a directory; give the path of a CSV file.")
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise DatasetError(f"Cannot read {path}: {exc.strerror or exc}. Check its permissions.") from exc
-    if hasattr(source, "read"):
-        pos = source.tell() if hasattr(source, "seekable") and source.seekable() else None
-        try:
-            data = source.read()
-        except (OSError, ValueError) as exc:
-            raise DatasetError(f"Cannot read the uploaded data: {exc}.") from exc
-        if pos is not None:
-            source.seek(pos)
-        return data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    raise DatasetError(
-        f"Cannot read a table from {type(source).__name__}: give a path, bytes or a file object."
-    )
-
-
-def _short(exc: BaseException, limit: int = 200) -> str:
-    msg = " ".join(str(exc).split())
-    return msg if len(msg) <= limit else msg[: limit - 3] + "..."
-
-
-def _list_columns(columns: list[str], limit: int = 40) -> str:
-    shown = ", ".join(repr(c) for c in columns[:limit])
-    return shown + (f", ... ({len(columns)} columns)" if len(columns) > limit else "")
-
-
-def _encode_target(col: pd.Series, target: str) -> tuple[np.ndarray, list[str]]:
-    if pd.api.types.is_bool_dtype(col):
-        col = col.astype(np.int64)
-    numeric = pd.api.types.is_numeric_dtype(col)
-    values = col.to_numpy()
-    uniques = pd.unique(values)
-    n_unique = len(uniques)
-    if n_unique < 2:
-        only = repr(uniques[0].item() if hasattr(uniques[0], "item") else uniques[0]) if n_unique else "nothing"
-        raise DatasetError(
-            f"Target column {target!r} has only one class ({only}); distillation needs at least two. "
-            "Pick another target column."
-        )
-    if n_unique > MAX_CLASSES:
-        hint = (
-            " It looks continuous (a regression target); kdviz only does classification: bin it into "
-            "a few classes first, or pick a categorical column."
-            if numeric
-            else " Pick a target with fewer classes or merge rare classes."
-        )
-        raise DatasetError(
-            f"Target column {target!r} has {n_unique} distinct values; at most {MAX_CLASSES} classes are "
-            f"supported.{hint}"
-        )
-    if numeric:
-        levels = sorted(uniques.tolist())
-        names = [str(int(v)) if float(v).is_integer() else str(v) for v in levels]
-    else:
-        levels = sorted(str(v) for v in uniques)
-        values = np.array([str(v) for v in values], dtype=object)
-        names = levels
-    lookup = {v: i for i, v in enumerate(levels)}
-    y = np.array([lookup[v] for v in values.tolist()], dtype=np.int64)
-    counts = np.bincount(y, minlength=len(levels))
-    small = [(names[i], int(c)) for i, c in enumerate(counts) if c < MIN_ROWS_PER_CLASS]
-    if small:
-        listing = ", ".join(f"{cls!r} has {cnt} rows" for cls, cnt in small)
-        raise DatasetError(
-            f"Too few rows per class in target {target!r}: {listing}; every class needs at least "
-            f"{MIN_ROWS_PER_CLASS}. Remove or merge the rare classes, or use more data."
-        )
-    return y, names
-
-
-def _encode_features(features: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
-    blocks: list[np.ndarray] = []
-    names: list[str] = []
-    for col in features.columns:
-        s = features[col]
-        if s.isna().all():
-            continue
-        if pd.api.types.is_bool_dtype(s):
-            blocks.append(s.astype(np.float64).to_numpy()[:, None])
-            names.append(str(col))
-        elif pd.api.types.is_numeric_dtype(s):
-            blocks.append(s.to_numpy(dtype=np.float64, na_value=np.nan)[:, None])
-            names.append(str(col))
-        else:
-            s = s.astype(object).where(s.notna(), None)
-            s = s.map(lambda v: None if v is None else str(v).strip())
-            counts = s.value_counts(dropna=True)
-            # Most frequent level first; ties broken by the level's name (deterministic).
-            order = sorted(counts.index, key=lambda v: (-counts[v], v))
-            s = s.fillna(order[0])
-            levels = order[:MAX_CATEGORY_LEVELS]
-            if len(order) > MAX_CATEGORY_LEVELS:
-                levels = order[: MAX_CATEGORY_LEVELS - 1]
-                keep = set(levels)
-                s = s.map(lambda v, keep=keep: v if v in keep else "<other>")
-                levels = levels + ["<other>"]
-            arr = s.to_numpy()
-            for level in sorted(levels):
-                blocks.append((arr == level).astype(np.float64)[:, None])
-                names.append(f"{col}={level}")
-    if not blocks:
-        return np.empty((len(features), 0)), []
-    return np.hstack(blocks), names
-
-
-def _prepare_table(
-    df: pd.DataFrame, target: str | None
-) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
-    columns = [str(c) for c in df.columns]
-    if not target:
-        raise DatasetError(
-            f"Name the label column with `target`. Available columns: {_list_columns(columns)}."
-        )
-    if target not in df.columns:
-        raise DatasetError(
-            f"Target column {target!r} not found. Available columns: {_list_columns(columns)}."
-        )
-    df = df[df[target].notna()]
-    if df.empty:
-        raise DatasetError(f"Target column {target!r} is empty (all values missing). Pick another column.")
-    y, class_names = _encode_target(df[target], target)
-    X, feature_names = _encode_features(df.drop(columns=[target]))
-    if X.shape[1] == 0:
-        raise DatasetError(
-            f"No feature columns left: besides the target {target!r} the table has no usable columns "
-            "(all others are missing). Add feature columns to the file."
-        )
-    return X, y, class_names, feature_names
-
-
 def _from_frame(
     name: str,
     df: pd.DataFrame,
@@ -741,14 +571,16 @@ def _from_frame(
     seed: int,
     test_size: float,
     label_noise: float,
+    progress: Progress | None = None,
 ) -> Dataset:
-    X, y, class_names, feature_names = _prepare_table(df, target)
+    if progress and df.size > 1_000_000:
+        progress(f"encoding {df.shape[0]:,} rows × {df.shape[1]} columns")
+    X, y, class_names, feature_names, report = prepare_table(df, target)
     if len(y) < MIN_ROWS:
         raise DatasetError(f"{name} has only {len(y)} labelled rows; at least {MIN_ROWS} are needed.")
     X, y = _subsample(X, y, n, seed)
-    return _finish(
-        name, X, y, class_names, feature_names, seed=seed, test_size=test_size, label_noise=label_noise
-    )
+    return _finish(name, X, y, class_names, feature_names, seed=seed, test_size=test_size,
+                   label_noise=label_noise, report=report)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -781,23 +613,38 @@ def _fetch_openml(name: str, data_home: str, version: int = 1) -> tuple[pd.DataF
     return frame, (str(targets[0]) if targets else None)
 
 
+def check_openml(name: str, cache_dir: str | os.PathLike[str] | None = None) -> None:
+    """Raise DatasetError now (not at Run) when `name` is neither cached nor downloadable."""
+    root = Path(cache_dir).expanduser() if cache_dir is not None else _default_cache_dir()
+    stem = _openml_stem(name)
+    if not ((root / f"{stem}.csv").exists() and (root / f"{stem}.json").exists()) and not _openml_reachable():
+        raise DatasetError(_offline_message(name, root))
+
+
+def _openml_stem(name: str) -> str:
+    base, version = _openml_version(name)
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", base) + f"-v{version}"
+
+
+def _offline_message(name: str, root: Path) -> str:
+    return (f"OpenML ({OPENML_HOST}) cannot be reached, and {name!r} is not cached in {root}. "
+            f"Download the dataset as CSV on a machine with internet access (e.g. from "
+            f"https://www.openml.org/search?type=data&q={name}) and load it with 'csv:<path>' and "
+            "target=<label column>, or upload the CSV on the Sweep page.")
+
+
 def _openml_frame(name: str, cache_dir: str | os.PathLike[str] | None) -> tuple[pd.DataFrame, str | None]:
     """The OpenML table, read through the CSV reader from the kdviz cache (fetched once).
 
     ``name@V`` asks for version V (default 1), e.g. ``Adult@2`` as the paper loads it.
     """
+    stem = _openml_stem(name)
     name, version = _openml_version(name)
     root = Path(cache_dir).expanduser() if cache_dir is not None else _default_cache_dir()
-    stem = re.sub(r"[^A-Za-z0-9_.-]", "_", name) + f"-v{version}"
     csv_path, meta_path = root / f"{stem}.csv", root / f"{stem}.json"
     if not (csv_path.exists() and meta_path.exists()):
         if not _openml_reachable():
-            raise DatasetError(
-                f"OpenML ({OPENML_HOST}) cannot be reached, and {name!r} is not cached in {root}. "
-                f"Download the dataset as CSV on a machine with internet access (e.g. from "
-                f"https://www.openml.org/search?type=data&q={name}) and load it with 'csv:<path>' and "
-                "target=<label column>, or upload the CSV on the Sweep page."
-            )
+            raise DatasetError(_offline_message(name, root))
         try:
             home = str(root / "sklearn")
             frame, default_target = _fetch_openml(name, home) if version == 1 else _fetch_openml(name, home, version)

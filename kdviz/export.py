@@ -2,7 +2,8 @@
 
     from kdviz.export import figure_bytes, browser_available
     png = figure_bytes(fig, "png")          # raises ExportError with a clear message if no browser
-    html = figure_bytes(fig, "html")        # self-contained (plotly.js embedded), works offline
+    html = figure_bytes(fig, "html")        # self-contained (plotly.js embedded), works offline;
+                                            # a capacity chart gets animation frames (▶ Play on the slide)
 
 Nothing here imports Streamlit.
 """
@@ -73,6 +74,10 @@ def figure_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0, width: int | N
     """The figure as PNG / SVG / standalone HTML bytes."""
     fmt = _check_format(fmt)
     if fmt == "html":
+        from kdviz.plots import animate_capacity, is_capacity_chart
+
+        if is_capacity_chart(fig):
+            fig = animate_capacity(fig)
         return pio.to_html(fig, include_plotlyjs=True, full_html=True,
                            config={"displaylogo": False, "responsive": True}).encode("utf-8")
     if not browser_available():

@@ -20,12 +20,12 @@ Nothing here imports Streamlit.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
+from kdviz.cache import single_flight_lru
 from kdviz.config import CORRECTED_METHODS, CROSSFIT_METHODS
 from kdviz.data import Dataset, load_dataset
 from kdviz.distill import one_hot
@@ -154,7 +154,7 @@ def _grid(ds: Dataset, res: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return xs, ys, np.column_stack([gx.ravel(), gy.ravel()])
 
 
-@functools.lru_cache(maxsize=12)
+@single_flight_lru(maxsize=12)
 def _teacher_fits(dataset: str, n: int, label_noise: float, r: float, seed: int, resolution: int,
                   teacher: str, folds: int) -> TeacherFits:
     import time
@@ -187,7 +187,7 @@ def teacher_fits(p: PlaygroundParams) -> TeacherFits:
     return _teacher_fits(p.dataset, p.n, p.label_noise, p.r, p.seed, p.resolution, p.teacher, p.folds)
 
 
-@functools.lru_cache(maxsize=512)
+@single_flight_lru(maxsize=512)
 def _student(p: PlaygroundParams, method: str) -> tuple[np.ndarray, float]:
     """(P(class 1) on the grid (res, res), error vs p0 on the test points) of one student."""
     fits = teacher_fits(p)
@@ -234,9 +234,47 @@ def compute(params: PlaygroundParams) -> PlaygroundResult:
     return res
 
 
+@single_flight_lru(maxsize=256)
+def figure(params: PlaygroundParams, presentation: bool = False):
+    """The Playground's heat maps for one setting (p0, the teacher, each student), built once per setting
+    and shared by every browser session: callers must not modify it (copy with `go.Figure(fig)` first)."""
+    from kdviz.plots import METHOD_LABELS, drop_title_for_presentation, heatmap_grid
+
+    res = compute(params)
+    p = res.params
+    n = res.numbers
+    cap_name = TEACHERS[p.teacher].capacity_name
+    panels = [("True probabilities p0", res.p0), (f"Teacher p̂ ({cap_name} = {p.capacity})", res.teacher)]
+    subs = ["what every student should learn", f"error vs p0: {n['teacher_out_of_sample']:.4f} (fresh points)"]
+    for m, Z in res.students.items():
+        panels.append((f"Student: {METHOD_LABELS[m]}", Z))
+        subs.append(f"error vs p0: {res.student_errors[m]:.4f}")
+    fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), presentation=presentation,
+                       cols=3 if not presentation else 2, subtitles=subs)
+    fig.update_layout(title=f"P(class 1) — {DATASETS[p.dataset]}, n = {p.n}, label noise {p.label_noise:.0%}")
+    return drop_title_for_presentation(fig, presentation)
+
+
+@single_flight_lru(maxsize=16)
+def home_chart(label_noise: float, presentation: bool = False):
+    """Home's live mini-chart (student error against teacher depth, vanilla vs cross-fit) and its computed
+    caption; built once per setting for every session (callers must not modify the figure)."""
+    from kdviz.plots import capacity_chart, caption_for
+
+    table = capacity_curve(PlaygroundParams(label_noise=label_noise, resolution=30), ("vanilla", "crossfit"))
+    fig = capacity_chart(table, "student_error", presentation=presentation,
+                         title="Live: student error as the teacher grows (2-D problem)")
+    fig.update_layout(height=440 if not presentation else 600,
+                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
+                      margin=dict(b=110 if not presentation else 170))
+    return fig, caption_for("student_error", table)
+
+
 def cache_clear() -> None:
     _teacher_fits.cache_clear()
     _student.cache_clear()
+    figure.cache_clear()
+    home_chart.cache_clear()
 
 
 def capacity_curve(params: PlaygroundParams, methods: tuple[str, ...] = ("vanilla", "crossfit")):

@@ -92,18 +92,19 @@ CAPACITY_TITLES: dict[str, str] = {
     "gb-stages": "Teacher capacity: boosting stages (count)",
 }
 
-#: "what to look for" captions, one per chart type / metric
+#: "what to look for" captions, one per chart type / metric: how to read the chart, never an outcome
+#: (what happened is stated by `kdviz.captions.capacity_outcome`, computed from the chart's numbers)
 CAPTIONS: dict[str, str] = {
     "student_error": (
-        "**What to look for:** lower is better. As the teacher grows (left → right) it first underfits, "
-        "then memorises label noise: vanilla KD follows the teacher up; cross-fit KD stays low because "
-        "each point is labelled by a teacher that never saw it; the corrections pull the student "
-        "below a poor teacher."
+        "**What to look for:** lower is better. Left = a shallow (underfitting) teacher, right = a deep one "
+        "that may memorise label noise. Compare vanilla KD with cross-fit KD at the right end (the teacher "
+        "reusing its training points) and the loss-corrected students with vanilla KD at the left end (the "
+        "teacher's bias)."
     ),
     "test_auc": (
-        "**What to look for:** higher is better. Vanilla KD drops once the teacher overfits (right); "
-        "cross-fit KD keeps its AUC. Where the teacher underfits (left), the loss-corrected and "
-        "enhanced students beat vanilla KD. The grey line is a student that never saw a teacher."
+        "**What to look for:** higher is better. Compare vanilla KD with cross-fit KD where the teacher is "
+        "deepest (right), and the loss-corrected and enhanced students with vanilla KD where it is shallowest "
+        "(left). The grey line is a student that never saw a teacher."
     ),
     "default": (
         "**What to look for:** each curve is one KD method (mean ± 1 standard error over repeats); "
@@ -113,13 +114,22 @@ CAPTIONS: dict[str, str] = {
 }
 
 
-def caption_for(metric: str) -> str:
-    """The 'what to look for' caption of a capacity chart of `metric`."""
+def caption_for(metric: str, df: pd.DataFrame | None = None) -> str:
+    """The 'what to look for' caption of a capacity chart of `metric`; with the chart's table `df`,
+    followed by what this run's numbers show (computed, see `kdviz.captions`)."""
     if metric in CAPTIONS:
-        return CAPTIONS[metric]
-    if metric == "test_accuracy":
-        return CAPTIONS["test_auc"].replace("AUC", "accuracy")
-    return CAPTIONS["default"]
+        text = CAPTIONS[metric]
+    elif metric == "test_accuracy":
+        text = CAPTIONS["test_auc"].replace("AUC", "accuracy")
+    else:
+        text = CAPTIONS["default"]
+    if df is not None:
+        from kdviz.captions import capacity_outcome
+
+        outcome = capacity_outcome(df, metric)
+        if outcome:
+            text += "  \n" + outcome
+    return text
 
 
 def dataset_label(name: str) -> str:
@@ -379,7 +389,8 @@ def capacity_chart(df: pd.DataFrame, metric: str = "test_auc", log_x: bool = Fal
     default_title = f"{METRIC_NAMES.get(metric, metric)} vs {side} capacity"
     if len(datasets) == 1:
         default_title += f" — {dataset_label(datasets[0])}"
-    fig.update_layout(title=dict(text=title or default_title, subtitle_text=_band_note(df)), hovermode="closest")
+    fig.update_layout(title=dict(text=title or default_title, subtitle_text=_band_note(df)), hovermode="closest",
+                      meta=CAPACITY_META)
     fig.update_xaxes(title=_capacity_axis_title(df), type="log" if log_x else "linear")
     fig.update_yaxes(title=metric_title(metric))
     return style_figure(fig, presentation)
@@ -479,6 +490,11 @@ def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: n
     """
     n = len(panels)
     rows = int(np.ceil(n / cols))
+    # float32 is plenty for a picture and halves what every browser downloads (Plotly sends typed arrays)
+    xs, ys = np.asarray(xs, np.float32), np.asarray(ys, np.float32)
+    panels = [(t, np.asarray(Z, np.float32)) for t, Z in panels]
+    if points is not None:
+        points = (np.asarray(points[0], np.float32), points[1])
     titles = [t if not subtitles else f"{t}<br><sub>{s}</sub>" for (t, _), s in
               zip(panels, subtitles or [""] * n)]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04,
@@ -553,3 +569,113 @@ def figure_summary(fig: go.Figure) -> dict[str, Any]:
     """Trace names and point counts of a figure (used by tests and the 'show data' expander)."""
     return {"title": fig.layout.title.text, "traces": [(t.name, len(t.x) if t.x is not None else 0)
                                                         for t in fig.data]}
+
+
+# ----------------------------------------------------------------------------------------------
+# projector theme
+PROJECTOR = dict(bg="#000000", fg="#FFFFFF", grid="#3A3A3A", line="#BBBBBB")
+_DARK_SWAP = {"#000000": "#FFFFFF", "#000": "#FFFFFF", "#222": "#DDDDDD", "#333": "#DDDDDD",
+              "#444444": "#CCCCCC", "#555": "#DDDDDD", "#7F7F7F": "#BBBBBB", "#888": "#BBBBBB"}
+
+
+def _swap(color: Any) -> Any:
+    return _DARK_SWAP.get(color, color) if isinstance(color, str) else color
+
+
+def apply_theme(fig: go.Figure, theme: str = "light") -> go.Figure:
+    """A copy of `fig` in `theme`: "light" returns it unchanged; "projector" is dark and high-contrast
+    (black background, white text and axes, black lines turned white, grey annotations lightened)."""
+    if theme != "projector":
+        return fig
+    fig = go.Figure(fig)
+    big = (fig.layout.font.size or 0) >= 18  # presentation mode: keep the presentation template's sizes
+    fig.update_layout(template="plotly_dark+presentation" if big else "plotly_dark",
+                      paper_bgcolor=PROJECTOR["bg"], plot_bgcolor=PROJECTOR["bg"], font_color=PROJECTOR["fg"],
+                      legend_font_color=PROJECTOR["fg"], title_font_color=PROJECTOR["fg"])
+    fig.update_xaxes(gridcolor=PROJECTOR["grid"], linecolor=PROJECTOR["line"], zerolinecolor=PROJECTOR["grid"])
+    fig.update_yaxes(gridcolor=PROJECTOR["grid"], linecolor=PROJECTOR["line"], zerolinecolor=PROJECTOR["grid"])
+    for tr in fig.data:
+        if getattr(tr, "line", None) is not None and tr.line.color is not None:
+            tr.line.color = _swap(tr.line.color)
+        if getattr(tr, "marker", None) is not None and isinstance(tr.marker.color, str):
+            tr.marker.color = _swap(tr.marker.color)
+        if getattr(tr, "error_y", None) is not None and tr.error_y.color is not None:
+            tr.error_y.color = _swap(tr.error_y.color)
+    for a in fig.layout.annotations:
+        a.font.color = PROJECTOR["fg"] if a.font.color in (None, "#555", "#333", "#222") else _swap(a.font.color)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# animation: a capacity chart whose curves grow capacity by capacity (plays offline in exported HTML)
+CAPACITY_META = "kdviz:capacity"
+
+
+def is_capacity_chart(fig: go.Figure) -> bool:
+    return fig.layout.meta == CAPACITY_META
+
+
+def _upto(tr: Any, cap: float) -> dict[str, Any] | None:
+    """A trace's x/y cut at capacity `cap` (bands: both edges), or None for traces that stay fixed."""
+    if tr.x is None or tr.y is None or tr.type != "scatter":
+        return None
+    x, y = np.asarray(tr.x, dtype=float), np.asarray(tr.y, dtype=float)
+    if tr.fill == "toself" and len(x) % 2 == 0 and len(x) > 2:  # a band: forward edge then the reverse edge
+        h = len(x) // 2
+        keep = x[:h] <= cap
+        xf, hi, lo = x[:h][keep], y[:h][keep], y[h:][::-1][keep]
+        return dict(x=np.concatenate([xf, xf[::-1]]).tolist(), y=np.concatenate([hi, lo[::-1]]).tolist())
+    if len(x) <= 2 and tr.mode == "lines":  # a flat reference line (no-KD, oracle): always shown
+        return None
+    keep = x <= cap
+    out: dict[str, Any] = dict(x=x[keep].tolist(), y=y[keep].tolist())
+    if tr.customdata is not None:
+        out["customdata"] = np.asarray(tr.customdata)[keep].tolist()
+    if tr.error_y is not None and tr.error_y.array is not None:
+        out["error_y"] = dict(type="data", array=np.asarray(tr.error_y.array)[keep].tolist(), visible=True)
+    return out
+
+
+def animate_capacity(fig: go.Figure) -> go.Figure:
+    """A copy of a capacity chart with one animation frame per capacity (curves grow left to right),
+    ▶ Play / Pause buttons and a capacity slider; the axes are fixed so nothing jumps."""
+    fig = go.Figure(fig)
+    idx = [i for i, tr in enumerate(fig.data) if _upto(tr, np.inf) is not None]
+    caps = sorted({float(c) for i in idx for c in np.asarray(fig.data[i].x, dtype=float)})
+    if len(caps) < 2:
+        return fig
+    xs = np.concatenate([np.asarray(t.x, dtype=float) for t in fig.data if t.x is not None])
+    ys = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data if t.y is not None])
+    xs, ys = xs[np.isfinite(xs)], ys[np.isfinite(ys)]
+    if fig.layout.xaxis.type == "log":
+        lo, hi = np.log10(xs[xs > 0].min()), np.log10(xs.max())
+        pad = 0.04 * (hi - lo or 1)
+        fig.update_xaxes(range=[lo - pad, hi + pad], autorange=False)
+    else:
+        pad = 0.04 * (xs.max() - xs.min() or 1)
+        fig.update_xaxes(range=[xs.min() - pad, xs.max() + pad], autorange=False)
+    if fig.layout.yaxis.range is None:
+        ypad = 0.06 * (ys.max() - ys.min() or abs(ys.max()) or 1)
+        fig.update_yaxes(range=[ys.min() - ypad, ys.max() + ypad], autorange=False)
+    names = [f"{c:g}" for c in caps]
+    fig.frames = [go.Frame(name=n, traces=idx, data=[go.Scatter(**_upto(fig.data[i], c)) for i in idx])
+                  for n, c in zip(names, caps)]
+    for i in idx:  # the first frame is what a slide shows before Play
+        fig.data[i].update(**_upto(fig.data[i], caps[0]))
+    step_ms = 800
+    fig.update_layout(
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, xanchor="left", y=1.0, yanchor="bottom",
+                          pad=dict(b=8), showactive=False, buttons=[
+                              dict(label="▶ Play", method="animate",
+                                   args=[None, dict(frame=dict(duration=step_ms, redraw=False), fromcurrent=True,
+                                                    transition=dict(duration=300), mode="immediate")]),
+                              dict(label="Pause", method="animate",
+                                   args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])],
+        sliders=[dict(active=0, x=0.12, len=0.88, y=1.0, yanchor="bottom", pad=dict(b=8),
+                      currentvalue=dict(prefix="teacher capacity ≤ "),
+                      steps=[dict(label=n, method="animate",
+                                  args=[[n], dict(frame=dict(duration=0, redraw=False), mode="immediate")])
+                             for n in names])],
+    )
+    fig.update_layout(margin=dict(t=(fig.layout.margin.t or 60) + 70))
+    return fig

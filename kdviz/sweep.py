@@ -49,10 +49,10 @@ STUDENT_GRIDS: dict[str, tuple[int, ...]] = {
 
 # ----------------------------------------------------------------------------------------------
 # planning
-def load_data(config: SweepConfig) -> Dataset:
+def load_data(config: SweepConfig, progress: Callable[[str], None] | None = None) -> Dataset:
     return load_dataset(config.dataset, seed=config.seed, test_size=config.test_size,
                         label_noise=config.label_noise, n=config.n, d=config.d, r=config.r,
-                        target=config.target)
+                        target=config.target, progress=progress)
 
 
 def capacity_grid(config: SweepConfig) -> list[int]:

@@ -7,11 +7,13 @@ import time
 import streamlit as st
 
 from kdviz import playground as pg
+from kdviz.captions import playground_outcome
 from kdviz.errors import KdvizError
-from kdviz.plots import METHOD_LABELS, drop_title_for_presentation, heatmap_grid
+from kdviz.plots import METHOD_LABELS
 from kdviz.teachers import TEACHERS
+from ui.classroom import classroom, link_builder
 from ui.common import page_setup, presentation_mode, show_chart
-from ui.state import link_to_widgets, share_link, widgets_to_link, wkey
+from ui.state import link_to_widgets, widgets_to_link, wkey
 
 page_setup("Playground")
 present = presentation_mode()
@@ -29,6 +31,16 @@ def _validate(values: dict) -> pg.PlaygroundParams:
 
 
 msgs = link_to_widgets(P, DEFAULTS, KINDS, _validate)
+cls = classroom((*KINDS, "play", "share"))
+ss = st.session_state
+if "_pg_next_capacity" in ss:  # ▶ Play's next step (set by the ticker below, applied before the slider exists)
+    ss[wkey(P, "capacity")] = ss.pop("_pg_next_capacity")
+
+
+def w(name: str, widget, *args, **kw) -> None:
+    """Draw the control `name` unless the link hides it (disabled under ?lock=1)."""
+    if cls.show(name):
+        widget(*args, key=wkey(P, name), disabled=cls.locked, **kw)
 
 st.title("Playground")
 st.markdown(
@@ -41,37 +53,68 @@ for m in msgs:
 
 with st.sidebar:
     st.header("Data")
-    st.selectbox("Problem", list(pg.DATASETS), format_func=pg.DATASETS.get, key=wkey(P, "dataset"))
-    st.slider("Training + test points (n)", 100, 3000, step=100, key=wkey(P, "n"))
-    st.slider("Label noise (fraction of flipped training labels)", 0.0, 0.45, step=0.05, key=wkey(P, "label_noise"))
-    st.slider("Sharpness of p0 (r)", 0.5, 10.0, step=0.5, key=wkey(P, "r"),
-              help="Larger r = probabilities closer to 0/1 near the boundary.")
+    w("dataset", st.selectbox, "Problem", list(pg.DATASETS), format_func=pg.DATASETS.get)
+    w("n", st.slider, "Training + test points (n)", 100, 3000, step=100)
+    w("label_noise", st.slider, "Label noise (fraction of flipped training labels)", 0.0, 0.45, step=0.05)
+    w("r", st.slider, "Sharpness of p0 (r)", 0.5, 10.0, step=0.5,
+      help="Larger r = probabilities closer to 0/1 near the boundary.")
     st.header("Teacher and students")
-    st.selectbox("Teacher family", list(pg.CAPACITY_STEPS), key=wkey(P, "teacher"),
-                 help="\n".join(f"- **{k}**: {TEACHERS[k].description}" for k in pg.CAPACITY_STEPS))
-    st.selectbox("Student", list(pg.STUDENT_OPTIONS), key=wkey(P, "student"),
-                 format_func={"rf": "random forest regressor (10 trees)", "linear": "linear (ridge)"}.get)
-    st.multiselect("Students to show", list(pg.PLAYGROUND_METHODS), format_func=METHOD_LABELS.get,
-                   key=wkey(P, "methods"))
-    st.radio("KD target scale", ["logp", "p"], horizontal=True, key=wkey(P, "scale"),
-             format_func={"logp": "log p", "p": "p"}.get)
-    st.slider("Cross-fitting folds K", 2, 10, key=wkey(P, "folds"))
+    w("teacher", st.selectbox, "Teacher family", list(pg.CAPACITY_STEPS),
+      help="\n".join(f"- **{k}**: {TEACHERS[k].description}" for k in pg.CAPACITY_STEPS))
+    w("student", st.selectbox, "Student", list(pg.STUDENT_OPTIONS),
+      format_func={"rf": "random forest regressor (10 trees)", "linear": "linear (ridge)"}.get)
+    w("methods", st.multiselect, "Students to show", list(pg.PLAYGROUND_METHODS), format_func=METHOD_LABELS.get)
+    w("scale", st.radio, "KD target scale", ["logp", "p"], horizontal=True, format_func={"logp": "log p", "p": "p"}.get)
+    w("folds", st.slider, "Cross-fitting folds K", 2, 10)
     if st.session_state[wkey(P, "c")] not in C_STEPS:
         st.session_state[wkey(P, "c")] = min(C_STEPS, key=lambda v: abs(v - st.session_state[wkey(P, "c")]))
-    st.select_slider("Correction strength c (γ rule bound-fast)", C_STEPS, key=wkey(P, "c"),
-                     help="Small c = little correction; large c ≈ the full correction (more variance). "
-                          "The best c falls as the teacher improves: ≈ 0.1 for a depth-1 teacher, "
-                          "≤ 0.01 for deep ones (the Sweep page chooses it by cross-validation).")
-    st.number_input("Seed", 0, 2**31 - 1, step=1, key=wkey(P, "seed"))
-    st.select_slider("Heat-map resolution", pg.RESOLUTIONS, key=wkey(P, "resolution"))
+    w("c", st.select_slider, "Correction strength c (γ rule bound-fast)", C_STEPS,
+      help="Small c = little correction; large c ≈ the full correction (more variance). "
+           "The best c falls as the teacher improves: ≈ 0.1 for a depth-1 teacher, "
+           "≤ 0.01 for deep ones (the Sweep page chooses it by cross-validation).")
+    w("seed", st.number_input, "Seed", 0, 2**31 - 1, step=1)
+    w("resolution", st.select_slider, "Heat-map resolution", pg.RESOLUTIONS)
 
 teacher = st.session_state[wkey(P, "teacher")]
 steps = pg.CAPACITY_STEPS[teacher]
 if st.session_state[wkey(P, "capacity")] not in steps:
     st.session_state[wkey(P, "capacity")] = steps[len(steps) // 2]
 cap_name = TEACHERS[teacher].capacity_name
-st.select_slider(f"**Teacher capacity** — {cap_name}" + (" (small k = flexible)" if teacher == "knn-k" else ""),
-                 steps, key=wkey(P, "capacity"))
+c_slider, c_play = st.columns([7, 1], vertical_alignment="bottom")
+with c_slider:
+    w("capacity", st.select_slider, f"**Teacher capacity** — {cap_name}" + (" (small k = flexible)" if teacher == "knn-k" else ""),
+      steps)
+playing = bool(ss.get("pg_playing"))
+
+
+def _toggle_play() -> None:
+    ss["pg_playing"] = not ss.get("pg_playing")
+    if ss["pg_playing"]:
+        ss["_pg_last_step"] = time.monotonic()
+        if ss[wkey(P, "capacity")] == steps[-1]:  # at the end: play from the start
+            ss[wkey(P, "capacity")] = steps[0]
+
+
+if cls.show("play"):
+    c_play.button("⏸ Pause" if playing else "▶ Play", key="pg_play", on_click=_toggle_play, disabled=cls.locked,
+                  width="stretch", help="Steps the teacher's capacity through its grid, about one step a second.")
+
+
+@st.fragment(run_every=1.0 if playing else None)
+def _ticker() -> None:
+    """While playing: one capacity step per tick (full reruns in between do not step: < 0.9 s)."""
+    if not ss.get("pg_playing") or time.monotonic() - ss.get("_pg_last_step", 0.0) < 0.9:
+        return
+    k = steps.index(ss[wkey(P, "capacity")]) if ss[wkey(P, "capacity")] in steps else -1
+    ss["_pg_last_step"] = time.monotonic()
+    if k + 1 >= len(steps):
+        ss["pg_playing"] = False
+    else:
+        ss["_pg_next_capacity"] = steps[k + 1]
+    st.rerun(scope="app")
+
+
+_ticker()
 
 values = {k: st.session_state[wkey(P, k)] for k in KINDS}
 values["methods"] = tuple(values["methods"]) or ("vanilla",)
@@ -88,22 +131,11 @@ except KdvizError as e:
     st.stop()
 
 n = res.numbers
-panels = [("True probabilities p0", res.p0), (f"Teacher p̂ ({cap_name} = {params.capacity})", res.teacher)]
-subs = ["what every student should learn", f"error vs p0: {n['teacher_out_of_sample']:.4f} (fresh points)"]
-for m, Z in res.students.items():
-    panels.append((f"Student: {METHOD_LABELS[m]}", Z))
-    subs.append(f"error vs p0: {res.student_errors[m]:.4f}")
-fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), presentation=present,
-                   cols=3 if not present else 2, subtitles=subs)
-fig.update_layout(title=f"P(class 1) — {pg.DATASETS[params.dataset]}, n = {params.n}, "
-                        f"label noise {params.label_noise:.0%}")
-drop_title_for_presentation(fig, present)
-show_chart(fig, key="pg_heatmaps", filename=f"playground_{teacher}_{params.capacity}", caption=(
-    "**What to look for:** red = class 1 likely, blue = class 0, black line = the 50 % boundary. "
-    "Raise the capacity until the teacher's map turns speckled around the noisy points: the vanilla "
-    "student copies the speckles, the cross-fit student (each point labelled by a teacher that never "
-    "saw it) stays close to p0. At capacity 1–2 the teacher is too smooth; the corrected / enhanced "
-    "students pull back towards p0 using the labels. p0 includes the label noise."))
+fig = pg.figure(params, present)  # built once per setting for every session (not modified here)
+show_chart(fig, key="pg_heatmaps", filename=f"playground_{teacher}_{params.capacity}", exports=cls.show("share"),
+           caption="**What to look for:** red = class 1 likely, blue = class 0, black line = the 50 % boundary. "
+                   "A speckled teacher map around the noisy points means it memorises; compare each student's map "
+                   "with p0 (p0 includes the label noise).  \n" + playground_outcome(res.student_errors, n))
 
 st.subheader("The numbers (mean squared error of P(class 1) against p0)")
 cols = st.columns(3 + len(res.students))
@@ -118,9 +150,10 @@ base = res.student_errors.get("vanilla")
 for col, (m, err) in zip(cols[3:], res.student_errors.items()):
     delta = None if base is None or m == "vanilla" else f"{err - base:+.4f} vs vanilla"
     col.metric(METHOD_LABELS[m], f"{err:.4f}", delta=delta, delta_color="inverse")
-st.caption(f"**What to look for:** lower is better. When the teacher's in-sample error is far below its fresh-point "
+st.caption(f"**What to look for:** lower is better. When the teacher's error on its training points is far above its fresh-point "
            f"error it has memorised the labels, and vanilla KD inherits that. Drawn in {compute_s * 1000:.0f} ms "
            f"(teacher path fit once in {n['teacher_fit_seconds']:.2f} s, then cached).")
-with st.expander("🔗 Link to this view"):
-    st.code(share_link(query, "Playground"), language=None)
-    st.caption("The address bar always holds this link: it reopens exactly these settings (seed included).")
+if cls.show("share"):
+    with st.expander("🔗 Link to this view"):
+        link_builder(cls, query, "Playground", key="pg")
+        st.caption("The address bar always holds this link: it reopens exactly these settings (seed included).")

@@ -8,12 +8,14 @@ from kdviz.config import MAX_TOTAL_FITS, METHODS, PRESETS
 from kdviz.errors import KdvizError
 from kdviz.plots import GAMMA_LABELS, METHOD_LABELS
 from kdviz.students import STUDENTS
+from kdviz.talkpack import TalkChart
 from kdviz.teachers import TEACHERS
 from ui import runs
 from ui import sweep_axes as axes
 from ui import sweep_form as form
-from ui.common import format_seconds, job_progress, page_setup, presentation_mode
-from ui.results_view import draw_results, metric_controls
+from ui.classroom import classroom, link_builder
+from ui.common import format_seconds, job_progress, page_setup, presentation_mode, talk_pack_button
+from ui.results_view import draw_results, metric_controls, run_chart
 from ui.state import link_to_widgets, share_link, widgets_to_link, wkey
 
 page_setup("Sweep")
@@ -37,59 +39,75 @@ if preset is not None:  # Home's "start here" buttons
         st.toast(f"Loaded the preset “{preset}”. Press Run.")
     else:
         msgs.append(f"unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
-msgs += link_to_widgets(P, form.DEFAULTS, form.KINDS, form.validate_values)
+msgs += link_to_widgets(P, form.defaults_for(st.query_params.get("dataset")), form.KINDS, form.validate_values)
 
 st.title("Sweep")
 st.markdown("Student quality against **teacher** (or **student**) **capacity**, for every KD method, on your choice of data. "
             "Runs go to the background: you can leave the page and come back.")
 for m in msgs:
     st.warning(m, icon="🔗")
+cls = classroom(("data", "teacher", "student", "protocol", "run", "metric", "share"))
+off = cls.locked
+
+
+def section(name: str, title: str) -> bool:
+    """Whether to draw the sidebar section `name` (a classroom link may hide it)."""
+    if cls.show(name):
+        st.header(title)
+    return cls.show(name)
+
 
 with st.sidebar:
-    st.header("Data")
-    form.dataset_picker(P)
-    st.number_input("Rows to use n (empty = all / generator default)", 50, 500_000, value=None, step=500,
-                    key=wkey(P, "n"))
-    st.slider("Label noise on training labels", 0.0, 0.45, step=0.05, key=wkey(P, "label_noise"))
-    st.header("Teacher")
-    st.selectbox("Teacher family", list(TEACHERS), key=wkey(P, "teacher"),
-                 help="\n".join(f"- **{k}**: {s.description}" for k, s in TEACHERS.items()))
+    if section("data", "Data"):
+        if off:
+            st.selectbox("Dataset", [ss.get(wkey(P, "dataset"), form.DEFAULTS["dataset"])], disabled=True)
+        else:
+            form.dataset_picker(P)
+        st.number_input("Rows to use n (empty = all / generator default)", 50, 500_000, value=None, step=500,
+                        key=wkey(P, "n"), disabled=off)
+        st.slider("Label noise on training labels", 0.0, 0.45, step=0.05, key=wkey(P, "label_noise"), disabled=off)
+    if section("teacher", "Teacher"):
+        st.selectbox("Teacher family", list(TEACHERS), key=wkey(P, "teacher"), disabled=off,
+                     help="\n".join(f"- **{k}**: {s.description}" for k, s in TEACHERS.items()))
     spec = TEACHERS[ss[wkey(P, "teacher")]]
-    if not axes.vary_control(P):
-        grid_choices = sorted({*spec.default_grid, *ss[wkey(P, "capacities")]})
-        ss[wkey(P, "capacities")] = [c for c in ss[wkey(P, "capacities")] if c in grid_choices] or list(spec.default_grid)
-        st.multiselect(f"Capacity grid ({spec.capacity_name})", grid_choices, key=wkey(P, "capacities"))
-    else:
-        axes.student_grid_control(P, ss[wkey(P, "student")], max(spec.default_grid))
-    if spec.name == "rf-depth":
-        st.slider("Trees in the teacher forest", 1, 500, step=1, key=wkey(P, "trees"))
-    st.header("Student and distillation")
-    st.selectbox("Student", list(STUDENTS), key=wkey(P, "student"),
-                 format_func=lambda k: f"{k}: {STUDENTS[k].description}")
-    if ss[wkey(P, "student")] in form.NEURAL_STUDENTS:
-        st.slider("Temperature T (Hinton KD)", 0.5, 20.0, step=0.5, key=wkey(P, "temperature"))
-        st.slider("Mixing α (weight of the teacher term)", 0.0, 1.0, step=0.05, key=wkey(P, "alpha"))
-    st.multiselect("Methods", list(METHODS), format_func=METHOD_LABELS.get, key=wkey(P, "methods"))
-    st.radio("KD target scale", ["logp", "p"], horizontal=True, key=wkey(P, "scale"))
-    st.slider("Cross-fitting folds K", 2, 20, key=wkey(P, "folds"))
-    st.radio("Correction weight γ", ["bound_fast", "bound_fast_expected", "full"], horizontal=True,
-             key=wkey(P, "gamma"), format_func=GAMMA_LABELS.get,
-             help="bound-fast: γ = c/(c + r²) with r = y − p̂ (the paper's). y-free: r² replaced by its "
-                  "expectation p̂(1 − p̂), so the correction stays mean-zero at p̂ = p0 for every c. full: γ = γ*.")
-    c_is_cv = ss[wkey(P, "c")] == "cv"
-    if st.toggle("Choose c by cross-validation", value=c_is_cv, key="_sw_c_cv"):
-        ss[wkey(P, "c")] = "cv"
-        st.radio("CV criterion", ["brier", "task"], horizontal=True, key=wkey(P, "cv_metric"),
-                 format_func={"brier": "distance to p0 (Brier)", "task": "AUC / accuracy (paper)"}.get,
-                 help="Brier scores each c by how close the student's probabilities come to the held-out "
-                      "labels (the distance to p0 up to a constant); AUC only sees the ranking.")
-    else:
-        ss[wkey(P, "c")] = float(st.select_slider("c", [1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0],
-                                                  value=0.1 if c_is_cv else ss[wkey(P, "c")]))
-    axes.axis2_control(P)
-    st.header("Protocol")
-    st.slider("Repeats (student re-seeds)", 1, 20, key=wkey(P, "repeats"))
-    st.number_input("Seed", 0, 2**31 - 1, step=1, key=wkey(P, "seed"))
+    if cls.show("teacher"):
+        if not axes.vary_control(P, disabled=off):
+            grid_choices = sorted({*spec.default_grid, *ss[wkey(P, "capacities")]})
+            ss[wkey(P, "capacities")] = ([c for c in ss[wkey(P, "capacities")] if c in grid_choices]
+                                         or list(spec.default_grid))
+            st.multiselect(f"Capacity grid ({spec.capacity_name})", grid_choices, key=wkey(P, "capacities"),
+                           disabled=off)
+        else:
+            axes.student_grid_control(P, ss[wkey(P, "student")], max(spec.default_grid), disabled=off)
+        if spec.name == "rf-depth":
+            st.slider("Trees in the teacher forest", 1, 500, step=1, key=wkey(P, "trees"), disabled=off)
+    if section("student", "Student and distillation"):
+        st.selectbox("Student", list(STUDENTS), key=wkey(P, "student"), disabled=off,
+                     format_func=lambda k: f"{k}: {STUDENTS[k].description}")
+        if ss[wkey(P, "student")] in form.NEURAL_STUDENTS:
+            st.slider("Temperature T (Hinton KD)", 0.5, 20.0, step=0.5, key=wkey(P, "temperature"), disabled=off)
+            st.slider("Mixing α (weight of the teacher term)", 0.0, 1.0, step=0.05, key=wkey(P, "alpha"), disabled=off)
+        st.multiselect("Methods", list(METHODS), format_func=METHOD_LABELS.get, key=wkey(P, "methods"), disabled=off)
+        st.radio("KD target scale", ["logp", "p"], horizontal=True, key=wkey(P, "scale"), disabled=off)
+        st.slider("Cross-fitting folds K", 2, 20, key=wkey(P, "folds"), disabled=off)
+        st.radio("Correction weight γ", ["bound_fast", "bound_fast_expected", "full"], horizontal=True,
+                 key=wkey(P, "gamma"), disabled=off, format_func=GAMMA_LABELS.get,
+                 help="bound-fast: γ = c/(c + r²) with r = y − p̂ (the paper's). y-free: r² replaced by its "
+                      "expectation p̂(1 − p̂), so the correction stays mean-zero at p̂ = p0 for every c. full: γ = γ*.")
+        c_is_cv = ss[wkey(P, "c")] == "cv"
+        if st.toggle("Choose c by cross-validation", value=c_is_cv, key="_sw_c_cv", disabled=off):
+            ss[wkey(P, "c")] = "cv"
+            st.radio("CV criterion", ["brier", "task"], horizontal=True, key=wkey(P, "cv_metric"), disabled=off,
+                     format_func={"brier": "distance to p0 (Brier)", "task": "AUC / accuracy (paper)"}.get,
+                     help="Brier scores each c by how close the student's probabilities come to the held-out "
+                          "labels (the distance to p0 up to a constant); AUC only sees the ranking.")
+        else:
+            ss[wkey(P, "c")] = float(st.select_slider("c", [1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0], disabled=off,
+                                                      value=0.1 if c_is_cv else ss[wkey(P, "c")]))
+        axes.axis2_control(P, disabled=off)
+    if section("protocol", "Protocol"):
+        st.slider("Repeats (student re-seeds)", 1, 20, key=wkey(P, "repeats"), disabled=off)
+        st.number_input("Seed", 0, 2**31 - 1, step=1, key=wkey(P, "seed"), disabled=off)
 
 values = {k: ss.get(wkey(P, k), form.DEFAULTS[k]) for k in form.KINDS}
 for k in ("capacities", "methods", "c_grid", "axis2_values"):
@@ -99,14 +117,14 @@ try:
     config_error = None
 except KdvizError as e:
     config, config_error = None, str(e)
-query = widgets_to_link(P, values, form.KINDS)
+query = widgets_to_link(P, form.link_values(values), form.KINDS)
 
 if "sw_warm" not in ss:  # start one idle worker now, so a Run shows progress at once
     ss["sw_warm"] = True
     runs.warm_up()
 
 c1, c2 = st.columns([1, 3])
-run_clicked = c1.button("▶ Run", type="primary", disabled=config is None, width="stretch")
+run_clicked = cls.show("run") and c1.button("▶ Run", type="primary", disabled=config is None or off, width="stretch")
 if config_error:
     c2.error(config_error, icon="⚠️")
 else:
@@ -135,18 +153,27 @@ if info is None:
 ss["sw_job"] = info.id
 if config is not None and info.config != config.to_dict():
     st.caption("ℹ️ The sidebar has changed since this run; press **Run** to start a new one.")
-metric, log_x = metric_controls("sw", runs.results(info.id), default=ss.get("sw_metric_default", "test_auc"))
+metric, log_x = metric_controls("sw", runs.results(info.id), default=ss.get("sw_metric_default", "test_auc"),
+                                show=cls.show("metric"), disabled=off)
 
 
 def _draw(job) -> None:
     df = runs.results(info.id)
     active = job.status in runs.ACTIVE
-    draw_results(df, metric, log_x, present=present, key="sw", config=info.config, partial=active)
+    draw_results(df, metric, log_x, present=present, key="sw", config=info.config, partial=active,
+                 downloads=cls.show("share"))
 
 
 job_progress(info.id, get_job=runs.get, cancel=runs.cancel, resume=runs.resume, on_update=_draw, every=1.0,
              key="sw")
 st.caption(f"Run {info.id} · engine: {runs.engine_name()} · "
            f"duration {format_seconds(info.elapsed)}")
-with st.expander("🔗 Link to this view"):
-    st.code(share_link({**query, "run": info.id}, "Sweep"), language=None)
+if cls.show("share"):
+    view = {**query, "run": info.id, "metric": metric, **({"logx": "1"} if log_x else {})}
+    link = share_link(view, "Sweep")
+    if not info.active:
+        fig, caption = run_chart(runs.results(info.id), metric, log_x, present=present, config=info.config)
+        talk_pack_button("sw", [TalkChart(f"sweep_{metric}", fig, caption)], config=info.config, link=link,
+                         results=runs.results(info.id), title="kdviz sweep", filename=f"kdviz_sweep_{info.id[:8]}")
+    with st.expander("🔗 Link to this view"):
+        link_builder(cls, view, "Sweep", key="sw")

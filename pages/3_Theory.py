@@ -6,12 +6,23 @@ import pandas as pd
 import streamlit as st
 
 import kdviz.jobs as jobs
+from kdviz.captions import theory_outcome
 from kdviz.errors import KdvizError
 from kdviz.experiments import run_experiment
 from kdviz.plots import GAMMA_LABELS
+from kdviz.talkpack import TalkChart
 from kdviz.theory.plots import WHY_Y_FREE, slope_table
 from kdviz.theory.presets import PRESETS, TheoryPreset
-from ui.common import ACTIVE, job_progress, page_setup, presentation_mode, show_chart, show_error
+from ui.classroom import classroom, link_builder
+from ui.common import (
+    ACTIVE,
+    job_progress,
+    page_setup,
+    presentation_mode,
+    show_chart,
+    show_error,
+    talk_pack_button,
+)
 from ui.state import link_to_widgets, share_link, widgets_to_link, wkey
 
 page_setup("Theory")
@@ -46,21 +57,28 @@ for m in msgs:
     st.warning(m, icon="🔗")
 with st.expander("Why a y-free γ rule?"):
     st.markdown(WHY_Y_FREE)
+cls = classroom(("running", "repeats", "seed", "gamma", "run", "config", "share"))
 
 with st.sidebar:
     st.header("Running")
-    inline = st.toggle("Run in this process", value=False,
-                       help="Small runs only: the page waits for the result. Otherwise each preset runs as a "
-                            "background job (progress, cancel, results cached by task).")
-    repeats = st.number_input("Repeats (0 = preset's own)", 0, 20, key=wkey(P, "repeats"),
-                              help="Re-seeded repetitions: error bars and slope confidence intervals.")
-    seed = st.number_input("Seed", 0, 2**31 - 1, key=wkey(P, "seed"))
-    gamma = st.radio("γ rule of the enhanced student", GAMMA_RULES, key=wkey(P, "gamma"),
-                     format_func=GAMMA_LABELS.get, help="See “Why a y-free γ rule?” below the title.")
-    query = widgets_to_link(P, {"repeats": int(repeats), "seed": int(seed), "gamma": gamma}, KINDS)
-    with st.expander("🔗 Link to this view"):
-        st.code(share_link(query, "Theory"), language=None)
-        st.caption("Reopens these settings; finished runs show at once from the cache.")
+    inline = cls.show("running") and st.toggle(
+        "Run in this process", value=False, disabled=cls.locked,
+        help="Small runs only: the page waits for the result. Otherwise each preset runs as a "
+             "background job (progress, cancel, results cached by task).")
+    if cls.show("repeats"):
+        st.number_input("Repeats (0 = preset's own)", 0, 20, key=wkey(P, "repeats"), disabled=cls.locked,
+                        help="Re-seeded repetitions: error bars and slope confidence intervals.")
+    if cls.show("seed"):
+        st.number_input("Seed", 0, 2**31 - 1, key=wkey(P, "seed"), disabled=cls.locked)
+    if cls.show("gamma"):
+        st.radio("γ rule of the enhanced student", GAMMA_RULES, key=wkey(P, "gamma"), disabled=cls.locked,
+                 format_func=GAMMA_LABELS.get, help="See “Why a y-free γ rule?” below the title.")
+    repeats, seed, gamma = int(ss[wkey(P, "repeats")]), int(ss[wkey(P, "seed")]), str(ss[wkey(P, "gamma")])
+    query = widgets_to_link(P, {"repeats": repeats, "seed": seed, "gamma": gamma}, KINDS)
+    if cls.show("share"):
+        with st.expander("🔗 Link to this view"):
+            link_builder(cls, query, "Theory", key="th")
+            st.caption("Reopens these settings; finished runs show at once from the cache.")
 
 
 def _overrides() -> dict:
@@ -117,31 +135,40 @@ def _results(p: TheoryPreset) -> pd.DataFrame | None:
     return df if df is not None and len(df) else None
 
 
-if st.button("▶ Run all four presets", key="theory_run_all",
-             help="About a minute on 2 cores in the background; finished tasks are cached for everyone."):
+if cls.show("run") and st.button("▶ Run all four presets", key="theory_run_all", disabled=cls.locked,
+                                 help="About a minute on 2 cores in the background; finished tasks are cached "
+                                      "for everyone."):
     try:
         for p in PRESETS.values():
             _start(p)
     except KdvizError as e:
         show_error(str(e))
 
+pack: list[TalkChart] = []
+tables: dict[str, pd.DataFrame] = {}
 for p in PRESETS.values():
     st.subheader(p.title)
     c1, c2 = st.columns([2, 5])
-    if c1.button("▶ Reproduce with the preset", key=f"theory_run_{p.key}", type="primary",
-                 help="Runs the preset configuration (cached tasks are reused)."):
+    if cls.show("run") and c1.button("▶ Reproduce with the preset", key=f"theory_run_{p.key}", type="primary",
+                                     disabled=cls.locked, help="Runs the preset configuration (cached tasks are reused)."):
         try:
             _start(p)
         except KdvizError as e:
             show_error(str(e))
-    with c2.expander("Preset configuration"):
-        try:
-            st.json(p.make_config(**_overrides()).model_dump(mode="json"), expanded=False)
-        except KdvizError as e:
-            show_error(str(e))
+    if cls.show("config"):
+        with c2.expander("Preset configuration"):
+            try:
+                st.json(p.make_config(**_overrides()).model_dump(mode="json"), expanded=False)
+            except KdvizError as e:
+                show_error(str(e))
     df = _results(p)
-    show_chart(p.chart(df, presentation=present), key=f"theory_chart_{p.key}", caption=p.caption(),
-               filename=f"kdviz-theory-{p.key}")
+    fig = p.chart(df, presentation=present)
+    caption = p.caption() + ("  \n" + theory_outcome(p.key, df) if df is not None else "")
+    show_chart(fig, key=f"theory_chart_{p.key}", caption=caption, filename=f"kdviz-theory-{p.key}",
+               exports=cls.show("share"))
+    pack.append(TalkChart(f"theory_{p.key}", fig, caption))
+    if df is not None:
+        tables[p.key] = df
     if df is not None and len(df):
         if p.key == "eps":
             st.dataframe(slope_table(df), hide_index=True)
@@ -150,8 +177,9 @@ for p in PRESETS.values():
                            "series and slope; the CV choice (a different c at different ε) is one more series, "
                            "not a slope of any single estimator. Any finite c leaves a first-order term "
                            "(1 − w)(p0 − p̂)/p̂: only c → ∞ (the full correction) reaches slope 4.")
-        st.download_button("⬇ Results (CSV)", df.to_csv(index=False).encode(), f"kdviz-theory-{p.key}.csv",
-                           "text/csv", key=f"theory_csv_{p.key}")
+        if cls.show("share"):
+            st.download_button("⬇ Results (CSV)", df.to_csv(index=False).encode(), f"kdviz-theory-{p.key}.csv",
+                               "text/csv", key=f"theory_csv_{p.key}")
     st.divider()
 
 st.caption(
@@ -161,3 +189,16 @@ st.caption(
     "conditional expectation of its target given X (log p̂ for vanilla KD, log p̂ + p0/p̂ − 1 corrected), "
     "computable only because p0 is known. See THEORY §5–§6."
 )
+
+
+def _configs() -> dict:
+    try:
+        return {p.key: p.make_config(**_overrides()).model_dump(mode="json") for p in PRESETS.values()}
+    except KdvizError as e:
+        return {"error": str(e)}
+
+
+if cls.show("share"):
+    talk_pack_button("theory", pack, config=_configs(),
+                     link=share_link(query, "Theory"), results=tables, title="kdviz theory charts",
+                     filename="kdviz_theory_talk_pack")

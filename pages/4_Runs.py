@@ -8,7 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from kdviz.errors import KdvizError
-from kdviz.plots import METRIC_NAMES, overlay_chart
+from kdviz.plots import METRIC_NAMES
+from kdviz.talkpack import TalkChart
 from ui import runs
 from ui.common import (
     format_seconds,
@@ -18,8 +19,10 @@ from ui.common import (
     presentation_mode,
     show_chart,
     status_badge,
+    talk_pack_button,
 )
-from ui.results_view import available_metrics, draw_results, metric_controls
+from ui.results_view import available_metrics, draw_results, metric_controls, overlay, run_chart
+from ui.state import key_to_link, link_key, share_link
 
 page_setup("Runs")
 present = presentation_mode()
@@ -65,6 +68,9 @@ with tab_open:
     wanted = st.query_params.get("open")
     if wanted in by_id and ss.get("runs_open") != wanted and "runs_open_set" not in ss:
         ss["runs_open"] = wanted
+    elif wanted is not None and wanted not in by_id and "runs_open_set" not in ss:
+        st.warning(f"Run {wanted[:40]!r} from the link is not stored here (deleted, or on another server); "
+                   "showing the newest run instead.", icon="🔗")
     ss["runs_open_set"] = True
     if ss.get("runs_open") not in ids:
         ss["runs_open"] = ids[0]
@@ -112,11 +118,25 @@ with tab_overlay:
         st.query_params["overlay"] = ",".join(chosen)
     tables = {f"{i[:6]}": runs.results(i) for i in chosen}
     metrics = available_metrics(pd.concat(list(tables.values())) if tables else None)
+    for param, k, kind, ok in (("ometric", "runs_overlay_metric", "str", metrics.__contains__),
+                               ("ologx", "runs_overlay_logx", "bool", None), ("oteacher", "runs_overlay_teacher", "bool", None)):
+        if msg := link_key(param, k, kind, ok):
+            st.warning(msg, icon="🔗")
     o1, o2, o3 = st.columns([3, 1, 1])
     om = o1.selectbox("Metric", metrics, format_func=lambda m: METRIC_NAMES.get(m, m), key="runs_overlay_metric")
     olog = o2.toggle("Log-scale capacity axis", key="runs_overlay_logx")
     oteach = o3.toggle("Show teachers", key="runs_overlay_teacher")
-    fig = overlay_chart(tables, om, log_x=olog, presentation=present, show_teacher=oteach)
-    show_chart(fig, key="runs_overlay_chart", filename=f"kdviz_overlay_{om}", caption=(
-        "**What to look for:** colour = KD method (as on every page), line style = run. Compare like with "
-        "like: the same method in two runs shows what the changed setting (data, noise, folds, student…) did."))
+    for param, kind, v in (("ometric", "str", om), ("ologx", "bool", olog), ("oteacher", "bool", oteach)):
+        key_to_link(param, kind, v)
+    ofig = overlay(tables, om, log_x=olog, present=present, show_teacher=oteach)
+    ocaption = ("**What to look for:** colour = KD method (as on every page), line style = run. Compare like with "
+                "like: the same method in two runs shows what the changed setting (data, noise, folds, student…) did.")
+    show_chart(ofig, key="runs_overlay_chart", filename=f"kdviz_overlay_{om}", caption=ocaption)
+
+fig, caption = run_chart(runs.results(run_id), metric, log_x, present=present, config=info.config)
+talk_pack_button("runs", [TalkChart(f"run_{run_id[:8]}_{metric}", fig, caption)]
+                 + ([TalkChart(f"overlay_{om}", ofig, ocaption)] if chosen else []),
+                 config={"run": info.config, "overlay": {i: by_id[i].config for i in chosen}},
+                 link=share_link(dict(st.query_params), "Runs"),
+                 results={f"run_{run_id[:8]}": runs.results(run_id), **{f"overlay_{k}": v for k, v in tables.items()}},
+                 title="kdviz runs", filename=f"kdviz_runs_{run_id[:8]}")

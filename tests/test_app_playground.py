@@ -61,3 +61,56 @@ def test_invalid_and_oversized_link_values_are_refused_with_messages():
     assert at.session_state["pg.n"] == 600 and at.session_state["pg.capacity"] == 8
     assert at.query_params["n"] == "600"  # the link is rewritten with the defaults
     assert specs(at)  # and the page still draws
+
+
+def test_play_steps_the_capacity_through_its_grid_then_pause_stops():
+    at = page("pages/1_Playground.py", {"capacity": "16"}).run()
+    at.button(key="pg_play").click().run()
+    no_exceptions(at)
+    assert at.session_state["pg_playing"] and at.button(key="pg_play").label == "⏸ Pause"
+    seen = []
+    for _ in range(3):  # run_every never ticks in AppTest: each rerun stands for one tick ≥ 0.9 s later
+        at.session_state["_pg_last_step"] = 0.0
+        at.run()
+        no_exceptions(at)
+        seen.append(at.session_state["pg.capacity"])
+    assert seen == [20, 20, 20] and not at.session_state["pg_playing"]  # the end of the grid stops it
+    assert at.query_params["capacity"] == "20" and "max_depth = 20" in _heatmap_titles(specs(at)[0])[1]
+    at.button(key="pg_play").click().run()  # at the end: Play starts again from the first capacity
+    at.session_state["_pg_last_step"] = 0.0
+    at.run()
+    assert at.session_state["pg.capacity"] == 2
+    at.button(key="pg_play").click().run()  # Pause
+    at.session_state["_pg_last_step"] = 0.0
+    at.run()
+    assert at.session_state["pg.capacity"] == 2 and at.button(key="pg_play").label == "▶ Play"
+
+
+def test_classroom_links_hide_or_lock_the_controls():
+    at = page("pages/1_Playground.py", {"hide": "all", "capacity": "20"}).run()
+    no_exceptions(at)
+    assert not at.slider and not at.select_slider and not at.button and not at.selectbox and not at.toggle
+    assert not at.get("download_button") and not at.expander
+    assert "max_depth = 20" in _heatmap_titles(specs(at)[0])[1]  # the view still follows the link
+    at = page("pages/1_Playground.py", {"hide": "seed,play"}).run()
+    assert not at.number_input and not at.button and at.select_slider(key="pg.capacity")
+    at = page("pages/1_Playground.py", {"lock": "1"}).run()
+    widgets = [*at.slider, *at.select_slider, *at.button, *at.selectbox, *at.multiselect, *at.number_input]
+    assert widgets and all(w.disabled for w in widgets)
+
+
+def test_classroom_link_builder_writes_hide_and_lock():
+    at = page("pages/1_Playground.py").run()
+    at.checkbox(key="pg_cl_hide_seed").check().run()
+    at.checkbox(key="pg_cl_hide_play").check().run()
+    at.checkbox(key="pg_cl_lock").check().run()
+    assert any(c.value.endswith("&hide=seed%2Cplay&lock=1") for c in at.code), [c.value for c in at.code]
+
+
+def test_projector_theme_from_the_link_makes_charts_dark():
+    at = page("pages/1_Playground.py", {"theme": "projector"}).run()
+    no_exceptions(at)
+    assert at.query_params["present"] == "1" and at.query_params["theme"] == "projector"
+    assert specs(at)[0]["layout"]["paper_bgcolor"] == "#000000"
+    at.sidebar.radio[0].set_value("light").run()
+    assert "theme" not in at.query_params and specs(at)[0]["layout"].get("paper_bgcolor") != "#000000"

@@ -75,5 +75,17 @@ def test_config_summary_names_a_csv_without_an_uploads_hash():
     base = {"teacher": "rf-depth", "capacities": [1, 2], "student": "rf", "methods": ["vanilla"], "target": "y"}
     upload = runs.config_summary({**base, "dataset": "csv:/home/u/.kdviz/uploads/0123456789ab_my_data.csv"})
     own = runs.config_summary({**base, "dataset": "csv:/data/my_data.csv"})  # e.g. submitted from the CLI
-    assert upload.startswith("CSV my_data.csv (target y) · rf-depth [1,2]")
+    assert upload.startswith("CSV my_data.csv (target y) · all rows · no label noise · rf-depth [1,2]")
     assert own.startswith("CSV my_data.csv (target y)")
+    demo = runs.config_summary({**base, "dataset": "synthetic:gmm", "n": 2000, "label_noise": 0.2})
+    assert demo.startswith("synthetic:gmm · n = 2000 · label noise 20% · rf-depth")
+
+
+def test_a_link_to_an_unknown_run_says_so():
+    from kdviz.jobs import submit
+
+    submit("sweep", make_config(dataset="synthetic:gmm", n=300, capacities=(1,), repeats=1, folds=2),
+           start_worker=False)
+    at = page("pages/4_Runs.py", {"open": "nosuchrun"}).run()
+    no_exceptions(at)
+    assert any("'nosuchrun'" in w.value and "not stored here" in w.value for w in at.warning)

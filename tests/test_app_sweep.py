@@ -47,6 +47,18 @@ def test_small_sweep_runs_in_the_background_and_draws_the_chart():
     assert any("What to look for" in c.value for c in at.caption)
     labels = [b.label for b in at.get("download_button")]
     assert "⬇ Results CSV" in labels and "⬇ PNG" in labels and "⬇ HTML" in labels
+    assert "⬇ Download talk pack" in labels
+    # the chart's metric and log-x are in the link; a link with them reopens this view
+    assert at.query_params["metric"] == "student_error" and at.query_params["logx"] == "1"
+    assert any("**In this run:**" in c.value for c in at.caption)  # the outcome, computed
+    run_id = at.query_params["run"]
+    again = page("pages/2_Sweep.py", {**SMALL, "run": run_id, "metric": "student_error", "logx": "1"}).run()
+    assert again.selectbox(key="sw_metric").value == "student_error" and again.toggle(key="sw_logx").value
+    bad = page("pages/2_Sweep.py", {**SMALL, "run": run_id, "metric": "nonsense", "hide": "all"}).run()
+    no_exceptions(bad)
+    assert any("metric='nonsense'" in w.value for w in bad.warning)
+    assert not bad.button and not bad.selectbox and not bad.slider and not bad.get("download_button")
+    assert specs(bad)  # the chart stays
 
 
 def test_link_restores_config_and_refuses_oversized_runs():
@@ -188,3 +200,40 @@ def test_underfitting_preset_opens_on_the_distance_to_p0_where_the_correction_sh
 
     # this preset (Brier CV for c), seeds 0–3: enhanced 0.0154–0.0183 vs vanilla 0.0317–0.0324
     assert at_depth_1("Enhanced KD (cross-fit + correction)") < at_depth_1("Vanilla KD") - 0.005
+
+
+def test_real_data_uses_all_rows_and_no_label_noise_unless_set():
+    """Issue 9.1: an uploaded CSV (or any real dataset) must not inherit the synthetic demo's n and noise."""
+    path = form.save_upload(b"a,b,label\n" + b"".join(f"{i % 7},{i % 3},{'xy'[i % 2]}\n".encode() for i in range(120)),
+                            "mine.csv")
+    at = page("pages/2_Sweep.py", {"dataset": f"upload:{path.name}", "target": "label"}).run()
+    no_exceptions(at)
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.session_state["sw.n"] is None and at.session_state["sw.label_noise"] == 0.0
+    assert at.query_params["dataset"] == f"upload:{path.name}"  # the link names the upload, not the path
+    assert at.query_params["n"] == ""
+    caption = " ".join(c.value for c in at.main.caption)
+    assert "all rows · no label noise" in caption
+    # picking real data in the select box switches to all rows / no noise; synthetic data brings the demo back
+    at = page("pages/2_Sweep.py").run()
+    assert at.session_state["sw.n"] == 2000 and at.session_state["sw.label_noise"] == 0.2
+    at.sidebar.selectbox[0].set_value("sklearn:breast_cancer").run()
+    no_exceptions(at)
+    assert at.session_state["sw.n"] is None and at.session_state["sw.label_noise"] == 0.0
+    at.sidebar.selectbox[0].set_value("synthetic:curve").run()
+    assert at.session_state["sw.n"] == 2000 and at.session_state["sw.label_noise"] == 0.2
+
+
+def test_a_link_with_n_cleared_keeps_all_rows():
+    at = page("pages/2_Sweep.py", {**SMALL, "dataset": "sklearn:wine", "n": ""}).run()
+    no_exceptions(at)
+    assert not at.warning, [w.value for w in at.warning]
+    assert at.session_state["sw.n"] is None
+
+
+def test_the_chart_names_the_data_settings():
+    at = page("pages/2_Sweep.py", {**SMALL, "label_noise": "0.1", "methods": "vanilla", "repeats": "1"}).run()
+    at.button[0].click().run()
+    at = run_until(at, lambda a: "done" in progress_text(a))
+    subtitle = specs(at)[0]["layout"]["title"]["subtitle"]["text"]
+    assert subtitle.endswith("n = 300 · label noise 10%"), subtitle

@@ -146,3 +146,21 @@ def test_link_round_trip_and_refused_values():
     assert "repeats" in warnings and "seed" in warnings
     assert bad.sidebar.number_input(key="th.repeats").value == 0  # the defaults took their place
     assert bad.sidebar.number_input(key="th.seed").value == 0
+
+
+def test_classroom_links_hide_or_lock_the_theory_controls(tables):
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.query_params.update({"hide": "all"})
+    for key, df in tables.items():
+        at.session_state[f"theory_df_{key}"] = df
+    at.run()
+    assert not at.exception
+    assert not at.button and not at.number_input and not at.toggle and not at.get("download_button")
+    assert len(_specs(at)) == 4
+    # every chart's caption states this run's outcome, computed from its table
+    outcomes = [c.value for c in at.caption if "**In this run:**" in c.value]
+    assert len(outcomes) == 4 and any("fitted bias slope" in o for o in outcomes)
+    at = AppTest.from_file(PAGE, default_timeout=30)
+    at.query_params.update({"lock": "1"})
+    at.run()
+    assert at.button and all(b.disabled for b in at.button) and all(n.disabled for n in at.number_input)

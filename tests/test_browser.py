@@ -225,3 +225,135 @@ def test_theory_presets_run_in_the_background(server, browser_page):
         _shot(page, "11_theory_done")
     finally:
         page.set_viewport_size({"width": 1500, "height": 1000})
+
+
+def test_an_uploaded_csv_runs_with_all_rows_and_no_label_noise(server, browser_page, tmp_path):
+    """Issue 9: an awkward European export, uploaded on the Sweep page, runs as uploaded."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    lines = ["id;a;b;label"]
+    for i in range(240):
+        a, b = rng.normal(), rng.normal()
+        label = (">50K" if a + b > 0 else "<=50K") + ("." if i % 4 == 0 else "")
+        a_text = "unknown" if i == 5 else f"{a:.3f}".replace(".", ",")
+        lines.append(f"P{i:04d};{a_text};{b:.3f}".replace(".", ",") + f";{label}")
+    path = tmp_path / "export_eu.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+
+    page = browser_page
+    page.goto(f"{server}/Sweep")
+    page.get_by_text("Set up a sweep in the sidebar").wait_for(timeout=60_000)
+    _wait_idle(page)
+    sidebar = page.get_by_test_id("stSidebar")
+    sidebar.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="Upload a CSV…").click()
+    _wait_idle(page)
+    sidebar.locator("input[type=file]").set_input_files(str(path))
+    summary = sidebar.get_by_text("features after encoding")
+    summary.wait_for(timeout=60_000)
+    _wait_idle(page)
+    text = summary.text_content()
+    assert "data: 240 rows, 2 features after encoding, 2 classes" in text, text
+    assert "unique per row: an ID" in text and "'a' 1" in text
+    note_text = sidebar.get_by_test_id("stAlert").last.text_content()
+    assert "labels merged" in note_text and "decimal commas" in note_text
+    assert sidebar.get_by_label("Rows to use n").input_value() == ""
+    main = page.get_by_test_id("stMain")
+    assert "all rows · no label noise" in main.text_content()
+    _shot(page, "09_upload_checked")
+    page.get_by_role("button", name="▶ Run").click()
+    page.get_by_text("done ·").first.wait_for(timeout=180_000)
+    _wait_idle(page)
+    chart = page.locator(".js-plotly-plot").first
+    chart.wait_for(timeout=60_000)
+    assert "all rows · no label noise" in chart.text_content()
+    assert "upload%3A" in page.url and "%2F" not in page.url.split("dataset=")[1].split("&")[0]
+    _shot(page, "10_upload_run")
+
+
+def test_lesson_walk_predict_reveal_classroom_play_and_talk_pack(server, browser_page):
+    """The lesson in a real browser: Next through six steps, predict and reveal on steps 2–5, a talk pack,
+    the Playground under ?hide=all, ▶ Play, and the projector theme."""
+    import io
+    import zipfile
+
+    from kdviz import lesson as L
+
+    page = browser_page
+    page.set_viewport_size({"width": 1500, "height": 1600})  # a whole step in one screenshot
+    page.goto(f"{server}/Lesson")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    for i, step in enumerate(L.STEPS):
+        page.get_by_role("heading", name=f"{i + 1}. {step.title}").wait_for(timeout=60_000)
+        page.wait_for_url(f"**step={i + 1}**", timeout=30_000)
+        page.get_by_text(step.look_for).wait_for(timeout=60_000)  # this step's chart and caption are drawn
+        _wait_idle(page)
+        if step.question is not None:
+            pytest.importorskip("playwright.sync_api").expect(
+                page.get_by_role("button", name="Reveal")).to_be_disabled(timeout=30_000)
+            _shot(page, f"lesson_{i + 1}a_predict")
+            answer = L.outcome(i, 0).answer
+            page.locator('[data-testid="stRadio"] label', has_text=step.question.choices[answer]).click()
+            _wait_idle(page)
+            page.get_by_role("button", name="Reveal").click()
+            page.get_by_text("Your prediction held").wait_for(timeout=60_000)
+            page.get_by_text(L.chart_caption(i, 0, revealed=True)).wait_for(timeout=60_000)
+            _wait_idle(page)
+            _shot(page, f"lesson_{i + 1}b_revealed")
+        else:
+            _shot(page, f"lesson_{i + 1}")
+        if i < len(L.STEPS) - 1:
+            page.get_by_role("button", name="Next").click()
+    expect = pytest.importorskip("playwright.sync_api").expect
+    expect(page.get_by_role("button", name="Next")).to_be_disabled(timeout=30_000)
+
+    # the talk pack of the last step: each chart as PNG, SVG and HTML, captions, config, link, results
+    with page.expect_download(timeout=120_000) as dl:
+        page.get_by_role("button", name="⬇ Download talk pack").click()
+    data = Path(dl.value.path()).read_bytes()
+    (ARTIFACTS / "lesson_talk_pack.zip").write_bytes(data)
+    z = zipfile.ZipFile(io.BytesIO(data))
+    names = set(z.namelist())
+    for ext in ("png", "svg", "html"):
+        assert f"charts/lesson_step6_theory.{ext}" in names, names
+    assert {"captions.md", "config.json", "link.txt", "results.csv", "README.txt"} <= names
+    assert z.read("charts/lesson_step6_theory.png")[:4] == b"\x89PNG"
+    assert "step=6" in z.read("link.txt").decode()
+    assert "fitted log-log slopes" in z.read("captions.md").decode()
+
+    # a classroom link: every control hidden, the view still there
+    page.goto(f"{server}/Playground?hide=all&capacity=20")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    assert page.locator('[data-testid="stSlider"]').count() == 0
+    assert page.get_by_role("button", name="▶ Play").count() == 0
+    assert not page.locator('[data-testid="stSidebar"]').is_visible()
+    _shot(page, "lesson_playground_hide_all")
+
+    # ▶ Play steps the capacity about once a second, then stops at the end of the grid
+    page.goto(f"{server}/Playground?capacity=12")
+    page.get_by_role("button", name="▶ Play").wait_for(timeout=60_000)
+    _wait_idle(page)
+    page.get_by_role("button", name="▶ Play").click()
+    page.get_by_role("button", name="⏸ Pause").wait_for(timeout=30_000)
+    page.wait_for_url("**capacity=16**", timeout=30_000)
+    page.wait_for_url("**capacity=20**", timeout=30_000)
+    page.get_by_role("button", name="▶ Play").wait_for(timeout=30_000)
+    page.locator(".js-plotly-plot text", has_text="max_depth = 20").first.wait_for(state="attached", timeout=30_000)
+    _shot(page, "lesson_playground_played")
+
+    # the projector theme: dark page and charts; the viewer's menu (print, record) stays
+    page.goto(f"{server}/Lesson?step=4&theme=projector")
+    page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
+    _wait_idle(page)
+    bg = page.locator(".js-plotly-plot .main-svg").first.evaluate("e => getComputedStyle(e).backgroundColor")
+    assert bg in ("rgb(0, 0, 0)", "rgba(0, 0, 0, 0)"), bg
+    _shot(page, "lesson_4_projector")
+    page.locator('[data-testid="stMainMenu"]').click()
+    menu = page.locator('[data-testid="stMainMenuList"]')
+    menu.wait_for(timeout=10_000)
+    assert "Print" in menu.text_content() and "Record screen" in menu.text_content()
+    page.keyboard.press("Escape")
+    page.set_viewport_size({"width": 1500, "height": 1000})

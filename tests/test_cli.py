@@ -19,7 +19,9 @@ def test_sweep_writes_the_table_and_prints_a_summary(tmp_path, capsys):
     assert set(df.method) == {"teacher", "no_kd", "vanilla", "crossfit"}
     captured = capsys.readouterr()
     assert "mean test_auc by method and max_depth" in captured.out and "crossfit" in captured.out
-    assert "9/9" not in captured.out and "9/9 student" in captured.err  # progress bar on stderr only
+    assert "9/9" not in captured.out and "progress 9/9 (100%) student" in captured.err  # progress on stderr only
+    assert "\r" not in captured.err  # redirected: plain lines, no carriage returns
+    assert captured.err.startswith("kdviz: data: 300 rows, 5 features after encoding, 2 classes\n")
 
 
 def test_config_file_and_flags_override(tmp_path):

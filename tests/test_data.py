@@ -357,7 +357,7 @@ def test_csv_refusals(tmp_path: Path) -> None:
         load_dataset(f"csv:{tmp_path / 'missing.csv'}", target="y")
     with pytest.raises(DatasetError, match="directory"):
         load_dataset(f"csv:{tmp_path}", target="y")
-    with pytest.raises(DatasetError, match=r"`target`.*'a', 'b', 'y'"):
+    with pytest.raises(DatasetError, match=r"--target.*'a', 'b', 'y'"):
         load_dataset(f"csv:{ok}")
     with pytest.raises(DatasetError, match=r"'label' not found.*'a', 'b', 'y'"):
         load_dataset(f"csv:{ok}", target="label")

@@ -284,7 +284,7 @@ def test_enhanced_at_fixed_c_and_the_cv_choice_are_separate_series_with_their_ow
 def test_openml_versions_as_the_authors_load_them(tmp_path, monkeypatch):
     import kdviz.data as data
 
-    frame = pd.DataFrame({"x": np.arange(100.0), "y": ["a", "b"] * 50})
+    frame = pd.DataFrame({"x": np.tile(np.arange(10.0), 10), "y": ["a", "b"] * 50})
     calls = []
 
     def fake_fetch(name, data_home, version=1):

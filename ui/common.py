@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kdviz import export
+from kdviz.plots import apply_theme
 
 _PRESENT_STATE = "kdviz_present"
 _TRUE = {"1", "true", "yes", "on"}
@@ -28,15 +29,36 @@ _PRESENT_CSS = """
   html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
   [data-testid="stMarkdownContainer"] p, [data-testid="stCaptionContainer"] { font-size: 1.15rem; }
   h1 { font-size: 2.8rem !important; }
-  header [data-testid="stToolbar"], footer, [data-testid="stDecoration"] { display: none !important; }
+  footer, [data-testid="stDecoration"] { display: none !important; }  /* the ⋮ menu (print, record) stays */
   .block-container { padding-top: 1.5rem; max-width: 96%; }
 </style>
 """
 
+#: the projector theme: black background, white text, high-contrast links (charts follow via show_chart)
+_PROJECTOR_CSS = """
+<style>
+  [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stHeader"], [data-testid="stSidebar"],
+  [data-testid="stMain"] { background: #000 !important; color: #fff !important; }
+  [data-testid="stMarkdownContainer"], [data-testid="stMarkdownContainer"] *, [data-testid="stCaptionContainer"],
+  [data-testid="stCaptionContainer"] *, [data-testid="stWidgetLabel"] *, [data-testid="stMetricValue"],
+  [data-testid="stMetricLabel"] *, h1, h2, h3, h4, label, [data-testid="stPageLink"] * { color: #fff !important; }
+  a, a * { color: #7FD4FF !important; }
+  code { background: #222 !important; color: #FFE066 !important; }
+  [data-testid^="stBaseButton-secondary"], [data-testid="stDownloadButton"] button,
+  [data-testid="stExpander"] details, [data-testid="stExpander"] summary
+  { background: #1A1A1A !important; color: #fff !important; border-color: #BBB !important; }
+  [data-testid^="stBaseButton"] *, [data-testid="stExpander"] summary * { color: #fff !important; }
+  [data-testid^="stBaseButton"]:disabled, [data-testid^="stBaseButton"]:disabled * { color: #888 !important; }
+</style>
+"""
+THEMES = ("light", "projector")
+_THEME_STATE = "kdviz_theme"
+
 
 NAV = (("app.py", "Home", ":material/home:"), ("pages/1_Playground.py", "Playground", ":material/tune:"),
        ("pages/2_Sweep.py", "Sweep", ":material/show_chart:"), ("pages/3_Theory.py", "Theory", ":material/functions:"),
-       ("pages/4_Runs.py", "Runs", ":material/history:"))
+       ("pages/4_Runs.py", "Runs", ":material/history:"),
+       ("pages/5_Lesson.py", "Lesson", ":material/school:"))
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -66,42 +88,66 @@ def page_link(path: str, label: str, icon: str | None = None, query_params: dict
 def presentation_mode() -> bool:
     """Sidebar toggle for presentation mode; a link with ``?present=1`` switches it on.
 
-    The choice is kept for the session (all pages) and written back to the URL so a shared link keeps it.
+    In presentation mode a theme choice appears: ``projector`` (dark, high contrast; charts follow) is
+    also set by ``?theme=projector`` (which implies presentation mode). Both are kept for the session
+    (all pages) and written back to the URL so a shared link keeps them. ``?hide=present`` (or
+    ``hide=all``) hides the toggle and keeps the link's choice.
     """
+    from ui.classroom import hides, locked
+
     ss = st.session_state
     if _PRESENT_STATE not in ss:
         ss[_PRESENT_STATE] = str(st.query_params.get("present", "")).lower() in _TRUE
-    on = st.sidebar.toggle("Presentation mode", value=bool(ss[_PRESENT_STATE]),
-                           help="Large fonts and a clean chart template for projectors and talks "
-                                "(also: add ?present=1 to the link).")
+    if _THEME_STATE not in ss:
+        ss[_THEME_STATE] = "projector" if st.query_params.get("theme") == "projector" else "light"
+        ss[_PRESENT_STATE] = ss[_PRESENT_STATE] or ss[_THEME_STATE] == "projector"
+    show = not hides("present")
+    on = bool(ss[_PRESENT_STATE])
+    if show:
+        on = st.sidebar.toggle("Presentation mode", value=on, disabled=locked(),
+                               help="Large fonts and a clean chart template for projectors and talks "
+                                    "(also: add ?present=1 to the link).")
     ss[_PRESENT_STATE] = on
+    theme = ss[_THEME_STATE] if on else "light"
+    if on and show:
+        theme = st.sidebar.radio("Theme", THEMES, index=THEMES.index(ss[_THEME_STATE]), horizontal=True,
+                                 disabled=locked(), key="_kdviz_theme_radio",
+                                 help="projector: dark, high contrast (also ?theme=projector); charts follow.")
+        ss[_THEME_STATE] = theme
     if on:
         st.query_params["present"] = "1"
         st.markdown(_PRESENT_CSS, unsafe_allow_html=True)
     elif "present" in st.query_params:
         del st.query_params["present"]
+    if theme == "projector":
+        st.query_params["theme"] = "projector"
+        st.markdown(_PROJECTOR_CSS, unsafe_allow_html=True)
+    elif "theme" in st.query_params:
+        del st.query_params["theme"]
     return on
+
+
+def current_theme() -> str:
+    """"projector" while presentation mode is on with the projector theme, else "light"."""
+    ss = st.session_state
+    return ss.get(_THEME_STATE, "light") if ss.get(_PRESENT_STATE) else "light"
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")[:60] or "chart"
 
 
-def pio_from_json(fig_json: str) -> go.Figure:
-    import plotly.io as pio
-
-    return pio.from_json(fig_json)
-
-
 @functools.lru_cache(maxsize=32)
 def _image_bytes(fig_json: str, fmt: str) -> bytes:
-    return export.figure_bytes(pio_from_json(fig_json), fmt)
+    import plotly.io as pio
+
+    return export.figure_bytes(pio.from_json(fig_json), fmt)
 
 
-def _deferred(fig_json: str, fmt: str) -> Callable[[], bytes]:
+def _deferred(fig: go.Figure, fmt: str) -> Callable[[], bytes]:
     def make() -> bytes:
         try:
-            return _image_bytes(fig_json, fmt)
+            return _image_bytes(fig.to_json(), fmt)  # the same chart clicked twice renders once
         except export.ExportError as e:  # the click already happened: hand back the reason as text
             return str(e).encode()
 
@@ -111,18 +157,17 @@ def _deferred(fig_json: str, fmt: str) -> Callable[[], bytes]:
 def export_buttons(fig: go.Figure, key: str, filename: str | None = None) -> None:
     """PNG / SVG / HTML download buttons. Images are rendered only when clicked (kaleido ≈ 3 s)."""
     name = _slug(filename or (fig.layout.title.text or key))
-    fig_json = fig.to_json()
     has_browser = export.browser_available()
     row = st.container(horizontal=True, gap="small")
-    for fmt in ("png", "svg"):
+    for fmt in ("png", "svg"):  # the figure is serialised only when a button is clicked, not on every rerun
         row.download_button(
-            f"⬇ {fmt.upper()}", data=_deferred(fig_json, fmt) if has_browser else b"",
+            f"⬇ {fmt.upper()}", data=_deferred(fig, fmt) if has_browser else b"",
             file_name=f"{name}.{fmt}", mime=export.MIME[fmt], key=f"{key}_dl_{fmt}",
             disabled=not has_browser, on_click="ignore",
             help=None if has_browser else export.NO_BROWSER_MESSAGE,
         )
     row.download_button(
-        "⬇ HTML", data=lambda: export.figure_bytes(pio_from_json(fig_json), "html"),
+        "⬇ HTML", data=lambda: export.figure_bytes(go.Figure(fig), "html"),
         file_name=f"{name}.html", mime="text/html", key=f"{key}_dl_html", on_click="ignore",
         help="Standalone interactive chart (works offline)",
     )
@@ -132,7 +177,10 @@ def export_buttons(fig: go.Figure, key: str, filename: str | None = None) -> Non
 
 def show_chart(fig: go.Figure, key: str, caption: str | None = None, *, filename: str | None = None,
                exports: bool = True, height: int | str = "content") -> None:
-    """Draw a Plotly figure with kdviz's own template (theme=None), its caption and export buttons."""
+    """Draw a Plotly figure with kdviz's own template (theme=None), its caption and export buttons.
+
+    The figure follows the page's theme (projector: dark, high contrast), exports included."""
+    fig = apply_theme(fig, current_theme())
     st.plotly_chart(fig, theme=None, key=key, width="stretch", height=height,
                     config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}})
     if caption:
@@ -241,3 +289,23 @@ def job_progress(job_id: str, *, get_job: Callable[[str], Any], cancel: Callable
 
     panel()
     return job
+
+
+def talk_pack_button(key: str, charts: list, *, config: dict | None, link: str, results=None,
+                     title: str = "kdviz talk pack", filename: str = "kdviz_talk_pack") -> None:
+    """"Download talk pack": one zip with each chart as PNG, SVG and HTML, captions.md, the config, the link
+    and the results CSV (built when clicked; without chromium: HTML + CSV + config, and the zip says so).
+    `charts` holds `kdviz.talkpack.TalkChart`s; they are themed like the page."""
+    from kdviz.talkpack import TalkChart, talk_pack
+
+    theme = current_theme()
+    themed = [TalkChart(c.name, apply_theme(c.fig, theme), c.caption) for c in charts]
+    has_browser = export.browser_available()
+    st.download_button(
+        "⬇ Download talk pack", data=lambda: talk_pack(themed, config=config, link=link, results=results,
+                                                       title=title).data,
+        file_name=f"{_slug(filename)}.zip", mime="application/zip", key=f"{key}_talkpack", on_click="ignore",
+        help="One zip: every chart of this view as PNG, SVG and interactive HTML, captions (Markdown), the "
+             "configuration, the link and the results CSV." + ("" if has_browser else " " + export.NO_BROWSER_MESSAGE))
+    if not has_browser:
+        st.caption("No Chrome/Chromium on the server: the talk pack holds HTML, CSV and the config, without PNG/SVG.")

@@ -27,6 +27,8 @@ def _decode(kind: str, raw: str) -> Any:
     raw = raw.strip()
     if kind == "str":
         return raw
+    if raw == "" and kind in ("int", "float", "cfloat"):
+        return None  # a cleared field (e.g. n = all rows)
     if kind == "int":
         return int(raw)
     if kind == "float":
@@ -51,6 +53,11 @@ def _decode(kind: str, raw: str) -> Any:
     raise LinkError(f"unknown field kind {kind!r}")
 
 
+def decode(kind: str, raw: str) -> Any:
+    """A link value of `kind` (raises ValueError when it does not decode)."""
+    return _decode(kind, raw)
+
+
 def encode(kind: str, value: Any) -> str:
     if value is None:
         return ""
@@ -66,8 +73,9 @@ def encode(kind: str, value: Any) -> str:
 
 
 def to_query(values: Mapping[str, Any], kinds: Mapping[str, str]) -> dict[str, str]:
-    """The query parameters of a configuration (every field, so the link is self-contained)."""
-    return {k: encode(kinds[k], values[k]) for k in kinds if k in values and values[k] is not None}
+    """The query parameters of a configuration (every field, so the link is self-contained; a cleared
+    field is written empty, so that opening the link does not bring back its default)."""
+    return {k: encode(kinds[k], values[k]) for k in kinds if k in values}
 
 
 def from_query(query: Mapping[str, str], defaults: Mapping[str, Any], kinds: Mapping[str, str],
@@ -130,3 +138,39 @@ def _short(e: Exception, limit: int = 220) -> str:
     msg = " ".join(str(e).split())
     msg = msg.removeprefix("invalid configuration — ").removeprefix("invalid playground settings — ")
     return msg if len(msg) <= limit else msg[: limit - 1] + "…"
+
+
+# ----------------------------------------------------------------------------------------------
+# classroom links: ?hide=all | ?hide=a,b hides controls, ?lock=1 shows them disabled
+def parse_hide(raw: str | None, names: tuple[str, ...]) -> tuple[frozenset[str], list[str]]:
+    """The controls a link hides (``all`` = every one of `names`), and messages about unknown names."""
+    if raw is None or not str(raw).strip():
+        return frozenset(), []
+    raw = str(raw)[:MAX_VALUE_CHARS]
+    asked = [x.strip().lower() for x in raw.split(",") if x.strip()]
+    if "all" in asked:
+        return frozenset(names), []
+    unknown = [x for x in asked if x not in names]
+    msgs = [f"link value hide={raw[:60]!r}: unknown control(s) {', '.join(map(repr, unknown))} ignored; this page's "
+            f"controls are {', '.join(names)} (or all)"] if unknown else []
+    return frozenset(x for x in asked if x in names), msgs
+
+
+def parse_lock(raw: str | None) -> tuple[bool, list[str]]:
+    if raw is None or not str(raw).strip():
+        return False, []
+    try:
+        return bool(_decode("bool", str(raw)[:20])), []
+    except ValueError:
+        return False, [f"link value lock={str(raw)[:20]!r} is not 1 or 0; controls stay unlocked"]
+
+
+def classroom_query(query: Mapping[str, str], hidden: set[str] | frozenset[str], names: tuple[str, ...],
+                    lock: bool) -> dict[str, str]:
+    """A view's query plus the classroom flags (``hide=all`` when every control is hidden)."""
+    out = {k: v for k, v in query.items() if k not in ("hide", "lock")}
+    if hidden:
+        out["hide"] = "all" if set(names) <= set(hidden) else ",".join(n for n in names if n in hidden)
+    if lock:
+        out["lock"] = "1"
+    return out

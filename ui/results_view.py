@@ -7,11 +7,15 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
+from kdviz.cache import SingleFlightCache
+from kdviz.config import data_settings
 from kdviz.paper import paper_reference
-from kdviz.plots import METRIC_NAMES, axis2_heatmap, capacity_chart, caption_for
+from kdviz.plots import METRIC_NAMES, axis2_heatmap, capacity_chart, caption_for, overlay_chart
 from ui.common import show_chart
+from ui.state import key_to_link, link_key
 
 CHART_METRICS = ("test_auc", "student_error", "test_accuracy", "test_log_loss", "teacher_error_l2",
                  "teacher_label_mse")
@@ -26,15 +30,32 @@ def available_metrics(df: pd.DataFrame | None) -> list[str]:
     return out or list(CHART_METRICS)
 
 
-def metric_controls(key: str, df: pd.DataFrame | None, default: str = "test_auc") -> tuple[str, bool]:
-    """Metric picker + log-x toggle (drawn outside any fragment: changing them reruns the page)."""
+def metric_controls(key: str, df: pd.DataFrame | None, default: str = "test_auc", *, show: bool = True,
+                    disabled: bool = False, link: tuple[str, str] | None = ("metric", "logx")) -> tuple[str, bool]:
+    """Metric picker + log-x toggle (drawn outside any fragment: changing them reruns the page).
+
+    `link` names the query parameters that hold them (the whole view in the link); a bad linked metric
+    gets a message and the default. `show=False` (a classroom link hid them) keeps their values.
+    """
     metrics = available_metrics(df)
     ss = st.session_state
+    if link:
+        for msg in (link_key(link[0], f"{key}_metric", "str", lambda m: m in metrics),
+                    link_key(link[1], f"{key}_logx", "bool")):
+            if msg:
+                st.warning(msg, icon="🔗")
     if ss.get(f"{key}_metric") not in metrics:
         ss[f"{key}_metric"] = default if default in metrics else metrics[0]
-    c1, c2 = st.columns([3, 1])
-    metric = c1.selectbox("Metric", metrics, format_func=lambda m: METRIC_NAMES.get(m, m), key=f"{key}_metric")
-    log_x = c2.toggle("Log-scale capacity axis", key=f"{key}_logx")
+    if show:
+        c1, c2 = st.columns([3, 1])
+        metric = c1.selectbox("Metric", metrics, format_func=lambda m: METRIC_NAMES.get(m, m), key=f"{key}_metric",
+                              disabled=disabled)
+        log_x = c2.toggle("Log-scale capacity axis", key=f"{key}_logx", disabled=disabled)
+    else:
+        metric, log_x = ss[f"{key}_metric"], bool(ss.get(f"{key}_logx", False))
+    if link:
+        key_to_link(link[0], "str", metric)
+        key_to_link(link[1], "bool", log_x)
     return metric, log_x
 
 
@@ -53,35 +74,83 @@ def summary_table(df: pd.DataFrame, metric: str) -> pd.DataFrame:
     return t
 
 
-def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, key: str,
-                 title: str | None = None, config: dict[str, Any] | None = None, partial: bool = False,
-                 downloads: bool = True) -> None:
-    full = df
-    if "axis2" in df and df["axis2"].notna().any():  # a second axis: heat map, then one slice as curves
-        show_chart(axis2_heatmap(df, metric, presentation=present), key=f"{key}_heat",
-                   caption="Each cell: a method's mean gain over vanilla KD at that capacity and second-axis value.",
-                   exports=not partial, filename=f"kdviz_gain_{metric}")
-        values = sorted(df["axis2"].dropna().unique())
-        pick = st.select_slider(f"Curves at {df['axis2_name'].dropna().iloc[0]} =", values, key=f"{key}_axis2")
-        df = df[df["axis2"] == pick]
+_charts = SingleFlightCache(maxsize=64)
+
+
+def run_chart(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, title: str | None = None,
+              partial: bool = False, config: dict[str, Any] | None = None) -> tuple[go.Figure, str]:
+    """A run's capacity chart and its caption (what to look for + what this run's numbers show).
+
+    A table from `ui.runs.results` (it carries ``attrs["kdviz_key"]``) is drawn once per view and the
+    figure shared by every session: callers must not modify it."""
+    build = lambda: _run_chart(df, metric, log_x, present, title, partial, config)  # noqa: E731
+    version = df.attrs.get("kdviz_key")
+    if version is None:
+        return build()
+    settings = data_settings(config) if config else None
+    return _charts.get((version, metric, log_x, present, title, partial, settings), build)
+
+
+def overlay(tables: dict[str, pd.DataFrame], metric: str, log_x: bool, *, present: bool,
+            show_teacher: bool) -> go.Figure:
+    """Several runs in one chart (`kdviz.plots.overlay_chart`), drawn once per view and shared like `run_chart`."""
+    build = lambda: overlay_chart(tables, metric, log_x=log_x, presentation=present, show_teacher=show_teacher)  # noqa: E731
+    versions = tuple((name, df.attrs.get("kdviz_key")) for name, df in tables.items())
+    if any(v is None for _, v in versions):
+        return build()
+    return _charts.get(("overlay", versions, metric, log_x, present, show_teacher), build)
+
+
+def _run_chart(df: pd.DataFrame, metric: str, log_x: bool, present: bool, title: str | None, partial: bool,
+               config: dict[str, Any] | None) -> tuple[go.Figure, str]:
     fig = capacity_chart(df, metric, log_x=log_x, presentation=present, title=title,
                          reference=paper_reference(config))
+    if config:  # the settings that change the data travel with the figure (exported slides too)
+        fig.update_layout(title_subtitle_text=f"{fig.layout.title.subtitle.text} · {data_settings(config)}")
     if partial:
         fig.update_layout(title=(fig.layout.title.text or "") + " (partial: run in progress)")
-    show_chart(fig, key=f"{key}_chart", caption=caption_for(metric), exports=not partial,
+    return fig, caption_for(metric, df)
+
+
+def _run_json(df: pd.DataFrame, config: dict[str, Any] | None) -> bytes:
+    payload = {"config": config or {}, "results": json.loads(df.to_json(orient="records"))}
+    return json.dumps(payload, indent=1).encode()
+
+
+def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, key: str,
+                 title: str | None = None, config: dict[str, Any] | None = None, partial: bool = False,
+                 downloads: bool = True) -> go.Figure:
+    """Draw a run's chart (caption computed from its numbers), table and downloads; returns the figure.
+
+    With a second axis: first each method's gain over vanilla as a heat map, then the curves at one value.
+    """
+    full = df
+    if "axis2" in df and df["axis2"].notna().any():
+        show_chart(axis2_heatmap(df, metric, presentation=present), key=f"{key}_heat",
+                   caption="Each cell: a method's mean gain over vanilla KD at that capacity and second-axis value.",
+                   exports=downloads and not partial, filename=f"kdviz_gain_{metric}")
+        values = sorted(df["axis2"].dropna().unique())
+        pick = st.select_slider(f"Curves at {df['axis2_name'].dropna().iloc[0]} =", values, key=f"{key}_axis2")
+        df = df[df["axis2"] == pick].copy()
+        df.attrs = {"kdviz_key": (full.attrs["kdviz_key"], pick)} if "kdviz_key" in full.attrs else {}
+    fig, caption = run_chart(df, metric, log_x, present=present, title=title, partial=partial, config=config)
+    show_chart(fig, key=f"{key}_chart", caption=caption, exports=downloads and not partial,
                filename=f"kdviz_{metric}")
     if df.empty:
-        return
+        return fig
     if not present:
         with st.expander("Results table", expanded=False):
             st.markdown(f"**{METRIC_NAMES.get(metric, metric)}**, mean ± standard error over repeats")
-            st.dataframe(summary_table(df, metric), width="stretch")
+            version = df.attrs.get("kdviz_key")
+            table = (_charts.get((version, metric, "table"), lambda: summary_table(df, metric)) if version
+                     else summary_table(df, metric))
+            st.dataframe(table, width="stretch")
             st.markdown("**All rows** (one per capacity, method and repeat)")
             st.dataframe(df, hide_index=True, width="stretch", height=260)
     if downloads and not partial:
         c1, c2, _ = st.columns([1, 1, 4])
-        c1.download_button("⬇ Results CSV", full.to_csv(index=False).encode(), file_name="kdviz_results.csv",
+        c1.download_button("⬇ Results CSV", lambda: full.to_csv(index=False).encode(), file_name="kdviz_results.csv",
                            mime="text/csv", key=f"{key}_csv", on_click="ignore")
-        payload = {"config": config or {}, "results": json.loads(full.to_json(orient="records"))}
-        c2.download_button("⬇ Run JSON", json.dumps(payload, indent=1).encode(), file_name="kdviz_run.json",
+        c2.download_button("⬇ Run JSON", lambda: _run_json(full, config), file_name="kdviz_run.json",
                            mime="application/json", key=f"{key}_json", on_click="ignore")
+    return fig

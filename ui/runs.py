@@ -6,7 +6,9 @@ Runs are jobs of the persistent store, executed by worker processes; every job i
 
 from __future__ import annotations
 
+import os
 import re
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +17,8 @@ import pandas as pd
 import streamlit as st
 
 import kdviz.jobs as jobs
+from kdviz.cache import SingleFlightCache
+from kdviz.config import data_settings
 from kdviz.errors import KdvizError
 
 ACTIVE = ("queued", "running")
@@ -69,16 +73,37 @@ def _attempt(action: Callable[[str], Any], job_id: str) -> Any:
         return None
 
 
+#: job status is read from the store at most this often per run, however many sessions watch it
+STATUS_TTL_S = 0.5
+_status = SingleFlightCache(maxsize=512)
+_tables = SingleFlightCache(maxsize=32)  # results tables, keyed by (home, run, status, tasks done)
+
+
+def _home() -> str:
+    return os.environ.get("KDVIZ_HOME", "")
+
+
+def _changed() -> None:
+    """A button changed a run: the next read goes to the store."""
+    _status.clear()
+
+
 def submit(config: Any, kind: str = "sweep") -> str:
     """Start a background run (config: a dict or a config object of experiment `kind`); returns its id."""
+    _changed()
     return str(jobs.submit(kind, config))
 
 
-def get(job_id: str) -> RunInfo | None:
+def _read(job_id: str) -> RunInfo | None:
     try:
         return _to_info(jobs.get_job(job_id))
     except KdvizError:
         return None
+
+
+def get(job_id: str) -> RunInfo | None:
+    """The run's status, shared by every session for STATUS_TTL_S (30 watchers ≠ 30 store reads a second)."""
+    return _status.get((_home(), job_id, int(time.monotonic() / STATUS_TTL_S)), lambda: _read(job_id))
 
 
 def list_runs() -> list[RunInfo]:
@@ -88,20 +113,33 @@ def list_runs() -> list[RunInfo]:
 
 def results(job_id: str) -> pd.DataFrame:
     """The tidy results table so far (partial while running; empty if none, or if the job's data
-    cannot be loaded — the job's own status then carries the message)."""
-    try:
-        df = jobs.job_results(job_id)
-    except KdvizError:
+    cannot be loaded — the job's own status then carries the message). Loaded once per (run, progress)
+    and shared by every session: callers must not modify it. ``df.attrs["kdviz_key"]`` names its version."""
+    info = get(job_id)
+    if info is None:
         return pd.DataFrame()
-    return df if df is not None else pd.DataFrame()
+    key = (_home(), job_id, info.status, info.done, info.total)
+
+    def load() -> pd.DataFrame:
+        try:
+            df = jobs.job_results(job_id)
+        except KdvizError:
+            df = None
+        df = df if df is not None else pd.DataFrame()
+        df.attrs["kdviz_key"] = key
+        return df
+
+    return _tables.get(key, load)
 
 
 def cancel(job_id: str) -> None:
     _attempt(jobs.cancel, job_id)
+    _changed()
 
 
 def resume(job_id: str) -> str:
     _attempt(jobs.resume, job_id)
+    _changed()
     return job_id
 
 
@@ -114,6 +152,7 @@ def rerun(job_id: str) -> str:
 
 def delete(job_id: str) -> None:
     _attempt(jobs.delete, job_id)
+    _changed()
 
 
 def find_by_config(config: dict[str, Any], statuses: tuple[str, ...] = ("done", "running", "queued")) -> RunInfo | None:
@@ -138,7 +177,7 @@ def config_summary(cfg: dict[str, Any]) -> str:
         student = f"student {cfg.get('student', '?')} [{caps_s}]"
     else:
         teacher, student = f"{cfg.get('teacher', '?')} [{caps_s}]", f"student {cfg.get('student', '?')}"
-    text = (f"{ds} · {teacher} · {student} · {methods} · "
+    text = (f"{ds} · {data_settings(cfg)} · {teacher} · {student} · {methods} · "
             f"K={cfg.get('folds')} · ×{cfg.get('repeats')} · seed {cfg.get('seed')}")
     if cfg.get("axis2"):
         text += f" · {cfg['axis2']} ∈ {{{', '.join(f'{v:g}' for v in cfg.get('axis2_values') or ())}}}"

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-from ui.links import from_query, to_query
+from ui.links import decode, encode, from_query, to_query
 
 
 def wkey(page: str, field: str) -> str:
@@ -77,3 +77,34 @@ def share_link(query: Mapping[str, str], page_path: str = "") -> str:
 def show_link_messages(msgs: list[str]) -> None:
     for m in msgs:
         st.warning(m, icon="🔗")
+
+
+def link_key(param: str, key: str, kind: str, allowed: Callable[[Any], bool] | None = None) -> str | None:
+    """Before a widget is drawn: a new ``?param=`` value sets the widget's state (the whole view in the
+    link: chart metric, log-x, overlays …). Returns a message for a value that does not fit."""
+    ss = st.session_state
+    raw = st.query_params.get(param)
+    seen = f"_link_seen_{param}"
+    if raw is None or raw == ss.get(seen):
+        return None
+    ss[seen] = raw
+    try:
+        v = decode(kind, str(raw)[:300])
+        if allowed is not None and not allowed(v):
+            raise ValueError
+    except ValueError:
+        return f"link value {param}={str(raw)[:40]!r} is not valid here; it is ignored"
+    ss[key] = list(v) if isinstance(v, tuple) else v
+    return None
+
+
+def key_to_link(param: str, kind: str, value: Any) -> None:
+    """After the widget: write its value to ``?param=`` (removed when empty, False or None)."""
+    if value is None or value is False or value == () or value == []:
+        st.query_params.pop(param, None)
+        enc = None
+    else:
+        enc = encode(kind, tuple(value) if isinstance(value, list) else value)
+        if st.query_params.get(param) != enc:
+            st.query_params[param] = enc
+    st.session_state[f"_link_seen_{param}"] = enc

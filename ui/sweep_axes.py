@@ -47,38 +47,40 @@ def student_grid_choices(student: str, current: list[int]) -> list[int]:
 
 # ----------------------------------------------------------------------------------------------
 # Streamlit part
-def vary_control(P: str) -> bool:
+def vary_control(P: str, disabled: bool = False) -> bool:
     """The 'what does the capacity grid vary' switch; True when the student is varied."""
     ss = st.session_state
-    st.radio("Capacity grid varies", ["teacher", "student"], horizontal=True, key=wkey(P, "vary"),
+    st.radio("Capacity grid varies", ["teacher", "student"], horizontal=True, key=wkey(P, "vary"), disabled=disabled,
              help="teacher: the paper's Experiment B (teacher depth). student: Experiment A — the teacher is "
                   "fixed and the grid sets the student's size (trees for rf, width for mlp).")
     return ss[wkey(P, "vary")] == "student"
 
 
-def student_grid_control(P: str, student: str, teacher_default: int) -> None:
+def student_grid_control(P: str, student: str, teacher_default: int, disabled: bool = False) -> None:
     """Teacher capacity (fixed) and the student capacity grid, when the student is varied."""
     ss = st.session_state
-    st.number_input("Fixed teacher capacity", 1, 100_000, value=ss.get(wkey(P, "teacher_capacity")) or teacher_default,
-                    key=wkey(P, "teacher_capacity"))
+    if not ss.get(wkey(P, "teacher_capacity")):
+        ss[wkey(P, "teacher_capacity")] = teacher_default
+    st.number_input("Fixed teacher capacity", 1, 100_000, key=wkey(P, "teacher_capacity"), disabled=disabled)
     choices = student_grid_choices(student, list(ss.get(wkey(P, "capacities"), [])))
     ss[wkey(P, "capacities")] = [c for c in ss.get(wkey(P, "capacities"), []) if c in choices] or choices
     st.multiselect(f"Student capacity grid ({STUDENT_CAPACITY.get(student, 'n_estimators')})", choices,
-                   key=wkey(P, "capacities"))
+                   key=wkey(P, "capacities"), disabled=disabled)
 
 
-def axis2_control(P: str) -> None:
+def axis2_control(P: str, disabled: bool = False) -> None:
     """An optional second axis (a heat map of each method's gain over vanilla)."""
     ss = st.session_state
     fields = ["", *AXIS2_CHOICES]
-    st.selectbox("Second axis", fields, key=wkey(P, "axis2"),
+    st.selectbox("Second axis", fields, key=wkey(P, "axis2"), disabled=disabled,
                  format_func=lambda f: "none" if not f else AXIS2_TITLES.get(f, f),
                  help="Reruns the sweep for each value and draws each method's gain over vanilla KD as a heat map.")
     field = ss[wkey(P, "axis2")]
     if field:
         choices = sorted({*AXIS2_CHOICES[field], *ss.get(wkey(P, "axis2_values"), [])})
         ss[wkey(P, "axis2_values")] = [v for v in ss.get(wkey(P, "axis2_values"), []) if v in choices] or choices[:3]
-        st.multiselect("Second-axis values", choices, key=wkey(P, "axis2_values"), format_func=lambda v: f"{v:g}")
+        st.multiselect("Second-axis values", choices, key=wkey(P, "axis2_values"), format_func=lambda v: f"{v:g}",
+                       disabled=disabled)
     if ss.get(wkey(P, "paper")):
         st.caption(f"Reproduces the paper's experiment **{ss[wkey(P, 'paper')]}**: the chart overlays the "
                    "published means (dashed).")

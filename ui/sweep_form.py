@@ -10,6 +10,7 @@ import functools
 import hashlib
 import os
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +18,12 @@ import pandas as pd
 import streamlit as st
 
 from kdviz.config import METHODS, PRESETS, SweepConfig, make_config
-from kdviz.data import MAX_CLASSES, list_datasets, load_dataset, read_table
+from kdviz.data import MAX_CLASSES, check_openml, list_datasets, load_dataset, read_table
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.students import STUDENTS
 from kdviz.students import load_plugins as load_student_plugins
 from kdviz.teachers import TEACHERS, load_plugins, validate_grid
+from ui import runs
 from ui import sweep_axes as axes
 
 load_plugins()  # the torch teacher families and students register themselves
@@ -42,18 +44,52 @@ DEFAULTS: dict[str, Any] = dict(
 )
 KINDS.update(axes.KINDS)  # vary the teacher or the student, a second axis, the paper tag (ui.sweep_axes)
 DEFAULTS.update(axes.DEFAULTS)
+#: the synthetic demo's data settings; real data (uploads, CSV, OpenML) uses all rows, no label noise
+SYNTHETIC_DATA = {"n": 2000, "label_noise": 0.2}
+REAL_DATA = {"n": None, "label_noise": 0.0}
+UPLOAD_LINK = "upload:"  # links name an upload by its file name, never by the server's path
 #: the widgets' ranges (links outside them are refused, like invalid configs)
 FORM_LIMITS = {"trees": (1, 500), "label_noise": (0.0, 0.45), "repeats": (1, 20), "folds": (2, 20),
                "temperature": (0.5, 20.0), "alpha": (0.0, 1.0)}
 #: students trained with Hinton KD (temperature T, mixing α): the torch students
 NEURAL_STUDENTS = tuple(k for k, s in STUDENTS.items() if s.factory.__module__.startswith("kdviz.neural"))
 UPLOAD_CHOICE = "Upload a CSV…"
-MAX_UPLOAD_MB = 50
+MAX_UPLOAD_MB = 200  # below .streamlit/config.toml's maxUploadSize, so the refusal is a visible message
+#: an upload nothing refers to is deleted after this long
+UPLOAD_KEEP_S = 24 * 3600
+#: above this many rows the form suggests sampling with n
+LARGE_ROWS = 100_000
 _TREE_OPTION = {"rf-depth": "n_estimators", "rf-trees": None, "knn-k": None, "gb-stages": None}
 
 
 def uploads_dir() -> Path:
     return Path(os.environ.get("KDVIZ_HOME", "~/.kdviz")).expanduser() / "uploads"
+
+
+def data_defaults(dataset: str | None) -> dict[str, Any]:
+    """n and label noise for a dataset: the demo's for synthetic data, all rows and none for real data."""
+    return dict(SYNTHETIC_DATA if str(dataset or DEFAULTS["dataset"]).startswith("synthetic:") else REAL_DATA)
+
+
+def defaults_for(dataset: str | None) -> dict[str, Any]:
+    """The form's defaults when a link names `dataset` (a CSV link without n means all rows)."""
+    return {**DEFAULTS, **data_defaults(dataset)}
+
+
+def from_link_dataset(ds: str) -> str:
+    """`upload:NAME` (as links write it) → the upload's `csv:` path on this server."""
+    if ds.startswith(UPLOAD_LINK):
+        name = Path(ds[len(UPLOAD_LINK):]).name
+        return f"csv:{uploads_dir() / name}"
+    return ds
+
+
+def link_values(values: dict[str, Any]) -> dict[str, Any]:
+    """Form values as a link shows them: an upload by name, not by the server's path."""
+    ds = str(values.get("dataset", ""))
+    if ds.startswith("csv:") and Path(ds[4:]).parent == uploads_dir():
+        return {**values, "dataset": UPLOAD_LINK + Path(ds[4:]).name}
+    return values
 
 
 def builtin_datasets() -> list[str]:
@@ -116,7 +152,8 @@ def validate_values(v: dict[str, Any]) -> SweepConfig:
         raise ConfigError(f"unknown teacher family {v['teacher']!r}; choose from {', '.join(TEACHERS)}")
     if v["capacities"] and v.get("vary") != "student":  # a student grid is checked by the student
         validate_grid(TEACHERS[v["teacher"]], list(v["capacities"]))
-    ds = str(v["dataset"])
+    ds = from_link_dataset(str(v["dataset"]))
+    v = {**v, "dataset": ds}
     if ds.startswith("csv:"):
         path = Path(ds[4:]).expanduser().resolve()
         if uploads_dir().resolve() not in path.parents:
@@ -128,7 +165,28 @@ def validate_values(v: dict[str, Any]) -> SweepConfig:
         _checked_target(str(path), str(v["target"]), path.stat().st_mtime)  # refuse unusable data before Run
     elif ds not in builtin_datasets() and not re.fullmatch(r"openml:[A-Za-z0-9_.\-]{1,100}(@[0-9]{1,3})?", ds):
         raise ConfigError(f"unknown dataset {ds!r}; choose from {', '.join(builtin_datasets())}")
+    elif ds.startswith("openml:"):
+        _openml_available(ds[7:], int(time.time() // 60))  # offline and not cached: say so before Run
     return make_config(**to_config_dict(v))
+
+
+@functools.lru_cache(maxsize=64)
+def _openml_available(name: str, minute: int) -> None:  # cached per minute: the check may wait 3 s
+    check_openml(name)
+
+
+def prune_uploads(in_use: set[str], keep_s: float = UPLOAD_KEEP_S) -> list[Path]:
+    """Delete uploads older than `keep_s` that no stored run refers to; returns what was deleted."""
+    gone = []
+    now = time.time()
+    for f in uploads_dir().glob("*.csv"):
+        try:
+            if f"csv:{f}" not in in_use and now - f.stat().st_mtime > keep_s:
+                f.unlink()
+                gone.append(f)
+        except OSError:  # another session removed it meanwhile
+            continue
+    return gone
 
 
 def save_upload(data: bytes, filename: str) -> Path:
@@ -152,17 +210,20 @@ def guess_target(columns: list[str]) -> str:
 
 
 @functools.lru_cache(maxsize=32)
-def _checked_target(path: str, target: str, mtime: float) -> str:
+def _checked_target(path: str, target: str, mtime: float) -> tuple[str, tuple[str, ...]]:
     return check_target(Path(path), target)
 
 
-def check_target(path: Path, target: str) -> str:
-    """A one-line summary of the dataset with this target (raises DatasetError with the reason)."""
+def check_target(path: Path, target: str) -> tuple[str, tuple[str, ...]]:
+    """The data summary with this target and the notes (raises DatasetError with the reason)."""
     ds = load_dataset(f"csv:{path}", target=target)
     counts = pd.Series(ds.y_train).value_counts().sort_index()
     classes = ", ".join(f"{ds.class_names[i]} ({c})" for i, c in counts.items())
-    return (f"{ds.n_train + ds.n_test} rows, {ds.n_features} features after encoding, "
-            f"{ds.n_classes} classes — training rows per class: {classes}")
+    notes = list(ds.report.notes)
+    if ds.report.rows_used > LARGE_ROWS:
+        notes.append(f"{ds.report.rows_used:,} rows, and every fit uses all of them: set “Rows to use n” "
+                     "to 50,000 for a faster first look")
+    return f"{ds.summary()} — training rows per class: {classes}", tuple(notes)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -175,19 +236,21 @@ def dataset_picker(page: str) -> None:
     ss = st.session_state
     kd, kt = f"{page}.dataset", f"{page}.target"
     options = builtin_datasets()
-    current = ss.get(kd, DEFAULTS["dataset"])
+    current = ss[kd] = from_link_dataset(ss.get(kd, DEFAULTS["dataset"]))
     if str(current).startswith("csv:"):
         options.append(current)
     options.append(UPLOAD_CHOICE)
     descr = {d["name"]: d["description"] for d in list_datasets()}
-    ck = f"_{page}_ds_choice"
-    if ss.get(ck) != UPLOAD_CHOICE and current in options:
-        ss[ck] = current  # follow links / presets
+    ck, synced = f"_{page}_ds_choice", f"_{page}_ds_synced"
+    if ss.get(synced) != current and current in options:
+        ss[ck] = current  # follow links / presets (a change the select box did not make)
+    ss[synced] = current
     choice = st.selectbox("Dataset", options,
                           format_func=lambda s: "CSV: " + Path(s[4:]).name.split("_", 1)[-1] if s.startswith("csv:")
                           else s, key=ck)
     if choice != UPLOAD_CHOICE:
-        ss[kd] = choice
+        _switch_dataset(page, choice)
+        ss[synced] = choice
         if descr.get(choice):
             st.caption(descr[choice])
         if choice.startswith("openml:"):
@@ -195,21 +258,41 @@ def dataset_picker(page: str) -> None:
         if choice.startswith("csv:"):
             _target_picker(Path(choice[4:]), kt)
         return
-    up = st.file_uploader(f"CSV file (header row, one column is the class label; ≤ {MAX_UPLOAD_MB} MB)",
+    up = st.file_uploader(f"CSV file (header row, one column is the class label; ≤ {MAX_UPLOAD_MB} MB; "
+                          "comma, semicolon or tab separated; UTF-8, UTF-16 or Latin-1)",
                           type=["csv", "txt", "tsv"], key=f"_{page}_upload")
     if up is None:
         st.info("Choose a CSV file. The other settings stay as they are until it is loaded.")
         return
+    if up.size > MAX_UPLOAD_MB * 1e6:
+        st.error(f"{up.name} is {up.size / 1e6:.0f} MB; uploads are limited to {MAX_UPLOAD_MB} MB. Take a sample "
+                 "of its rows, or run it from the command line: kdviz sweep --dataset csv:PATH --target COLUMN "
+                 "--n 50000", icon="⚠️")
+        return
     data = up.getvalue()
     try:
-        df = read_table(data)
+        with st.spinner(f"Reading {up.name} ({up.size / 1e6:.1f} MB)…"):
+            df = read_table(data)
     except KdvizError as e:
         st.error(f"Cannot use {up.name}: {e}", icon="⚠️")
         return
     path = save_upload(data, up.name)
-    ss[kd] = f"csv:{path}"
+    prune_uploads({str(r.config.get("dataset")) for r in runs.list_runs()} | {f"csv:{path}"})
+    _switch_dataset(page, f"csv:{path}")
+    ss[synced] = ss[kd]
     st.success(f"Loaded {up.name}: {df.shape[0]} rows × {df.shape[1]} columns.", icon="📄")
     _target_picker(path, kt, df)
+
+
+def _switch_dataset(page: str, dataset: str) -> None:
+    """The user picked `dataset`: between synthetic and real data, n and label noise follow the data."""
+    ss = st.session_state
+    kd = f"{page}.dataset"
+    before = ss.get(kd)
+    ss[kd] = dataset
+    if before != dataset and data_defaults(before) != data_defaults(dataset):
+        for k, v in data_defaults(dataset).items():
+            ss[f"{page}.{k}"] = v
 
 
 def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None:
@@ -227,6 +310,10 @@ def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None
     st.selectbox("Target column (the class label)", cols, key=key,
                  help=f"Classification only: 2 to {MAX_CLASSES} classes, at least 10 rows each.")
     try:
-        st.caption(":material/check_circle: " + _checked_target(str(path), ss[key], path.stat().st_mtime))
+        with st.spinner("Checking the data…"):
+            summary, notes = _checked_target(str(path), ss[key], path.stat().st_mtime)
+        st.caption(":material/check_circle: " + summary)
+        if notes:
+            st.warning("\n".join(f"- {n}" for n in notes), icon="ℹ️")
     except KdvizError as e:
         st.error(str(e), icon="⚠️")

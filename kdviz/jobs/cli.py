@@ -46,13 +46,21 @@ class _Watch:
     """Progress of a job on stderr while `--wait`ing."""
 
     def __init__(self, quiet: bool):
-        self.quiet, self.last = quiet, None
+        self.quiet, self.last, self.mark = quiet, None, None
+        self.tty = sys.stderr.isatty()
 
     def __call__(self, job: Any) -> None:
         if self.quiet:
             return
         line = (f"{job.id} {job.status:<11} {job.done}/{job.total or '?'} {job.stage:<24} "
                 f"elapsed {_fmt_s(job.elapsed)} eta {_fmt_s(job.eta)}")
+        if not self.tty:  # a log file or a pipe: one plain line per stage and per 10 %, no \r
+            mark = (job.status, job.stage, int(10 * job.done / job.total) if job.total else 0)
+            if mark != self.mark:
+                sys.stderr.write(" ".join(line.split()) + "\n")
+                sys.stderr.flush()
+                self.mark = mark
+            return
         if line != self.last:
             sys.stderr.write("\r" + line.ljust(len(self.last or "")))
             sys.stderr.flush()
@@ -68,9 +76,11 @@ def _finish_wait(job: Any) -> int:
 
 
 def cmd_submit(args: argparse.Namespace, config_from_args: Callable[[argparse.Namespace], Any]) -> int:
+    from kdviz.clitools import describe_data
     from kdviz.jobs import engine
 
     config = config_from_args(args)
+    describe_data(config)  # a job whose data cannot load is refused here, not queued to fail later
     job_id = engine.submit("sweep", config, home=args.home, executor=args.executor,
                            start_worker=not args.no_worker)
     if args.wait:
@@ -167,19 +177,22 @@ def cmd_results(args: argparse.Namespace) -> int:
     from kdviz.jobs import engine
 
     job = engine.get_job(args.id, home=args.home)
+    if args.out:
+        from kdviz.clitools import check_out
+
+        ds = str(job.config.get("dataset", ""))
+        check_out(args.out, ds[4:] if ds.startswith("csv:") else None)
     df = engine.job_results(job.id, home=args.home)
     if job.status != "done":
         print(f"job {job.id} is {job.status}: {len(df)} rows so far (partial results)", file=sys.stderr)
     if args.out:
-        if not args.out.endswith(".csv"):
-            raise JobCommandError(f"--out must name a .csv file, got {args.out!r}")
         try:
             df.to_csv(args.out, index=False)
         except OSError as e:
             raise JobCommandError(f"cannot write {args.out}: {e.strerror or e}") from None
         print(f"wrote {len(df)} rows to {args.out}", file=sys.stderr)
     elif job.kind == "sweep" and not df.empty:
-        from kdviz.cli import summary_table
+        from kdviz.clitools import summary_table
 
         print(summary_table(df))
     else:
@@ -188,10 +201,11 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from kdviz.clitools import capped_jobs
     from kdviz.jobs.store import open_store
     from kdviz.jobs.worker import Worker
 
-    worker = Worker(open_store(args.home), jobs=args.jobs, executor=args.executor,
+    worker = Worker(open_store(args.home), jobs=capped_jobs(args.jobs), executor=args.executor,
                     idle_exit=-1 if args.forever else args.idle_exit)
     print(f"kdviz worker {worker.id} (pid {__import__('os').getpid()}) on {worker.store.path}", file=sys.stderr)
     n = worker.run()

@@ -35,8 +35,9 @@ PRESETS: dict[str, TheoryPreset] = {p.key: p for p in [
         capacity_theory_chart,
         "vanilla KD pays for the teacher's complexity (data reuse); cross-fitting removes that term, so "
         "a cross-fit student tracks the teacher's out-of-sample error.",
-        "once deep trees memorise the noisy labels, the teacher's in-sample error (bottom, solid) leaves "
-        "its out-of-sample error (dotted) and vanilla KD climbs with it; cross-fit and enhanced KD stay lower.",
+        "the gap between the teacher's in-sample error (bottom, solid) and its out-of-sample error (dotted) "
+        "as the trees deepen, and whether vanilla KD (top) follows the in-sample curve while cross-fit and "
+        "enhanced KD follow the out-of-sample one.",
     ),
     TheoryPreset(
         "eps", "2 · Teacher-error sweep: an underfitting (biased) teacher", "theory-eps",
@@ -44,9 +45,9 @@ PRESETS: dict[str, TheoryPreset] = {p.key: p for p in [
         eps_chart,
         "student error ≲ δ² + ε2² for vanilla KD but δ² + ε4⁴ with the loss correction: the teacher's "
         "error enters at second order (slope 4 instead of 2 on log-log axes).",
-        "filled points are the bias term (student fit to the conditional expectation of its target): "
-        "fitted slopes ≈ 2 and ≈ 4 in the legend, next to the grey reference slopes; hollow points are "
-        "the finite-n error, where the correction's variance (dashed) hides the ε⁴ term until the bias exceeds it.",
+        "filled points are the bias term (student fit to the conditional expectation of its target), with "
+        "their fitted slopes in the legend next to the grey reference slopes 2 and 4; hollow points are the "
+        "finite-n error, where the correction's variance (dashed) can hide the ε⁴ term until the bias exceeds it.",
     ),
     TheoryPreset(
         "n", "3 · Sample-size sweep: where the students plateau", "theory-n",
@@ -54,8 +55,8 @@ PRESETS: dict[str, TheoryPreset] = {p.key: p for p in [
         size_chart,
         "with more data the statistical term δ_n² shrinks and the teacher term remains: a plateau "
         "≈ C·ε2² for vanilla KD, ≈ C·ε4⁴ (much lower) for the corrected students.",
-        "vanilla KD flattens early at its plateau; the corrected and enhanced students keep improving "
-        "with n down to a far lower plateau (dashed lines: fitted plateaus, constants unknown).",
+        "where each method's points flatten out as n grows, against its fitted plateau (dashed lines: "
+        "fitted plateaus, constants unknown).",
     ),
     TheoryPreset(
         "c", "4 · γ/c sweep: how much correction", "theory-c",
@@ -63,8 +64,8 @@ PRESETS: dict[str, TheoryPreset] = {p.key: p for p in [
         c_chart,
         "the bound-fast γ = c·γ*/(c + r²) trades the teacher's bias (small c ≈ vanilla) against the "
         "correction's variance (large c ≈ full correction); c must be tuned per teacher.",
-        "each curve dips between the dotted vanilla level and the full-correction end; the star is the c "
-        "cross-validation picks from the labels alone. The bump near c ≈ 0.1 is the rule's own bias: γ "
-        "depends on y, so the shrunk correction is not mean-zero.",
+        "each curve against the dotted vanilla level (c → 0) and its full-correction end (large c); the "
+        "star is the c cross-validation picks from the labels alone. A bump near c ≈ 0.1 would be the "
+        "rule's own bias: γ depends on y, so the shrunk correction is not mean-zero.",
     ),
 ]}

@@ -1,0 +1,110 @@
+"""Classroom benchmark: N simulated students on one kdviz server (issue 11).
+
+    .venv/bin/python benchmarks/bench_classroom.py                 # N = 1, 10, 30 on a fresh server
+    .venv/bin/python benchmarks/bench_classroom.py --students 5 --url-port 8080   # an already running one
+
+Each student opens Home, the instructor's Playground link, moves the capacity three times, changes
+label noise and n once, then opens a finished Sweep run, the Runs page and the Theory page (see
+`loadgen.lesson`). Reported per interaction: p50 and p95 seconds over all students; errors; server
+CPU seconds per rerun (from /proc, so it only counts the server process); server RSS before, with the
+class connected, and after 30 students connect and leave twice. Loopback only, bounded in count and
+time: every student walks the lesson once and stops.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import loadgen as lg  # noqa: E402
+
+
+def finished_run(home: Path) -> str:
+    """A small finished sweep in `home`, for the "finished-run link" step."""
+    import os
+
+    os.environ["KDVIZ_HOME"] = str(home)
+    from kdviz import jobs
+    from kdviz.config import PRESETS, make_config
+
+    job = jobs.submit("sweep", make_config(**PRESETS["quick"]))
+    jobs.wait(job, timeout=600)
+    return str(job)
+
+
+def pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def report(n: int, results: list[list[lg.Outcome]], cpu: float, wall: float) -> list[str]:
+    by_name: dict[str, list[float]] = {}
+    errors = [o for r in results for o in r if not o.ok]
+    for r in results:
+        for o in r:
+            by_name.setdefault(o.name, []).append(o.seconds)
+    reruns = sum(len(r) for r in results)
+    lines = [f"N = {n}: {reruns} reruns in {wall:.1f} s, {len(errors)} errors, server CPU {cpu:.1f} s "
+             f"= {1000 * cpu / reruns:.0f} ms per rerun"]
+    for name, secs in by_name.items():
+        lines.append(f"  {name:<22} p50 {statistics.median(secs):6.2f} s   p95 {pct(secs, 0.95):6.2f} s   (n={len(secs)})")
+    for e in errors[:5]:
+        lines.append(f"  error: {e.name}: {e.error}")
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--students", default="1,10,30", help="class sizes, comma-separated")
+    ap.add_argument("--port", type=int, default=None, help="use a server already running on this port")
+    ap.add_argument("--timeout", type=float, default=120.0, help="seconds before an interaction counts as failed")
+    ap.add_argument("--processes", type=int, default=1,
+                    help="server processes; more than 1 starts scripts/serve_class.sh (nginx, sticky sessions)")
+    args = ap.parse_args()
+    home = Path(tempfile.mkdtemp(prefix="kdviz-classroom-"))
+    run_id = finished_run(home) if args.port is None else None
+    if args.port:
+        proc, port, pids = None, args.port, []
+    elif args.processes > 1:
+        proc, port, pids = lg.start_class(home, args.processes)
+    else:
+        proc, port = lg.start_server(home)
+        pids = [proc.pid]
+    cpu = lambda: sum(lg.cpu_seconds(p) for p in pids)  # noqa: E731
+    rss = lambda: sum(lg.rss_mb(p) for p in pids)  # noqa: E731
+    steps = lg.lesson(run_id)
+    out = [f"bench_classroom {time.strftime('%Y-%m-%d %H:%M')}, {len(steps)} interactions per student, "
+           f"{args.processes} server process(es)"]
+    try:
+        asyncio.run(lg.classroom(port, 1, steps, timeout=args.timeout))  # warm: first computations, imports
+        if pids:
+            out.append(f"server RSS after warm-up: {rss():.0f} MB")
+        for n in [int(x) for x in args.students.split(",")]:
+            c0, t0 = cpu() if pids else 0.0, time.perf_counter()
+            results = asyncio.run(lg.classroom(port, n, steps, timeout=args.timeout))
+            wall = time.perf_counter() - t0
+            out += report(n, results, (cpu() - c0) if pids else float("nan"), wall)
+            if pids:
+                out.append(f"  server RSS after N = {n}: {rss():.0f} MB")
+        if pids:
+            for _ in range(2):  # 30 connect and leave
+                asyncio.run(lg.classroom(port, 30, steps[:2], timeout=args.timeout))
+            out.append(f"server RSS after 30 students connected and left twice: {rss():.0f} MB")
+    finally:
+        if proc and args.processes > 1:
+            lg.stop_class(proc)
+        elif proc:
+            lg.stop_server(proc)
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,311 @@
+"""The guided lesson: six steps from "what is p0" to the paper's slopes 2 vs 4 (pure, no Streamlit).
+
+    step = STEPS[i]                        # title, text, what to look for, question, "try it" target
+    fig = step_figure(i, seed, revealed)   # a live chart from kdviz's own (cached) computations
+    out = outcome(i, seed)                 # which answer THIS run's numbers support, and the numbers
+    v = verdict(i, seed, choice)           # did the prediction hold? (computed, never canned)
+
+Steps 2–5 ask a question before showing the students: `step_figure(..., revealed=False)` draws the
+same chart (same axes) with the students' panels or curves left out. Every number comes from
+`kdviz.playground` (2-D problem with known p0, 600 points, cached per setting) or, for step 6, a
+small controlled-teacher sweep (`kdviz.theory`, ≈ 0.1 s).
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from kdviz import playground as pg
+from kdviz.cache import single_flight_lru
+from kdviz.plots import METHOD_LABELS, capacity_chart, drop_title_for_presentation, heatmap_grid, style_figure
+
+#: the lesson's problem: curved boundary, 600 points, 20 % flipped labels (small: every step is instant)
+BASE = pg.PlaygroundParams(dataset="synthetic:curve", n=600, label_noise=0.2, resolution=45, folds=5)
+SHALLOW, MEDIUM, DEEP = 1, 4, 20
+#: relative difference under which two errors count as "about the same" in an answer
+SAME = 0.10
+
+
+@dataclass(frozen=True)
+class Question:
+    prompt: str
+    choices: dict[str, str]  # answer key → label
+
+
+@dataclass(frozen=True)
+class Step:
+    key: str
+    title: str
+    text: str
+    look_for: str
+    question: Question | None = None
+    try_page: str = "pages/1_Playground.py"
+    try_query: dict[str, str] = field(default_factory=dict)
+    params: pg.PlaygroundParams | None = None
+
+
+@dataclass(frozen=True)
+class Outcome:
+    answer: str       # the choice key this run's numbers support
+    text: str         # the numbers behind it, in words
+    close: bool = False  # the two numbers are within SAME of each other
+
+
+@dataclass(frozen=True)
+class Verdict:
+    held: bool
+    text: str
+
+
+def _q(p: pg.PlaygroundParams) -> dict[str, str]:
+    return {"dataset": p.dataset, "n": str(p.n), "label_noise": f"{p.label_noise:g}", "teacher": p.teacher,
+            "capacity": str(p.capacity), "methods": ",".join(p.methods), "c": f"{p.c:g}", "seed": str(p.seed)}
+
+
+_P1 = replace(BASE, capacity=8, methods=("vanilla",))
+_P2 = replace(BASE, capacity=SHALLOW, methods=("vanilla",))
+_P3 = replace(BASE, capacity=MEDIUM, methods=("vanilla",))
+_P4 = replace(BASE, capacity=DEEP, methods=("vanilla", "crossfit"))
+_P5 = replace(BASE, capacity=SHALLOW, methods=("vanilla", "corrected"), c=0.1)
+
+STEPS: tuple[Step, ...] = (
+    Step("p0", "What p0 is, and what a student copies",
+         "Every point has a true chance **p0** of being class 1 (left: red = likely class 1, blue = class 0). "
+         "We never see p0 on real data — only noisy labels, and here 20 % of them are flipped. A big "
+         "**teacher** (a random forest) estimates p0 as **p̂**; a small **student** is then trained to copy "
+         "p̂ instead of the labels. That is knowledge distillation (KD).",
+         "how close the teacher's map (middle) and the student's map (right) come to p0 (left): "
+         "each panel's error vs p0 is printed under its title.",
+         params=_P1),
+    Step("underfit", "An underfitting teacher",
+         "Make the teacher too simple: a forest of depth-1 trees can only draw straight, axis-parallel cuts. "
+         "Its p̂ is **biased** — wrong in the same direction wherever the boundary curves. The vanilla "
+         "student learns only from this p̂.",
+         "whether the student's map keeps the teacher's straight cuts, and its error next to the teacher's.",
+         Question("Compared with its teacher's error vs p0, the vanilla student's error will be …",
+                  {"lower": "clearly lower (the student fixes the bias)",
+                   "same": "about the same (within 10 %: it inherits the bias)",
+                   "higher": "clearly higher"}),
+         params=_P2),
+    Step("overfit", "An overfitting teacher",
+         "Now let the teacher grow deep trees. It starts to **memorise** the noisy labels: on its own "
+         "training points p̂ sits close to 0 or 1, although p0 there is not. Those are exactly the points "
+         "the vanilla student learns from.",
+         "the gap between the teacher's error on its own training points (dashed) and on fresh points (dotted), "
+         "and where the student's curve goes as that gap opens.",
+         Question(f"As the teacher grows from depth {MEDIUM} to depth {DEEP}, the vanilla student's error vs p0 will …",
+                  {"rise": "rise (the student gets worse)", "fall": "fall (the student gets better)"}),
+         params=_P3),
+    Step("crossfit", "The first fix: cross-fitting",
+         "Split the training points into 5 folds. Each fold's points are scored by a teacher trained on the "
+         "other 4 folds, so no point is scored by a teacher that saw its label. The **cross-fit** student "
+         f"learns from these out-of-fold p̂ — same depth-{DEEP} teacher, no memorised labels.",
+         "the speckles around noisy points in the teacher's map: which student copies them?",
+         Question(f"With the depth-{DEEP} teacher, which student lands closer to p0?",
+                  {"vanilla": "the vanilla KD student", "crossfit": "the cross-fit KD student"}),
+         params=_P4),
+    Step("correction", "The second fix: the loss correction",
+         f"Back to the biased depth-{SHALLOW} teacher. The **loss correction** adds γ·(y − p̂) to the "
+         "student's target: where the labels disagree with the teacher on average, the target moves towards "
+         "the labels. It has mean zero when p̂ = p0, so a perfect teacher is left alone. γ is shrunk by a "
+         "constant c (here c = 0.1) because the labels are noisy.",
+         "whether the corrected student's boundary bends with p0 where the teacher's cuts stay straight.",
+         Question(f"With the depth-{SHALLOW} teacher, which student lands closer to p0?",
+                  {"vanilla": "the vanilla KD student", "corrected": "the loss-corrected KD student"}),
+         params=_P5),
+    Step("theory", "The theory: slopes 2 and 4",
+         "The paper proves that a vanilla student's error grows like the **square** of the teacher's error "
+         "ε2, but the corrected student's like its **fourth power** (ε4⁴): the teacher's error enters only "
+         "at second order. Here a controlled teacher p̂ = σ(logit p0 + ε·h(x)) turns its error up step by "
+         "step; on log-log axes a power law is a straight line whose slope is the power.",
+         "the two lines' slopes (fitted from these points, in the legend) next to the reference slopes 2 and 4.",
+         try_page="pages/3_Theory.py", try_query={"repeats": "2"}),
+)
+
+
+# ----------------------------------------------------------------------------------------------
+def params(i: int, seed: int = 0) -> pg.PlaygroundParams | None:
+    p = STEPS[i].params
+    return None if p is None else replace(p, seed=int(seed))
+
+
+def try_link(i: int, seed: int = 0) -> tuple[str, dict[str, str]]:
+    """(page path, query) that opens the full page with this step's settings."""
+    s = STEPS[i]
+    p = params(i, seed)
+    q = _q(p) if p is not None else {**s.try_query, "seed": str(seed)}
+    if s.key == "overfit":  # the full page shows one capacity at a time: open the deep end
+        q["capacity"] = str(DEEP)
+    return s.try_page, q
+
+
+# ----------------------------------------------------------------------------------------------
+# numbers
+def _curve(seed: int) -> pd.DataFrame:
+    return pg.capacity_curve(params(2, seed), ("vanilla",))
+
+
+@functools.lru_cache(maxsize=8)
+def _theory_table(seed: int) -> pd.DataFrame:
+    from kdviz.experiments import run_experiment
+    from kdviz.theory import make_eps_config
+
+    cfg = make_eps_config(n=4000, repeats=2, eps_grid=(0.1, 0.2, 0.4, 0.8, 1.6), methods=("vanilla", "corrected"),
+                          n_eval=4000, seed=int(seed))
+    return run_experiment("theory-eps", cfg, jobs=1)
+
+
+def table(i: int, seed: int = 0) -> pd.DataFrame:
+    """The numbers behind step i's chart, as a tidy table (the talk pack's results CSV)."""
+    key = STEPS[i].key
+    if key == "overfit":
+        return _curve(seed)
+    if key == "theory":
+        return _theory_table(seed)
+    res = pg.compute(params(i, seed))
+    rows = [{"quantity": "teacher error vs p0 (fresh points)", "value": res.numbers["teacher_out_of_sample"]},
+            {"quantity": "teacher error vs p0 (its training points)", "value": res.numbers["teacher_in_sample"]}]
+    rows += [{"quantity": f"student error vs p0: {METHOD_LABELS[m]}", "value": e} for m, e in res.student_errors.items()]
+    return pd.DataFrame(rows).assign(step=i + 1, seed=seed)
+
+
+def _rel(a: float, b: float) -> float:
+    return abs(a - b) / max(min(a, b), 1e-12)
+
+
+def _vanilla_curve(seed: int) -> pd.Series:
+    t = _curve(seed)
+    return t[t["method"] == "vanilla"].set_index("capacity")["student_error"]
+
+
+def outcome(i: int, seed: int = 0) -> Outcome | None:
+    """The answer this run's numbers support, with the numbers (None for steps without a question)."""
+    key = STEPS[i].key
+    if key == "underfit":
+        res = pg.compute(params(i, seed))
+        s, t = res.student_errors["vanilla"], res.numbers["teacher_out_of_sample"]
+        ans = "same" if _rel(s, t) <= SAME else ("lower" if s < t else "higher")
+        return Outcome(ans, f"student {s:.4f} vs teacher {t:.4f} (error vs p0 on fresh points): the student's "
+                            f"error is {s / t:.2f}× the teacher's")
+    if key == "overfit":
+        v = _vanilla_curve(seed)
+        a, b = float(v[MEDIUM]), float(v[DEEP])
+        return Outcome("rise" if b > a else "fall",
+                       f"vanilla student {a:.4f} with the depth-{MEDIUM} teacher, {b:.4f} with the depth-{DEEP} "
+                       f"teacher ({b / a:.2f}×)", close=_rel(a, b) <= SAME)
+    if key in ("crossfit", "correction"):
+        res = pg.compute(params(i, seed))
+        (m1, e1), (m2, e2) = res.student_errors.items()
+        best, other = (m1, m2) if e1 <= e2 else (m2, m1)
+        eb, eo = res.student_errors[best], res.student_errors[other]
+        return Outcome(best, f"{METHOD_LABELS[m1]} {e1:.4f}, {METHOD_LABELS[m2]} {e2:.4f} (error vs p0): "
+                             f"{METHOD_LABELS[best]} is {eo / eb:.2f}× closer", close=_rel(e1, e2) <= SAME)
+    return None
+
+
+def verdict(i: int, seed: int, choice: str | None) -> Verdict | None:
+    """Did `choice` hold in this run? Computed from `outcome`; None for steps without a question."""
+    out = outcome(i, seed)
+    q = STEPS[i].question
+    if out is None or q is None:
+        return None
+    right = q.choices[out.answer]
+    if choice is None:
+        return Verdict(False, f"No prediction made. In this run: {out.text} — the answer is “{right}”.")
+    held = choice == out.answer
+    head = "Your prediction held." if held else f"Your prediction did not hold: the answer here is “{right}”."
+    tail = " The two numbers are within 10 % of each other: try another seed to see how stable this is." \
+        if out.close else ""
+    return Verdict(held, f"{head} In this run: {out.text}.{tail}")
+
+
+def chart_caption(i: int, seed: int = 0, revealed: bool = True) -> str:
+    """What the chart shows, with its numbers (computed; before the reveal only the teacher's)."""
+    key = STEPS[i].key
+    if key == "theory":
+        from kdviz.theory import fit_slope
+
+        df = _theory_table(seed)
+        v, c = fit_slope(df, "vanilla"), fit_slope(df, "corrected")
+        return (f"In this run the fitted log-log slopes of the teacher-bias term are {v.slope:.2f} (vanilla KD) "
+                f"and {c.slope:.2f} (loss-corrected KD); the theory says 2 and 4.")
+    if key == "overfit":
+        t = _curve(seed)
+        tt = t[t["method"] == "teacher"].set_index("capacity")
+        gap = tt["teacher_error_train"] ** 2 - tt["teacher_error_l2"] ** 2
+        text = (f"The teacher's error on its own training points is {tt['teacher_error_train'][DEEP] ** 2:.4f} at "
+                f"depth {DEEP} against {tt['teacher_error_l2'][DEEP] ** 2:.4f} on fresh points "
+                f"(largest gap {gap.max():+.4f}, at depth {int(gap.idxmax())}).")
+        if revealed:
+            v = _vanilla_curve(seed)
+            text += f" The vanilla student is best at depth {int(v.idxmin())} ({v.min():.4f}) and ends at {v[DEEP]:.4f}."
+        return text
+    res = pg.compute(params(i, seed))
+    text = f"Teacher error vs p0: {res.numbers['teacher_out_of_sample']:.4f} on fresh points."
+    if revealed:
+        text += " " + "; ".join(f"{METHOD_LABELS[m]}: {e:.4f}" for m, e in res.student_errors.items()) + "."
+    return text
+
+
+# ----------------------------------------------------------------------------------------------
+# charts
+def _heatmaps(i: int, seed: int, revealed: bool, presentation: bool) -> go.Figure:
+    p = params(i, seed)
+    res = pg.compute(p)
+    panels = [("True probabilities p0", res.p0), (f"Teacher p̂ (depth {p.capacity})", res.teacher)]
+    subs = ["what every student should learn", f"error vs p0: {res.numbers['teacher_out_of_sample']:.4f}"]
+    for m, Z in res.students.items():
+        if revealed:
+            panels.append((f"Student: {METHOD_LABELS[m]}", Z))
+            subs.append(f"error vs p0: {res.student_errors[m]:.4f}")
+        else:
+            panels.append((f"Student: {METHOD_LABELS[m]}", np.full_like(Z, np.nan)))
+            subs.append("hidden until you reveal")
+    fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), presentation=presentation,
+                       cols=2 if presentation and len(panels) > 3 else len(panels), subtitles=subs)
+    fig.update_layout(title="P(class 1) — red = class 1 likely, blue = class 0, line = 50 % boundary")
+    return drop_title_for_presentation(fig, presentation)  # on a projector the legend needs the room
+
+
+def _capacity(seed: int, revealed: bool, presentation: bool) -> go.Figure:
+    t = _curve(seed)
+    fig = capacity_chart(t, "student_error", presentation=presentation,
+                         title="Error vs p0 as the teacher grows (2-D problem, 600 points)")
+    tt = t[t["method"] == "teacher"].sort_values("capacity")
+    fig.add_trace(go.Scatter(x=tt["capacity"].tolist(), y=(tt["teacher_error_train"] ** 2).tolist(),
+                             mode="lines+markers", name="Teacher ε2² on its own training points",
+                             legendgroup="teacher_train", line=dict(color="#000000", dash="dash", width=2),
+                             marker=dict(symbol="diamond-open", size=8)))
+    ys = np.concatenate([np.asarray(tr.y, dtype=float) for tr in fig.data if tr.y is not None])
+    fig.update_yaxes(range=[0, float(np.nanmax(ys)) * 1.08])
+    if not revealed:
+        fig.data = [tr for tr in fig.data if str(tr.legendgroup).startswith("teacher")]
+        fig.add_annotation(text="the student's curve is hidden until you reveal", x=0.02, xanchor="left", y=0.98,
+                           xref="paper",
+                           yref="paper", showarrow=False, font=dict(size=14, color="#555"))
+    return style_figure(fig, presentation)
+
+
+def _theory(seed: int, presentation: bool) -> go.Figure:
+    from kdviz.theory.plots import eps_chart
+
+    fig = eps_chart(_theory_table(seed), presentation=presentation)
+    fig.update_layout(title="Student error vs teacher error ε2 (log-log): slope 2 vs slope 4")
+    return fig
+
+
+@single_flight_lru(maxsize=128)
+def step_figure(i: int, seed: int = 0, revealed: bool = True, presentation: bool = False) -> go.Figure:
+    """Step i's live chart; with revealed=False the students are left out (same axes). Built once per
+    setting for every session: callers must not modify it."""
+    key = STEPS[i].key
+    if key == "overfit":
+        return _capacity(seed, revealed, presentation)
+    if key == "theory":
+        return _theory(seed, presentation)
+    return _heatmaps(i, seed, revealed or STEPS[i].question is None, presentation)

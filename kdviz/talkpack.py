@@ -1,0 +1,104 @@
+"""A talk pack: one zip with everything a speaker needs from a view (pure, no Streamlit).
+
+    pack = talk_pack([TalkChart("capacity", fig, caption)], config=cfg, link=url, results=df)
+    pack.data      # the zip's bytes
+    pack.names     # the files in it
+    pack.notes     # what is missing and why (e.g. no chromium: no PNG/SVG)
+
+Contents: ``charts/<name>.png``, ``.svg`` (kaleido + chromium, one browser session for all of them),
+``.html`` (interactive, offline; capacity charts carry animation frames), ``captions.md`` (each
+chart's title and caption), ``config.json``, ``link.txt``, ``results.csv`` (or ``results_<name>.csv``
+for several tables) and ``README.txt`` listing the files and anything missing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import tempfile
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from kdviz import export
+
+
+@dataclass(frozen=True)
+class TalkChart:
+    name: str
+    fig: go.Figure
+    caption: str = ""
+
+
+@dataclass
+class TalkPack:
+    data: bytes
+    names: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")[:60] or "chart"
+
+
+def _title(fig: go.Figure) -> str:
+    return fig.layout.title.text or ""
+
+
+def captions_markdown(charts: Sequence[TalkChart], title: str, link: str) -> str:
+    lines = [f"# {title}", "", f"View: {link}", ""]
+    for c in charts:
+        lines += [f"## {_title(c.fig) or c.name}", "", f"Files: `charts/{_slug(c.name)}.png|svg|html`", ""]
+        if c.caption:
+            lines += [c.caption.strip(), ""]
+    return "\n".join(lines)
+
+
+def talk_pack(charts: Sequence[TalkChart], *, config: Mapping[str, Any] | None = None, link: str = "",
+              results: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None, title: str = "kdviz talk pack",
+              images: bool | None = None) -> TalkPack:
+    """Build the zip. `images=None` renders PNG/SVG when a browser is available (`False`: never)."""
+    notes: list[str] = []
+    files: dict[str, bytes] = {}
+    names = [_slug(c.name) for c in charts]
+    for c, n in zip(charts, names):
+        files[f"charts/{n}.html"] = export.figure_bytes(c.fig, "html")
+    want_images = export.browser_available() if images is None else images
+    if want_images and charts:
+        with tempfile.TemporaryDirectory() as tmp:
+            paths = [Path(tmp) / f"{n}.{fmt}" for n in names for fmt in ("png", "svg")]
+            figs = [c.fig for c in charts for _ in ("png", "svg")]
+            try:
+                export.write_figures(figs, paths)
+                for p in paths:
+                    files[f"charts/{p.name}"] = p.read_bytes()
+            except export.ExportError as e:
+                notes.append(f"PNG/SVG are missing: {e}")
+    elif charts:
+        notes.append("PNG/SVG are missing: " + (export.NO_BROWSER_MESSAGE if images is None else "not requested."))
+    files["captions.md"] = captions_markdown(charts, title, link).encode()
+    files["config.json"] = json.dumps(dict(config or {}), indent=1, default=str).encode()
+    files["link.txt"] = (link + "\n").encode()
+    if isinstance(results, pd.DataFrame):
+        files["results.csv"] = results.to_csv(index=False).encode()
+    elif results:
+        for k, df in results.items():
+            if df is not None and len(df):
+                files[f"results_{_slug(k)}.csv"] = df.to_csv(index=False).encode()
+    if not any(k.endswith(".csv") for k in files):
+        notes.append("No results table: this view has no results yet.")
+    readme = [title, "", "Files:", *[f"- {k}" for k in sorted(files)], ""]
+    if notes:
+        readme += ["Missing:", *[f"- {n}" for n in notes], ""]
+    files["README.txt"] = "\n".join(readme).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for k, v in files.items():
+            z.writestr(k, v)
+    return TalkPack(buf.getvalue(), sorted(files), notes)

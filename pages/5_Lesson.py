@@ -1,0 +1,91 @@
+"""Lesson: six steps from "what p0 is" to the paper's slopes, with predict-then-reveal on steps 2–5."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from kdviz import lesson as L
+from kdviz.errors import KdvizError
+from kdviz.talkpack import TalkChart
+from ui.classroom import classroom, link_builder
+from ui.common import page_link, page_setup, presentation_mode, show_chart, talk_pack_button
+from ui.state import link_to_widgets, share_link, widgets_to_link, wkey
+
+page_setup("Lesson")
+present = presentation_mode()
+ss = st.session_state
+P = "ls"
+N = len(L.STEPS)
+KINDS = {"step": "int", "seed": "int"}
+
+
+def _validate(v: dict) -> dict:
+    if not 1 <= v["step"] <= N:
+        raise KdvizError(f"step must be between 1 and {N}, got {v['step']}")
+    if not 0 <= v["seed"] <= 2**31 - 1:
+        raise KdvizError(f"seed must be between 0 and {2**31 - 1}, got {v['seed']}")
+    return v
+
+
+msgs = link_to_widgets(P, {"step": 1, "seed": 0}, KINDS, _validate)
+cls = classroom(("nav", "predict", "try", "seed", "share"))
+for m in msgs:
+    st.warning(m, icon="🔗")
+
+if cls.show("seed"):
+    st.sidebar.number_input("Seed (a different data set and forest)", 0, 2**31 - 1, step=1, key=wkey(P, "seed"),
+                            disabled=cls.locked)
+i = int(ss[wkey(P, "step")]) - 1
+seed = int(ss[wkey(P, "seed")])
+query = widgets_to_link(P, {"step": i + 1, "seed": seed}, KINDS)
+step = L.STEPS[i]
+
+
+def _go(k: int) -> None:
+    ss[wkey(P, "step")] = k + 1
+
+
+st.progress((i + 1) / N, text=f"Lesson · step {i + 1} of {N}")
+st.title(f"{i + 1}. {step.title}")
+st.markdown(step.text)
+
+revealed_key = f"lesson_revealed_{i}_{seed}"
+ask = step.question is not None and cls.show("predict")
+revealed = step.question is None or not cls.show("predict") or bool(ss.get(revealed_key))
+if ask:
+    q = step.question
+    st.markdown(f"**Predict first:** {q.prompt}")
+    choice = st.radio("Your prediction", list(q.choices), format_func=q.choices.get, index=None,
+                      key=f"lesson_pred_{i}_{seed}", disabled=cls.locked or revealed, label_visibility="collapsed")
+    if not revealed:
+        if st.button("Reveal", type="primary", key=f"lesson_reveal_{i}", disabled=choice is None or cls.locked,
+                     help="Shows the students and checks your prediction against this run's numbers."):
+            ss[revealed_key] = True
+            st.rerun()
+        st.caption("Pick an answer, then press **Reveal**: the students stay hidden until then.")
+    else:
+        v = L.verdict(i, seed, choice)
+        (st.success if v.held else st.warning)(v.text, icon=":material/check_circle:" if v.held else ":material/help:")
+
+fig = L.step_figure(i, seed, revealed=revealed, presentation=present)
+caption = f"**What to look for:** {step.look_for}  \n{L.chart_caption(i, seed, revealed)}"
+show_chart(fig, key="lesson_chart", caption=caption, filename=f"kdviz_lesson_step{i + 1}", exports=cls.show("share"))
+
+if cls.show("try"):
+    path, tq = L.try_link(i, seed)
+    page_link(path, label="Try it yourself: open the full page with these settings", icon=":material/science:", query_params=tq)
+
+if cls.show("nav"):
+    b1, b2, _ = st.columns([1, 1, 4])
+    b1.button("Back", key="lesson_back", disabled=i == 0 or cls.locked, on_click=_go, args=(i - 1,), width="stretch")
+    b2.button("Next", key="lesson_next", disabled=i == N - 1 or cls.locked, on_click=_go, args=(i + 1,),
+              type="primary", width="stretch")
+
+if cls.show("share"):
+    talk_pack_button("lesson", [TalkChart(f"lesson_step{i + 1}_{step.key}", fig, caption)],
+                     config={"lesson_step": i + 1, "seed": seed, "step": step.key,
+                             "settings": (L.params(i, seed).to_dict() if L.params(i, seed) else L.try_link(i, seed)[1])},
+                     link=share_link(query, "Lesson"), results=L.table(i, seed),
+                     title=f"kdviz lesson, step {i + 1}: {step.title}", filename=f"kdviz_lesson_step{i + 1}")
+    with st.expander("🔗 Link to this view"):
+        link_builder(cls, query, "Lesson", key="lesson")

@@ -1,0 +1,132 @@
+"""Teaching and presenting tools: computed captions, classroom flags, animation frames, projector theme,
+talk pack (no Streamlit)."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kdviz import export
+from kdviz import lesson as L
+from kdviz.captions import capacity_outcome, playground_outcome
+from kdviz.plots import METHOD_COLORS, animate_capacity, apply_theme, capacity_chart, caption_for
+from kdviz.talkpack import TalkChart, talk_pack
+from ui.links import classroom_query, parse_hide, parse_lock
+
+
+def _table(vanilla, corrected, crossfit=None, caps=(1, 4, 16), repeats=3, seed=0):
+    rng = np.random.default_rng(seed)
+    rows = []
+    for m, ys in (("vanilla", vanilla), ("corrected", corrected), ("crossfit", crossfit)):
+        if ys is None:
+            continue
+        for c, y in zip(caps, ys):
+            rows += [{"dataset": "csv:census.csv", "teacher": "rf-depth", "capacity_name": "max_depth", "capacity": c,
+                      "method": m, "repeat": r, "test_auc": y + rng.normal(0, 0.002)} for r in range(repeats)]
+    return pd.DataFrame(rows)
+
+
+def test_caption_says_the_correction_hurts_when_the_chart_shows_it_hurting():
+    """The census report: a fixed caption claimed the correction helps while the chart showed it hurting."""
+    hurts = caption_for("test_auc", _table([0.80, 0.85, 0.84], [0.74, 0.83, 0.84]))
+    helps = caption_for("test_auc", _table([0.80, 0.85, 0.84], [0.86, 0.85, 0.84]))
+    assert "the loss correction (Loss-corrected KD) hurts" in hurts
+    assert "the loss correction (Loss-corrected KD) helps" in helps
+    tie = capacity_outcome(_table([0.80, 0.85, 0.84], [0.801, 0.85, 0.84]), "test_auc")
+    assert "makes no clear difference" in tie  # within one standard error
+    assert "drops" not in caption_for("test_auc")  # the fixed part only says how to read the chart
+
+
+def test_caption_reports_cross_fit_against_vanilla_at_the_deep_end_and_vanillas_peak():
+    df = _table([0.80, 0.86, 0.78], [0.80, 0.86, 0.78], crossfit=[0.79, 0.85, 0.85])
+    text = capacity_outcome(df, "test_auc")
+    assert "at capacity 16 cross-fit KD beats vanilla KD (0.85" in text
+    assert "vanilla KD is best at capacity 4" in text
+    lower = capacity_outcome(df.assign(student_error=1 - df["test_auc"]), "student_error")
+    assert "cross-fit KD beats vanilla KD" in lower  # lower is better for errors
+
+
+def test_playground_caption_reads_the_numbers():
+    text = playground_outcome({"vanilla": 0.04, "crossfit": 0.02}, {"teacher_in_sample": 0.08, "teacher_out_of_sample": 0.04})
+    assert "memorises" in text and "closest to p0: Cross-fit KD (0.0200)" in text
+    text = playground_outcome({"vanilla": 0.02, "crossfit": 0.03}, {"teacher_in_sample": 0.04, "teacher_out_of_sample": 0.04})
+    assert "does not memorise" in text and "Cross-fit KD does not beat vanilla KD" in text
+
+
+def test_classroom_flags_parse_and_build():
+    names = ("capacity", "seed", "play")
+    assert parse_hide("all", names) == (frozenset(names), [])
+    hidden, msgs = parse_hide("seed, bogus", names)
+    assert hidden == {"seed"} and "'bogus'" in msgs[0] and "capacity, seed, play" in msgs[0]
+    assert parse_lock("1") == (True, []) and parse_lock("x")[0] is False and parse_lock("x")[1]
+    assert classroom_query({"capacity": "8", "hide": "x"}, {"seed"}, names, True) == \
+        {"capacity": "8", "hide": "seed", "lock": "1"}
+    assert classroom_query({}, set(names), names, False) == {"hide": "all"}
+
+
+def test_capacity_html_carries_animation_frames_with_fixed_axes():
+    fig = capacity_chart(_table([0.80, 0.85, 0.84], [0.74, 0.83, 0.84]), "test_auc")
+    anim = animate_capacity(fig)
+    assert [f.name for f in anim.frames] == ["1", "4", "16"]
+    vanilla = next(i for i, t in enumerate(anim.data) if t.name == "Vanilla KD")
+    lens = [len(next(d for d, k in zip(f.data, f.traces) if k == vanilla).x) for f in anim.frames]
+    assert lens == [1, 2, 3]  # the curve grows capacity by capacity
+    band = next(i for i, t in enumerate(anim.data) if t.fill == "toself")
+    assert len(next(d for d, k in zip(anim.frames[1].data, anim.frames[1].traces) if k == band).x) == 4
+    assert anim.layout.xaxis.autorange is False and anim.layout.yaxis.range is not None
+    assert anim.layout.updatemenus[0].buttons[0].label == "▶ Play"
+    html = export.figure_bytes(fig, "html").decode()
+    assert '"name":"16","traces":[' in html and "\\u25b6 Play" in html  # frames after the data, as newPlot takes them
+    assert not fig.frames  # the on-screen chart is left alone
+
+
+def test_projector_theme_is_dark_and_keeps_black_lines_visible():
+    fig = capacity_chart(_table([0.8, 0.85, 0.84], [0.8, 0.85, 0.84]).assign(
+        method=lambda d: d["method"].replace({"corrected": "teacher"})), "test_auc")
+    dark = apply_theme(fig, "projector")
+    assert dark.layout.paper_bgcolor == "#000000" and dark.layout.font.color == "#FFFFFF"
+    teacher = next(t for t in dark.data if t.name == "Teacher")
+    assert teacher.line.color == "#FFFFFF" and fig.data[0].line.color == METHOD_COLORS["teacher"]
+    assert apply_theme(fig, "light") is fig
+
+
+def test_talk_pack_without_images_ships_html_csv_config_link_and_says_why():
+    fig = L.step_figure(2, 0)
+    pack = talk_pack([TalkChart("overfit", fig, "**What to look for:** x")], config={"seed": 0}, link="http://h/Lesson?step=3",
+                     results=L.table(2, 0), title="t", images=False)
+    z = zipfile.ZipFile(io.BytesIO(pack.data))
+    assert sorted(z.namelist()) == sorted(pack.names)
+    assert {"charts/overfit.html", "captions.md", "config.json", "link.txt", "results.csv", "README.txt"} <= set(pack.names)
+    assert not any(n.endswith((".png", ".svg")) for n in pack.names)
+    assert "PNG/SVG are missing" in z.read("README.txt").decode()
+    assert json.loads(z.read("config.json")) == {"seed": 0}
+    assert z.read("link.txt").decode().strip() == "http://h/Lesson?step=3"
+    assert "**What to look for:** x" in z.read("captions.md").decode()
+    assert b'"name":"20","traces":[' in z.read("charts/overfit.html")  # a capacity chart: it plays on the slide
+    assert len(pd.read_csv(z.open("results.csv"))) == len(L.table(2, 0))
+
+
+@pytest.mark.skipif(not export.browser_available(), reason="PNG/SVG need chromium")
+def test_talk_pack_with_chromium_has_png_and_svg_per_chart():
+    pack = talk_pack([TalkChart("a", L.step_figure(5, 0))], config={}, link="l", results=L.table(5, 0))
+    z = zipfile.ZipFile(io.BytesIO(pack.data))
+    assert z.read("charts/a.png")[:4] == b"\x89PNG" and b"<svg" in z.read("charts/a.svg")[:300]
+    assert not pack.notes
+
+
+def test_without_chromium_the_talk_pack_says_so_and_still_ships_html_csv_config(monkeypatch):
+    monkeypatch.setattr(export, "browser_available", lambda: False)
+    pack = talk_pack([TalkChart("a", L.step_figure(0, 0))], config={"k": 1}, link="l", results=L.table(0, 0))
+    assert "PNG/SVG are missing" in pack.notes[0] and "Chromium" in pack.notes[0]
+    assert {"charts/a.html", "results.csv", "config.json", "link.txt", "captions.md"} <= set(pack.names)
+    from apptools import page
+
+    at = page("pages/5_Lesson.py", {"step": "6"}).run()
+    assert any("No Chrome/Chromium on the server: the talk pack holds HTML, CSV and the config" in c.value
+               for c in at.caption)
+    assert "⬇ Download talk pack" in [b.label for b in at.get("download_button")]
