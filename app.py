@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from kdviz import playground as pg
+from kdviz.config import PAPER_DATASETS
 from ui.common import page_link, page_setup, presentation_mode, show_chart
 
 page_setup("Home")
@@ -68,6 +69,20 @@ with c4:
                 "`magic04.csv` on the Sweep page); minutes on 2 cores.")
     st.page_link("pages/2_Sweep.py", label="Preset: paper's MAGIC figure", icon="📄",
                  query_params={"preset": "paper-magic"})
+
+st.subheader("The whole paper, one click each")
+st.markdown("The authors' tabular protocols on their five datasets — **A**: vary the student (1–40 trees) under a "
+            "500-tree teacher; **B**: vary the teacher's depth (1–20) for a 10-tree student. K = 10, 5 repeats, "
+            "seed 2357; the charts draw the published means dashed beside yours. Heavy (minutes to an hour on 2 "
+            "cores). OpenML sets download once; offline, upload the CSV on the Sweep page (FICO and StumbleUpon "
+            "always come from your own files).")
+cols = st.columns(len(PAPER_DATASETS))
+for col, name in zip(cols, PAPER_DATASETS):
+    with col:
+        st.markdown(f"**{name}**")
+        for exp, what in (("A", "vary student"), ("B", "vary teacher")):
+            st.page_link("pages/2_Sweep.py", label=f"{exp}: {what}", icon="📄",
+                         query_params={"preset": f"paper-{name}-{exp}"})
 
 if not present:
     st.divider()

@@ -121,10 +121,13 @@ def theory_outcome(key: str, df: pd.DataFrame | None) -> str:
         if len(t):
             tin, tout = float((t["teacher_error_train"] ** 2).mean()), float((t["teacher_error_l2"] ** 2).mean())
             parts.append(f"the teacher's in-sample error there is {tin:.4f} against {tout:.4f} out of sample")
-    elif key == "eps":
-        for m in methods:
-            f = fit_slope(df, m, "bias_error")
-            parts.append(f"{METHOD_LABELS[m]}: fitted bias slope {f.slope:.2f} (theory {2 if m == 'vanilla' else 4})")
+    elif key == "eps":  # one slope per estimator: the enhanced student at each c is its own series
+        from kdviz.theory.plots import estimator_series, series_label
+
+        for key_, sub, m in estimator_series(df):
+            f = fit_slope(sub, m, "bias_error")
+            parts.append(f"{series_label(key_, sub)}: fitted bias slope {f.slope:.2f} "
+                         f"(theory {2 if m == 'vanilla' else 4})")
     elif key == "n":
         n_lo, n_hi = df["n"].min(), df["n"].max()
         for m in methods:

@@ -27,7 +27,7 @@ from kdviz.clitools import (
     summary_table,
 )
 from kdviz.config import PRESETS, SweepConfig, load_config_file, make_config
-from kdviz.errors import KdvizError
+from kdviz.errors import DatasetError, KdvizError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -72,7 +72,8 @@ _SWEEP_FLAGS: list[tuple[str, str, dict[str, Any]]] = [
     ("--methods", "methods", dict(type=_csv_list(str), help="comma-separated: no_kd,vanilla,crossfit,corrected,enhanced")),
     ("--scale", "scale", dict(choices=["p", "logp"])),
     ("--folds", "folds", dict(type=int, help="K cross-fitting folds")),
-    ("--gamma", "gamma", dict(choices=["full", "bound_fast"])),
+    ("--gamma", "gamma", dict(choices=["full", "bound_fast", "bound_fast_expected"],
+                               help="γ rule: bound_fast c/(c + r²), bound_fast_expected c/(c + p̂(1−p̂)) (y-free), full")),
     ("--c", "c", dict(help="bound-fast constant c, or 'cv' to choose it by cross-validation")),
     ("--c-grid", "c_grid", dict(type=_csv_list(float))),
     ("--cv-folds", "cv_folds", dict(type=int)),
@@ -82,6 +83,13 @@ _SWEEP_FLAGS: list[tuple[str, str, dict[str, Any]]] = [
     ("--alpha", "alpha", dict(type=float, help="Hinton KD mixing weight (neural students)")),
     ("--repeats", "repeats", dict(type=int)),
     ("--seed", "seed", dict(type=int)),
+    ("--vary", "vary", dict(choices=["teacher", "student"], help="which side --capacities varies (default teacher)")),
+    ("--teacher-capacity", "teacher_capacity", dict(type=int, help="the fixed teacher capacity with --vary student")),
+    ("--student-capacity", "student_capacity", dict(help="student option varied with --vary student "
+                                                         "(default n_estimators for rf, width for mlp)")),
+    ("--axis2", "axis2", dict(choices=["label_noise", "temperature", "alpha", "folds"],
+                              help="a second swept field (a heat map of each method's gain over vanilla)")),
+    ("--axis2-values", "axis2_values", dict(type=_csv_list(float), help="comma-separated values of --axis2")),
 ]
 
 
@@ -134,11 +142,44 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     check_out(args.out, *input_files(args, config))
     jobs = capped_jobs(args.jobs)
-    ds = describe_data(config)
+    try:
+        ds = describe_data(config)
+    except DatasetError as e:
+        if config.paper and config.dataset.startswith("openml:"):
+            raise DatasetError(f"{e} — for this preset: kdviz sweep --preset {args.preset} --dataset csv:PATH "
+                               "--target LABEL_COLUMN") from None
+        raise
     df = run_sweep(config, jobs=jobs, progress=None if args.quiet else ProgressBar(), dataset=ds)
     _write_table(df, args.out)
     print(summary_table(df))
     return 0
+
+
+def cmd_paper_compare(args: argparse.Namespace) -> int:
+    from kdviz.paper import compare, format_comparison
+
+    try:
+        results = pd.read_csv(args.results)
+    except (OSError, ValueError) as e:
+        raise UsageError(f"cannot read results table {args.results}: {e}") from None
+    table = compare(results, args.paper, scale=args.scale, tol=args.tol, metric=args.metric)
+    if args.out:
+        _write_table(table, args.out)
+    print(format_comparison(table))
+    return 0
+
+
+def _add_paper_commands(sub: argparse._SubParsersAction) -> None:
+    paper = sub.add_parser("paper", help="the paper's published numbers beside yours")
+    psub = paper.add_subparsers(dest="paper_command", required=True, parser_class=_Parser)
+    p = psub.add_parser("compare", help="print your means next to the published ones (a paper preset's results)")
+    p.add_argument("results", help="results CSV of a paper preset (kdviz sweep --preset paper-<dataset>-<A|B> --out)")
+    p.add_argument("--paper", default=None, help="which experiment, e.g. magic-B (default: guessed from the table)")
+    p.add_argument("--scale", default="logp", choices=["logp", "p"], help="the scale the run used (default logp)")
+    p.add_argument("--tol", type=float, default=0.015, help="tolerance of 'within' (default 0.015)")
+    p.add_argument("--metric", default="test_auc", help="metric column (the paper reports test AUC)")
+    p.add_argument("--out", default=None, help="also write the comparison to this CSV file")
+    p.set_defaults(func=cmd_paper_compare)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -150,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=None, help="parallel worker processes (default: all cores)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
+    _add_paper_commands(sub)
     _add_plugin_commands(sub)
     return parser
 

@@ -110,13 +110,20 @@ def summary_table(df: pd.DataFrame) -> str:
     """Mean of the headline metric per method (rows) and capacity (columns)."""
     if df.empty:
         return "(no results)"
+    if "axis2" in df and df["axis2"].notna().any():  # one block per second-axis value
+        name = df["axis2_name"].dropna().iloc[0]
+        return "\n\n".join(f"== {name} = {v:g}\n" + summary_table(df[df["axis2"] == v].drop(columns=["axis2"]))
+                           for v in sorted(df["axis2"].dropna().unique()))
     metric = "test_auc" if df["test_auc"].notna().any() else "test_accuracy"
     df = df.assign(capacity=df.capacity.astype("Int64"))
     table = df.pivot_table(index="method", columns="capacity", values=metric, aggfunc="mean", sort=False)
     no_kd = df[df.method == "no_kd"][metric]
     text = f"mean {metric} by method and {df['capacity_name'].iloc[0]}\n" + table.round(4).to_string()
-    if len(no_kd):
+    if len(no_kd) and df[df.method == "no_kd"]["capacity"].isna().all():
         text += f"\nno_kd (capacity-free): {no_kd.mean():.4f}"
+    fixed = df[(df.method == "teacher") & df["capacity"].isna()][metric]
+    if len(fixed):  # the student is varied: one fixed teacher
+        text += f"\nteacher (fixed, {len(fixed)} repeats): {fixed.mean():.4f}"
     if df["student_error"].notna().any():
         err = df.pivot_table(index="method", columns="capacity", values="student_error", aggfunc="mean", sort=False)
         text += "\n\nmean student_error (vs p0)\n" + err.round(5).to_string()

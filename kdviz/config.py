@@ -32,6 +32,11 @@ CORRECTED_METHODS = ("corrected", "enhanced")
 #: The paper's grid for the bound-fast constant c (THEORY §3).
 PAPER_C_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
 
+#: Config fields a sweep can vary as its second axis (drawn as a heat map of each method's gain).
+AXIS2_FIELDS = ("label_noise", "temperature", "alpha", "folds")
+#: The student option that the student axis varies, per student (``student_capacity`` overrides it).
+STUDENT_CAPACITY = {"rf": "n_estimators", "mlp": "width", "cnn": "channels", "torch-linear": "epochs"}
+
 MAX_TOTAL_FITS = 5_000  # a hard ceiling so that no link or config can launch an unbounded run
 
 #: Bounds of the numeric teacher/student options (any family): a typo such as n_estimators=1e8
@@ -97,7 +102,7 @@ class SweepConfig(BaseModel):
     methods: tuple[str, ...] = Field(METHODS, min_length=1)
     scale: Literal["p", "logp"] = "logp"
     folds: int = Field(5, ge=2, le=20, description="K, the number of cross-fitting folds")
-    gamma: Literal["full", "bound_fast"] = "bound_fast"
+    gamma: Literal["full", "bound_fast", "bound_fast_expected"] = "bound_fast"
     c: CValue = "cv"
     c_grid: CGrid = Field(PAPER_C_GRID, min_length=1, max_length=15)
     cv_folds: int = Field(5, ge=2, le=10)
@@ -110,6 +115,21 @@ class SweepConfig(BaseModel):
     # protocol
     repeats: int = Field(3, ge=1, le=20)
     seed: int = Field(0, ge=0, le=2**31 - 1)
+    # which side the capacity grid varies, and an optional second axis
+    vary: Literal["teacher", "student"] = Field(
+        "teacher", description="'teacher': capacities are the teacher's grid; 'student': the teacher is fixed "
+                               "at teacher_capacity and capacities set the student option student_capacity")
+    teacher_capacity: int | None = Field(None, ge=1, le=100_000,
+                                         description="the fixed teacher capacity when vary='student'")
+    student_capacity: str | None = Field(None, max_length=50,
+                                         description="student option varied when vary='student' "
+                                                     "(default: n_estimators for rf, width for mlp, ...)")
+    axis2: Literal["label_noise", "temperature", "alpha", "folds"] | None = Field(
+        None, description="a second swept field; each value reruns the capacity sweep")
+    axis2_values: tuple[float, ...] = Field((), max_length=10)
+    paper: str | None = Field(None, max_length=40,
+                              description="the published experiment this run reproduces, e.g. 'magic-B' "
+                                          "(charts overlay the published means)")
 
     @field_validator("methods")
     @classmethod
@@ -134,6 +154,36 @@ class SweepConfig(BaseModel):
         return tuple(sorted(set(v)))
 
     @model_validator(mode="after")
+    def _axes(self) -> SweepConfig:
+        if self.vary == "student" and self.student_capacity is None and self.student not in STUDENT_CAPACITY:
+            raise ValueError(f"student {self.student!r} has no capacity option to vary; set student_capacity "
+                             "or vary the teacher")
+        if (self.axis2 is None) != (len(self.axis2_values) == 0):
+            raise ValueError("axis2 and axis2_values go together: name the field and give its values "
+                             f"(got axis2={self.axis2!r}, axis2_values={list(self.axis2_values)})")
+        if self.axis2 == "folds" and any(not float(v).is_integer() for v in self.axis2_values):
+            raise ValueError(f"axis2 folds values must be whole numbers, got {list(self.axis2_values)}")
+        for v in self.axis2_values:
+            try:
+                SweepConfig(**{**self.model_dump(), self.axis2: v, "axis2": None, "axis2_values": ()})
+            except ValidationError as e:
+                msg = "; ".join(x["msg"].removeprefix("Value error, ") for x in e.errors())
+                raise ValueError(f"axis2 value {v} is not a valid {self.axis2}: {msg}") from None
+        return self
+
+    def student_capacity_name(self) -> str:
+        """The student option the student axis varies."""
+        return self.student_capacity or STUDENT_CAPACITY.get(self.student, "n_estimators")
+
+    def axis2_configs(self) -> list[tuple[float, SweepConfig]]:
+        """(value, the one-axis config for that value) for every value of the second axis."""
+        out = []
+        for v in self.axis2_values:
+            value = int(v) if self.axis2 == "folds" else float(v)
+            out.append((float(v), self.model_copy(update={self.axis2: value, "axis2": None, "axis2_values": ()})))
+        return out
+
+    @model_validator(mode="after")
     def _budget(self) -> SweepConfig:
         fits = self.estimated_fits()
         if fits > MAX_TOTAL_FITS:
@@ -146,11 +196,13 @@ class SweepConfig(BaseModel):
     # ----------------------------------------------------------------------------------------
     def estimated_fits(self) -> int:
         """Number of model fits the sweep performs (teachers + students + CV for c)."""
+        if self.axis2 is not None:
+            return sum(cfg.estimated_fits() for _v, cfg in self.axis2_configs())
         n_cap = len(self.capacities) if self.capacities else 8
         per_cap = [m for m in self.methods if m != "no_kd"]
-        fits = 1 + (self.folds if any(m in CROSSFIT_METHODS for m in self.methods) else 0)
-        fits += n_cap * len(per_cap) * self.repeats + self.repeats * 2
-        if self.c == "cv" and self.gamma == "bound_fast":
+        fits = self.repeats + (self.folds if any(m in CROSSFIT_METHODS for m in self.methods) else 0)
+        fits += n_cap * len(per_cap) * self.repeats + self.repeats * (2 * n_cap if self.vary == "student" else 2)
+        if self.c == "cv" and self.gamma != "full":
             n_corr = sum(m in CORRECTED_METHODS for m in self.methods)
             fits += n_cap * n_corr * len(self.c_grid) * self.cv_folds
         return fits
@@ -247,3 +299,37 @@ PRESETS: dict[str, dict[str, Any]] = {
                         teacher_options={"n_estimators": 100}, student_options={"n_estimators": 10},
                         methods=("no_kd", "vanilla", "crossfit", "enhanced"), folds=10, repeats=5),
 }
+
+#: The paper's tabular datasets: where the authors load each one from (datamodules/tabular.py of
+#: microsoft/semiparametric-distillation). FICO and StumbleUpon come from the user's own files.
+PAPER_DATASETS: dict[str, dict[str, Any]] = {
+    "adult": dict(dataset="openml:Adult@2", source="OpenML Adult version 2 (48,842 rows)"),
+    "fico": dict(dataset="csv:heloc_dataset_v1.csv", target="RiskPerformance",
+                 source="FICO HELOC (heloc_dataset_v1.csv, your own copy)"),
+    "higgs": dict(dataset="openml:Higgs@2", source="OpenML Higgs version 2"),
+    "magic": dict(dataset="openml:MagicTelescope", source="OpenML MagicTelescope (= UCI magic04)"),
+    "stumbleupon": dict(dataset="csv:stumbleupon.csv", target="label",
+                        source="StumbleUpon evergreen (your own CSV, label column 'label')"),
+}
+#: The authors' two tabular experiments (cfg/tabular_vary_teacher.yaml and cfg/tabular.yaml).
+PAPER_PROTOCOLS: dict[str, dict[str, Any]] = {
+    # B: vary the teacher — RF teacher (100 trees) with max_depth varied, 10-tree RF regressor student
+    "B": dict(vary="teacher", teacher="rf-depth", capacities=(1, 2, 3, 5, 10, 15, 20),
+              teacher_options={"n_estimators": 100}, student="rf", student_options={"n_estimators": 10},
+              methods=METHODS),
+    # A: vary the student — 500-tree RF teacher (unlimited depth), student RF regressor with n_trees varied
+    "A": dict(vary="student", teacher="rf-trees", teacher_capacity=500, teacher_options={"max_depth": None},
+              student="rf", student_capacity="n_estimators", capacities=(1, 2, 3, 5, 10, 15, 20, 30, 40),
+              methods=METHODS),
+}
+_PAPER_COMMON = dict(scale="logp", folds=10, repeats=5, seed=2357, test_size=0.3, c="cv", c_grid=PAPER_C_GRID,
+                     cv_folds=5, cv_metric="task")
+
+
+def paper_preset(dataset: str, experiment: str) -> dict[str, Any]:
+    """The authors' exact protocol of Experiment A or B on one of their five datasets."""
+    src = {k: v for k, v in PAPER_DATASETS[dataset].items() if k != "source"}
+    return {**_PAPER_COMMON, **PAPER_PROTOCOLS[experiment], **src, "paper": f"{dataset}-{experiment}"}
+
+
+PRESETS.update({f"paper-{d}-{e}": paper_preset(d, e) for d in PAPER_DATASETS for e in ("A", "B")})

@@ -12,7 +12,7 @@ Known specs (see :func:`list_datasets`):
   h(x) = x2 − 1.2·sin(1.5·x1); ``r`` is the sharpness s (default 3).
 - ``sklearn:breast_cancer``, ``sklearn:digits`` (10 classes, 8×8 images),
   ``sklearn:digits_binary`` (class 1 = digit ≥ 5), ``sklearn:wine`` (3 classes).
-- ``openml:<name>``    fetched once with ``sklearn.datasets.fetch_openml(name, version=1)`` and cached
+- ``openml:<name>[@V]`` fetched once with ``sklearn.datasets.fetch_openml(name, version=V)`` (V = 1 by default) and cached
   as CSV under ``$KDVIZ_HOME/cache/openml`` (``KDVIZ_HOME`` defaults to ``~/.kdviz``); afterwards it
   is loaded exactly like ``csv:``.
 - ``csv:<path>``       any CSV with a ``target`` column (string labels, categorical features and
@@ -602,10 +602,10 @@ def _openml_reachable(timeout: float = OPENML_TIMEOUT_S) -> bool:
         return False
 
 
-def _fetch_openml(name: str, data_home: str) -> tuple[pd.DataFrame, str | None]:
+def _fetch_openml(name: str, data_home: str, version: int = 1) -> tuple[pd.DataFrame, str | None]:
     from sklearn.datasets import fetch_openml
 
-    bunch = fetch_openml(name=name, version=1, data_home=data_home, as_frame=True)
+    bunch = fetch_openml(name=name, version=version, data_home=data_home, as_frame=True)
     frame = bunch.frame
     targets = list(bunch.target_names or [])
     if frame is None:
@@ -622,7 +622,8 @@ def check_openml(name: str, cache_dir: str | os.PathLike[str] | None = None) -> 
 
 
 def _openml_stem(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name) + "-v1"
+    base, version = _openml_version(name)
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", base) + f"-v{version}"
 
 
 def _offline_message(name: str, root: Path) -> str:
@@ -633,23 +634,28 @@ def _offline_message(name: str, root: Path) -> str:
 
 
 def _openml_frame(name: str, cache_dir: str | os.PathLike[str] | None) -> tuple[pd.DataFrame, str | None]:
-    """The OpenML table, read through the CSV reader from the kdviz cache (fetched once)."""
-    root = Path(cache_dir).expanduser() if cache_dir is not None else _default_cache_dir()
+    """The OpenML table, read through the CSV reader from the kdviz cache (fetched once).
+
+    ``name@V`` asks for version V (default 1), e.g. ``Adult@2`` as the paper loads it.
+    """
     stem = _openml_stem(name)
+    name, version = _openml_version(name)
+    root = Path(cache_dir).expanduser() if cache_dir is not None else _default_cache_dir()
     csv_path, meta_path = root / f"{stem}.csv", root / f"{stem}.json"
     if not (csv_path.exists() and meta_path.exists()):
         if not _openml_reachable():
             raise DatasetError(_offline_message(name, root))
         try:
-            frame, default_target = _fetch_openml(name, str(root / "sklearn"))
+            home = str(root / "sklearn")
+            frame, default_target = _fetch_openml(name, home) if version == 1 else _fetch_openml(name, home, version)
         except Exception as exc:  # any fetch failure becomes a user-facing message
             raise DatasetError(
-                f"Fetching {name!r} (version 1) from OpenML failed: {_short(exc)}. Check the dataset name "
+                f"Fetching {name!r} (version {version}) from OpenML failed: {_short(exc)}. Check the dataset name "
                 "on openml.org, or download it as CSV and use 'csv:<path>' with target=<label column>."
             ) from exc
         root.mkdir(parents=True, exist_ok=True)
         _atomic_write(csv_path, frame.to_csv(index=False).encode("utf-8"))
-        _atomic_write(meta_path, json.dumps({"name": name, "version": 1, "target": default_target}).encode())
+        _atomic_write(meta_path, json.dumps({"name": name, "version": version, "target": default_target}).encode())
     try:
         meta = json.loads(meta_path.read_text())
     except (OSError, ValueError) as exc:
@@ -657,6 +663,16 @@ def _openml_frame(name: str, cache_dir: str | os.PathLike[str] | None) -> tuple[
             f"The OpenML cache entry {meta_path} is corrupt; delete it and load again."
         ) from exc
     return read_table(csv_path), meta.get("target")
+
+
+def _openml_version(name: str) -> tuple[str, int]:
+    """``"Adult@2"`` → ("Adult", 2); a plain name is version 1."""
+    base, sep, ver = name.partition("@")
+    if not sep:
+        return name, 1
+    if not ver.isdigit() or int(ver) < 1:
+        raise DatasetError(f"OpenML version must be a positive integer, as in 'openml:{base}@2', got {ver!r}")
+    return base, int(ver)
 
 
 def _atomic_write(path: Path, data: bytes) -> None:

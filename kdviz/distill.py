@@ -7,8 +7,12 @@ y (both arrays of shape (n, k), y one-hot):
 - vanilla target g(p̂);
 - corrected target g(p̂) + γ·(y − p̂), the minimiser of the Neyman-orthogonal loss
   ℓ(f, p̂) + γ_raw·⟨∇_p ℓ(f, p̂), y − p̂⟩ with γ = γ_raw·g'(p̂);
-- γ rules: ``full`` γ = γ* (1 on the p scale, 1/p̂ on the log scale) and ``bound_fast``
-  γ = c·γ*/(c + r²) with r = y − p̂ (unclipped).
+- γ rules: ``full`` γ = γ* (1 on the p scale, 1/p̂ on the log scale), ``bound_fast``
+  γ = c·γ*/(c + r²) with r = y − p̂ (unclipped), and the y-free ``bound_fast_expected``
+  γ = c·γ*/(c + p̂(1 − p̂)): r² replaced by its expectation under p̂ (THEORY §3). Because its weight
+  does not depend on the label it multiplies, its correction is mean-zero at p̂ = p0 for every c;
+  the r² rule's is not (on the log scale E[T | x] − log p0 =
+  c(1 − p0)(2p0 − 1)/[(c + (1 − p0)²)(c + p0²)] at p̂ = p0).
 """
 
 from __future__ import annotations
@@ -20,7 +24,11 @@ import numpy as np
 from kdviz.errors import ConfigError
 
 Scale = Literal["p", "logp"]
-GammaRule = Literal["full", "bound_fast"]
+GammaRule = Literal["full", "bound_fast", "bound_fast_expected"]
+#: Every γ rule, in the order the CLI and the dashboard offer them.
+GAMMA_RULES: tuple[str, ...] = ("bound_fast", "bound_fast_expected", "full")
+#: The rules that take a constant c (and so can choose it by cross-validation).
+C_RULES: tuple[str, ...] = ("bound_fast", "bound_fast_expected")
 
 #: Probabilities are clipped at this value before log and division (tabular students).
 CLIP = 1.0 / 500.0
@@ -59,12 +67,16 @@ def gamma(p_hat: np.ndarray, y: np.ndarray, scale: Scale, rule: GammaRule, c: fl
     g_star = gamma_star(p_hat, scale, eps)
     if rule == "full":
         return g_star
-    if rule != "bound_fast":
-        raise ConfigError(f"gamma rule must be 'full' or 'bound_fast', got {rule!r}")
+    if rule not in C_RULES:
+        raise ConfigError(f"gamma rule must be one of {', '.join(GAMMA_RULES)}, got {rule!r}")
     if c is None or not c > 0:
-        raise ConfigError(f"the bound_fast γ rule needs a constant c > 0, got {c!r}")
-    r2 = (np.asarray(y, dtype=float) - p_hat) ** 2
-    return c * g_star / (c + r2)
+        raise ConfigError(f"the {rule} γ rule needs a constant c > 0, got {c!r}")
+    p_hat = np.asarray(p_hat, dtype=float)
+    if rule == "bound_fast":
+        spread = (np.asarray(y, dtype=float) - p_hat) ** 2
+    else:  # bound_fast_expected: E[(Y − p̂)² | p̂] = p̂(1 − p̂), free of the label
+        spread = np.clip(p_hat, 0.0, 1.0) * (1.0 - np.clip(p_hat, 0.0, 1.0))
+    return c * g_star / (c + spread)
 
 
 def kd_target(p_hat: np.ndarray, y: np.ndarray | None, scale: Scale, corrected: bool = False,

@@ -35,7 +35,7 @@ class TaskError(KdvizError):
     """A task failed; the message names the task and the cause in words a user can act on."""
 
 
-KEY_VERSION = "1"  # bump when a task's computation changes, to invalidate cached results
+KEY_VERSION = "2"  # bump when a task's computation changes, to invalidate cached results
 
 
 def task_key(kind: str, fields: dict, fingerprint: str, deps: Iterable[str] = ()) -> str:

@@ -8,6 +8,9 @@ Nothing here imports Streamlit, so a notebook, the CLI and the dashboard draw th
   Plotly ``presentation`` template, no clutter.
 - `capacity_chart(df, metric)`: metric vs teacher capacity, mean ± one standard error over the
   repeats per method, the teacher's own curve and the no-KD baseline as a horizontal line.
+  With `reference` (a paper preset's published means, `kdviz.paper.reference`) it adds dashed
+  "paper" series with their bands; when the student is varied the x axis is the student's capacity.
+- `gain_table` / `axis2_heatmap(df, metric)`: a second axis — each method's gain over vanilla KD.
 - `overlay_chart(runs, metric)`: several runs' curves in one chart (Runs page).
 - `heatmap_grid(...)`: probability heat maps with training points (Playground).
 """
@@ -42,6 +45,12 @@ METHOD_LABELS: dict[str, str] = {
     "corrected": "Loss-corrected KD",
     "enhanced": "Enhanced KD (cross-fit + correction)",
     "oracle": "Oracle student (trained on p0)",
+}
+#: γ rules of the loss correction (THEORY §3), as the dashboard names them.
+GAMMA_LABELS: dict[str, str] = {
+    "bound_fast": "bound-fast c/(c + r²)",
+    "bound_fast_expected": "y-free c/(c + p̂(1 − p̂))",
+    "full": "full (γ = γ*)",
 }
 
 #: Marker symbols, so curves stay distinguishable in grey-scale print too.
@@ -262,7 +271,14 @@ def _flat_traces(mean: float, se: float, x_range: tuple[float, float], method: s
     return traces
 
 
+def _varies_student(df: pd.DataFrame) -> bool:
+    return "varied" in df and (df["varied"] == "student").any()
+
+
 def _capacity_axis_title(df: pd.DataFrame) -> str:
+    if _varies_student(df):
+        names = df["capacity_name"].dropna().unique()
+        return f"Student capacity: {names[0]}" if len(names) == 1 else "Student capacity"
     teachers = df["teacher"].dropna().unique() if "teacher" in df else []
     if len(teachers) == 1 and teachers[0] in CAPACITY_TITLES:
         return CAPACITY_TITLES[teachers[0]]
@@ -274,13 +290,22 @@ def _add_run_traces(fig: go.Figure, df: pd.DataFrame, metric: str, *, prefix: st
                     group_prefix: str = "", show_teacher: bool = True, show_oracle: bool = True) -> None:
     caps = pd.to_numeric(df.loc[df["method"] != "no_kd", "capacity"], errors="coerce").dropna()
     x_range = (float(caps.min()), float(caps.max())) if len(caps) else (0.0, 1.0)
+    fixed_teacher = pd.to_numeric(df.loc[df["method"] == "teacher", "capacity"], errors="coerce").isna().all()
     if show_teacher and (df["method"] == "teacher").any():
         t, tname = _teacher_values(df, metric)
-        if not t.empty:
+        if not t.empty and fixed_teacher:  # the student is varied: the teacher is one horizontal line
+            fig.add_traces(_flat_traces(float(t["mean"].iloc[0]), float(t["se"].iloc[0]), x_range, "teacher",
+                                        name=prefix + tname, group=group_prefix + "teacher", dash="dot"))
+        elif not t.empty:
             fig.add_traces(_method_traces(t.assign(method="teacher"), "teacher", name=prefix + tname,
                                           group=group_prefix + "teacher", dash="dot", bands=False))
-    nokd = summarize(df[df["method"] == "no_kd"].assign(_all=0), metric, by=["_all"])
-    if not nokd.empty:
+    nokd_rows = df[df["method"] == "no_kd"]
+    nokd = summarize(nokd_rows.assign(_all=0), metric, by=["_all"])
+    if pd.to_numeric(nokd_rows["capacity"], errors="coerce").notna().any():  # a curve over student capacity
+        s_nokd = summarize(nokd_rows, metric)
+        fig.add_traces(_method_traces(s_nokd, "no_kd", name=prefix + METHOD_LABELS["no_kd"],
+                                      group=group_prefix + "no_kd", dash="dash"))
+    elif not nokd.empty:
         fig.add_traces(_flat_traces(float(nokd["mean"].iloc[0]), float(nokd["se"].iloc[0]), x_range, "no_kd",
                                     name=prefix + METHOD_LABELS["no_kd"], group=group_prefix + "no_kd",
                                     dash="dash"))
@@ -298,6 +323,35 @@ def _add_run_traces(fig: go.Figure, df: pd.DataFrame, metric: str, *, prefix: st
                                       group=group_prefix + m, dash=dash))
 
 
+def add_reference_traces(fig: go.Figure, df: pd.DataFrame, reference: pd.DataFrame,
+                         methods: Sequence[str] | None = None) -> None:
+    """Dashed "paper" series: the published mean per method with its band (± 1 published s.e.).
+
+    `reference` is `kdviz.paper.reference(...)` (method, capacity — NaN for capacity-free rows —,
+    mean, se). Only the methods present in `df` (or `methods`) are drawn.
+    """
+    if reference is None or reference.empty:
+        return
+    present = set(methods if methods is not None else df["method"].unique())
+    caps = pd.to_numeric(df["capacity"], errors="coerce").dropna() if "capacity" in df else pd.Series(dtype=float)
+    ref_caps = reference["capacity"].dropna()
+    lo = min([*caps.tolist(), *ref_caps.tolist()] or [0.0])
+    hi = max([*caps.tolist(), *ref_caps.tolist()] or [1.0])
+    for m in [m for m in METHOD_ORDER if m in present] + sorted(present - set(METHOD_ORDER)):
+        r = reference[reference["method"] == m]
+        if r.empty:
+            continue
+        name, group = f"paper: {method_label(m)}", f"paper:{m}"
+        if r["capacity"].isna().all():
+            fig.add_traces(_flat_traces(float(r["mean"].iloc[0]), float(r["se"].iloc[0]), (lo, hi), m,
+                                        name=name, group=group, dash="dash"))
+        else:
+            s = r.dropna(subset=["capacity"]).assign(n=r["repeats"] if "repeats" in r else 1)
+            traces = _method_traces(s, m, name=name, group=group, dash="dash")
+            traces[-1].update(line=dict(width=1.5), marker=dict(size=5, opacity=0.7))
+            fig.add_traces(traces)
+
+
 def empty_figure(message: str, presentation: bool = False) -> go.Figure:
     """A blank chart carrying a message (no data yet, metric not available, ...)."""
     fig = go.Figure()
@@ -309,10 +363,13 @@ def empty_figure(message: str, presentation: bool = False) -> go.Figure:
 
 
 def capacity_chart(df: pd.DataFrame, metric: str = "test_auc", log_x: bool = False, presentation: bool = False,
-                   title: str | None = None) -> go.Figure:
+                   title: str | None = None, reference: pd.DataFrame | None = None) -> go.Figure:
     """`metric` against teacher capacity: one curve per KD method (mean ± 1 s.e. band over repeats),
     the teacher's curve (dotted black; for ``student_error`` the teacher's own ε2²), the no-KD
     student as a dashed horizontal line and, for ``student_error``, the oracle floor δ².
+    When the student is varied (column ``varied``), x is the student's capacity, the fixed teacher a
+    horizontal line and no-KD a curve. `reference` (published means of a paper preset, test AUC only)
+    adds dashed "paper" series with their bands.
 
     Works on partial tables (rows still arriving) and on an empty table (a message is shown).
     """
@@ -325,8 +382,11 @@ def capacity_chart(df: pd.DataFrame, metric: str = "test_auc", log_x: bool = Fal
         return empty_figure(why + extra, presentation)
     fig = go.Figure()
     _add_run_traces(fig, df, metric)
+    if reference is not None and metric == "test_auc":
+        add_reference_traces(fig, df, reference)
     datasets = df["dataset"].dropna().unique() if "dataset" in df else []
-    default_title = f"{METRIC_NAMES.get(metric, metric)} vs teacher capacity"
+    side = "student" if _varies_student(df) else "teacher"
+    default_title = f"{METRIC_NAMES.get(metric, metric)} vs {side} capacity"
     if len(datasets) == 1:
         default_title += f" — {dataset_label(datasets[0])}"
     fig.update_layout(title=dict(text=title or default_title, subtitle_text=_band_note(df)), hovermode="closest",
@@ -363,6 +423,57 @@ def overlay_chart(runs: Mapping[str, pd.DataFrame], metric: str = "test_auc", lo
                                  subtitle_text=_band_note(*runs.values())))
     fig.update_xaxes(title=_capacity_axis_title(all_df), type="log" if log_x else "linear")
     fig.update_yaxes(title=metric_title(metric))
+    return style_figure(fig, presentation)
+
+
+# ----------------------------------------------------------------------------------------------
+# second axis: each method's gain over vanilla KD as a heat map
+AXIS2_TITLES: dict[str, str] = {"label_noise": "Label noise η (fraction flipped)", "temperature": "Temperature T",
+                                "alpha": "Mixing α", "folds": "Cross-fitting folds K"}
+GAIN_SCALE = [[0.0, "#B2182B"], [0.5, "#F7F7F7"], [1.0, "#2166AC"]]  # red = worse than vanilla, blue = better
+
+
+def gain_table(df: pd.DataFrame, metric: str, baseline: str = "vanilla") -> pd.DataFrame:
+    """Mean gain of each method over `baseline` per (axis2, capacity); positive = better than the baseline
+    (higher for AUC/accuracy, lower for errors and log-loss)."""
+    if "axis2" not in df or df["axis2"].isna().all() or baseline not in set(df["method"]):
+        return pd.DataFrame(columns=["method", "axis2", "capacity", "gain"])
+    higher = METRICS.get(metric, ("", True))[1]
+    s = summarize(df[~df["method"].isin(["teacher"])], metric, by=["method", "axis2", "capacity"])
+    base = s[s["method"] == baseline][["axis2", "capacity", "mean"]].rename(columns={"mean": "base"})
+    nokd = s[(s["method"] == "no_kd") & s["capacity"].isna()]
+    s = s[s["capacity"].notna()]
+    if not nokd.empty:  # a capacity-free baseline student: repeat it at every capacity
+        caps = sorted(s["capacity"].unique())
+        s = pd.concat([s[s["method"] != "no_kd"]] + [nokd.assign(capacity=c) for c in caps], ignore_index=True)
+    g = s[s["method"] != baseline].merge(base, on=["axis2", "capacity"])
+    g["gain"] = (g["mean"] - g["base"]) if higher else (g["base"] - g["mean"])
+    return g[["method", "axis2", "capacity", "gain"]]
+
+
+def axis2_heatmap(df: pd.DataFrame, metric: str = "test_auc", presentation: bool = False) -> go.Figure:
+    """One heat map per method: its gain over vanilla KD against capacity (x) and the second axis (y)."""
+    g = gain_table(df, metric)
+    if g.empty:
+        return empty_figure("no second axis in these results (or no vanilla KD to compare with)", presentation)
+    methods = [m for m in METHOD_ORDER if m in set(g["method"])] + sorted(set(g["method"]) - set(METHOD_ORDER))
+    vmax = float(np.nanmax(np.abs(g["gain"]))) or 1.0
+    fig = make_subplots(rows=1, cols=len(methods), subplot_titles=[method_label(m) for m in methods],
+                        shared_yaxes=True, horizontal_spacing=0.04)
+    for i, m in enumerate(methods, start=1):
+        t = g[g["method"] == m].pivot_table(index="axis2", columns="capacity", values="gain")
+        fig.add_trace(go.Heatmap(
+            x=[f"{c:g}" for c in t.columns], y=[f"{v:g}" for v in t.index], z=t.to_numpy().tolist(),
+            zmin=-vmax, zmax=vmax, colorscale=GAIN_SCALE, showscale=i == len(methods),
+            colorbar=dict(title="gain"), hovertemplate=f"{method_label(m)}<br>capacity %{{x}}<br>"
+                                                       "axis2 %{y}<br>gain %{z:.4g}<extra></extra>"), row=1, col=i)
+        fig.update_xaxes(title=_capacity_axis_title(df) if i == 1 else None, type="category", row=1, col=i)
+    name = str(df["axis2_name"].dropna().iloc[0]) if "axis2_name" in df else "second axis"
+    fig.update_yaxes(title=AXIS2_TITLES.get(name, name), type="category", row=1, col=1)
+    better = "higher" if METRICS.get(metric, ("", True))[1] else "lower"
+    fig.update_layout(title=dict(text=f"Gain over vanilla KD in {METRIC_NAMES.get(metric, metric)}",
+                                 subtitle_text=f"blue = better than vanilla ({better} {METRIC_NAMES.get(metric, metric)}), "
+                                               "red = worse; mean over repeats"))
     return style_figure(fig, presentation)
 
 

@@ -15,6 +15,8 @@ Teachers are fit once per sweep (seeded by `seed`); `repeats` re-seed the studen
 
 from __future__ import annotations
 
+import functools
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +26,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from kdviz.config import CORRECTED_METHODS, CROSSFIT_METHODS, SweepConfig, make_config
 from kdviz.data import Dataset, load_dataset
-from kdviz.distill import one_hot
+from kdviz.distill import C_RULES, one_hot
 from kdviz.errors import ConfigError
 from kdviz.experiments import Experiment, Progress, Task, register_experiment, run_experiment, task_key
 from kdviz.metrics import classification_metrics, error_vs_p0, sq_dist, task_score, teacher_errors
@@ -35,7 +37,14 @@ COLUMNS = [
     "dataset", "teacher", "capacity_name", "capacity", "method", "repeat", "c",
     "test_auc", "test_accuracy", "test_log_loss", "student_error", "oracle_error",
     "teacher_error_l2", "teacher_error_l4", "teacher_error_train", "teacher_label_mse",
+    "varied", "axis2_name", "axis2",
 ]
+
+#: Default grids of the student axis, per varied student option.
+STUDENT_GRIDS: dict[str, tuple[int, ...]] = {
+    "n_estimators": (1, 2, 3, 5, 10, 15, 20, 30, 40), "width": (4, 8, 16, 32, 64, 128),
+    "channels": (2, 4, 8, 16), "epochs": (5, 10, 20, 40), "depth": (1, 2, 3),
+}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -47,13 +56,49 @@ def load_data(config: SweepConfig, progress: Callable[[str], None] | None = None
 
 
 def capacity_grid(config: SweepConfig) -> list[int]:
+    """The teacher's capacity grid (one capacity, `teacher_capacity`, when the student is varied)."""
     if config.teacher not in TEACHERS:
         make_teacher(config.teacher, [1])  # raises the registry's message (loads torch plug-ins)
+    if config.vary == "student":
+        return [config.teacher_capacity or max(TEACHERS[config.teacher].default_grid)]
     return list(config.capacities or TEACHERS[config.teacher].default_grid)
+
+
+def varied_grid(config: SweepConfig) -> list[int]:
+    """The capacities of whichever side the sweep varies (the x axis of its charts)."""
+    if config.vary == "teacher":
+        return capacity_grid(config)
+    name = config.student_capacity_name()
+    if config.capacities:
+        return list(config.capacities)
+    if name not in STUDENT_GRIDS:
+        raise ConfigError(f"no default grid for student option {name!r}; give capacities")
+    return list(STUDENT_GRIDS[name])
+
+
+def student_config(config: SweepConfig, capacity: Any) -> SweepConfig:
+    """The config whose student has `capacity` (the student axis), or `config` itself."""
+    if config.vary != "student" or capacity is None:
+        return config
+    opts = {**config.student_options, config.student_capacity_name(): int(capacity)}
+    return config.model_copy(update={"student_options": opts})
 
 
 def _sub_seed(*parts: int) -> int:
     return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0])
+
+
+def teacher_seed(seed: int, fold: int = -1, repeat: int = 0) -> int:
+    """The seed of one teacher fit, spawned from the run's seed.
+
+    The full-data teacher of repeat 0 (the one vanilla and corrected learn from) keeps `seed`; every
+    cross-fitting fold teacher and every further full-data repeat gets its own child seed, so the K
+    fold teachers are independent draws (as the authors' unseeded forests are), in path and refit
+    mode alike.
+    """
+    if fold < 0 and repeat == 0:
+        return int(seed)
+    return int(np.random.SeedSequence(int(seed), spawn_key=(int(fold) + 1, int(repeat))).generate_state(1)[0])
 
 
 def validate(config: SweepConfig, dataset: Dataset) -> None:
@@ -61,6 +106,13 @@ def validate(config: SweepConfig, dataset: Dataset) -> None:
     grid = capacity_grid(config)
     make_teacher(config.teacher, grid, seed=config.seed, mode=config.teacher_mode, **config.teacher_options)
     make_student(config.student, seed=0, **config.student_options)
+    if config.vary == "student":
+        name = config.student_capacity_name()
+        if name not in STUDENTS[config.student].options:
+            raise ConfigError(f"student {config.student!r} has no option {name!r} to vary; "
+                              f"choose student_capacity from {', '.join(sorted(STUDENTS[config.student].options))}")
+        for cap in varied_grid(config):
+            make_student(config.student, seed=0, **student_config(config, cap).student_options)
     counts = np.bincount(dataset.y_train, minlength=dataset.n_classes)
     need = max(config.folds if any(m in CROSSFIT_METHODS for m in config.methods) else 2, config.cv_folds)
     if counts.min() < need:
@@ -69,8 +121,45 @@ def validate(config: SweepConfig, dataset: Dataset) -> None:
                           f"cv_folds={config.cv_folds} need at least {need} per class — use fewer folds or more data")
 
 
+_DATA_FIELDS = ("dataset", "n", "d", "r", "target", "test_size", "label_noise", "seed")
+
+
+@functools.lru_cache(maxsize=8)
+def _load_cached(data_json: str) -> Dataset:
+    return load_data(make_config(**json.loads(data_json)))
+
+
+def dataset_for(config: SweepConfig, base: Dataset) -> Dataset:
+    """The dataset of a (second-axis) sub-config: `base` unless its data fields differ (label noise)."""
+    if float(config.label_noise) == float(getattr(base, "_label_noise", config.label_noise)):
+        return base
+    return _load_cached(json.dumps({k: getattr(config, k) for k in _DATA_FIELDS}))
+
+
+def axis2_config(config: SweepConfig, value: float) -> SweepConfig:
+    """The one-axis config of one second-axis value."""
+    for v, sub in config.axis2_configs():
+        if v == float(value):
+            return sub
+    raise ConfigError(f"{value} is not a value of the second axis {config.axis2}")
+
+
 def plan(config: SweepConfig, dataset: Dataset) -> list[Task]:
-    """The sweep's tasks, in an order where every task comes after its dependencies."""
+    """The sweep's tasks, in an order where every task comes after its dependencies.
+
+    With a second axis, the one-axis plan of every value, each task tagged with ``axis2`` (tasks that
+    do not depend on the value, e.g. the teachers when temperature varies, share their keys).
+    """
+    if config.axis2 is not None:
+        tasks: list[Task] = []
+        for v, sub in config.axis2_configs():
+            tasks += [Task(t.key, t.kind, {**t.params, "axis2": v}, t.deps)
+                      for t in _plan_one(sub, dataset_for(sub, dataset))]
+        return tasks
+    return _plan_one(config, dataset)
+
+
+def _plan_one(config: SweepConfig, dataset: Dataset) -> list[Task]:
     validate(config, dataset)
     fp = dataset.fingerprint
     grid = capacity_grid(config)
@@ -86,19 +175,27 @@ def plan(config: SweepConfig, dataset: Dataset) -> list[Task]:
         return t
 
     full = add("teacher", {"fold": -1}, tfields)
+    for r in range(1, config.repeats):  # fresh full-data teachers: the teacher row over repeats
+        add("teacher", {"fold": -1, "repeat": r}, tfields)
     teacher_deps: dict[str, tuple[str, ...]] = {m: (full.key,) for m in ("vanilla", "corrected")}
     if any(m in CROSSFIT_METHODS for m in config.methods):
         folds = tuple(add("teacher", {"fold": t, "folds": config.folds}, tfields).key for t in range(config.folds))
         teacher_deps.update({m: folds for m in CROSSFIT_METHODS})
 
+    by_student = config.vary == "student"
+    points = [(0, cap) for cap in varied_grid(config)] if by_student else list(enumerate(grid))
     for r in range(config.repeats):
         if "no_kd" in config.methods:
-            add("student", {"method": "no_kd", "repeat": r}, sfields)
+            if by_student:  # the labels-only student has the same capacity grid
+                for cap in varied_grid(config):
+                    add("student", {"method": "no_kd", "repeat": r, "capacity": cap}, sfields)
+            else:
+                add("student", {"method": "no_kd", "repeat": r}, sfields)
         if dataset.p0_train is not None:
             add("oracle", {"repeat": r}, sfields)
-    tune_c = config.gamma == "bound_fast" and config.c == "cv"
+    tune_c = config.gamma in C_RULES and config.c == "cv"
     kd_methods = [m for m in config.methods if m != "no_kd"]
-    for i, cap in enumerate(grid):
+    for i, cap in points:
         method_deps: dict[str, tuple[str, ...]] = {}
         for m in kd_methods:
             method_deps[m] = teacher_deps[m]
@@ -136,7 +233,8 @@ def _batch_runner(student: str) -> Callable[..., dict[str, Any]] | None:
 def _teacher_task(task: Task, config: SweepConfig, ds: Dataset) -> dict[str, np.ndarray]:
     grid = capacity_grid(config)
     fold = task.params["fold"]
-    teacher = make_teacher(config.teacher, grid, seed=config.seed, mode=config.teacher_mode, **config.teacher_options)
+    seed = teacher_seed(config.seed, fold, task.params.get("repeat", 0))
+    teacher = make_teacher(config.teacher, grid, seed=seed, mode=config.teacher_mode, **config.teacher_options)
     if fold < 0:
         teacher.fit(ds.X_train, ds.y_train, ds.n_classes)
         return {"train": teacher.predict_proba_path(ds.X_train), "test": teacher.predict_proba_path(ds.X_test)}
@@ -205,7 +303,12 @@ def choose_c(config: SweepConfig, cv_results: dict[float, float]) -> float:
 def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, Any]) -> Any:
     """Run one task. `deps` maps each key in `task.deps` to that task's result."""
     p = task.params
+    if "axis2" in p:
+        config = axis2_config(config, p["axis2"])
+        dataset = dataset_for(config, dataset)
     ds = dataset
+    if task.kind != "teacher":
+        config = student_config(config, p.get("capacity") if config.vary == "student" else None)
     if task.kind == "teacher":
         return _teacher_task(task, config, ds)
     if task.kind == "oracle":
@@ -221,7 +324,7 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
     if task.kind == "cv":
         return {"c": p["c"], "score": _cv_score(config, ds, method, p["c"], p_train)}
     c: float | None = None
-    if method in CORRECTED_METHODS and config.gamma == "bound_fast":
+    if method in CORRECTED_METHODS and config.gamma in C_RULES:
         cv = {d["c"]: d["score"] for d in deps.values() if "score" in d}
         c = choose_c(config, cv) if config.c == "cv" else float(config.c)
     batch = next((d["batch_rows"] for d in deps.values() if "batch_rows" in d), None)
@@ -229,7 +332,8 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
         row = dict(batch[f"{method}:{p['repeat']}"])
     else:
         row = _student_row(config, ds, method, _sub_seed(config.seed, p["repeat"], 2), p_train, c)
-    e2, e4 = teacher_errors(p_test, ds.p0_test)
+    # cross-fit rows: the out-of-fold predictions the student learned from (not the fold teachers' mean)
+    e2, e4 = teacher_errors(p_train, ds.p0_train) if method in CROSSFIT_METHODS else teacher_errors(p_test, ds.p0_test)
     Y = one_hot(ds.y_train, ds.n_classes)
     row.update(c=c, teacher_error_l2=e2, teacher_error_l4=e4,
                teacher_error_train=teacher_errors(p_train, ds.p0_train)[0],
@@ -240,10 +344,27 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
 # ----------------------------------------------------------------------------------------------
 # assembling the tidy table
 def assemble(config: SweepConfig, dataset: Dataset, tasks: list[Task], results: dict[str, Any]) -> pd.DataFrame:
-    """One row per (capacity, method, repeat) for every finished task (partial results allowed)."""
+    """One row per (capacity, method, repeat) for every finished task (partial results allowed).
+
+    Teacher rows: one per repeat (fresh full-data forests, as the paper reports its teacher); when
+    the student is varied they have no capacity (the teacher is fixed) and no_kd rows have one.
+    """
+    if config.axis2 is not None:
+        frames = []
+        for v, sub in config.axis2_configs():
+            part = [t for t in tasks if t.params.get("axis2") == v]
+            frames.append(_assemble_one(sub, dataset_for(sub, dataset), part, results)
+                          .assign(axis2_name=config.axis2, axis2=v))
+        return pd.concat(frames, ignore_index=True).reindex(columns=COLUMNS)
+    return _assemble_one(config, dataset, tasks, results)
+
+
+def _assemble_one(config: SweepConfig, dataset: Dataset, tasks: list[Task], results: dict[str, Any]) -> pd.DataFrame:
     grid = capacity_grid(config)
     spec = TEACHERS[config.teacher]
-    base = dict(dataset=config.dataset, teacher=config.teacher, capacity_name=spec.capacity_name)
+    by_student = config.vary == "student"
+    cap_name = config.student_capacity_name() if by_student else spec.capacity_name
+    base = dict(dataset=config.dataset, teacher=config.teacher, capacity_name=cap_name, varied=config.vary)
     rows: list[dict[str, Any]] = []
     oracle: dict[int, float] = {}
     for t in tasks:
@@ -256,7 +377,8 @@ def assemble(config: SweepConfig, dataset: Dataset, tasks: list[Task], results: 
             Y = one_hot(dataset.y_train, dataset.n_classes)
             for i, cap in enumerate(grid):
                 e2, e4 = teacher_errors(res["test"][i], dataset.p0_test)
-                rows.append({**base, "capacity": cap, "method": "teacher", "repeat": 0,
+                rows.append({**base, "capacity": np.nan if by_student else cap, "method": "teacher",
+                             "repeat": t.params.get("repeat", 0),
                              **classification_metrics(res["test"][i], dataset.y_test),
                              "student_error": np.nan, "teacher_error_l2": e2, "teacher_error_l4": e4,
                              "teacher_error_train": teacher_errors(res["train"][i], dataset.p0_train)[0],

@@ -6,11 +6,12 @@ import streamlit as st
 
 from kdviz.config import MAX_TOTAL_FITS, METHODS, PRESETS
 from kdviz.errors import KdvizError
-from kdviz.plots import METHOD_LABELS
+from kdviz.plots import GAMMA_LABELS, METHOD_LABELS
 from kdviz.students import STUDENTS
 from kdviz.talkpack import TalkChart
 from kdviz.teachers import TEACHERS
 from ui import runs
+from ui import sweep_axes as axes
 from ui import sweep_form as form
 from ui.classroom import classroom, link_builder
 from ui.common import format_seconds, job_progress, page_setup, presentation_mode, talk_pack_button
@@ -41,7 +42,7 @@ if preset is not None:  # Home's "start here" buttons
 msgs += link_to_widgets(P, form.defaults_for(st.query_params.get("dataset")), form.KINDS, form.validate_values)
 
 st.title("Sweep")
-st.markdown("Student quality against **teacher capacity**, for every KD method, on your choice of data. "
+st.markdown("Student quality against **teacher** (or **student**) **capacity**, for every KD method, on your choice of data. "
             "Runs go to the background: you can leave the page and come back.")
 for m in msgs:
     st.warning(m, icon="🔗")
@@ -69,10 +70,15 @@ with st.sidebar:
         st.selectbox("Teacher family", list(TEACHERS), key=wkey(P, "teacher"), disabled=off,
                      help="\n".join(f"- **{k}**: {s.description}" for k, s in TEACHERS.items()))
     spec = TEACHERS[ss[wkey(P, "teacher")]]
-    grid_choices = sorted({*spec.default_grid, *ss[wkey(P, "capacities")]})
-    ss[wkey(P, "capacities")] = [c for c in ss[wkey(P, "capacities")] if c in grid_choices] or list(spec.default_grid)
     if cls.show("teacher"):
-        st.multiselect(f"Capacity grid ({spec.capacity_name})", grid_choices, key=wkey(P, "capacities"), disabled=off)
+        if not axes.vary_control(P, disabled=off):
+            grid_choices = sorted({*spec.default_grid, *ss[wkey(P, "capacities")]})
+            ss[wkey(P, "capacities")] = ([c for c in ss[wkey(P, "capacities")] if c in grid_choices]
+                                         or list(spec.default_grid))
+            st.multiselect(f"Capacity grid ({spec.capacity_name})", grid_choices, key=wkey(P, "capacities"),
+                           disabled=off)
+        else:
+            axes.student_grid_control(P, ss[wkey(P, "student")], max(spec.default_grid), disabled=off)
         if spec.name == "rf-depth":
             st.slider("Trees in the teacher forest", 1, 500, step=1, key=wkey(P, "trees"), disabled=off)
     if section("student", "Student and distillation"):
@@ -84,8 +90,10 @@ with st.sidebar:
         st.multiselect("Methods", list(METHODS), format_func=METHOD_LABELS.get, key=wkey(P, "methods"), disabled=off)
         st.radio("KD target scale", ["logp", "p"], horizontal=True, key=wkey(P, "scale"), disabled=off)
         st.slider("Cross-fitting folds K", 2, 20, key=wkey(P, "folds"), disabled=off)
-        st.radio("Correction weight γ", ["bound_fast", "full"], horizontal=True, key=wkey(P, "gamma"), disabled=off,
-                 format_func={"bound_fast": "bound-fast (c)", "full": "full"}.get)
+        st.radio("Correction weight γ", ["bound_fast", "bound_fast_expected", "full"], horizontal=True,
+                 key=wkey(P, "gamma"), disabled=off, format_func=GAMMA_LABELS.get,
+                 help="bound-fast: γ = c/(c + r²) with r = y − p̂ (the paper's). y-free: r² replaced by its "
+                      "expectation p̂(1 − p̂), so the correction stays mean-zero at p̂ = p0 for every c. full: γ = γ*.")
         c_is_cv = ss[wkey(P, "c")] == "cv"
         if st.toggle("Choose c by cross-validation", value=c_is_cv, key="_sw_c_cv", disabled=off):
             ss[wkey(P, "c")] = "cv"
@@ -96,12 +104,13 @@ with st.sidebar:
         else:
             ss[wkey(P, "c")] = float(st.select_slider("c", [1e-3, 1e-2, 0.1, 1.0, 10.0, 100.0], disabled=off,
                                                       value=0.1 if c_is_cv else ss[wkey(P, "c")]))
+        axes.axis2_control(P, disabled=off)
     if section("protocol", "Protocol"):
         st.slider("Repeats (student re-seeds)", 1, 20, key=wkey(P, "repeats"), disabled=off)
         st.number_input("Seed", 0, 2**31 - 1, step=1, key=wkey(P, "seed"), disabled=off)
 
 values = {k: ss.get(wkey(P, k), form.DEFAULTS[k]) for k in form.KINDS}
-for k in ("capacities", "methods", "c_grid"):
+for k in ("capacities", "methods", "c_grid", "axis2_values"):
     values[k] = tuple(values[k])
 try:
     config = form.validate_values(values)

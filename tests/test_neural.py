@@ -22,7 +22,7 @@ from kdviz.neural.losses import (  # noqa: E402
 )
 from kdviz.neural.students import TorchStudent, fit_kd_many  # noqa: E402
 from kdviz.students import STUDENTS, KDSpec, make_student  # noqa: E402
-from kdviz.sweep import crossfit_folds, execute, plan, run_sweep, teacher_inputs  # noqa: E402
+from kdviz.sweep import crossfit_folds, execute, plan, run_sweep, teacher_inputs, teacher_seed  # noqa: E402
 from kdviz.teachers import TEACHERS, make_teacher  # noqa: E402
 
 D = torch.float64
@@ -225,7 +225,7 @@ def test_crossfit_routing_with_a_torch_teacher():
         np.testing.assert_array_equal(p_cf[held_idx], folds[f]["oof"][cap])
     # re-fit fold 0's teacher independently: its predictions on its held-out rows are what the student sees
     train0, held0 = splits[0]
-    t0 = make_teacher("mlp-epochs", [2, 40], seed=cfg.seed, **cfg.teacher_options).fit(ds.X_train[train0], ds.y_train[train0], 10)
+    t0 = make_teacher("mlp-epochs", [2, 40], seed=teacher_seed(cfg.seed, 0), **cfg.teacher_options).fit(ds.X_train[train0], ds.y_train[train0], 10)
     np.testing.assert_allclose(p_cf[held0], t0.predict_proba_path(ds.X_train[held0])[cap], atol=1e-6)
     # behaviour: the over-trained teacher memorises the (noisy) labels of rows it saw, not of the others
     p_van, _ = teacher_inputs("vanilla", cap, [res[t.key] for t in teachers if t.params["fold"] < 0], n)

@@ -26,7 +26,9 @@ def test_table_has_one_row_per_capacity_method_repeat(small_table):
     assert len(kd) == 2 * 4 * 2  # capacities × methods × repeats
     assert not kd.duplicated(["capacity", "method", "repeat"]).any()
     assert set(df[df.method == "no_kd"].repeat) == {0, 1} and df[df.method == "no_kd"].capacity.isna().all()
-    assert list(df[df.method == "teacher"].capacity) == [1, 4]
+    teacher = df[df.method == "teacher"]  # one fresh full-data forest per repeat, as the paper reports it
+    assert list(teacher.capacity) == [1, 1, 4, 4] and list(teacher.repeat) == [0, 1, 0, 1]
+    assert teacher.groupby("capacity").test_auc.nunique().eq(2).all()
     assert df.test_auc.between(0.5, 1).all()
     assert (df.student_error.dropna() > 0).all() and (df.oracle_error > 0).all()
     # the bound-fast c is chosen by CV for the corrected methods only
@@ -184,7 +186,8 @@ def test_every_preset_is_a_valid_config():
 
     for name, values in PRESETS.items():
         cfg = make_config(**values)
-        assert cfg.estimated_fits() < 1000, name
+        # the paper's own protocols are what they are (Experiment A: 9 student sizes × CV for c)
+        assert cfg.estimated_fits() < (2000 if cfg.paper else 1000), name
 
 
 def test_torch_students_of_one_capacity_train_as_one_batch():

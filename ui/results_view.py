@@ -12,7 +12,8 @@ import streamlit as st
 
 from kdviz.cache import SingleFlightCache
 from kdviz.config import data_settings
-from kdviz.plots import METRIC_NAMES, capacity_chart, caption_for, overlay_chart
+from kdviz.paper import paper_reference
+from kdviz.plots import METRIC_NAMES, axis2_heatmap, capacity_chart, caption_for, overlay_chart
 from ui.common import show_chart
 from ui.state import key_to_link, link_key
 
@@ -102,7 +103,8 @@ def overlay(tables: dict[str, pd.DataFrame], metric: str, log_x: bool, *, presen
 
 def _run_chart(df: pd.DataFrame, metric: str, log_x: bool, present: bool, title: str | None, partial: bool,
                config: dict[str, Any] | None) -> tuple[go.Figure, str]:
-    fig = capacity_chart(df, metric, log_x=log_x, presentation=present, title=title)
+    fig = capacity_chart(df, metric, log_x=log_x, presentation=present, title=title,
+                         reference=paper_reference(config))
     if config:  # the settings that change the data travel with the figure (exported slides too)
         fig.update_layout(title_subtitle_text=f"{fig.layout.title.subtitle.text} · {data_settings(config)}")
     if partial:
@@ -118,7 +120,19 @@ def _run_json(df: pd.DataFrame, config: dict[str, Any] | None) -> bytes:
 def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, key: str,
                  title: str | None = None, config: dict[str, Any] | None = None, partial: bool = False,
                  downloads: bool = True) -> go.Figure:
-    """Draw a run's chart (caption computed from its numbers), table and downloads; returns the figure."""
+    """Draw a run's chart (caption computed from its numbers), table and downloads; returns the figure.
+
+    With a second axis: first each method's gain over vanilla as a heat map, then the curves at one value.
+    """
+    full = df
+    if "axis2" in df and df["axis2"].notna().any():
+        show_chart(axis2_heatmap(df, metric, presentation=present), key=f"{key}_heat",
+                   caption="Each cell: a method's mean gain over vanilla KD at that capacity and second-axis value.",
+                   exports=downloads and not partial, filename=f"kdviz_gain_{metric}")
+        values = sorted(df["axis2"].dropna().unique())
+        pick = st.select_slider(f"Curves at {df['axis2_name'].dropna().iloc[0]} =", values, key=f"{key}_axis2")
+        df = df[df["axis2"] == pick].copy()
+        df.attrs = {"kdviz_key": (full.attrs["kdviz_key"], pick)} if "kdviz_key" in full.attrs else {}
     fig, caption = run_chart(df, metric, log_x, present=present, title=title, partial=partial, config=config)
     show_chart(fig, key=f"{key}_chart", caption=caption, exports=downloads and not partial,
                filename=f"kdviz_{metric}")
@@ -135,8 +149,8 @@ def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, k
             st.dataframe(df, hide_index=True, width="stretch", height=260)
     if downloads and not partial:
         c1, c2, _ = st.columns([1, 1, 4])
-        c1.download_button("⬇ Results CSV", lambda: df.to_csv(index=False).encode(), file_name="kdviz_results.csv",
+        c1.download_button("⬇ Results CSV", lambda: full.to_csv(index=False).encode(), file_name="kdviz_results.csv",
                            mime="text/csv", key=f"{key}_csv", on_click="ignore")
-        c2.download_button("⬇ Run JSON", lambda: _run_json(df, config), file_name="kdviz_run.json",
+        c2.download_button("⬇ Run JSON", lambda: _run_json(full, config), file_name="kdviz_run.json",
                            mime="application/json", key=f"{key}_json", on_click="ignore")
     return fig

@@ -172,5 +172,15 @@ def config_summary(cfg: dict[str, Any]) -> str:
     if ds.startswith("csv:"):
         name = re.sub(r"^[0-9a-f]{12}_", "", ds.rsplit("/", 1)[-1])  # minus an upload's content hash
         ds = f"CSV {name} (target {cfg.get('target')})"
-    return (f"{ds} · {data_settings(cfg)} · {cfg.get('teacher', '?')} [{caps_s}] · student {cfg.get('student', '?')} · {methods} · "
+    if cfg.get("vary") == "student":
+        teacher = f"{cfg.get('teacher', '?')} @ {cfg.get('teacher_capacity') or 'largest'}"
+        student = f"student {cfg.get('student', '?')} [{caps_s}]"
+    else:
+        teacher, student = f"{cfg.get('teacher', '?')} [{caps_s}]", f"student {cfg.get('student', '?')}"
+    text = (f"{ds} · {data_settings(cfg)} · {teacher} · {student} · {methods} · "
             f"K={cfg.get('folds')} · ×{cfg.get('repeats')} · seed {cfg.get('seed')}")
+    if cfg.get("axis2"):
+        text += f" · {cfg['axis2']} ∈ {{{', '.join(f'{v:g}' for v in cfg.get('axis2_values') or ())}}}"
+    if cfg.get("paper"):
+        text += f" · paper {cfg['paper']}"
+    return text

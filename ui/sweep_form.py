@@ -24,6 +24,7 @@ from kdviz.students import STUDENTS
 from kdviz.students import load_plugins as load_student_plugins
 from kdviz.teachers import TEACHERS, load_plugins, validate_grid
 from ui import runs
+from ui import sweep_axes as axes
 
 load_plugins()  # the torch teacher families and students register themselves
 load_student_plugins()
@@ -41,6 +42,8 @@ DEFAULTS: dict[str, Any] = dict(
     c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier", repeats=2, seed=0, temperature=4.0,
     alpha=0.5,
 )
+KINDS.update(axes.KINDS)  # vary the teacher or the student, a second axis, the paper tag (ui.sweep_axes)
+DEFAULTS.update(axes.DEFAULTS)
 #: the synthetic demo's data settings; real data (uploads, CSV, OpenML) uses all rows, no label noise
 SYNTHETIC_DATA = {"n": 2000, "label_noise": 0.2}
 REAL_DATA = {"n": None, "label_noise": 0.0}
@@ -103,7 +106,7 @@ def to_config_dict(v: dict[str, Any]) -> dict[str, Any]:
         student=v["student"], methods=tuple(v["methods"]), scale=v["scale"], folds=v["folds"], gamma=v["gamma"],
         c=v["c"], c_grid=tuple(v["c_grid"]), cv_folds=v["cv_folds"], cv_metric=v["cv_metric"],
         repeats=v["repeats"], seed=v["seed"],
-        temperature=v["temperature"], alpha=v["alpha"],
+        temperature=v["temperature"], alpha=v["alpha"], **axes.to_config(v),
     )
 
 
@@ -126,6 +129,7 @@ def from_config_dict(cfg: dict[str, Any]) -> dict[str, Any]:
         v["c_grid"] = tuple(cfg["c_grid"])
     opt = _TREE_OPTION.get(v["teacher"])
     v["trees"] = (cfg.get("teacher_options") or {}).get(opt, DEFAULTS["trees"]) if opt else DEFAULTS["trees"]
+    v.update(axes.from_config(cfg))
     return v
 
 
@@ -146,7 +150,7 @@ def validate_values(v: dict[str, Any]) -> SweepConfig:
             raise ConfigError(f"{name} must be between {lo:g} and {hi:g} here, got {x!r}")
     if v["teacher"] not in TEACHERS:
         raise ConfigError(f"unknown teacher family {v['teacher']!r}; choose from {', '.join(TEACHERS)}")
-    if v["capacities"]:
+    if v["capacities"] and v.get("vary") != "student":  # a student grid is checked by the student
         validate_grid(TEACHERS[v["teacher"]], list(v["capacities"]))
     ds = from_link_dataset(str(v["dataset"]))
     v = {**v, "dataset": ds}
@@ -159,7 +163,7 @@ def validate_values(v: dict[str, Any]) -> SweepConfig:
         if not v.get("target"):
             raise ConfigError("pick the target column of the uploaded CSV")
         _checked_target(str(path), str(v["target"]), path.stat().st_mtime)  # refuse unusable data before Run
-    elif ds not in builtin_datasets() and not re.fullmatch(r"openml:[A-Za-z0-9_.\-]{1,100}", ds):
+    elif ds not in builtin_datasets() and not re.fullmatch(r"openml:[A-Za-z0-9_.\-]{1,100}(@[0-9]{1,3})?", ds):
         raise ConfigError(f"unknown dataset {ds!r}; choose from {', '.join(builtin_datasets())}")
     elif ds.startswith("openml:"):
         _openml_available(ds[7:], int(time.time() // 60))  # offline and not cached: say so before Run

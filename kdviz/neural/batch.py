@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from kdviz.distill import kd_target
+from kdviz.distill import C_RULES, GAMMA_RULES, kd_target
 from kdviz.errors import ConfigError
 from kdviz.neural.losses import (
     LOSSES,
@@ -133,8 +133,8 @@ def _member_c(m: Member) -> float | None:
     """The per-class shrinkage constant of the correction (None = full correction γ = 1)."""
     if m.gamma == "full":
         return None
-    if m.gamma != "bound_fast":
-        raise ConfigError(f"gamma rule must be 'full' or 'bound_fast', got {m.gamma!r}")
+    if m.gamma not in C_RULES:
+        raise ConfigError(f"gamma rule must be one of {', '.join(GAMMA_RULES)}, got {m.gamma!r}")
     return m.c  # None when no c is given: full correction
 
 
@@ -168,7 +168,7 @@ def kd_loss_fn(Y: np.ndarray, members: Sequence[Member], loss: str, device: torc
             y64 = Yt.double()
             W[b] = tempered_teacher(p, m.temperature).float()
             if m.corrected:
-                U[b] = correction_weights(p, y64, m.temperature, _member_c(m), NEURAL_EPS).float()
+                U[b] = correction_weights(p, y64, m.temperature, _member_c(m), NEURAL_EPS, m.gamma).float()
         any_corr = any(m.corrected and m.p_hat is not None for m in members)
 
         def fn(logits: torch.Tensor, idx: torch.Tensor) -> torch.Tensor:
@@ -184,7 +184,7 @@ def kd_loss_fn(Y: np.ndarray, members: Sequence[Member], loss: str, device: torc
     for b, m in enumerate(members):
         if m.p_hat is not None:
             c = _member_c(m)
-            rule = "full" if c is None else "bound_fast"
+            rule = "full" if c is None else m.gamma
             t = kd_target(m.p_hat, Y, scale, m.corrected, rule, c, eps=NEURAL_EPS)
             targets[b] = torch.as_tensor(t, dtype=torch.float32, device=device)
     kd_w = is_kd.view(B, 1)

@@ -38,11 +38,14 @@ def tempered_teacher(p_hat: torch.Tensor, T: float | torch.Tensor) -> torch.Tens
 
 
 def correction_weights(p_hat: torch.Tensor, y: torch.Tensor, T: float | torch.Tensor,
-                       c: float | torch.Tensor | None = None, eps: float = NEURAL_EPS) -> torch.Tensor:
-    """u_i = w_i·γ_i·(y_i − p̂_i)/max(p̂_i, eps); γ_i = 1 (c None) or c/(c + r_i²)."""
+                       c: float | torch.Tensor | None = None, eps: float = NEURAL_EPS,
+                       rule: str = "bound_fast") -> torch.Tensor:
+    """u_i = w_i·γ_i·(y_i − p̂_i)/max(p̂_i, eps); γ_i = 1 (c None), c/(c + r_i²) (``bound_fast``) or
+    c/(c + p̂_i(1 − p̂_i)) (``bound_fast_expected``, free of the label)."""
     w = tempered_teacher(p_hat, T)
     r = y - p_hat
-    g = torch.ones_like(r) if c is None else c / (c + r**2)
+    spread = p_hat.clamp(0, 1) * (1 - p_hat.clamp(0, 1)) if rule == "bound_fast_expected" else r**2
+    g = torch.ones_like(r) if c is None else c / (c + spread)
     return w * g * r / p_hat.clamp_min(eps)
 
 
@@ -80,10 +83,10 @@ def hinton_loss(s: torch.Tensor, y: torch.Tensor, w: torch.Tensor, u: torch.Tens
 
 def hinton_kd_loss(s: torch.Tensor, y: torch.Tensor, p_hat: torch.Tensor, T: float = 4.0, alpha: float = 0.5,
                    corrected: bool = False, c: float | None = None, eps: float = NEURAL_EPS,
-                   kl: bool = True) -> torch.Tensor:
+                   kl: bool = True, rule: str = "bound_fast") -> torch.Tensor:
     """Per-sample Hinton KD loss exactly as in THEORY §3 (``kl=True`` reports T²·KL(w‖q) itself)."""
     w = tempered_teacher(p_hat, T)
-    u = correction_weights(p_hat, y, T, c, eps) if corrected else None
+    u = correction_weights(p_hat, y, T, c, eps, rule) if corrected else None
     loss = hinton_loss(s, y, w, u, T, alpha)
     if kl:  # add back the entropy of w so that the KD term is the KL divergence
         ent = -(w * torch.log(w.clamp_min(1e-30))).sum(-1)

@@ -45,6 +45,7 @@ def run_student_batch(config: Any, dataset: Any, cap: int, methods: list[str], d
         ``kdviz.sweep._student_row`` returns for that student (metrics and ``student_error``).
     """
     from kdviz.config import CORRECTED_METHODS
+    from kdviz.distill import C_RULES
     from kdviz.sweep import _spec, _sub_seed, choose_c, teacher_inputs
 
     ds = dataset
@@ -60,7 +61,7 @@ def run_student_batch(config: Any, dataset: Any, cap: int, methods: list[str], d
         teachers = [d for d in mdeps if isinstance(d, dict) and "test" in d]
         p_train, _ = teacher_inputs(m, cap, teachers, len(ds.y_train))
         c = None
-        if m in CORRECTED_METHODS and config.gamma == "bound_fast":
+        if m in CORRECTED_METHODS and config.gamma in C_RULES:
             cv = {d["c"]: d["score"] for d in mdeps if isinstance(d, dict) and "score" in d}
             c = choose_c(config, cv) if config.c == "cv" else float(config.c)
         for r in range(config.repeats):

@@ -161,13 +161,13 @@ def targets(p_hat: np.ndarray, y: np.ndarray, p0: np.ndarray, spec: MethodSpec) 
 # ----------------------------------------------------------------------------------------------
 # choosing c by cross-validation (labels only: p0 is never used here)
 def cv_scores(D: np.ndarray, p_hat: np.ndarray, y: np.ndarray, c_grid: list[float], folds: int, seed: int,
-              metric: str = "brier") -> dict[float, float]:
+              metric: str = "brier", rule: str = "bound_fast") -> dict[float, float]:
     """Mean validation score of the bound-fast enhanced student for each c (higher is better).
 
     metric ``brier``: minus the mean squared error of min(exp f̂, 1) against the held-out labels (a
     proper scoring rule, so it tracks the student's distance to p0); ``auc``: the task metric.
     """
-    T = np.column_stack([targets(p_hat, y, p_hat, MethodSpec("enhanced", True, "bound_fast", c))[0]
+    T = np.column_stack([targets(p_hat, y, p_hat, MethodSpec("enhanced", True, rule, c))[0]
                          for c in c_grid])
     scores = np.zeros(len(c_grid))
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)

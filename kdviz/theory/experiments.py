@@ -54,7 +54,15 @@ COLUMNS = [
     "experiment", "dataset", "student", "n", "eps", "kappa", "method", "repeat", "c", "c_cv",
     "student_error", "oracle_error", "bias_error", "variance_error", "excess_error", "correction_var",
     "student_error_p", "teacher_error_l2", "teacher_error_l4", "teacher_error_train",
+    "gamma_rule", "series",
 ]
+
+
+def series_name(method: str, rule: str | None, c: float | None, cv: bool) -> str:
+    """One estimator = one series: the enhanced student is a different estimator for each c."""
+    if method != "enhanced":
+        return method
+    return "enhanced, c by CV per ε" if cv else f"enhanced, c = {c:g}"
 
 
 class TheoryConfig(BaseModel):
@@ -72,6 +80,10 @@ class TheoryConfig(BaseModel):
     methods: tuple[str, ...] = Field(THEORY_METHODS, min_length=1)
     c: CValue = "cv"
     c_grid: CGrid = Field(PAPER_C_GRID, min_length=1, max_length=25)
+    gamma: Literal["bound_fast", "bound_fast_expected"] = Field(
+        "bound_fast", description="γ rule of the enhanced student: c/(c + r²) or the y-free c/(c + p̂(1 − p̂))")
+    c_fixed: CGrid = Field((), max_length=8, description="also show the enhanced student at each of these "
+                                                          "fixed c, one series (and one slope) per c")
     cv_folds: int = Field(5, ge=2, le=10)
     cv_metric: Literal["brier", "auc"] = "brier"
     n_eval: int = Field(20_000, ge=500, le=500_000, description="fresh points the errors are averaged over")
@@ -108,7 +120,7 @@ class TheoryConfig(BaseModel):
 
     def fits_per_task(self) -> int:
         cv = self.cv_folds * len(self.c_grid) if "enhanced" in self.methods and self.c == "cv" else 0
-        return 1 + 2 * len(self.methods) + cv
+        return 1 + 2 * len(self.methods) + 2 * len(self.c_fixed) + cv
 
     def estimated_work(self) -> float:
         return float(sum(self.train_sizes()) * len(self.dials()) * self.repeats * self.fits_per_task())
@@ -238,7 +250,10 @@ def load_context(config: TheoryConfig) -> dict[str, str]:
 def _fields(config: TheoryConfig) -> dict[str, Any]:
     keep = ("dataset", "d", "r", "label_noise", "kappa", "h_seed", "student", "methods", "c", "c_grid",
             "cv_folds", "cv_metric", "n_eval", "seed")
-    return {k: getattr(config, k) for k in keep}
+    out = {k: getattr(config, k) for k in keep}
+    if config.gamma != "bound_fast" or config.c_fixed:  # keys of earlier runs stay valid
+        out.update(gamma=config.gamma, c_fixed=config.c_fixed)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------
@@ -276,8 +291,14 @@ def _specs(config: TheoryConfig, c_enhanced: float | None) -> list[MethodSpec]:
         elif m == "corrected":
             out.append(MethodSpec("corrected", True, "full"))
         else:
-            out.append(MethodSpec("enhanced", True, "bound_fast", c_enhanced))
+            out.append(MethodSpec("enhanced", True, config.gamma, c_enhanced))
+            out += [MethodSpec("enhanced", True, config.gamma, c) for c in config.c_fixed]
     return out
+
+
+def _label(config: TheoryConfig, spec: MethodSpec, cv: bool) -> dict[str, Any]:
+    rule = None if not spec.corrected else spec.rule
+    return {"gamma_rule": rule, "series": series_name(spec.method, rule, spec.c, cv)}
 
 
 def execute(task: Task, config: TheoryConfig, ctx: Any, deps: dict[str, Any]) -> list[dict[str, Any]]:
@@ -294,21 +315,26 @@ def execute(task: Task, config: TheoryConfig, ctx: Any, deps: dict[str, Any]) ->
 
     def cv_choice(grid: list[float]) -> float:
         D = poly_features(X, {"linear": 1, "quadratic": 2, "cubic": 3}[config.student])
-        scores = cv_scores(D, teacher.predict_proba(X, p0), y, grid, config.cv_folds, cv_seed, config.cv_metric)
+        scores = cv_scores(D, teacher.predict_proba(X, p0), y, grid, config.cv_folds, cv_seed, config.cv_metric,
+                           config.gamma)
         return best_c(scores)
 
     if isinstance(config, CSweepConfig):
         c_cv = cv_choice(list(config.c_grid))
         specs = [MethodSpec("vanilla", False), MethodSpec("corrected", True, "full")]
-        specs += [MethodSpec("enhanced", True, "bound_fast", c) for c in config.c_grid]
+        specs += [MethodSpec("enhanced", True, config.gamma, c) for c in config.c_grid]
         rows = measure_run(X, y, p0, ds.X_test, ds.p0_test, teacher, specs, student=config.student)
-        return [{**base, **row, "c_cv": c_cv} for row in rows]
+        return [{**base, **row, "c_cv": c_cv, **_label(config, sp, False)} for sp, row in zip(specs, rows)]
 
     c_cv = None
     if "enhanced" in config.methods:
         c_cv = cv_choice(list(config.c_grid)) if config.c == "cv" else float(config.c)
-    rows = measure_run(X, y, p0, ds.X_test, ds.p0_test, teacher, _specs(config, c_cv), student=config.student)
-    return [{**base, **row, "c_cv": c_cv if row["method"] == "enhanced" else None} for row in rows]
+    specs = _specs(config, c_cv)
+    rows = measure_run(X, y, p0, ds.X_test, ds.p0_test, teacher, specs, student=config.student)
+    first = [i == next(j for j, s in enumerate(specs) if s.method == sp.method) for i, sp in enumerate(specs)]
+    cv = config.c == "cv"
+    return [{**base, **row, "c_cv": c_cv if (row["method"] == "enhanced" and is_first) else None,
+             **_label(config, sp, cv and is_first)} for sp, row, is_first in zip(specs, rows, first)]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -324,7 +350,7 @@ def make_assemble(kind: str):
         df = pd.DataFrame(rows).reindex(columns=COLUMNS)
         order = {m: i for i, m in enumerate(THEORY_METHODS)}
         df["_m"] = df["method"].map(order)
-        df = df.sort_values(["_m", "eps", "n", "c", "repeat"], na_position="first").drop(columns="_m")
+        df = df.sort_values(["_m", "series", "eps", "n", "c", "repeat"], na_position="first").drop(columns="_m")
         return df.reset_index(drop=True)
     return assemble
 

@@ -24,6 +24,17 @@ from kdviz.theory.fits import (
 )
 
 LOG_ERR = "squared error on the log-p scale, E(f̂ − f0)²"
+#: THEORY §3 and §5: why the y-free γ rule exists (shown on the Theory page).
+WHY_Y_FREE = (
+    "The paper's bound-fast weight w = c/(c + r²), r = y − p̂, depends on the very label it multiplies, so the "
+    "corrected target is **not mean-zero at p̂ = p0**: on the log scale "
+    "E[T | x] − log p0 = c(1 − p0)(2p0 − 1) / [(c + (1 − p0)²)(c + p0²)], zero only at p0 = ½, largest near "
+    "c ≈ 0.1 (the bump of chart 4). The **y-free rule** w = c/(c + p̂(1 − p̂)) replaces r² by its expectation "
+    "under p̂; its correction is mean-zero at p̂ = p0 for every c. Neither reaches the ε⁴ rate at a finite c: "
+    "the weight leaves a first-order term (1 − w)(p0 − p̂)/p̂ — THEORY §3's check measured bias slopes of the "
+    "y-free rule 1.93 / 2.10 / 4.12 at c = 0.1 / 1 / 1000 (r² rule at c = 1000: 4.53); the table under chart 2 "
+    "gives this preset's own, one row per rule and c. Only c → ∞, the full correction, recovers ε⁴. Choose the rule in the sidebar; both are available wherever γ is (CLI `--gamma`, the Sweep page)."
+)
 GREY = "#555555"
 
 
@@ -107,39 +118,41 @@ def eps_chart(df: pd.DataFrame, presentation: bool = False, ratio: float = 1.0) 
     if df is None or df.empty:
         return _empty("No results yet: run the teacher-error preset.", presentation)
     fig = go.Figure()
-    methods = [m for m in ("vanilla", "corrected", "enhanced") if m in set(df["method"])]
     x_all = df["teacher_error_l2"].to_numpy()
     n = int(df["n"].iloc[0])
     anchors: dict[int, str] = {}
-    for m in methods:
-        sub = df[df["method"] == m]
+    fixed = 0
+    for key, sub, m in estimator_series(df):
         s = summarize(sub, ["eps"], ["teacher_error_l2", "bias_error", "student_error", "variance_error"])
         color = method_color(m)
-        fb = fit_slope(df, m, "bias_error")
+        if m == "enhanced" and sub["c_cv"].isna().all():  # enhanced at one fixed c: its own colour
+            color, fixed = EPS_COLORS[fixed % len(EPS_COLORS)], fixed + 1
+        label = series_label(key, sub)
+        fb = fit_slope(sub, m, "bias_error")
         fig.add_trace(go.Scatter(
             x=s["teacher_error_l2"], y=s["bias_error"], error_y=dict(type="data", array=s["bias_error_sd"]),
             mode="lines+markers", line=dict(color=color), marker=dict(symbol=METHOD_SYMBOLS.get(m, "circle"), size=9),
-            name=f"{method_label(m)}: teacher-bias term, {fb.label()}", legendgroup=m))
-        win = bias_dominated(df, m, ratio)
-        fn = fit_slope(df, m, "student_error", eps=win) if len(win) >= 2 else None
+            name=f"{label}: teacher-bias term, {fb.label()}", legendgroup=key))
+        win = bias_dominated(sub, m, ratio)
+        fn = fit_slope(sub, m, "student_error", eps=win) if len(win) >= 2 else None
         txt = (f"{fn.label()} for ε ∈ [{min(win):g}, {max(win):g}] (bias ≥ variance)" if fn is not None
                else "bias never dominates the variance here: no slope")
         fig.add_trace(go.Scatter(
             x=s["teacher_error_l2"], y=s["student_error"], error_y=dict(type="data", array=s["student_error_sd"]),
             mode="markers", marker=dict(color=color, symbol=METHOD_SYMBOLS.get(m, "circle") + "-open", size=10),
-            name=f"{method_label(m)}: student error at n = {n:,}, {txt}", legendgroup=m))
+            name=f"{label}: student error at n = {n:,}, {txt}", legendgroup=key))
         if sub["variance_error"].max() > 0:
             fig.add_trace(go.Scatter(x=s["teacher_error_l2"], y=s["variance_error"], mode="lines",
-                                     line=dict(color=color, dash="dash", width=1.5), legendgroup=m,
-                                     name=f"{method_label(m)}: variance term (label noise in the target)"))
+                                     line=dict(color=color, dash="dash", width=1.5), legendgroup=key,
+                                     name=f"{label}: variance term (label noise in the target)"))
         col, power, form = BOUND_FORMS[m]
         bf = fit_bound(sub["oracle_error"], sub[col], sub["student_error"], power, m, form)
         if np.isfinite(bf.c1):
             xs = s["teacher_error_l2"].to_numpy()
             tcol = s[col] if col in s else sub.groupby("eps")[col].mean().to_numpy()
             fig.add_trace(go.Scatter(x=xs, y=bf(sub["oracle_error"].mean(), np.asarray(tcol)), mode="lines",
-                                     line=dict(color=color, dash="dot", width=1.5), legendgroup=m,
-                                     name=f"{method_label(m)}: {bf.label()}"))
+                                     line=dict(color=color, dash="dot", width=1.5), legendgroup=key,
+                                     name=f"{label}: {bf.label()}"))
         slope_ref = 2 if m == "vanilla" else 4
         if slope_ref not in anchors:
             anchors[slope_ref] = m
@@ -151,6 +164,60 @@ def eps_chart(df: pd.DataFrame, presentation: bool = False, ratio: float = 1.0) 
     fig.update_yaxes(type="log", title_text=LOG_ERR)
     fig.update_layout(title="Teacher-error sweep: vanilla KD error ∝ ε2², corrected ∝ ε2⁴ (bias term)", height=680)
     return style_figure(fig, presentation)
+
+
+def estimator_series(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str]]:
+    """(series key, its rows, method) per estimator: vanilla, corrected, enhanced with c chosen by CV
+    per ε, and enhanced at each fixed c — never one series pooled across different c."""
+    if "series" not in df or df["series"].isna().all():  # tables from before the per-c series
+        df = df.assign(series=df["method"])
+    order = {m: i for i, m in enumerate(("vanilla", "corrected", "enhanced"))}
+    out = []
+    for key, sub in df.groupby("series", sort=False):
+        m = str(sub["method"].iloc[0])
+        out.append((str(key), sub, m))
+    c_of = {k: (0 if "CV" in k else float(sub["c"].iloc[0]) if pd.notna(sub["c"].iloc[0]) else 0) for k, sub, _ in out}
+    return sorted(out, key=lambda t: (order.get(t[2], 9), c_of[t[0]]))
+
+
+def series_label(key: str, sub: pd.DataFrame) -> str:
+    """The legend name of one estimator: method, γ rule and c."""
+    m = str(sub["method"].iloc[0])
+    if m != "enhanced":
+        return method_label(m)
+    rule = str(sub["gamma_rule"].dropna().iloc[0]) if "gamma_rule" in sub and sub["gamma_rule"].notna().any() \
+        else "bound_fast"
+    rule_txt = {"bound_fast": "c/(c + r²)", "bound_fast_expected": "y-free c/(c + p̂(1−p̂))"}.get(rule, rule)
+    if sub["c_cv"].notna().any():
+        return f"Enhanced KD, γ {rule_txt}, c by CV per ε"
+    return f"Enhanced KD, γ {rule_txt}, c = {float(sub['c'].iloc[0]):g}"
+
+
+def slope_table(df: pd.DataFrame, ratio: float = 1.0) -> pd.DataFrame:
+    """One fitted log-log slope per estimator and measured quantity; every row names method, γ rule and c."""
+    rows = []
+    for _key, sub, m in estimator_series(df):
+        rule = "—" if m == "vanilla" else ("full (γ = γ*)" if m == "corrected" else
+                                         str(sub["gamma_rule"].dropna().iloc[0]) if "gamma_rule" in sub and
+                                         sub["gamma_rule"].notna().any() else "bound_fast")
+        if m == "enhanced" and sub["c_cv"].notna().any():
+            chosen = sub.groupby("eps")["c_cv"].median()
+            c_txt = "CV per ε: " + ", ".join(f"{c:g}" for c in chosen)
+        elif m == "enhanced":
+            c_txt = f"{float(sub['c'].iloc[0]):g}"
+        else:
+            c_txt = "—" if m == "vanilla" else "∞ (full)"
+        for what, q, eps in (("bias term (all ε)", "bias_error", None),
+                             ("finite-n error (ε where bias ≥ variance)", "student_error",
+                              bias_dominated(sub, m, ratio))):
+            if eps is not None and len(eps) < 2:
+                continue
+            f = fit_slope(sub, m, q, eps=eps)
+            rows.append({"method": m, "γ rule": rule, "c": c_txt, "measured": what,
+                         "fitted slope": round(f.slope, 2), "95% CI": f"[{f.lo:.2f}, {f.hi:.2f}]",
+                         "ε range": f"{f.eps_min:g} – {f.eps_max:g}", "repeats": f.repeats,
+                         "theory": 2 if m == "vanilla" else 4})
+    return pd.DataFrame(rows)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -228,4 +295,5 @@ def c_chart(df: pd.DataFrame, presentation: bool = False) -> go.Figure:
     return style_figure(fig, presentation)
 
 
-__all__ = ["capacity_theory_chart", "eps_chart", "size_chart", "c_chart", "FITTED_LABEL"]
+__all__ = ["capacity_theory_chart", "eps_chart", "size_chart", "c_chart", "estimator_series", "series_label",
+           "slope_table", "FITTED_LABEL"]

@@ -41,7 +41,7 @@ PRESETS: dict[str, TheoryPreset] = {p.key: p for p in [
     ),
     TheoryPreset(
         "eps", "2 · Teacher-error sweep: an underfitting (biased) teacher", "theory-eps",
-        dict(n=20_000, repeats=5),
+        dict(n=20_000, repeats=5, c_fixed=(0.1, 1.0, 10.0, 1000.0)),
         eps_chart,
         "student error ≲ δ² + ε2² for vanilla KD but δ² + ε4⁴ with the loss correction: the teacher's "
         "error enters at second order (slope 4 instead of 2 on log-log axes).",
