@@ -13,6 +13,7 @@ from kdviz.plots import GAMMA_LABELS
 from kdviz.talkpack import TalkChart
 from kdviz.theory.plots import WHY_Y_FREE, slope_table
 from kdviz.theory.presets import PRESETS, TheoryPreset
+from ui import runs
 from ui.classroom import classroom, link_builder
 from ui.common import (
     ACTIVE,
@@ -23,6 +24,7 @@ from ui.common import (
     show_error,
     talk_pack_button,
 )
+from ui.results_view import shared_figure
 from ui.state import link_to_widgets, share_link, widgets_to_link, wkey
 
 page_setup("Theory")
@@ -121,14 +123,14 @@ def _results(p: TheoryPreset) -> pd.DataFrame | None:
     if job_id is None:
         return None
     try:
-        job = jobs.get_job(job_id)
+        job = runs.get(job_id) or jobs.get_job(job_id)  # (shared status; the store's message if it is gone)
         if job.status in ACTIVE:
             job_progress(job_id, get_job=jobs.get_job, cancel=jobs.cancel, key=f"theory_{p.key}")
         elif job.status in ("cancelled", "interrupted"):  # finished tasks come back from the cache
             st.warning(f"The last run of this preset was {job.status}; press the preset button to finish it.")
         elif job.status == "failed":
             show_error(job.error or "unknown error", prefix="The run failed: ")
-        df = jobs.job_results(job_id)
+        df = runs.results(job_id)  # loaded once per run version for every session
     except KdvizError as e:  # e.g. the job was deleted on the Runs page
         show_error(str(e))
         return None
@@ -162,7 +164,9 @@ for p in PRESETS.values():
             except KdvizError as e:
                 show_error(str(e))
     df = _results(p)
-    fig = p.chart(df, presentation=present)
+    version = "empty" if df is None else df.attrs.get("kdviz_key")
+    fig = shared_figure(("theory", p.key, version, present) if version else None,
+                        lambda p=p, df=df: p.chart(df, presentation=present))
     caption = p.caption() + ("  \n" + theory_outcome(p.key, df) if df is not None else "")
     show_chart(fig, key=f"theory_chart_{p.key}", caption=caption, filename=f"kdviz-theory-{p.key}",
                exports=cls.show("share"))

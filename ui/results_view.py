@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -89,6 +90,11 @@ def run_chart(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, titl
         return build()
     settings = data_settings(config) if config else None
     return _charts.get((version, metric, log_x, present, title, partial, settings), build)
+
+
+def shared_figure(key: tuple | None, build: Callable[[], go.Figure]) -> go.Figure:
+    """`build()` once per `key` for every session (callers must not modify the figure); None: no caching."""
+    return build() if key is None else _charts.get(key, build)
 
 
 def overlay(tables: dict[str, pd.DataFrame], metric: str, log_x: bool, *, present: bool,
