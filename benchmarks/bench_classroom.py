@@ -4,7 +4,7 @@
     .venv/bin/python benchmarks/bench_classroom.py --students 5 --url-port 8080   # an already running one
 
 Each student opens Home, the instructor's Playground link, moves the capacity three times, changes
-label noise and n once, then opens a finished Sweep run, the Runs page and the Theory page (see
+label noise and n once (to data no earlier class has used: the teacher fits are computed while they wait), then opens a finished Sweep run, the Runs page and the Theory page (see
 `loadgen.lesson`). Reported per interaction: p50 and p95 seconds over all students; errors; server
 CPU seconds per rerun (from /proc, so it only counts the server process); server RSS before, with the
 class connected, and after 30 students connect and leave twice. Loopback only, bounded in count and
@@ -91,9 +91,9 @@ def main() -> None:
             for _ in range(3):  # every computation cached: what one more click costs the server
                 asyncio.run(lg.classroom(port, 1, steps, timeout=args.timeout))
             out.append(f"server CPU per warm rerun (one student, 3 passes): {1000 * (cpu() - c0) / (3 * len(steps)):.0f} ms")
-        for n in [int(x) for x in args.students.split(",")]:
+        for k, n in enumerate(int(x) for x in args.students.split(",")):
             c0, t0 = cpu() if pids else 0.0, time.perf_counter()
-            results = asyncio.run(lg.classroom(port, n, steps, timeout=args.timeout))
+            results = asyncio.run(lg.classroom(port, n, lg.lesson(run_id, fresh=k + 1), timeout=args.timeout))
             wall = time.perf_counter() - t0
             out += report(n, results, (cpu() - c0) if pids else float("nan"), wall)
             if pids:

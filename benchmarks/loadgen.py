@@ -26,18 +26,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 #: one student's visit: (interaction name, page name, query string, text the page must show)
-PLAYGROUND = "dataset=synthetic:curve&teacher=rf-depth&student=rf&methods=vanilla,crossfit,enhanced&seed=0"
+PLAYGROUND = "dataset=synthetic:curve&teacher=rf-depth&student=rf&methods=vanilla,crossfit,enhanced"
 
 
-def lesson(run_id: str | None = None) -> list[tuple[str, str, str, str]]:
+def lesson(run_id: str | None = None, fresh: int = 0) -> list[tuple[str, str, str, str]]:
+    """The class's walk. `fresh` seeds the two data changes, so each class asks for data nobody has yet
+    (the teacher fits of a new data setting are computed while the class waits)."""
     steps = [
         ("Home", "", "", "what does a student learn"),
         ("shared Playground link", "Playground", f"{PLAYGROUND}&capacity=4&label_noise=0.2&n=1000", "Playground"),
         ("capacity slider", "Playground", f"{PLAYGROUND}&capacity=8&label_noise=0.2&n=1000", "Teacher p"),
         ("capacity slider", "Playground", f"{PLAYGROUND}&capacity=16&label_noise=0.2&n=1000", "Teacher p"),
         ("capacity slider", "Playground", f"{PLAYGROUND}&capacity=2&label_noise=0.2&n=1000", "Teacher p"),
-        ("data change", "Playground", f"{PLAYGROUND}&capacity=2&label_noise=0.3&n=1000", "label noise 30%"),
-        ("data change", "Playground", f"{PLAYGROUND}&capacity=2&label_noise=0.3&n=1200", "n = 1200"),
+        ("data change", "Playground", f"{PLAYGROUND}&capacity=2&label_noise=0.3&n=1000&seed={fresh}",
+         "label noise 30%"),
+        ("data change", "Playground", f"{PLAYGROUND}&capacity=2&label_noise=0.3&n=1200&seed={fresh}", "n = 1200"),
     ]
     if run_id:
         steps.append(("finished-run link", "Sweep", f"run={run_id}", "Sweep"))
