@@ -259,7 +259,8 @@ def figure(params: PlaygroundParams, presentation: bool = False):
 def home_chart(label_noise: float, presentation: bool = False):
     """Home's live mini-chart (student error against teacher depth, vanilla vs cross-fit) and its computed
     caption; built once per setting for every session (callers must not modify the figure)."""
-    from kdviz.plots import capacity_chart, caption_for
+    from kdviz.captions import caption_for
+    from kdviz.plots import capacity_chart
 
     table = capacity_curve(PlaygroundParams(label_noise=label_noise, resolution=30), ("vanilla", "crossfit"))
     fig = capacity_chart(table, "student_error", presentation=presentation,

@@ -92,46 +92,6 @@ CAPACITY_TITLES: dict[str, str] = {
     "gb-stages": "Teacher capacity: boosting stages (count)",
 }
 
-#: "what to look for" captions, one per chart type / metric: how to read the chart, never an outcome
-#: (what happened is stated by `kdviz.captions.capacity_outcome`, computed from the chart's numbers)
-CAPTIONS: dict[str, str] = {
-    "student_error": (
-        "**What to look for:** lower is better. Left = a shallow (underfitting) teacher, right = a deep one "
-        "that may memorise label noise. Compare vanilla KD with cross-fit KD at the right end (the teacher "
-        "reusing its training points) and the loss-corrected students with vanilla KD at the left end (the "
-        "teacher's bias)."
-    ),
-    "test_auc": (
-        "**What to look for:** higher is better. Compare vanilla KD with cross-fit KD where the teacher is "
-        "deepest (right), and the loss-corrected and enhanced students with vanilla KD where it is shallowest "
-        "(left). The grey line is a student that never saw a teacher."
-    ),
-    "default": (
-        "**What to look for:** each curve is one KD method (mean ± 1 standard error over repeats); "
-        "the black dotted curve is the teacher itself and the grey line a student trained on labels "
-        "only. A method helps where its curve beats the grey line."
-    ),
-}
-
-
-def caption_for(metric: str, df: pd.DataFrame | None = None) -> str:
-    """The 'what to look for' caption of a capacity chart of `metric`; with the chart's table `df`,
-    followed by what this run's numbers show (computed, see `kdviz.captions`)."""
-    if metric in CAPTIONS:
-        text = CAPTIONS[metric]
-    elif metric == "test_accuracy":
-        text = CAPTIONS["test_auc"].replace("AUC", "accuracy")
-    else:
-        text = CAPTIONS["default"]
-    if df is not None:
-        from kdviz.captions import capacity_outcome
-
-        outcome = capacity_outcome(df, metric)
-        if outcome:
-            text += "  \n" + outcome
-    return text
-
-
 def dataset_label(name: str) -> str:
     """A dataset name fit for a slide: an uploaded CSV shows its file name, not the server path."""
     if name.startswith("csv:"):

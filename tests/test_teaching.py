@@ -13,8 +13,8 @@ import pytest
 
 from kdviz import export
 from kdviz import lesson as L
-from kdviz.captions import capacity_outcome, playground_outcome
-from kdviz.plots import METHOD_COLORS, animate_capacity, apply_theme, capacity_chart, caption_for
+from kdviz.captions import capacity_outcome, caption_for, playground_outcome
+from kdviz.plots import METHOD_COLORS, animate_capacity, apply_theme, capacity_chart
 from kdviz.talkpack import TalkChart, talk_pack
 from ui.links import classroom_query, parse_hide, parse_lock
 

@@ -12,9 +12,10 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kdviz.cache import SingleFlightCache
+from kdviz.captions import caption_for
 from kdviz.config import data_settings
 from kdviz.paper import paper_reference
-from kdviz.plots import METRIC_NAMES, axis2_heatmap, capacity_chart, caption_for, overlay_chart
+from kdviz.plots import METRIC_NAMES, axis2_heatmap, capacity_chart, overlay_chart
 from ui.common import show_chart
 from ui.state import key_to_link, link_key
 
