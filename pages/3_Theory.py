@@ -125,7 +125,7 @@ def _results(p: TheoryPreset) -> pd.DataFrame | None:
     try:
         job = runs.get(job_id) or jobs.get_job(job_id)  # (shared status; the store's message if it is gone)
         if job.status in ACTIVE:
-            job_progress(job_id, get_job=jobs.get_job, cancel=jobs.cancel, key=f"theory_{p.key}")
+            job_progress(job_id, get_job=runs.get, cancel=runs.cancel, key=f"theory_{p.key}")
         elif job.status in ("cancelled", "interrupted"):  # finished tasks come back from the cache
             st.warning(f"The last run of this preset was {job.status}; press the preset button to finish it.")
         elif job.status == "failed":
