@@ -60,7 +60,8 @@ def section(name: str, title: str) -> bool:
 with st.sidebar:
     if section("data", "Data"):
         if off:
-            st.selectbox("Dataset", [ss.get(wkey(P, "dataset"), form.DEFAULTS["dataset"])], disabled=True)
+            shown = form.link_values({"dataset": ss.get(wkey(P, "dataset"), form.DEFAULTS["dataset"])})["dataset"]
+            st.selectbox("Dataset", [shown], disabled=True)  # an upload by name, never the server's path
         else:
             form.dataset_picker(P)
         st.number_input("Rows to use n (empty = all / generator default)", 50, 500_000, value=None, step=500,
