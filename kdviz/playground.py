@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from kdviz import offload
 from kdviz.cache import single_flight_lru
 from kdviz.config import CORRECTED_METHODS, CROSSFIT_METHODS
 from kdviz.data import Dataset, load_dataset
@@ -157,6 +158,14 @@ def _grid(ds: Dataset, res: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 @single_flight_lru(maxsize=12)
 def _teacher_fits(dataset: str, n: int, label_noise: float, r: float, seed: int, resolution: int,
                   teacher: str, folds: int) -> TeacherFits:
+    # the fits for a new data setting run in a helper process: the server keeps answering everyone else
+    return offload.call("kdviz.playground:fit_teachers", dataset, n, label_noise, r, seed, resolution, teacher,
+                        folds)
+
+
+def fit_teachers(dataset: str, n: int, label_noise: float, r: float, seed: int, resolution: int,
+                 teacher: str, folds: int) -> TeacherFits:
+    """The teacher's capacity path on the full training set and on each cross-fitting fold (uncached)."""
     import time
 
     t0 = time.perf_counter()
