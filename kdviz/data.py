@@ -47,9 +47,9 @@ from kdviz.tables import (
     MIN_ROWS_PER_CLASS,
     DataReport,
     Progress,
-    _short,
     prepare_table,
     read_table,
+    short_message,
 )
 
 __all__ = ["Dataset", "DataReport", "load_dataset", "list_datasets", "read_table", "MAX_CLASSES",
@@ -650,7 +650,7 @@ def _openml_frame(name: str, cache_dir: str | os.PathLike[str] | None) -> tuple[
             frame, default_target = _fetch_openml(name, home) if version == 1 else _fetch_openml(name, home, version)
         except Exception as exc:  # any fetch failure becomes a user-facing message
             raise DatasetError(
-                f"Fetching {name!r} (version {version}) from OpenML failed: {_short(exc)}. Check the dataset name "
+                f"Fetching {name!r} (version {version}) from OpenML failed: {short_message(exc)}. Check the dataset name "
                 "on openml.org, or download it as CSV and use 'csv:<path>' with target=<label column>."
             ) from exc
         root.mkdir(parents=True, exist_ok=True)

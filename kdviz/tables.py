@@ -99,7 +99,7 @@ def read_table(source: str | os.PathLike[str] | bytes | IO[bytes] | IO[str],
         raise DatasetError(f"{label} contains no data: expected a header row and data rows.") from exc
     except (pd.errors.ParserError, ValueError) as exc:
         raise DatasetError(
-            f"{label} could not be parsed as CSV ({_short(exc)}). Check that every row has the same "
+            f"{label} could not be parsed as CSV ({short_message(exc)}). Check that every row has the same "
             "number of fields as the header and that the delimiter is consistent."
         ) from exc
     if df.shape[1] == 0 or df.shape[0] == 0:
@@ -249,7 +249,7 @@ def _read_numbers(df: pd.DataFrame, *, decimal_comma_possible: bool, notes: list
 # --------------------------------------------------------------------------------------------------
 
 
-def _short(exc: BaseException, limit: int = 200) -> str:
+def short_message(exc: BaseException, limit: int = 200) -> str:
     msg = " ".join(str(exc).split())
     return msg if len(msg) <= limit else msg[: limit - 3] + "..."
 
