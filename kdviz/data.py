@@ -42,6 +42,8 @@ from scipy.special import expit
 from sklearn.model_selection import train_test_split
 
 from kdviz.errors import DatasetError
+from kdviz.home import kdviz_home
+from kdviz.seeds import sub_rng, sub_seed
 from kdviz.tables import (
     MAX_CLASSES,
     MIN_ROWS_PER_CLASS,
@@ -158,16 +160,10 @@ def _noisy_p0(p0: np.ndarray, eta: float) -> np.ndarray:
     return (1.0 - eta) * p0 + eta * (1.0 - p0) / (k - 1)
 
 
-def _rng(seed: int, stream: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence([seed, stream]))
-
-
-def _random_state(seed: int, stream: int) -> int:
-    return int(np.random.SeedSequence([seed, stream]).generate_state(1)[0])
 
 
 def _generate_gmm(n: int, d: int, r: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = _rng(seed, _STREAM_GENERATE)
+    rng = sub_rng(seed, _STREAM_GENERATE)
     z = rng.integers(0, 2, size=n)
     X = rng.standard_normal((n, d)) + (2.0 * z - 1.0)[:, None] * r
     p0 = _gmm_p0(X, r=r)
@@ -176,7 +172,7 @@ def _generate_gmm(n: int, d: int, r: float, seed: int) -> tuple[np.ndarray, np.n
 
 
 def _generate_curve(n: int, s: float, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rng = _rng(seed, _STREAM_GENERATE)
+    rng = sub_rng(seed, _STREAM_GENERATE)
     X = rng.uniform(-2.0, 2.0, size=(n, 2))
     p0 = _curve_p0(X, s=s)
     y = (rng.random(n) < p0[:, 1]).astype(np.int64)
@@ -423,7 +419,7 @@ def _subsample(X: np.ndarray, y: np.ndarray, n: int | None, seed: int) -> tuple[
         return X, y
     try:
         idx, _ = train_test_split(
-            np.arange(len(y)), train_size=n, stratify=y, random_state=_random_state(seed, _STREAM_SUBSAMPLE)
+            np.arange(len(y)), train_size=n, stratify=y, random_state=sub_seed(seed, _STREAM_SUBSAMPLE)
         )
     except ValueError as exc:
         raise DatasetError(
@@ -461,7 +457,7 @@ def _finish(
             np.arange(len(y)),
             test_size=float(test_size),
             stratify=y,
-            random_state=_random_state(seed, _STREAM_SPLIT),
+            random_state=sub_seed(seed, _STREAM_SPLIT),
         )
     except ValueError as exc:
         raise DatasetError(
@@ -487,7 +483,7 @@ def _finish(
 
     eta = float(label_noise)
     if eta > 0.0:
-        rng = _rng(seed, _STREAM_NOISE)
+        rng = sub_rng(seed, _STREAM_NOISE)
         flip = rng.random(len(y_train)) < eta
         shift = rng.integers(1, k, size=len(y_train)) if k > 2 else np.ones(len(y_train), dtype=np.int64)
         y_train = np.where(flip, (y_train + shift) % k, y_train).astype(np.int64)
@@ -589,8 +585,7 @@ def _from_frame(
 
 
 def _default_cache_dir() -> Path:
-    home = Path(os.environ.get("KDVIZ_HOME", "~/.kdviz")).expanduser()
-    return home / "cache" / "openml"
+    return kdviz_home() / "cache" / "openml"
 
 
 def _openml_reachable(timeout: float = OPENML_TIMEOUT_S) -> bool:

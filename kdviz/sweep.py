@@ -30,6 +30,7 @@ from kdviz.distill import C_RULES, one_hot
 from kdviz.errors import ConfigError
 from kdviz.experiments import Experiment, Progress, Task, register_experiment, run_experiment, task_key
 from kdviz.metrics import classification_metrics, error_vs_p0, sq_dist, task_score, teacher_errors
+from kdviz.seeds import spawned_seed, sub_seed
 from kdviz.students import STUDENTS, KDSpec, make_student
 from kdviz.teachers import TEACHERS, make_teacher
 
@@ -84,10 +85,6 @@ def student_config(config: SweepConfig, capacity: Any) -> SweepConfig:
     return config.model_copy(update={"student_options": opts})
 
 
-def _sub_seed(*parts: int) -> int:
-    return int(np.random.SeedSequence([int(p) for p in parts]).generate_state(1)[0])
-
-
 def teacher_seed(seed: int, fold: int = -1, repeat: int = 0) -> int:
     """The seed of one teacher fit, spawned from the run's seed.
 
@@ -98,7 +95,7 @@ def teacher_seed(seed: int, fold: int = -1, repeat: int = 0) -> int:
     """
     if fold < 0 and repeat == 0:
         return int(seed)
-    return int(np.random.SeedSequence(int(seed), spawn_key=(int(fold) + 1, int(repeat))).generate_state(1)[0])
+    return spawned_seed(seed, fold + 1, repeat)
 
 
 def validate(config: SweepConfig, dataset: Dataset) -> None:
@@ -287,7 +284,7 @@ def _student_row(config: SweepConfig, ds: Dataset, method: str, seed: int, p_tra
 def _cv_score(config: SweepConfig, ds: Dataset, method: str, c: float, p_train: np.ndarray) -> float:
     Y = one_hot(ds.y_train, ds.n_classes)
     scores = []
-    for tr, va in crossfit_folds(ds.y_train, config.cv_folds, _sub_seed(config.seed, 1)):
+    for tr, va in crossfit_folds(ds.y_train, config.cv_folds, sub_seed(config.seed, 1)):
         student = make_student(config.student, seed=config.seed, **config.student_options)
         student.fit_kd(ds.X_train[tr], Y[tr], p_train[tr], _spec(config, method, c))
         scores.append(task_score(student.predict_scores(ds.X_train[va]), ds.y_train[va], config.cv_metric))
@@ -312,13 +309,13 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
     if task.kind == "teacher":
         return _teacher_task(task, config, ds)
     if task.kind == "oracle":
-        seed = _sub_seed(config.seed, p["repeat"], 0)
+        seed = sub_seed(config.seed, p["repeat"], 0)
         return {"oracle_error": _student_row(config, ds, "vanilla", seed, ds.p0_train, None)["student_error"]}
     if task.kind == "student_batch":
         return _batch_runner(config.student)(config, ds, p["cap"], list(config.methods), deps, tuple(p["dep_keys"]))
     method = p["method"]
     if method == "no_kd":
-        return _student_row(config, ds, method, _sub_seed(config.seed, p["repeat"], 1), None, None)
+        return _student_row(config, ds, method, sub_seed(config.seed, p["repeat"], 1), None, None)
     teacher_results = [d for d in deps.values() if isinstance(d, dict) and "test" in d]
     p_train, p_test = teacher_inputs(method, p["cap"], teacher_results, len(ds.y_train))
     if task.kind == "cv":
@@ -331,7 +328,7 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
     if batch is not None:
         row = dict(batch[f"{method}:{p['repeat']}"])
     else:
-        row = _student_row(config, ds, method, _sub_seed(config.seed, p["repeat"], 2), p_train, c)
+        row = _student_row(config, ds, method, sub_seed(config.seed, p["repeat"], 2), p_train, c)
     # cross-fit rows: the out-of-fold predictions the student learned from (not the fold teachers' mean)
     e2, e4 = teacher_errors(p_train, ds.p0_train) if method in CROSSFIT_METHODS else teacher_errors(p_test, ds.p0_test)
     Y = one_hot(ds.y_train, ds.n_classes)

@@ -6,7 +6,6 @@ Runs are jobs of the persistent store, executed by worker processes; every job i
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ import kdviz.jobs as jobs
 from kdviz.cache import SingleFlightCache
 from kdviz.config import data_settings
 from kdviz.errors import KdvizError
+from kdviz.home import kdviz_home
 
 ACTIVE = ("queued", "running")
 
@@ -80,7 +80,7 @@ _tables = SingleFlightCache(maxsize=32)  # results tables, keyed by (home, run, 
 
 
 def _home() -> str:
-    return os.environ.get("KDVIZ_HOME", "")
+    return str(kdviz_home())
 
 
 def _changed() -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ import streamlit as st
 from kdviz.config import METHODS, PRESETS, SweepConfig, make_config
 from kdviz.data import MAX_CLASSES, check_openml, list_datasets, load_dataset, read_table
 from kdviz.errors import ConfigError, KdvizError
+from kdviz.home import kdviz_home
 from kdviz.students import STUDENTS
 from kdviz.students import load_plugins as load_student_plugins
 from kdviz.teachers import TEACHERS, load_plugins, validate_grid
@@ -63,7 +63,7 @@ _TREE_OPTION = {"rf-depth": "n_estimators", "rf-trees": None, "knn-k": None, "gb
 
 
 def uploads_dir() -> Path:
-    return Path(os.environ.get("KDVIZ_HOME", "~/.kdviz")).expanduser() / "uploads"
+    return kdviz_home() / "uploads"
 
 
 def data_defaults(dataset: str | None) -> dict[str, Any]:

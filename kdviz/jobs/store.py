@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kdviz.errors import KdvizError
+from kdviz.home import kdviz_home
 
 SCHEMA_VERSION = 1
 DB_NAME = "jobs.sqlite"
@@ -104,10 +105,7 @@ class JobNotFound(KdvizError):
     """No job with that id."""
 
 
-def default_home() -> Path:
-    """The kdviz data directory: ``$KDVIZ_HOME`` if set, else ``~/.kdviz``."""
-    env = os.environ.get("KDVIZ_HOME")
-    return Path(env).expanduser() if env else Path.home() / ".kdviz"
+default_home = kdviz_home
 
 
 def heartbeat_timeout() -> float:

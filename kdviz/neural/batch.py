@@ -38,6 +38,7 @@ from kdviz.neural.losses import (
     tempered_teacher,
 )
 from kdviz.neural.models import Arch, StackedNet
+from kdviz.seeds import sub_seed
 
 
 def torch_device(device: str | None = None) -> torch.device:
@@ -268,4 +269,4 @@ def fit_students_batched(arch: Arch, size: int, X: np.ndarray, Y: np.ndarray, me
 
 def _shuffle_seed(seed: int) -> int:
     """A minibatch-order seed independent of the initialisation seed."""
-    return int(np.random.SeedSequence([int(seed), 7]).generate_state(1)[0])
+    return sub_seed(seed, 7)

@@ -46,7 +46,8 @@ def run_student_batch(config: Any, dataset: Any, cap: int, methods: list[str], d
     """
     from kdviz.config import CORRECTED_METHODS
     from kdviz.distill import C_RULES
-    from kdviz.sweep import _spec, _sub_seed, choose_c, teacher_inputs
+    from kdviz.seeds import sub_seed
+    from kdviz.sweep import _spec, choose_c, teacher_inputs
 
     ds = dataset
     by_method: dict[str, list[str]] = {}
@@ -65,7 +66,7 @@ def run_student_batch(config: Any, dataset: Any, cap: int, methods: list[str], d
             cv = {d["c"]: d["score"] for d in mdeps if isinstance(d, dict) and "score" in d}
             c = choose_c(config, cv) if config.c == "cv" else float(config.c)
         for r in range(config.repeats):
-            jobs.append((_sub_seed(config.seed, r, 2), p_train, _spec(config, m, c)))
+            jobs.append((sub_seed(config.seed, r, 2), p_train, _spec(config, m, c)))
             names.append(f"{m}:{r}")
     if not jobs:
         return {"batch_rows": {}}

@@ -40,6 +40,7 @@ from sklearn.model_selection import StratifiedKFold
 from kdviz.distill import kd_target, one_hot
 from kdviz.errors import ConfigError
 from kdviz.metrics import teacher_errors
+from kdviz.seeds import sub_rng
 
 STUDENT_DEGREES = {"linear": 1, "quadratic": 2, "cubic": 3}
 #: p0 is clipped into [P0_CLIP, 1 − P0_CLIP] before the logit (label-noise-free data reach 0 and 1).
@@ -67,7 +68,7 @@ def make_bias_field(d: int, seed: int = 0) -> BiasField:
         w = np.zeros(d)
         w[0] = 1.0
         return BiasField(w=w, b=0.8)
-    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 7919]))
+    rng = sub_rng(seed, 7919)
     w = rng.standard_normal(d)
     w /= np.linalg.norm(w)
     return BiasField(w=w, b=float(rng.uniform(0.3, 1.2)))

@@ -37,6 +37,7 @@ from kdviz.config import make_config as make_sweep_config
 from kdviz.data import Dataset, load_dataset
 from kdviz.errors import ConfigError
 from kdviz.experiments import Experiment, Task, register_experiment, task_key
+from kdviz.seeds import sub_seed
 from kdviz.theory.controlled import (
     ControlledTeacher,
     MethodSpec,
@@ -222,7 +223,7 @@ make_c_config = _maker(CSweepConfig)
 # ----------------------------------------------------------------------------------------------
 # data: one large seeded sample per repeat, shared by every ε / c / n of that repeat
 def data_seed(seed: int, repeat: int) -> int:
-    return int(np.random.SeedSequence([int(seed), int(repeat)]).generate_state(1)[0])
+    return sub_seed(seed, repeat)
 
 
 @functools.lru_cache(maxsize=4)
