@@ -12,7 +12,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from kdviz.plots import METHOD_LABELS, METRIC_NAMES, METRICS, summarize
+from kdviz.methods import METHODS, corrected_methods, kd_methods, method_label, tuned_method
+from kdviz.plots import METRIC_NAMES, METRICS, summarize
 
 
 def _fmt(v: float) -> str:
@@ -51,18 +52,18 @@ def capacity_outcome(df: pd.DataFrame | None, metric: str) -> str:
     for cap, where in ((lo, "smallest"), (hi, "largest")) if len(caps) > 1 else ((lo, "only"),):
         at = s[np.isclose(s["capacity"].astype(float), cap)]
         best = at.loc[at["mean"].idxmax() if higher else at["mean"].idxmin()]
-        parts.append(f"at the {where} capacity ({cap:g}) the best student is {METHOD_LABELS.get(best['method'], best['method'])} "
+        parts.append(f"at the {where} capacity ({cap:g}) the best student is {method_label(best['method'])} "
                      f"({name} {_fmt(best['mean'])})")
     v_hi, c_hi = _cell(s, "vanilla", hi), _cell(s, "crossfit", hi)
     if v_hi and c_hi:
         verdict = _compare(c_hi, v_hi, higher)
         parts.append(f"at capacity {hi:g} cross-fit KD {_WORDS[verdict][0]} vanilla KD ({_fmt(c_hi[0])} vs {_fmt(v_hi[0])})")
     v_lo = _cell(s, "vanilla", lo)
-    for m in ("enhanced", "corrected"):
+    for m in corrected_methods():
         m_lo = _cell(s, m, lo)
         if v_lo and m_lo and len(caps) > 1:
             verdict = _compare(m_lo, v_lo, higher)
-            parts.append(f"at capacity {lo:g} the loss correction ({METHOD_LABELS[m]}) {_WORDS[verdict][1]} against "
+            parts.append(f"at capacity {lo:g} the loss correction ({method_label(m)}) {_WORDS[verdict][1]} against "
                          f"vanilla KD ({_fmt(m_lo[0])} vs {_fmt(v_lo[0])})")
             break
     v = s[s["method"] == "vanilla"].sort_values("capacity")
@@ -93,11 +94,11 @@ def playground_outcome(student_errors: Mapping[str, float], numbers: Mapping[str
     parts = [memo]
     if student_errors:
         best = min(student_errors, key=student_errors.get)
-        parts.append(f"closest to p0: {METHOD_LABELS.get(best, best)} ({student_errors[best]:.4f})")
+        parts.append(f"closest to p0: {method_label(best)} ({student_errors[best]:.4f})")
         v = student_errors.get("vanilla")
         for m, e in student_errors.items():
             if m != "vanilla" and v is not None:
-                parts.append(f"{METHOD_LABELS.get(m, m)} {'beats' if e < v else 'does not beat'} vanilla KD "
+                parts.append(f"{method_label(m)} {'beats' if e < v else 'does not beat'} vanilla KD "
                              f"({e:.4f} vs {v:.4f})")
     return "**In this view:** " + "; ".join(parts) + "."
 
@@ -109,7 +110,7 @@ def theory_outcome(key: str, df: pd.DataFrame | None) -> str:
     from kdviz.theory import fit_slope
 
     parts: list[str] = []
-    methods = [m for m in ("vanilla", "crossfit", "corrected", "enhanced") if m in set(df["method"])]
+    methods = [m for m in kd_methods() if m in set(df["method"]) and METHODS[m].teacher != "none"]
     if key == "capacity":
         hi = float(df["capacity"].max())
         at = df[np.isclose(df["capacity"].astype(float), hi)]
@@ -127,15 +128,15 @@ def theory_outcome(key: str, df: pd.DataFrame | None) -> str:
         for key_, sub, m in estimator_series(df):
             f = fit_slope(sub, m, "bias_error")
             parts.append(f"{series_label(key_, sub)}: fitted bias slope {f.slope:.2f} "
-                         f"(theory {2 if m == 'vanilla' else 4})")
+                         f"(theory {METHODS[m].bias_power})")
     elif key == "n":
         n_lo, n_hi = df["n"].min(), df["n"].max()
         for m in methods:
             e = df[df["method"] == m].groupby("n")["student_error"].mean()
-            parts.append(f"{METHOD_LABELS[m]} goes from {e[n_lo]:.3g} at n = {n_lo:,} to {e[n_hi]:.3g} at n = {n_hi:,} "
+            parts.append(f"{method_label(m)} goes from {e[n_lo]:.3g} at n = {n_lo:,} to {e[n_hi]:.3g} at n = {n_hi:,} "
                          f"({e[n_lo] / e[n_hi]:.1f}× lower)")
     elif key == "c":
-        enh = df[df["method"] == "enhanced"]
+        enh = df[df["method"] == tuned_method()]
         for eps, g in enh.groupby("eps"):
             e = g.groupby("c")["student_error"].mean()
             v = float(df[(df["method"] == "vanilla") & (df["eps"] == eps)]["student_error"].mean())

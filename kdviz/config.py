@@ -23,14 +23,8 @@ from pydantic import (
 )
 
 from kdviz.errors import ConfigError
-
-METHODS = ("no_kd", "vanilla", "crossfit", "corrected", "enhanced")
-#: Methods whose teacher predictions come from K out-of-fold teachers.
-CROSSFIT_METHODS = ("crossfit", "enhanced")
-#: Methods that add the loss correction (and so need γ and, for bound_fast, c).
-CORRECTED_METHODS = ("corrected", "enhanced")
-#: The paper's grid for the bound-fast constant c (THEORY §3).
-PAPER_C_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
+from kdviz.methods import METHODS, corrected_methods, crossfit_methods, kd_methods
+from kdviz.presets import PAPER_C_GRID, PAPER_DATASETS, PAPER_PROTOCOLS, PRESETS, paper_preset  # noqa: F401 (re-exported)
 
 #: Config fields a sweep can vary as its second axis (drawn as a heat map of each method's gain).
 AXIS2_FIELDS = ("label_noise", "temperature", "alpha", "folds")
@@ -99,7 +93,7 @@ class SweepConfig(BaseModel):
     # student and KD
     student: str = Field("rf", max_length=50)
     student_options: dict[str, Any] = Field(default_factory=dict)
-    methods: tuple[str, ...] = Field(METHODS, min_length=1)
+    methods: tuple[str, ...] = Field(default_factory=kd_methods, min_length=1)
     scale: Literal["p", "logp"] = "logp"
     folds: int = Field(5, ge=2, le=20, description="K, the number of cross-fitting folds")
     gamma: Literal["full", "bound_fast", "bound_fast_expected"] = "bound_fast"
@@ -134,10 +128,11 @@ class SweepConfig(BaseModel):
     @field_validator("methods")
     @classmethod
     def _methods(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        bad = [m for m in v if m not in METHODS]
+        known = kd_methods()
+        bad = [m for m in v if m not in known]
         if bad:
-            raise ValueError(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(METHODS)}")
-        return tuple(m for m in METHODS if m in v)  # canonical order, no duplicates
+            raise ValueError(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(known)}")
+        return tuple(m for m in known if m in v)  # canonical order, no duplicates
 
     @field_validator("teacher_options", "student_options")
     @classmethod
@@ -199,11 +194,11 @@ class SweepConfig(BaseModel):
         if self.axis2 is not None:
             return sum(cfg.estimated_fits() for _v, cfg in self.axis2_configs())
         n_cap = len(self.capacities) if self.capacities else 8
-        per_cap = [m for m in self.methods if m != "no_kd"]
-        fits = self.repeats + (self.folds if any(m in CROSSFIT_METHODS for m in self.methods) else 0)
+        per_cap = [m for m in self.methods if METHODS[m].teacher != "none"]
+        fits = self.repeats + (self.folds if set(self.methods) & set(crossfit_methods()) else 0)
         fits += n_cap * len(per_cap) * self.repeats + self.repeats * (2 * n_cap if self.vary == "student" else 2)
         if self.c == "cv" and self.gamma != "full":
-            n_corr = sum(m in CORRECTED_METHODS for m in self.methods)
+            n_corr = len(set(self.methods) & set(corrected_methods()))
             fits += n_cap * n_corr * len(self.c_grid) * self.cv_folds
         return fits
 
@@ -279,57 +274,3 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
             raise ConfigError(f"config file {p}: unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
         data = {**PRESETS[preset], **data}
     return data
-
-
-#: Ready-made configurations (the dashboard's "start here" buttons and `kdviz sweep --preset`).
-PRESETS: dict[str, dict[str, Any]] = {
-    # Interactive: finishes in seconds on 2 cores.
-    "quick": dict(dataset="synthetic:gmm", n=2000, label_noise=0.2, capacities=(1, 2, 4, 8, 16),
-                  teacher_options={"n_estimators": 50}, folds=5, repeats=2,
-                  c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier"),
-    "overfitting-teacher": dict(dataset="synthetic:gmm", n=3000, label_noise=0.2,
-                                capacities=(2, 4, 8, 16, 24), teacher_options={"n_estimators": 50},
-                                methods=("no_kd", "vanilla", "crossfit"), folds=5, repeats=3),
-    "underfitting-teacher": dict(dataset="synthetic:gmm", n=3000, label_noise=0.2, capacities=(1, 2, 3),
-                                 teacher_options={"n_estimators": 50},
-                                 methods=("no_kd", "vanilla", "crossfit", "enhanced"), folds=5, repeats=3,
-                                 c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier"),
-    # THEORY §4: the paper's MAGIC protocol (needs the MAGIC CSV; heavy: minutes on 2 cores).
-    "paper-magic": dict(dataset="openml:MagicTelescope", capacities=(1, 2, 3, 5, 10, 15, 20),
-                        teacher_options={"n_estimators": 100}, student_options={"n_estimators": 10},
-                        methods=("no_kd", "vanilla", "crossfit", "enhanced"), folds=10, repeats=5),
-}
-
-#: The paper's tabular datasets: where the authors load each one from (datamodules/tabular.py of
-#: microsoft/semiparametric-distillation). FICO and StumbleUpon come from the user's own files.
-PAPER_DATASETS: dict[str, dict[str, Any]] = {
-    "adult": dict(dataset="openml:Adult@2", source="OpenML Adult version 2 (48,842 rows)"),
-    "fico": dict(dataset="csv:heloc_dataset_v1.csv", target="RiskPerformance",
-                 source="FICO HELOC (heloc_dataset_v1.csv, your own copy)"),
-    "higgs": dict(dataset="openml:Higgs@2", source="OpenML Higgs version 2"),
-    "magic": dict(dataset="openml:MagicTelescope", source="OpenML MagicTelescope (= UCI magic04)"),
-    "stumbleupon": dict(dataset="csv:stumbleupon.csv", target="label",
-                        source="StumbleUpon evergreen (your own CSV, label column 'label')"),
-}
-#: The authors' two tabular experiments (cfg/tabular_vary_teacher.yaml and cfg/tabular.yaml).
-PAPER_PROTOCOLS: dict[str, dict[str, Any]] = {
-    # B: vary the teacher — RF teacher (100 trees) with max_depth varied, 10-tree RF regressor student
-    "B": dict(vary="teacher", teacher="rf-depth", capacities=(1, 2, 3, 5, 10, 15, 20),
-              teacher_options={"n_estimators": 100}, student="rf", student_options={"n_estimators": 10},
-              methods=METHODS),
-    # A: vary the student — 500-tree RF teacher (unlimited depth), student RF regressor with n_trees varied
-    "A": dict(vary="student", teacher="rf-trees", teacher_capacity=500, teacher_options={"max_depth": None},
-              student="rf", student_capacity="n_estimators", capacities=(1, 2, 3, 5, 10, 15, 20, 30, 40),
-              methods=METHODS),
-}
-_PAPER_COMMON = dict(scale="logp", folds=10, repeats=5, seed=2357, test_size=0.3, c="cv", c_grid=PAPER_C_GRID,
-                     cv_folds=5, cv_metric="task")
-
-
-def paper_preset(dataset: str, experiment: str) -> dict[str, Any]:
-    """The authors' exact protocol of Experiment A or B on one of their five datasets."""
-    src = {k: v for k, v in PAPER_DATASETS[dataset].items() if k != "source"}
-    return {**_PAPER_COMMON, **PAPER_PROTOCOLS[experiment], **src, "paper": f"{dataset}-{experiment}"}
-
-
-PRESETS.update({f"paper-{d}-{e}": paper_preset(d, e) for d in PAPER_DATASETS for e in ("A", "B")})

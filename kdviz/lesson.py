@@ -22,7 +22,8 @@ import plotly.graph_objects as go
 
 from kdviz import playground as pg
 from kdviz.cache import single_flight_lru
-from kdviz.plots import METHOD_LABELS, capacity_chart, drop_title_for_presentation, heatmap_grid, style_figure
+from kdviz.methods import method_label
+from kdviz.plots import capacity_chart, drop_title_for_presentation, heatmap_grid, style_figure
 
 #: the lesson's problem: curved boundary, 600 points, 20 % flipped labels (small: every step is instant)
 BASE = pg.PlaygroundParams(dataset="synthetic:curve", n=600, label_noise=0.2, resolution=45, folds=5)
@@ -170,7 +171,7 @@ def table(i: int, seed: int = 0) -> pd.DataFrame:
     res = pg.compute(params(i, seed))
     rows = [{"quantity": "teacher error vs p0 (fresh points)", "value": res.numbers["teacher_out_of_sample"]},
             {"quantity": "teacher error vs p0 (its training points)", "value": res.numbers["teacher_in_sample"]}]
-    rows += [{"quantity": f"student error vs p0: {METHOD_LABELS[m]}", "value": e} for m, e in res.student_errors.items()]
+    rows += [{"quantity": f"student error vs p0: {method_label(m)}", "value": e} for m, e in res.student_errors.items()]
     return pd.DataFrame(rows).assign(step=i + 1, seed=seed)
 
 
@@ -203,8 +204,8 @@ def outcome(i: int, seed: int = 0) -> Outcome | None:
         (m1, e1), (m2, e2) = res.student_errors.items()
         best, other = (m1, m2) if e1 <= e2 else (m2, m1)
         eb, eo = res.student_errors[best], res.student_errors[other]
-        return Outcome(best, f"{METHOD_LABELS[m1]} {e1:.4f}, {METHOD_LABELS[m2]} {e2:.4f} (error vs p0): "
-                             f"{METHOD_LABELS[best]} is {eo / eb:.2f}× closer", close=_rel(e1, e2) <= SAME)
+        return Outcome(best, f"{method_label(m1)} {e1:.4f}, {method_label(m2)} {e2:.4f} (error vs p0): "
+                             f"{method_label(best)} is {eo / eb:.2f}× closer", close=_rel(e1, e2) <= SAME)
     return None
 
 
@@ -248,7 +249,7 @@ def chart_caption(i: int, seed: int = 0, revealed: bool = True) -> str:
     res = pg.compute(params(i, seed))
     text = f"Teacher error vs p0: {res.numbers['teacher_out_of_sample']:.4f} on fresh points."
     if revealed:
-        text += " " + "; ".join(f"{METHOD_LABELS[m]}: {e:.4f}" for m, e in res.student_errors.items()) + "."
+        text += " " + "; ".join(f"{method_label(m)}: {e:.4f}" for m, e in res.student_errors.items()) + "."
     return text
 
 
@@ -261,10 +262,10 @@ def _heatmaps(i: int, seed: int, revealed: bool, presentation: bool) -> go.Figur
     subs = ["what every student should learn", f"error vs p0: {res.numbers['teacher_out_of_sample']:.4f}"]
     for m, Z in res.students.items():
         if revealed:
-            panels.append((f"Student: {METHOD_LABELS[m]}", Z))
+            panels.append((f"Student: {method_label(m)}", Z))
             subs.append(f"error vs p0: {res.student_errors[m]:.4f}")
         else:
-            panels.append((f"Student: {METHOD_LABELS[m]}", np.full_like(Z, np.nan)))
+            panels.append((f"Student: {method_label(m)}", np.full_like(Z, np.nan)))
             subs.append("hidden until you reveal")
     fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), presentation=presentation,
                        cols=2 if presentation and len(panels) > 3 else len(panels), subtitles=subs)

@@ -27,17 +27,17 @@ import numpy as np
 
 from kdviz import offload
 from kdviz.cache import single_flight_lru
-from kdviz.config import CORRECTED_METHODS, CROSSFIT_METHODS
 from kdviz.data import Dataset, load_dataset
 from kdviz.distill import one_hot
 from kdviz.errors import ConfigError
+from kdviz.methods import METHODS, kd_methods, method_label
 from kdviz.metrics import error_vs_p0, teacher_errors
+from kdviz.presets import PLAYGROUND_METHODS
 from kdviz.students import KDSpec, make_student
 from kdviz.sweep import crossfit_folds
 from kdviz.teachers import TEACHERS, make_teacher
 
 DATASETS = {"synthetic:curve": "Curved boundary (2-D)", "synthetic:gmm": "Two Gaussians (2-D)"}
-PLAYGROUND_METHODS = ("no_kd", "vanilla", "crossfit", "corrected", "enhanced")
 
 #: the slider's capacities per teacher family, ordered from least to most flexible where possible
 CAPACITY_STEPS: dict[str, tuple[int, ...]] = {
@@ -71,7 +71,7 @@ class PlaygroundParams:
     teacher: str = "rf-depth"
     capacity: int = 8
     student: str = "rf"
-    methods: tuple[str, ...] = ("vanilla", "crossfit", "enhanced")
+    methods: tuple[str, ...] = PLAYGROUND_METHODS
     scale: str = "logp"
     folds: int = 5
     c: float = 0.01  # small: good for accurate teachers; shallow (biased) teachers want ≈ 0.1 (THEORY §6)
@@ -90,9 +90,9 @@ class PlaygroundParams:
                         f"got {self.capacity!r}")
         if self.student not in STUDENT_OPTIONS:
             errs.append(f"student must be one of {', '.join(STUDENT_OPTIONS)}, got {self.student!r}")
-        bad = [m for m in self.methods if m not in PLAYGROUND_METHODS]
+        bad = [m for m in self.methods if m not in kd_methods()]
         if bad or not self.methods:
-            errs.append(f"methods must be a non-empty subset of {', '.join(PLAYGROUND_METHODS)}")
+            errs.append(f"methods must be a non-empty subset of {', '.join(kd_methods())}")
         if self.scale not in ("p", "logp"):
             errs.append(f"scale must be 'p' or 'logp', got {self.scale!r}")
         for name, (lo, hi) in LIMITS.items():
@@ -103,7 +103,7 @@ class PlaygroundParams:
             errs.append(f"resolution must be one of {list(RESOLUTIONS)}, got {self.resolution!r}")
         if errs:
             raise ConfigError("invalid playground settings — " + "; ".join(errs))
-        return replace(self, methods=tuple(m for m in PLAYGROUND_METHODS if m in self.methods))
+        return replace(self, methods=tuple(m for m in kd_methods() if m in self.methods))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -203,13 +203,9 @@ def _student(p: PlaygroundParams, method: str) -> tuple[np.ndarray, float]:
     ds = fits.dataset
     g = fits.capacities.index(p.capacity)
     Y = one_hot(ds.y_train, ds.n_classes)
-    if method == "no_kd":
-        p_hat = None
-    elif method in CROSSFIT_METHODS:
-        p_hat = fits.oof_train[g]
-    else:
-        p_hat = fits.full_train[g]
-    spec = KDSpec(scale=p.scale, corrected=method in CORRECTED_METHODS, gamma="bound_fast", c=p.c)
+    source = METHODS[method].teacher
+    p_hat = None if source == "none" else fits.oof_train[g] if source == "crossfit" else fits.full_train[g]
+    spec = KDSpec(scale=p.scale, corrected=METHODS[method].corrected, gamma="bound_fast", c=p.c)
     student = make_student(p.student, seed=p.seed, **STUDENT_OPTIONS[p.student])
     student.fit_kd(ds.X_train, Y, p_hat, spec)
     grid_scores = np.clip(student.predict_scores(fits.grid_points)[:, 1], 0.0, 1.0)
@@ -247,7 +243,7 @@ def compute(params: PlaygroundParams) -> PlaygroundResult:
 def figure(params: PlaygroundParams, presentation: bool = False):
     """The Playground's heat maps for one setting (p0, the teacher, each student), built once per setting
     and shared by every browser session: callers must not modify it (copy with `go.Figure(fig)` first)."""
-    from kdviz.plots import METHOD_LABELS, drop_title_for_presentation, heatmap_grid
+    from kdviz.plots import drop_title_for_presentation, heatmap_grid
 
     res = compute(params)
     p = res.params
@@ -256,7 +252,7 @@ def figure(params: PlaygroundParams, presentation: bool = False):
     panels = [("True probabilities p0", res.p0), (f"Teacher p̂ ({cap_name} = {p.capacity})", res.teacher)]
     subs = ["what every student should learn", f"error vs p0: {n['teacher_out_of_sample']:.4f} (fresh points)"]
     for m, Z in res.students.items():
-        panels.append((f"Student: {METHOD_LABELS[m]}", Z))
+        panels.append((f"Student: {method_label(m)}", Z))
         subs.append(f"error vs p0: {res.student_errors[m]:.4f}")
     fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), presentation=presentation,
                        cols=3 if not presentation else 2, subtitles=subs)

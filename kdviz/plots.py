@@ -2,8 +2,7 @@
 
 Nothing here imports Streamlit, so a notebook, the CLI and the dashboard draw the same charts.
 
-- `METHOD_COLORS` / `METHOD_LABELS`: one colour-blind-safe colour (Okabe–Ito palette) and one
-  label per method, used by every chart of kdviz.
+- Every method's label, colour and marker come from the method table (`kdviz.methods`).
 - `style_figure(fig, presentation=False)`: the common look; presentation = large fonts, the
   Plotly ``presentation`` template, no clutter.
 - `capacity_chart(df, metric)`: metric vs teacher capacity, mean ± one standard error over the
@@ -26,40 +25,14 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-#: Okabe–Ito colours (distinguishable with the common colour-vision deficiencies).
-METHOD_COLORS: dict[str, str] = {
-    "teacher": "#000000",   # black
-    "no_kd": "#7F7F7F",     # grey
-    "vanilla": "#D55E00",   # vermillion
-    "crossfit": "#0072B2",  # blue
-    "corrected": "#E69F00",  # orange
-    "enhanced": "#009E73",  # bluish green
-    "oracle": "#CC79A7",    # reddish purple
-}
+from kdviz.methods import METHODS, method_color, method_label, ordered
 
-METHOD_LABELS: dict[str, str] = {
-    "teacher": "Teacher",
-    "no_kd": "No KD (labels only)",
-    "vanilla": "Vanilla KD",
-    "crossfit": "Cross-fit KD",
-    "corrected": "Loss-corrected KD",
-    "enhanced": "Enhanced KD (cross-fit + correction)",
-    "oracle": "Oracle student (trained on p0)",
-}
 #: γ rules of the loss correction (THEORY §3), as the dashboard names them.
 GAMMA_LABELS: dict[str, str] = {
     "bound_fast": "bound-fast c/(c + r²)",
     "bound_fast_expected": "y-free c/(c + p̂(1 − p̂))",
     "full": "full (γ = γ*)",
 }
-
-#: Marker symbols, so curves stay distinguishable in grey-scale print too.
-METHOD_SYMBOLS: dict[str, str] = {
-    "teacher": "diamond", "no_kd": "line-ew", "vanilla": "circle", "crossfit": "square",
-    "corrected": "triangle-up", "enhanced": "star", "oracle": "x",
-}
-
-METHOD_ORDER = ("teacher", "no_kd", "vanilla", "crossfit", "corrected", "enhanced", "oracle")
 
 #: metric column → (axis title with units, higher is better)
 METRICS: dict[str, tuple[str, bool]] = {
@@ -101,14 +74,6 @@ def dataset_label(name: str) -> str:
 
 def metric_title(metric: str) -> str:
     return METRICS.get(metric, (metric.replace("_", " "), True))[0]
-
-
-def method_label(method: str) -> str:
-    return METHOD_LABELS.get(method, method)
-
-
-def method_color(method: str) -> str:
-    return METHOD_COLORS.get(method, "#444444")
 
 
 def _rgba(hex_color: str, alpha: float) -> str:
@@ -183,7 +148,7 @@ def _teacher_values(df: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, str]:
     if metric == "student_error" and "teacher_error_l2" in t:
         t = t.assign(_v=pd.to_numeric(t["teacher_error_l2"], errors="coerce") ** 2)
         return summarize(t, "_v", by=["capacity"]), "Teacher ε2² (its own error vs p0)"
-    return summarize(t, metric, by=["capacity"]), METHOD_LABELS["teacher"]
+    return summarize(t, metric, by=["capacity"]), method_label("teacher")
 
 
 def _band(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, color: str, group: str, name: str) -> go.Scatter:
@@ -207,7 +172,7 @@ def _method_traces(s: pd.DataFrame, method: str, *, name: str, group: str, dash:
     traces.append(go.Scatter(
         x=x.tolist(), y=m.tolist(), mode="lines+markers", name=name, legendgroup=group,
         line=dict(color=color, width=2.5, dash=dash),
-        marker=dict(symbol=METHOD_SYMBOLS.get(method, "circle"), size=8, color=color),
+        marker=dict(symbol=METHODS[method].symbol if method in METHODS else "circle", size=8, color=color),
         error_y=None if bands else dict(type="data", array=se.tolist(), visible=True, color=color),
         customdata=np.column_stack([se, s["n"].to_numpy(dtype=float)]).tolist(),
         hovertemplate=f"{name}<br>capacity %{{x}}<br>mean %{{y:.4g}} ± %{{customdata[0]:.2g}} "
@@ -263,11 +228,11 @@ def _add_run_traces(fig: go.Figure, df: pd.DataFrame, metric: str, *, prefix: st
     nokd = summarize(nokd_rows.assign(_all=0), metric, by=["_all"])
     if pd.to_numeric(nokd_rows["capacity"], errors="coerce").notna().any():  # a curve over student capacity
         s_nokd = summarize(nokd_rows, metric)
-        fig.add_traces(_method_traces(s_nokd, "no_kd", name=prefix + METHOD_LABELS["no_kd"],
+        fig.add_traces(_method_traces(s_nokd, "no_kd", name=prefix + method_label("no_kd"),
                                       group=group_prefix + "no_kd", dash="dash"))
     elif not nokd.empty:
         fig.add_traces(_flat_traces(float(nokd["mean"].iloc[0]), float(nokd["se"].iloc[0]), x_range, "no_kd",
-                                    name=prefix + METHOD_LABELS["no_kd"], group=group_prefix + "no_kd",
+                                    name=prefix + method_label("no_kd"), group=group_prefix + "no_kd",
                                     dash="dash"))
     if show_oracle and metric == "student_error" and "oracle_error" in df:
         o = df.dropna(subset=["oracle_error"]).drop_duplicates("repeat").assign(_all=0)
@@ -277,7 +242,7 @@ def _add_run_traces(fig: go.Figure, df: pd.DataFrame, metric: str, *, prefix: st
                                         name=prefix + "Oracle floor δ² (student on exact p0)",
                                         group=group_prefix + "oracle", dash="dot"))
     s = summarize(df[~df["method"].isin(["teacher", "no_kd"])], metric)
-    present = [m for m in METHOD_ORDER if m in set(s["method"])] + sorted(set(s["method"]) - set(METHOD_ORDER))
+    present = ordered(set(s["method"]))
     for m in present:
         fig.add_traces(_method_traces(s[s["method"] == m], m, name=prefix + method_label(m),
                                       group=group_prefix + m, dash=dash))
@@ -297,7 +262,7 @@ def add_reference_traces(fig: go.Figure, df: pd.DataFrame, reference: pd.DataFra
     ref_caps = reference["capacity"].dropna()
     lo = min([*caps.tolist(), *ref_caps.tolist()] or [0.0])
     hi = max([*caps.tolist(), *ref_caps.tolist()] or [1.0])
-    for m in [m for m in METHOD_ORDER if m in present] + sorted(present - set(METHOD_ORDER)):
+    for m in ordered(present):
         r = reference[reference["method"] == m]
         if r.empty:
             continue
@@ -416,7 +381,7 @@ def axis2_heatmap(df: pd.DataFrame, metric: str = "test_auc", presentation: bool
     g = gain_table(df, metric)
     if g.empty:
         return empty_figure("no second axis in these results (or no vanilla KD to compare with)", presentation)
-    methods = [m for m in METHOD_ORDER if m in set(g["method"])] + sorted(set(g["method"]) - set(METHOD_ORDER))
+    methods = ordered(set(g["method"]))
     vmax = float(np.nanmax(np.abs(g["gain"]))) or 1.0
     fig = make_subplots(rows=1, cols=len(methods), subplot_titles=[method_label(m) for m in methods],
                         shared_yaxes=True, horizontal_spacing=0.04)

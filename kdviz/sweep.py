@@ -24,11 +24,12 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
-from kdviz.config import CORRECTED_METHODS, CROSSFIT_METHODS, SweepConfig, make_config
+from kdviz.config import SweepConfig, make_config
 from kdviz.data import Dataset, load_dataset
 from kdviz.distill import C_RULES, one_hot
 from kdviz.errors import ConfigError
 from kdviz.experiments import Experiment, Progress, Task, register_experiment, run_experiment, task_key
+from kdviz.methods import METHODS, crossfit_methods, method_order
 from kdviz.metrics import classification_metrics, error_vs_p0, sq_dist, task_score, teacher_errors
 from kdviz.seeds import spawned_seed, sub_seed
 from kdviz.students import STUDENTS, KDSpec, make_student
@@ -111,7 +112,7 @@ def validate(config: SweepConfig, dataset: Dataset) -> None:
         for cap in varied_grid(config):
             make_student(config.student, seed=0, **student_config(config, cap).student_options)
     counts = np.bincount(dataset.y_train, minlength=dataset.n_classes)
-    need = max(config.folds if any(m in CROSSFIT_METHODS for m in config.methods) else 2, config.cv_folds)
+    need = max(config.folds if set(config.methods) & set(crossfit_methods()) else 2, config.cv_folds)
     if counts.min() < need:
         cls = dataset.class_names[int(np.argmin(counts))]
         raise ConfigError(f"class {cls!r} has only {counts.min()} training rows; folds={config.folds} and "
@@ -174,29 +175,30 @@ def _plan_one(config: SweepConfig, dataset: Dataset) -> list[Task]:
     full = add("teacher", {"fold": -1}, tfields)
     for r in range(1, config.repeats):  # fresh full-data teachers: the teacher row over repeats
         add("teacher", {"fold": -1, "repeat": r}, tfields)
-    teacher_deps: dict[str, tuple[str, ...]] = {m: (full.key,) for m in ("vanilla", "corrected")}
-    if any(m in CROSSFIT_METHODS for m in config.methods):
-        folds = tuple(add("teacher", {"fold": t, "folds": config.folds}, tfields).key for t in range(config.folds))
-        teacher_deps.update({m: folds for m in CROSSFIT_METHODS})
+    sources = {"full": (full.key,)}
+    if set(config.methods) & set(crossfit_methods()):
+        sources["crossfit"] = tuple(add("teacher", {"fold": t, "folds": config.folds}, tfields).key
+                                    for t in range(config.folds))
+    kd_methods = [m for m in config.methods if METHODS[m].teacher != "none"]
+    teacher_deps = {m: sources[METHODS[m].teacher] for m in kd_methods}
 
     by_student = config.vary == "student"
     points = [(0, cap) for cap in varied_grid(config)] if by_student else list(enumerate(grid))
     for r in range(config.repeats):
-        if "no_kd" in config.methods:
+        for m in (m for m in config.methods if METHODS[m].teacher == "none"):  # labels only: no teacher
             if by_student:  # the labels-only student has the same capacity grid
                 for cap in varied_grid(config):
-                    add("student", {"method": "no_kd", "repeat": r, "capacity": cap}, sfields)
+                    add("student", {"method": m, "repeat": r, "capacity": cap}, sfields)
             else:
-                add("student", {"method": "no_kd", "repeat": r}, sfields)
+                add("student", {"method": m, "repeat": r}, sfields)
         if dataset.p0_train is not None:
             add("oracle", {"repeat": r}, sfields)
     tune_c = config.gamma in C_RULES and config.c == "cv"
-    kd_methods = [m for m in config.methods if m != "no_kd"]
     for i, cap in points:
         method_deps: dict[str, tuple[str, ...]] = {}
         for m in kd_methods:
             method_deps[m] = teacher_deps[m]
-            if m in CORRECTED_METHODS and tune_c:
+            if METHODS[m].corrected and tune_c:
                 cv_fields = {**sfields, "cv_folds": config.cv_folds, "cv_metric": config.cv_metric}
                 method_deps[m] += tuple(add("cv", {"cap": i, "capacity": cap, "method": m, "c": c}, cv_fields,
                                             teacher_deps[m]).key for c in config.c_grid)
@@ -250,10 +252,11 @@ def crossfit_folds(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarra
 def teacher_inputs(method: str, cap: int, deps: list[dict[str, np.ndarray]], n_train: int) -> tuple[np.ndarray, np.ndarray]:
     """(p̂ on the training points the student learns from, p̂ on the test points) for one capacity.
 
-    vanilla/corrected: the full-data teacher, in-sample. crossfit/enhanced: each training point is
-    scored by the fold teacher that never saw it; the test prediction is the fold teachers' mean.
+    A method with the full-data teacher learns from its in-sample predictions; with cross-fitting, each
+    training point is scored by the fold teacher that never saw it and the test prediction is the
+    fold teachers' mean.
     """
-    if method in CROSSFIT_METHODS:
+    if METHODS[method].teacher == "crossfit":
         folds = sorted((d for d in deps if "idx" in d), key=lambda f: int(f["idx"][0]))  # order-independent
         train = np.empty((n_train, folds[0]["oof"].shape[2]))
         seen = np.zeros(n_train, dtype=bool)
@@ -268,7 +271,7 @@ def teacher_inputs(method: str, cap: int, deps: list[dict[str, np.ndarray]], n_t
 
 
 def _spec(config: SweepConfig, method: str, c: float | None) -> KDSpec:
-    return KDSpec(scale=config.scale, corrected=method in CORRECTED_METHODS, gamma=config.gamma, c=c,
+    return KDSpec(scale=config.scale, corrected=METHODS[method].corrected, gamma=config.gamma, c=c,
                   temperature=config.temperature, alpha=config.alpha)
 
 
@@ -314,14 +317,14 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
     if task.kind == "student_batch":
         return _batch_runner(config.student)(config, ds, p["cap"], list(config.methods), deps, tuple(p["dep_keys"]))
     method = p["method"]
-    if method == "no_kd":
+    if METHODS[method].teacher == "none":
         return _student_row(config, ds, method, sub_seed(config.seed, p["repeat"], 1), None, None)
     teacher_results = [d for d in deps.values() if isinstance(d, dict) and "test" in d]
     p_train, p_test = teacher_inputs(method, p["cap"], teacher_results, len(ds.y_train))
     if task.kind == "cv":
         return {"c": p["c"], "score": _cv_score(config, ds, method, p["c"], p_train)}
     c: float | None = None
-    if method in CORRECTED_METHODS and config.gamma in C_RULES:
+    if METHODS[method].corrected and config.gamma in C_RULES:
         cv = {d["c"]: d["score"] for d in deps.values() if "score" in d}
         c = choose_c(config, cv) if config.c == "cv" else float(config.c)
     batch = next((d["batch_rows"] for d in deps.values() if "batch_rows" in d), None)
@@ -330,7 +333,8 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
     else:
         row = _student_row(config, ds, method, sub_seed(config.seed, p["repeat"], 2), p_train, c)
     # cross-fit rows: the out-of-fold predictions the student learned from (not the fold teachers' mean)
-    e2, e4 = teacher_errors(p_train, ds.p0_train) if method in CROSSFIT_METHODS else teacher_errors(p_test, ds.p0_test)
+    crossfit = METHODS[method].teacher == "crossfit"
+    e2, e4 = teacher_errors(p_train, ds.p0_train) if crossfit else teacher_errors(p_test, ds.p0_test)
     Y = one_hot(ds.y_train, ds.n_classes)
     row.update(c=c, teacher_error_l2=e2, teacher_error_l4=e4,
                teacher_error_train=teacher_errors(p_train, ds.p0_train)[0],
@@ -386,7 +390,7 @@ def _assemble_one(config: SweepConfig, dataset: Dataset, tasks: list[Task], resu
     df = pd.DataFrame(rows)
     df = df.reindex(columns=COLUMNS)
     df["oracle_error"] = df["repeat"].map(oracle).astype(float)
-    order = {m: i for i, m in enumerate(["teacher", "no_kd", "vanilla", "crossfit", "corrected", "enhanced"])}
+    order = {m: i for i, m in enumerate(method_order())}
     df["_m"] = df["method"].map(order)
     df = df.sort_values(["_m", "capacity", "repeat"], na_position="first").drop(columns="_m")
     return df.reset_index(drop=True)

@@ -9,7 +9,7 @@ import streamlit as st
 from kdviz import playground as pg
 from kdviz.captions import playground_outcome
 from kdviz.errors import KdvizError
-from kdviz.plots import METHOD_LABELS
+from kdviz.methods import kd_methods, method_label
 from kdviz.teachers import TEACHERS
 from ui.classroom import classroom, link_builder
 from ui.common import page_setup, presentation_mode, show_chart
@@ -63,7 +63,7 @@ with st.sidebar:
       help="\n".join(f"- **{k}**: {TEACHERS[k].description}" for k in pg.CAPACITY_STEPS))
     w("student", st.selectbox, "Student", list(pg.STUDENT_OPTIONS),
       format_func={"rf": "random forest regressor (10 trees)", "linear": "linear (ridge)"}.get)
-    w("methods", st.multiselect, "Students to show", list(pg.PLAYGROUND_METHODS), format_func=METHOD_LABELS.get)
+    w("methods", st.multiselect, "Students to show", list(kd_methods()), format_func=method_label)
     w("scale", st.radio, "KD target scale", ["logp", "p"], horizontal=True, format_func={"logp": "log p", "p": "p"}.get)
     w("folds", st.slider, "Cross-fitting folds K", 2, 10)
     if st.session_state[wkey(P, "c")] not in C_STEPS:
@@ -149,7 +149,7 @@ cols[2].metric("Cross-fitted teacher on training points", f"{n['teacher_out_of_f
 base = res.student_errors.get("vanilla")
 for col, (m, err) in zip(cols[3:], res.student_errors.items()):
     delta = None if base is None or m == "vanilla" else f"{err - base:+.4f} vs vanilla"
-    col.metric(METHOD_LABELS[m], f"{err:.4f}", delta=delta, delta_color="inverse")
+    col.metric(method_label(m), f"{err:.4f}", delta=delta, delta_color="inverse")
 st.caption(f"**What to look for:** lower is better. When the teacher's error on its training points is far above its fresh-point "
            f"error it has memorised the labels, and vanilla KD inherits that. Drawn in {compute_s * 1000:.0f} ms "
            f"(teacher path fit once in {n['teacher_fit_seconds']:.2f} s, then cached).")

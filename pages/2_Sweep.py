@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kdviz.config import MAX_TOTAL_FITS, METHODS, PRESETS
+from kdviz.config import MAX_TOTAL_FITS, PRESETS
 from kdviz.errors import KdvizError
-from kdviz.plots import GAMMA_LABELS, METHOD_LABELS
+from kdviz.methods import kd_methods, method_label
+from kdviz.plots import GAMMA_LABELS
 from kdviz.students import STUDENTS
 from kdviz.talkpack import TalkChart
 from kdviz.teachers import TEACHERS
@@ -88,7 +89,7 @@ with st.sidebar:
         if ss[wkey(P, "student")] in form.NEURAL_STUDENTS:
             st.slider("Temperature T (Hinton KD)", 0.5, 20.0, step=0.5, key=wkey(P, "temperature"), disabled=off)
             st.slider("Mixing α (weight of the teacher term)", 0.0, 1.0, step=0.05, key=wkey(P, "alpha"), disabled=off)
-        st.multiselect("Methods", list(METHODS), format_func=METHOD_LABELS.get, key=wkey(P, "methods"), disabled=off)
+        st.multiselect("Methods", list(kd_methods()), format_func=method_label, key=wkey(P, "methods"), disabled=off)
         st.radio("KD target scale", ["logp", "p"], horizontal=True, key=wkey(P, "scale"), disabled=off)
         st.slider("Cross-fitting folds K", 2, 20, key=wkey(P, "folds"), disabled=off)
         st.radio("Correction weight γ", ["bound_fast", "bound_fast_expected", "full"], horizontal=True,

@@ -9,6 +9,7 @@ import kdviz.jobs as jobs
 from kdviz.captions import theory_outcome
 from kdviz.errors import KdvizError
 from kdviz.experiments import run_experiment
+from kdviz.methods import tuned_method
 from kdviz.plots import GAMMA_LABELS
 from kdviz.talkpack import TalkChart
 from kdviz.theory.plots import WHY_Y_FREE, slope_table
@@ -176,7 +177,7 @@ for p in PRESETS.values():
     if df is not None and len(df):
         if p.key == "eps":
             st.dataframe(slope_table(df), hide_index=True)
-            if "enhanced" in set(df["method"]):
+            if tuned_method() in set(df["method"]):
                 st.caption("The enhanced student is a different estimator for each c, so each fixed c is its own "
                            "series and slope; the CV choice (a different c at different ε) is one more series, "
                            "not a slope of any single estimator. Any finite c leaves a first-order term "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apptools import no_exceptions, page, specs, trace_names
 
-from kdviz.plots import METHOD_COLORS
+from kdviz.methods import METHODS
 
 
 def test_home_draws_the_live_mini_chart_with_method_colours():
@@ -15,7 +15,7 @@ def test_home_draws_the_live_mini_chart_with_method_colours():
     names = trace_names(spec)
     assert "Vanilla KD" in names and "Cross-fit KD" in names and any(n.startswith("Teacher") for n in names)
     vanilla = next(t for t in spec["data"] if t["name"] == "Vanilla KD")
-    assert vanilla["line"]["color"] == METHOD_COLORS["vanilla"]
+    assert vanilla["line"]["color"] == METHODS["vanilla"].color
     assert len(vanilla["x"]) >= 8  # one point per capacity on the slider
     assert "depth" in spec["layout"]["xaxis"]["title"]["text"]
     # the "what to look for" caption sits under the chart

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from kdviz import export, plots
+from kdviz.methods import METHODS, kd_methods
 from kdviz.sweep import COLUMNS
 
 
@@ -32,12 +33,11 @@ def _table(repeats: int = 3) -> pd.DataFrame:
     return df
 
 
-def test_method_colours_are_distinct_and_cover_every_method():
-    from kdviz.config import METHODS
-
-    for m in (*METHODS, "teacher", "oracle"):
-        assert m in plots.METHOD_COLORS and m in plots.METHOD_LABELS
-    assert len(set(plots.METHOD_COLORS.values())) == len(plots.METHOD_COLORS)
+def test_method_colours_symbols_and_labels_are_distinct():
+    assert {"teacher", "oracle", *kd_methods()} == set(METHODS)
+    for attr in ("color", "symbol", "label"):
+        values = [getattr(m, attr) for m in METHODS.values()]
+        assert len(set(values)) == len(values), attr
 
 
 def test_summarize_mean_and_standard_error():
@@ -56,11 +56,11 @@ def test_capacity_chart_has_method_curves_teacher_and_no_kd_line():
     spec = json.loads(fig.to_json())
     names = [t.get("name") for t in spec["data"]]
     for m in ("vanilla", "crossfit", "enhanced", "teacher", "no_kd"):
-        assert plots.METHOD_LABELS[m] in names
+        assert METHODS[m].label in names
     vanilla = next(t for t in spec["data"] if t.get("name") == "Vanilla KD")
-    assert vanilla["line"]["color"] == plots.METHOD_COLORS["vanilla"]
+    assert vanilla["line"]["color"] == METHODS["vanilla"].color
     assert list(vanilla["x"]) == [1, 2, 4, 8]
-    nokd = next(t for t in spec["data"] if t.get("name") == plots.METHOD_LABELS["no_kd"])
+    nokd = next(t for t in spec["data"] if t.get("name") == METHODS["no_kd"].label)
     assert nokd["y"][0] == nokd["y"][1] == pytest.approx(0.73)  # a horizontal line at the mean
     assert list(nokd["x"]) == [1, 8]
     assert spec["layout"]["xaxis"]["type"] == "log"
@@ -107,7 +107,7 @@ def test_overlay_chart_one_dash_per_run():
     dashes = {t.line.dash for t in fig.data if t.name and t.name.endswith("Vanilla KD")}
     assert dashes == {"solid", "dash"}
     colours = {t.line.color for t in fig.data if t.name and t.name.endswith("Vanilla KD")}
-    assert colours == {plots.METHOD_COLORS["vanilla"]}
+    assert colours == {METHODS["vanilla"].color}
 
 
 def test_html_export_is_standalone():

@@ -14,7 +14,8 @@ import pytest
 from kdviz import export
 from kdviz import lesson as L
 from kdviz.captions import capacity_outcome, caption_for, playground_outcome
-from kdviz.plots import METHOD_COLORS, animate_capacity, apply_theme, capacity_chart
+from kdviz.methods import METHODS
+from kdviz.plots import animate_capacity, apply_theme, capacity_chart
 from kdviz.talkpack import TalkChart, talk_pack
 from ui.links import classroom_query, parse_hide, parse_lock
 
@@ -91,7 +92,7 @@ def test_projector_theme_is_dark_and_keeps_black_lines_visible():
     dark = apply_theme(fig, "projector")
     assert dark.layout.paper_bgcolor == "#000000" and dark.layout.font.color == "#FFFFFF"
     teacher = next(t for t in dark.data if t.name == "Teacher")
-    assert teacher.line.color == "#FFFFFF" and fig.data[0].line.color == METHOD_COLORS["teacher"]
+    assert teacher.line.color == "#FFFFFF" and fig.data[0].line.color == METHODS["teacher"].color
     assert apply_theme(fig, "light") is fig
 
 

@@ -63,7 +63,8 @@ def metric_controls(key: str, df: pd.DataFrame | None, default: str = "test_auc"
 
 def summary_table(df: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Mean ± s.e. of `metric` per method (rows) and capacity (columns)."""
-    from kdviz.plots import METHOD_LABELS, summarize
+    from kdviz.methods import method_label
+    from kdviz.plots import summarize
 
     s = summarize(df, metric)
     if s.empty:
@@ -72,7 +73,7 @@ def summary_table(df: pd.DataFrame, metric: str) -> pd.DataFrame:
     s["capacity"] = s["capacity"].map(lambda c: "all" if pd.isna(c) else str(int(c)))
     t = s.pivot_table(index="method", columns="capacity", values="cell", aggfunc="first")
     t = t[sorted(t.columns, key=lambda c: -1 if c == "all" else int(c))]
-    t.index = [METHOD_LABELS.get(m, m) for m in t.index]
+    t.index = [method_label(m) for m in t.index]
     return t
 
 

@@ -16,10 +16,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from kdviz.config import METHODS, PRESETS, SweepConfig, make_config
+from kdviz.config import PRESETS, SweepConfig, make_config
 from kdviz.data import MAX_CLASSES, check_openml, list_datasets, load_dataset, read_table
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.home import kdviz_home
+from kdviz.methods import kd_methods
 from kdviz.students import STUDENTS
 from kdviz.students import load_plugins as load_student_plugins
 from kdviz.teachers import TEACHERS, load_plugins, validate_grid
@@ -38,7 +39,7 @@ KINDS: dict[str, str] = dict(
 )
 DEFAULTS: dict[str, Any] = dict(
     dataset="synthetic:gmm", n=2000, target="", label_noise=0.2, teacher="rf-depth", capacities=(1, 2, 4, 8, 16),
-    trees=50, student="rf", methods=METHODS, scale="logp", folds=5, gamma="bound_fast", c="cv",
+    trees=50, student="rf", methods=kd_methods(), scale="logp", folds=5, gamma="bound_fast", c="cv",
     c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier", repeats=2, seed=0, temperature=4.0,
     alpha=0.5,
 )

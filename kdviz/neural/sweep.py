@@ -44,8 +44,8 @@ def run_student_batch(config: Any, dataset: Any, cap: int, methods: list[str], d
         ``{"batch_rows": {"method:repeat": row}}`` where ``row`` is exactly what
         ``kdviz.sweep._student_row`` returns for that student (metrics and ``student_error``).
     """
-    from kdviz.config import CORRECTED_METHODS
     from kdviz.distill import C_RULES
+    from kdviz.methods import METHODS
     from kdviz.seeds import sub_seed
     from kdviz.sweep import _spec, choose_c, teacher_inputs
 
@@ -56,13 +56,13 @@ def run_student_batch(config: Any, dataset: Any, cap: int, methods: list[str], d
         by_method.setdefault(m, []).append(k)
     jobs, names = [], []
     for m in methods:
-        if m == "no_kd":
+        if METHODS[m].teacher == "none":
             continue
         mdeps = [deps[k] for k in by_method.get(m, [])]
         teachers = [d for d in mdeps if isinstance(d, dict) and "test" in d]
         p_train, _ = teacher_inputs(m, cap, teachers, len(ds.y_train))
         c = None
-        if m in CORRECTED_METHODS and config.gamma in C_RULES:
+        if METHODS[m].corrected and config.gamma in C_RULES:
             cv = {d["c"]: d["score"] for d in mdeps if isinstance(d, dict) and "score" in d}
             c = choose_c(config, cv) if config.c == "cv" else float(config.c)
         for r in range(config.repeats):

@@ -39,6 +39,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from kdviz.distill import kd_target, one_hot
 from kdviz.errors import ConfigError
+from kdviz.methods import tuned_method
 from kdviz.metrics import teacher_errors
 from kdviz.seeds import sub_rng
 
@@ -168,7 +169,7 @@ def cv_scores(D: np.ndarray, p_hat: np.ndarray, y: np.ndarray, c_grid: list[floa
     metric ``brier``: minus the mean squared error of min(exp f̂, 1) against the held-out labels (a
     proper scoring rule, so it tracks the student's distance to p0); ``auc``: the task metric.
     """
-    T = np.column_stack([targets(p_hat, y, p_hat, MethodSpec("enhanced", True, rule, c))[0]
+    T = np.column_stack([targets(p_hat, y, p_hat, MethodSpec(tuned_method(), True, rule, c))[0]
                          for c in c_grid])
     scores = np.zeros(len(c_grid))
     skf = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)

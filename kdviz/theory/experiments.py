@@ -32,11 +32,13 @@ from pydantic import (
     model_validator,
 )
 
-from kdviz.config import PAPER_C_GRID, CGrid, CValue, SweepConfig
+from kdviz.config import CGrid, CValue, SweepConfig
 from kdviz.config import make_config as make_sweep_config
 from kdviz.data import Dataset, load_dataset
 from kdviz.errors import ConfigError
 from kdviz.experiments import Experiment, Task, register_experiment, task_key
+from kdviz.methods import METHODS, theory_methods, tuned_method
+from kdviz.presets import PAPER_C_GRID
 from kdviz.seeds import sub_seed
 from kdviz.theory.controlled import (
     ControlledTeacher,
@@ -47,7 +49,6 @@ from kdviz.theory.controlled import (
     poly_features,
 )
 
-THEORY_METHODS = ("vanilla", "corrected", "enhanced")
 SYNTHETIC = ("synthetic:gmm", "synthetic:curve")
 MAX_ROWS_FITTED = 1_000_000_000  # Σ over tasks of training rows × fits: a ceiling on a run's work (≈ minutes)
 
@@ -60,10 +61,10 @@ COLUMNS = [
 
 
 def series_name(method: str, rule: str | None, c: float | None, cv: bool) -> str:
-    """One estimator = one series: the enhanced student is a different estimator for each c."""
-    if method != "enhanced":
+    """One estimator = one series: the tuned student (γ rule with c) is a different estimator for each c."""
+    if METHODS[method].theory != "config":
         return method
-    return "enhanced, c by CV per ε" if cv else f"enhanced, c = {c:g}"
+    return f"{method}, c by CV per ε" if cv else f"{method}, c = {c:g}"
 
 
 class TheoryConfig(BaseModel):
@@ -78,7 +79,7 @@ class TheoryConfig(BaseModel):
     kappa: float = Field(1.0, gt=0, le=10, description="teacher tempering κ")
     h_seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the teacher's bias field h")
     student: Literal["linear", "quadratic", "cubic"] = "quadratic"
-    methods: tuple[str, ...] = Field(THEORY_METHODS, min_length=1)
+    methods: tuple[str, ...] = Field(default_factory=theory_methods, min_length=1)
     c: CValue = "cv"
     c_grid: CGrid = Field(PAPER_C_GRID, min_length=1, max_length=25)
     gamma: Literal["bound_fast", "bound_fast_expected"] = Field(
@@ -97,10 +98,11 @@ class TheoryConfig(BaseModel):
         if "crossfit" in v:
             raise ValueError("the controlled teacher never sees the training labels, so cross-fitting "
                              "changes nothing: use 'vanilla' (the capacity sweep shows cross-fitting)")
-        bad = [m for m in v if m not in THEORY_METHODS]
+        known = theory_methods()
+        bad = [m for m in v if m not in known]
         if bad:
-            raise ValueError(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(THEORY_METHODS)}")
-        return tuple(m for m in THEORY_METHODS if m in v)
+            raise ValueError(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(known)}")
+        return tuple(m for m in known if m in v)
 
     @model_validator(mode="after")
     def _check(self) -> TheoryConfig:
@@ -120,7 +122,7 @@ class TheoryConfig(BaseModel):
         return []
 
     def fits_per_task(self) -> int:
-        cv = self.cv_folds * len(self.c_grid) if "enhanced" in self.methods and self.c == "cv" else 0
+        cv = self.cv_folds * len(self.c_grid) if tuned_method() in self.methods and self.c == "cv" else 0
         return 1 + 2 * len(self.methods) + 2 * len(self.c_fixed) + cv
 
     def estimated_work(self) -> float:
@@ -284,16 +286,22 @@ def plan_c(config: CSweepConfig, ctx: dict[str, str]) -> list[Task]:
 
 # ----------------------------------------------------------------------------------------------
 # execution
-def _specs(config: TheoryConfig, c_enhanced: float | None) -> list[MethodSpec]:
+def _spec(config: TheoryConfig, method: str, c: float | None = None) -> MethodSpec:
+    """How `method` builds its target in the theory experiments (the method table's ``theory`` fact)."""
+    rule = METHODS[method].theory
+    if rule == "plain":
+        return MethodSpec(method, False)
+    if rule == "full":
+        return MethodSpec(method, True, "full")
+    return MethodSpec(method, True, config.gamma, c)
+
+
+def _specs(config: TheoryConfig, c_tuned: float | None) -> list[MethodSpec]:
     out = []
     for m in config.methods:
-        if m == "vanilla":
-            out.append(MethodSpec("vanilla", False))
-        elif m == "corrected":
-            out.append(MethodSpec("corrected", True, "full"))
-        else:
-            out.append(MethodSpec("enhanced", True, config.gamma, c_enhanced))
-            out += [MethodSpec("enhanced", True, config.gamma, c) for c in config.c_fixed]
+        out.append(_spec(config, m, c_tuned))
+        if METHODS[m].theory == "config":
+            out += [_spec(config, m, c) for c in config.c_fixed]
     return out
 
 
@@ -322,19 +330,19 @@ def execute(task: Task, config: TheoryConfig, ctx: Any, deps: dict[str, Any]) ->
 
     if isinstance(config, CSweepConfig):
         c_cv = cv_choice(list(config.c_grid))
-        specs = [MethodSpec("vanilla", False), MethodSpec("corrected", True, "full")]
-        specs += [MethodSpec("enhanced", True, config.gamma, c) for c in config.c_grid]
+        specs = [_spec(config, m) for m in theory_methods() if METHODS[m].theory != "config"]
+        specs += [_spec(config, tuned_method(), c) for c in config.c_grid]
         rows = measure_run(X, y, p0, ds.X_test, ds.p0_test, teacher, specs, student=config.student)
         return [{**base, **row, "c_cv": c_cv, **_label(config, sp, False)} for sp, row in zip(specs, rows)]
 
     c_cv = None
-    if "enhanced" in config.methods:
+    if tuned_method() in config.methods:
         c_cv = cv_choice(list(config.c_grid)) if config.c == "cv" else float(config.c)
     specs = _specs(config, c_cv)
     rows = measure_run(X, y, p0, ds.X_test, ds.p0_test, teacher, specs, student=config.student)
     first = [i == next(j for j, s in enumerate(specs) if s.method == sp.method) for i, sp in enumerate(specs)]
     cv = config.c == "cv"
-    return [{**base, **row, "c_cv": c_cv if (row["method"] == "enhanced" and is_first) else None,
+    return [{**base, **row, "c_cv": c_cv if (row["method"] == tuned_method() and is_first) else None,
              **_label(config, sp, cv and is_first)} for sp, row, is_first in zip(specs, rows, first)]
 
 
@@ -349,7 +357,7 @@ def make_assemble(kind: str):
                 rows.append({"experiment": kind, "dataset": config.dataset, "student": config.student,
                              "kappa": config.kappa, **row})
         df = pd.DataFrame(rows).reindex(columns=COLUMNS)
-        order = {m: i for i, m in enumerate(THEORY_METHODS)}
+        order = {m: i for i, m in enumerate(theory_methods())}
         df["_m"] = df["method"].map(order)
         df = df.sort_values(["_m", "series", "eps", "n", "c", "repeat"], na_position="first").drop(columns="_m")
         return df.reset_index(drop=True)

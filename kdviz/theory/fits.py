@@ -14,13 +14,19 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize import least_squares
 
-#: The bound's teacher term per method: (column of the teacher error, its power).
-BOUND_FORMS = {
-    "vanilla": ("teacher_error_l2", 2, "C1·δ² + C2·ε2²"),
-    "crossfit": ("teacher_error_l2", 2, "C1·δ² + C2·ε2²"),
-    "corrected": ("teacher_error_l4", 4, "C1·δ² + C2·ε4⁴"),
-    "enhanced": ("teacher_error_l4", 4, "C1·δ² + C2·ε4⁴"),
-}
+from kdviz.methods import METHODS
+
+_FORM = {2: "C1·δ² + C2·ε2²", 4: "C1·δ² + C2·ε4⁴"}
+
+
+def bound_form(method: str) -> tuple[str, int, str]:
+    """The bound's teacher term of a method: (column of the teacher error, its power, the formula)."""
+    m = METHODS[method]
+    return m.error_metric, m.bias_power, _FORM[m.bias_power]
+
+
+def has_bound(method: str) -> bool:
+    return method in METHODS and METHODS[method].kd and METHODS[method].teacher != "none"
 FITTED_LABEL = "fitted scaling (constants unknown)"
 
 
@@ -123,9 +129,9 @@ def fit_bounds(df: pd.DataFrame, y: str = "student_error", floor: str = "oracle_
     """One fitted bound per method present in `df` (vanilla/cross-fit in ε2², corrected/enhanced in ε4⁴)."""
     out = {}
     for method, g in df.groupby("method", sort=False):
-        if method not in BOUND_FORMS:
+        if not has_bound(method):
             continue
-        col, power, form = BOUND_FORMS[method]
+        col, power, form = bound_form(method)
         out[method] = fit_bound(g[floor], g[col], g[y], power, method, form)
     return out
 

@@ -12,11 +12,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from kdviz.plots import METHOD_SYMBOLS, method_color, method_label, style_figure
+from kdviz.methods import METHODS, kd_methods, method_color, method_label, theory_methods, tuned_method
+from kdviz.plots import style_figure
 from kdviz.theory.fits import (
-    BOUND_FORMS,
     FITTED_LABEL,
     bias_dominated,
+    bound_form,
     fit_bound,
     fit_slope,
     reference_line,
@@ -77,14 +78,14 @@ def capacity_theory_chart(df: pd.DataFrame, presentation: bool = False) -> go.Fi
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.58, 0.42],
                         subplot_titles=("Student error ‖f̂ − p0‖² (mean ± s.d. over repeats)",
                                         "Teacher error on the points the student learns from"))
-    for m in ("vanilla", "crossfit", "enhanced", "corrected", "no_kd"):
+    for m in [m for m in kd_methods() if m != "no_kd"] + ["no_kd"]:
         s = df[df["method"] == m].groupby("capacity")["student_error"].agg(["mean", "std"]).fillna(0.0)
         if s.empty:
             continue
         fig.add_trace(go.Scatter(x=s.index, y=s["mean"], error_y=dict(type="data", array=s["std"]),
                                  mode="lines+markers", name=method_label(m), legendgroup=m,
                                  line=dict(color=method_color(m), dash="dot" if m == "no_kd" else "solid"),
-                                 marker=dict(symbol=METHOD_SYMBOLS.get(m, "circle"))), row=1, col=1)
+                                 marker=dict(symbol=METHODS[m].symbol)), row=1, col=1)
     caps = np.asarray(sorted(df["capacity"].dropna().unique()), dtype=float)
     if df["oracle_error"].notna().any() and len(caps):
         _floor_band(fig, df.dropna(subset=["oracle_error"]), caps,
@@ -125,13 +126,13 @@ def eps_chart(df: pd.DataFrame, presentation: bool = False, ratio: float = 1.0) 
     for key, sub, m in estimator_series(df):
         s = summarize(sub, ["eps"], ["teacher_error_l2", "bias_error", "student_error", "variance_error"])
         color = method_color(m)
-        if m == "enhanced" and sub["c_cv"].isna().all():  # enhanced at one fixed c: its own colour
+        if METHODS[m].theory == "config" and sub["c_cv"].isna().all():  # the tuned student at one fixed c
             color, fixed = EPS_COLORS[fixed % len(EPS_COLORS)], fixed + 1
         label = series_label(key, sub)
         fb = fit_slope(sub, m, "bias_error")
         fig.add_trace(go.Scatter(
             x=s["teacher_error_l2"], y=s["bias_error"], error_y=dict(type="data", array=s["bias_error_sd"]),
-            mode="lines+markers", line=dict(color=color), marker=dict(symbol=METHOD_SYMBOLS.get(m, "circle"), size=9),
+            mode="lines+markers", line=dict(color=color), marker=dict(symbol=METHODS[m].symbol, size=9),
             name=f"{label}: teacher-bias term, {fb.label()}", legendgroup=key))
         win = bias_dominated(sub, m, ratio)
         fn = fit_slope(sub, m, "student_error", eps=win) if len(win) >= 2 else None
@@ -139,13 +140,13 @@ def eps_chart(df: pd.DataFrame, presentation: bool = False, ratio: float = 1.0) 
                else "bias never dominates the variance here: no slope")
         fig.add_trace(go.Scatter(
             x=s["teacher_error_l2"], y=s["student_error"], error_y=dict(type="data", array=s["student_error_sd"]),
-            mode="markers", marker=dict(color=color, symbol=METHOD_SYMBOLS.get(m, "circle") + "-open", size=10),
+            mode="markers", marker=dict(color=color, symbol=METHODS[m].symbol + "-open", size=10),
             name=f"{label}: student error at n = {n:,}, {txt}", legendgroup=key))
         if sub["variance_error"].max() > 0:
             fig.add_trace(go.Scatter(x=s["teacher_error_l2"], y=s["variance_error"], mode="lines",
                                      line=dict(color=color, dash="dash", width=1.5), legendgroup=key,
                                      name=f"{label}: variance term (label noise in the target)"))
-        col, power, form = BOUND_FORMS[m]
+        col, power, form = bound_form(m)
         bf = fit_bound(sub["oracle_error"], sub[col], sub["student_error"], power, m, form)
         if np.isfinite(bf.c1):
             xs = s["teacher_error_l2"].to_numpy()
@@ -171,7 +172,7 @@ def estimator_series(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str]]:
     per ε, and enhanced at each fixed c — never one series pooled across different c."""
     if "series" not in df or df["series"].isna().all():  # tables from before the per-c series
         df = df.assign(series=df["method"])
-    order = {m: i for i, m in enumerate(("vanilla", "corrected", "enhanced"))}
+    order = {m: i for i, m in enumerate(theory_methods())}
     out = []
     for key, sub in df.groupby("series", sort=False):
         m = str(sub["method"].iloc[0])
@@ -183,30 +184,36 @@ def estimator_series(df: pd.DataFrame) -> list[tuple[str, pd.DataFrame, str]]:
 def series_label(key: str, sub: pd.DataFrame) -> str:
     """The legend name of one estimator: method, γ rule and c."""
     m = str(sub["method"].iloc[0])
-    if m != "enhanced":
+    if METHODS[m].theory != "config":
         return method_label(m)
     rule = str(sub["gamma_rule"].dropna().iloc[0]) if "gamma_rule" in sub and sub["gamma_rule"].notna().any() \
         else "bound_fast"
     rule_txt = {"bound_fast": "c/(c + r²)", "bound_fast_expected": "y-free c/(c + p̂(1−p̂))"}.get(rule, rule)
     if sub["c_cv"].notna().any():
-        return f"Enhanced KD, γ {rule_txt}, c by CV per ε"
-    return f"Enhanced KD, γ {rule_txt}, c = {float(sub['c'].iloc[0]):g}"
+        return f"{_short(m)}, γ {rule_txt}, c by CV per ε"
+    return f"{_short(m)}, γ {rule_txt}, c = {float(sub['c'].iloc[0]):g}"
+
+
+def _short(method: str) -> str:
+    """"Enhanced KD (cross-fit + correction)" → "Enhanced KD"."""
+    return method_label(method).split(" (")[0]
 
 
 def slope_table(df: pd.DataFrame, ratio: float = 1.0) -> pd.DataFrame:
     """One fitted log-log slope per estimator and measured quantity; every row names method, γ rule and c."""
     rows = []
     for _key, sub, m in estimator_series(df):
-        rule = "—" if m == "vanilla" else ("full (γ = γ*)" if m == "corrected" else
-                                         str(sub["gamma_rule"].dropna().iloc[0]) if "gamma_rule" in sub and
-                                         sub["gamma_rule"].notna().any() else "bound_fast")
-        if m == "enhanced" and sub["c_cv"].notna().any():
+        kind = METHODS[m].theory
+        rule = "—" if kind == "plain" else ("full (γ = γ*)" if kind == "full" else
+                                           str(sub["gamma_rule"].dropna().iloc[0]) if "gamma_rule" in sub and
+                                           sub["gamma_rule"].notna().any() else "bound_fast")
+        if kind == "config" and sub["c_cv"].notna().any():
             chosen = sub.groupby("eps")["c_cv"].median()
             c_txt = "CV per ε: " + ", ".join(f"{c:g}" for c in chosen)
-        elif m == "enhanced":
+        elif kind == "config":
             c_txt = f"{float(sub['c'].iloc[0]):g}"
         else:
-            c_txt = "—" if m == "vanilla" else "∞ (full)"
+            c_txt = "—" if kind == "plain" else "∞ (full)"
         for what, q, eps in (("bias term (all ε)", "bias_error", None),
                              ("finite-n error (ε where bias ≥ variance)", "student_error",
                               bias_dominated(sub, m, ratio))):
@@ -231,14 +238,14 @@ def size_chart(df: pd.DataFrame, presentation: bool = False) -> go.Figure:
     o = summarize(df[df["method"] == df["method"].iloc[0]], ["n"], ["oracle_error"])
     _band(fig, o["n"].to_numpy(dtype=float), np.maximum(o["oracle_error"] - o["oracle_error_sd"], o["oracle_error"] * 0.05),
           o["oracle_error"] + o["oracle_error_sd"], GREY, "oracle floor δ_n² (student on exact log p0), mean ± s.d.")
-    for m in [m for m in ("vanilla", "corrected", "enhanced") if m in set(df["method"])]:
+    for m in [m for m in theory_methods() if m in set(df["method"])]:
         sub = df[df["method"] == m]
         s = summarize(sub, ["n"], ["student_error", "oracle_error", "teacher_error_l2", "teacher_error_l4"])
         color = method_color(m)
         fig.add_trace(go.Scatter(x=s["n"], y=s["student_error"], error_y=dict(type="data", array=s["student_error_sd"]),
-                                 mode="markers", marker=dict(color=color, size=10, symbol=METHOD_SYMBOLS.get(m, "circle")),
+                                 mode="markers", marker=dict(color=color, size=10, symbol=METHODS[m].symbol),
                                  name=f"{method_label(m)}: measured student error", legendgroup=m))
-        col, power, form = BOUND_FORMS[m]
+        col, power, form = bound_form(m)
         bf = fit_bound(sub["oracle_error"], sub[col], sub["student_error"], power, m, form)
         if not np.isfinite(bf.c1):
             continue
@@ -267,7 +274,8 @@ def c_chart(df: pd.DataFrame, presentation: bool = False) -> go.Figure:
     if df is None or df.empty:
         return _empty("No results yet: run the γ/c preset.", presentation)
     fig = go.Figure()
-    enh = df[df["method"] == "enhanced"]
+    tuned = tuned_method()
+    enh = df[df["method"] == tuned]
     cs = np.asarray(sorted(enh["c"].unique()), dtype=float)
     for i, (eps, g) in enumerate(enh.groupby("eps")):
         color = EPS_COLORS[i % len(EPS_COLORS)]
@@ -275,7 +283,7 @@ def c_chart(df: pd.DataFrame, presentation: bool = False) -> go.Figure:
         e2 = float(s["teacher_error_l2"].mean())
         fig.add_trace(go.Scatter(x=s["c"], y=s["student_error"], error_y=dict(type="data", array=s["student_error_sd"]),
                                  mode="lines+markers", line=dict(color=color), legendgroup=str(eps),
-                                 name=f"enhanced, teacher ε = {eps:g} (ε2 = {e2:.3f})"))
+                                 name=f"{tuned}, teacher ε = {eps:g} (ε2 = {e2:.3f})"))
         chosen = g.groupby("repeat")["c_cv"].first()
         c_star = float(np.exp(np.log(chosen).median()))
         c_near = float(cs[np.argmin(np.abs(np.log(cs) - np.log(c_star)))])

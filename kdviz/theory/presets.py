@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kdviz.experiments import get_experiment
+from kdviz.presets import THEORY_CAPACITY
 from kdviz.theory.plots import c_chart, capacity_theory_chart, eps_chart, size_chart
 
 
@@ -29,9 +30,7 @@ class TheoryPreset:
 PRESETS: dict[str, TheoryPreset] = {p.key: p for p in [
     TheoryPreset(
         "capacity", "1 · Capacity sweep: an overfitting teacher", "theory-capacity",
-        dict(dataset="synthetic:curve", n=3000, label_noise=0.2, capacities=(1, 2, 3, 5, 8, 12, 20),
-             teacher_options={"n_estimators": 50}, methods=("vanilla", "crossfit", "enhanced"), folds=5,
-             repeats=2, c_grid=(1e-2, 1e-1, 1.0, 10.0), cv_folds=3),
+        THEORY_CAPACITY,
         capacity_theory_chart,
         "vanilla KD pays for the teacher's complexity (data reuse); cross-fitting removes that term, so "
         "a cross-fit student tracks the teacher's out-of-sample error.",

@@ -1,0 +1,77 @@
+"""Ready-made configurations: the values of every preset, in one place.
+
+`PRESETS` are sweep configurations (the dashboard's "start here" buttons, `kdviz sweep --preset`, and
+``preset = "..."`` in a config file); `paper_preset` builds the authors' protocols; the theory page's
+capacity preset and the Playground's default students are here too. Everything is validated where
+it is used (`kdviz.config.make_config`, the theory configs, `PlaygroundParams`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kdviz.methods import kd_methods
+
+#: The paper's grid for the bound-fast constant c (THEORY §3).
+PAPER_C_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
+
+#: The students the Playground shows first: vanilla, and the two enhancements' combination.
+PLAYGROUND_METHODS = ("vanilla", "crossfit", "enhanced")
+
+#: The Theory page's capacity sweep (an overfitting teacher on the curved-boundary data).
+THEORY_CAPACITY = dict(dataset="synthetic:curve", n=3000, label_noise=0.2, capacities=(1, 2, 3, 5, 8, 12, 20),
+                       teacher_options={"n_estimators": 50}, methods=("vanilla", "crossfit", "enhanced"), folds=5,
+                       repeats=2, c_grid=(1e-2, 1e-1, 1.0, 10.0), cv_folds=3)
+
+#: Ready-made configurations (the dashboard's "start here" buttons and `kdviz sweep --preset`).
+PRESETS: dict[str, dict[str, Any]] = {
+    # Interactive: finishes in seconds on 2 cores.
+    "quick": dict(dataset="synthetic:gmm", n=2000, label_noise=0.2, capacities=(1, 2, 4, 8, 16),
+                  teacher_options={"n_estimators": 50}, folds=5, repeats=2,
+                  c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier"),
+    "overfitting-teacher": dict(dataset="synthetic:gmm", n=3000, label_noise=0.2,
+                                capacities=(2, 4, 8, 16, 24), teacher_options={"n_estimators": 50},
+                                methods=("no_kd", "vanilla", "crossfit"), folds=5, repeats=3),
+    "underfitting-teacher": dict(dataset="synthetic:gmm", n=3000, label_noise=0.2, capacities=(1, 2, 3),
+                                 teacher_options={"n_estimators": 50},
+                                 methods=("no_kd", "vanilla", "crossfit", "enhanced"), folds=5, repeats=3,
+                                 c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier"),
+    # THEORY §4: the paper's MAGIC protocol (needs the MAGIC CSV; heavy: minutes on 2 cores).
+    "paper-magic": dict(dataset="openml:MagicTelescope", capacities=(1, 2, 3, 5, 10, 15, 20),
+                        teacher_options={"n_estimators": 100}, student_options={"n_estimators": 10},
+                        methods=("no_kd", "vanilla", "crossfit", "enhanced"), folds=10, repeats=5),
+}
+
+#: The paper's tabular datasets: where the authors load each one from (datamodules/tabular.py of
+#: microsoft/semiparametric-distillation). FICO and StumbleUpon come from the user's own files.
+PAPER_DATASETS: dict[str, dict[str, Any]] = {
+    "adult": dict(dataset="openml:Adult@2", source="OpenML Adult version 2 (48,842 rows)"),
+    "fico": dict(dataset="csv:heloc_dataset_v1.csv", target="RiskPerformance",
+                 source="FICO HELOC (heloc_dataset_v1.csv, your own copy)"),
+    "higgs": dict(dataset="openml:Higgs@2", source="OpenML Higgs version 2"),
+    "magic": dict(dataset="openml:MagicTelescope", source="OpenML MagicTelescope (= UCI magic04)"),
+    "stumbleupon": dict(dataset="csv:stumbleupon.csv", target="label",
+                        source="StumbleUpon evergreen (your own CSV, label column 'label')"),
+}
+#: The authors' two tabular experiments (cfg/tabular_vary_teacher.yaml and cfg/tabular.yaml).
+PAPER_PROTOCOLS: dict[str, dict[str, Any]] = {
+    # B: vary the teacher — RF teacher (100 trees) with max_depth varied, 10-tree RF regressor student
+    "B": dict(vary="teacher", teacher="rf-depth", capacities=(1, 2, 3, 5, 10, 15, 20),
+              teacher_options={"n_estimators": 100}, student="rf", student_options={"n_estimators": 10},
+              methods=kd_methods()),
+    # A: vary the student — 500-tree RF teacher (unlimited depth), student RF regressor with n_trees varied
+    "A": dict(vary="student", teacher="rf-trees", teacher_capacity=500, teacher_options={"max_depth": None},
+              student="rf", student_capacity="n_estimators", capacities=(1, 2, 3, 5, 10, 15, 20, 30, 40),
+              methods=kd_methods()),
+}
+_PAPER_COMMON = dict(scale="logp", folds=10, repeats=5, seed=2357, test_size=0.3, c="cv", c_grid=PAPER_C_GRID,
+                     cv_folds=5, cv_metric="task")
+
+
+def paper_preset(dataset: str, experiment: str) -> dict[str, Any]:
+    """The authors' exact protocol of Experiment A or B on one of their five datasets."""
+    src = {k: v for k, v in PAPER_DATASETS[dataset].items() if k != "source"}
+    return {**_PAPER_COMMON, **PAPER_PROTOCOLS[experiment], **src, "paper": f"{dataset}-{experiment}"}
+
+
+PRESETS.update({f"paper-{d}-{e}": paper_preset(d, e) for d in PAPER_DATASETS for e in ("A", "B")})
