@@ -74,7 +74,7 @@ def figure_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0, width: int | N
     """The figure as PNG / SVG / standalone HTML bytes."""
     fmt = _check_format(fmt)
     if fmt == "html":
-        from kdviz.plots import animate_capacity, is_capacity_chart
+        from kdviz.figstyle import animate_capacity, is_capacity_chart
 
         if is_capacity_chart(fig):
             fig = animate_capacity(fig)

@@ -22,8 +22,9 @@ import plotly.graph_objects as go
 
 from kdviz import playground as pg
 from kdviz.cache import single_flight_lru
+from kdviz.figstyle import drop_title_for_presentation, style_figure
 from kdviz.methods import method_label
-from kdviz.plots import capacity_chart, drop_title_for_presentation, heatmap_grid, style_figure
+from kdviz.plots import capacity_chart, heatmap_grid
 
 #: the lesson's problem: curved boundary, 600 points, 20 % flipped labels (small: every step is instant)
 BASE = pg.PlaygroundParams(dataset="synthetic:curve", n=600, label_noise=0.2, resolution=45, folds=5)

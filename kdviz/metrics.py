@@ -6,7 +6,11 @@ Euclidean norm over classes — so ε2 = sqrt(mean ‖p̂ − p0‖²) and ε4 =
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Literal
+
 import numpy as np
+import pandas as pd
 from sklearn.metrics import log_loss, roc_auc_score
 
 PROBA_EPS = 1e-6
@@ -72,3 +76,17 @@ def task_score(scores: np.ndarray, y: np.ndarray, metric: str = "task") -> float
     if scores.shape[1] == 2 and len(np.unique(y)) == 2:
         return float(roc_auc_score(y, scores[:, 1]))
     return float(np.mean(np.argmax(scores, axis=1) == y))
+
+
+def summarize(df: pd.DataFrame, by: Sequence[str], cols: Sequence[str], spread: Literal["se", "sd"] = "se"
+              ) -> pd.DataFrame:
+    """Mean and spread over repeats of `cols` per group of `by` (NaN values ignored): one table for
+    every chart. ``spread="se"`` adds ``<col>_se`` = s.d./√n (error bands of the capacity charts),
+    ``"sd"`` adds ``<col>_sd`` (the theory charts' repeat-to-repeat spread); both are 0 for one repeat.
+    ``<col>_n`` counts the values."""
+    g = df.groupby(list(by), dropna=False)[list(cols)]
+    mean, sd, n = g.mean(), g.std(ddof=1).fillna(0.0), g.count()
+    sp = sd if spread == "sd" else sd / np.sqrt(n.where(n > 0))
+    sp.columns = [f"{c}_{spread}" for c in cols]
+    n.columns = [f"{c}_n" for c in cols]
+    return pd.concat([mean, sp, n], axis=1).reset_index()

@@ -243,7 +243,8 @@ def compute(params: PlaygroundParams) -> PlaygroundResult:
 def figure(params: PlaygroundParams, presentation: bool = False):
     """The Playground's heat maps for one setting (p0, the teacher, each student), built once per setting
     and shared by every browser session: callers must not modify it (copy with `go.Figure(fig)` first)."""
-    from kdviz.plots import drop_title_for_presentation, heatmap_grid
+    from kdviz.figstyle import drop_title_for_presentation
+    from kdviz.plots import heatmap_grid
 
     res = compute(params)
     p = res.params

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from kdviz import export, plots
+from kdviz.figstyle import style_figure
 from kdviz.methods import METHODS, kd_methods
 from kdviz.sweep import COLUMNS
 
@@ -137,7 +138,7 @@ def test_png_and_svg_export_with_the_browser(tmp_path):
         if os.environ.get("CI"):
             pytest.fail("CI must have Debian chromium for PNG/SVG export (.ci/run installs it)")
         pytest.skip("no Chrome/Chromium here: PNG/SVG export needs one (apt-get install chromium)")
-    fig = plots.style_figure(plots.capacity_chart(_table(), "test_auc"), presentation=True)
+    fig = style_figure(plots.capacity_chart(_table(), "test_auc"), presentation=True)
     paths = export.write_figures([fig, fig], [tmp_path / "a.png", tmp_path / "a.svg"])
     png, svg = (p.read_bytes() for p in paths)
     assert png.startswith(b"\x89PNG") and len(png) > 20_000

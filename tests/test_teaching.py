@@ -14,8 +14,9 @@ import pytest
 from kdviz import export
 from kdviz import lesson as L
 from kdviz.captions import capacity_outcome, caption_for, playground_outcome
+from kdviz.figstyle import animate_capacity, apply_theme
 from kdviz.methods import METHODS
-from kdviz.plots import animate_capacity, apply_theme, capacity_chart
+from kdviz.plots import capacity_chart
 from kdviz.talkpack import TalkChart, talk_pack
 from ui.links import classroom_query, parse_hide, parse_lock
 

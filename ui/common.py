@@ -19,7 +19,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kdviz import export
-from kdviz.plots import apply_theme
+from kdviz.figstyle import apply_theme
 
 _PRESENT_STATE = "kdviz_present"
 _TRUE = {"1", "true", "yes", "on"}

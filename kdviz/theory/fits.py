@@ -14,6 +14,7 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize import least_squares
 
+from kdviz import metrics
 from kdviz.methods import METHODS
 
 _FORM = {2: "C1·δ² + C2·ε2²", 4: "C1·δ² + C2·ε4⁴"}
@@ -146,8 +147,5 @@ def reference_line(x: np.ndarray, y: np.ndarray, slope: float, grid: np.ndarray 
 
 
 def summarize(df: pd.DataFrame, by: list[str], cols: list[str]) -> pd.DataFrame:
-    """Mean and standard deviation over repeats of `cols` for each group of `by`."""
-    g = df.groupby(by, dropna=False)[cols]
-    mean, sd = g.mean(), g.std(ddof=1).fillna(0.0)
-    sd.columns = [f"{c}_sd" for c in sd.columns]
-    return pd.concat([mean, sd], axis=1).reset_index()
+    """Mean and standard deviation over repeats of `cols` for each group of `by` (`kdviz.metrics.summarize`)."""
+    return metrics.summarize(df, by, cols, "sd")

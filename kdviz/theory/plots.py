@@ -12,8 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from kdviz.figstyle import style_figure
 from kdviz.methods import METHODS, kd_methods, method_color, method_label, theory_methods, tuned_method
-from kdviz.plots import style_figure
 from kdviz.theory.fits import (
     FITTED_LABEL,
     bias_dominated,

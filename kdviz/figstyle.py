@@ -1,0 +1,164 @@
+"""kdviz's look for any Plotly figure: the standard and presentation styles, the projector (dark)
+theme, and capacity-chart animation frames for exported HTML. Pure functions, no Streamlit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+
+
+def style_figure(fig: go.Figure, presentation: bool = False) -> go.Figure:
+    """Apply kdviz's look in place and return the figure.
+
+    presentation=True: large fonts, thicker lines, the Plotly ``presentation`` template on white,
+    legend below the plot (room for the curves on a projector).
+    """
+    top = 30 if fig.layout.title.subtitle.text else 0  # room for a subtitle under the title
+    if presentation:
+        fig.update_layout(
+            template="plotly_white+presentation",
+            font=dict(size=20),
+            title_font=dict(size=26),
+            legend=dict(font=dict(size=18), orientation="h", yanchor="top", y=-0.22, x=0),
+            margin=dict(l=90, r=30, t=80 + top, b=150),
+            height=max(int(fig.layout.height or 0), 620),
+        )
+        fig.update_xaxes(title_font=dict(size=22), tickfont=dict(size=18), showline=True, linewidth=2,
+                         linecolor="#333")
+        fig.update_yaxes(title_font=dict(size=22), tickfont=dict(size=18), showline=True, linewidth=2,
+                         linecolor="#333")
+        fig.update_traces(selector=dict(type="scatter", mode="lines+markers"), line_width=4, marker_size=12)
+    else:
+        long_names = max((len(t.name or "") for t in fig.data if t.showlegend is not False), default=0) > 45
+        fig.update_layout(
+            template="plotly_white",
+            font=dict(size=13),
+            # long legend entries on the right would squeeze the plot: put them below it
+            legend=dict(orientation="h", yanchor="top", y=-0.15, x=0) if long_names
+            else dict(orientation="v", yanchor="top", y=1, x=1.02),
+            margin=dict(l=70, r=20, t=60 + top, b=60),
+        )
+        if long_names:
+            fig.update_layout(height=int(fig.layout.height or 450) + 40 * sum(t.showlegend is not False for t in fig.data) // 2)
+        fig.update_xaxes(showline=True, linecolor="#888", mirror=False)
+        fig.update_yaxes(showline=True, linecolor="#888", mirror=False)
+    return fig
+
+
+def drop_title_for_presentation(fig: go.Figure, presentation: bool) -> go.Figure:
+    """Presentation mode keeps charts uncluttered: the page already says what the chart is."""
+    if presentation:
+        fig.update_layout(title_text="")
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# projector theme
+PROJECTOR = dict(bg="#000000", fg="#FFFFFF", grid="#3A3A3A", line="#BBBBBB")
+_DARK_SWAP = {"#000000": "#FFFFFF", "#000": "#FFFFFF", "#222": "#DDDDDD", "#333": "#DDDDDD",
+              "#444444": "#CCCCCC", "#555": "#DDDDDD", "#7F7F7F": "#BBBBBB", "#888": "#BBBBBB"}
+
+
+def _swap(color: Any) -> Any:
+    return _DARK_SWAP.get(color, color) if isinstance(color, str) else color
+
+
+def apply_theme(fig: go.Figure, theme: str = "light") -> go.Figure:
+    """A copy of `fig` in `theme`: "light" returns it unchanged; "projector" is dark and high-contrast
+    (black background, white text and axes, black lines turned white, grey annotations lightened)."""
+    if theme != "projector":
+        return fig
+    fig = go.Figure(fig)
+    big = (fig.layout.font.size or 0) >= 18  # presentation mode: keep the presentation template's sizes
+    fig.update_layout(template="plotly_dark+presentation" if big else "plotly_dark",
+                      paper_bgcolor=PROJECTOR["bg"], plot_bgcolor=PROJECTOR["bg"], font_color=PROJECTOR["fg"],
+                      legend_font_color=PROJECTOR["fg"], title_font_color=PROJECTOR["fg"])
+    fig.update_xaxes(gridcolor=PROJECTOR["grid"], linecolor=PROJECTOR["line"], zerolinecolor=PROJECTOR["grid"])
+    fig.update_yaxes(gridcolor=PROJECTOR["grid"], linecolor=PROJECTOR["line"], zerolinecolor=PROJECTOR["grid"])
+    for tr in fig.data:
+        if getattr(tr, "line", None) is not None and tr.line.color is not None:
+            tr.line.color = _swap(tr.line.color)
+        if getattr(tr, "marker", None) is not None and isinstance(tr.marker.color, str):
+            tr.marker.color = _swap(tr.marker.color)
+        if getattr(tr, "error_y", None) is not None and tr.error_y.color is not None:
+            tr.error_y.color = _swap(tr.error_y.color)
+    for a in fig.layout.annotations:
+        a.font.color = PROJECTOR["fg"] if a.font.color in (None, "#555", "#333", "#222") else _swap(a.font.color)
+    return fig
+
+
+# ----------------------------------------------------------------------------------------------
+# animation: a capacity chart whose curves grow capacity by capacity (plays offline in exported HTML)
+CAPACITY_META = "kdviz:capacity"
+
+
+def is_capacity_chart(fig: go.Figure) -> bool:
+    return fig.layout.meta == CAPACITY_META
+
+
+def _upto(tr: Any, cap: float) -> dict[str, Any] | None:
+    """A trace's x/y cut at capacity `cap` (bands: both edges), or None for traces that stay fixed."""
+    if tr.x is None or tr.y is None or tr.type != "scatter":
+        return None
+    x, y = np.asarray(tr.x, dtype=float), np.asarray(tr.y, dtype=float)
+    if tr.fill == "toself" and len(x) % 2 == 0 and len(x) > 2:  # a band: forward edge then the reverse edge
+        h = len(x) // 2
+        keep = x[:h] <= cap
+        xf, hi, lo = x[:h][keep], y[:h][keep], y[h:][::-1][keep]
+        return dict(x=np.concatenate([xf, xf[::-1]]).tolist(), y=np.concatenate([hi, lo[::-1]]).tolist())
+    if len(x) <= 2 and tr.mode == "lines":  # a flat reference line (no-KD, oracle): always shown
+        return None
+    keep = x <= cap
+    out: dict[str, Any] = dict(x=x[keep].tolist(), y=y[keep].tolist())
+    if tr.customdata is not None:
+        out["customdata"] = np.asarray(tr.customdata)[keep].tolist()
+    if tr.error_y is not None and tr.error_y.array is not None:
+        out["error_y"] = dict(type="data", array=np.asarray(tr.error_y.array)[keep].tolist(), visible=True)
+    return out
+
+
+def animate_capacity(fig: go.Figure) -> go.Figure:
+    """A copy of a capacity chart with one animation frame per capacity (curves grow left to right),
+    ▶ Play / Pause buttons and a capacity slider; the axes are fixed so nothing jumps."""
+    fig = go.Figure(fig)
+    idx = [i for i, tr in enumerate(fig.data) if _upto(tr, np.inf) is not None]
+    caps = sorted({float(c) for i in idx for c in np.asarray(fig.data[i].x, dtype=float)})
+    if len(caps) < 2:
+        return fig
+    xs = np.concatenate([np.asarray(t.x, dtype=float) for t in fig.data if t.x is not None])
+    ys = np.concatenate([np.asarray(t.y, dtype=float) for t in fig.data if t.y is not None])
+    xs, ys = xs[np.isfinite(xs)], ys[np.isfinite(ys)]
+    if fig.layout.xaxis.type == "log":
+        lo, hi = np.log10(xs[xs > 0].min()), np.log10(xs.max())
+        pad = 0.04 * (hi - lo or 1)
+        fig.update_xaxes(range=[lo - pad, hi + pad], autorange=False)
+    else:
+        pad = 0.04 * (xs.max() - xs.min() or 1)
+        fig.update_xaxes(range=[xs.min() - pad, xs.max() + pad], autorange=False)
+    if fig.layout.yaxis.range is None:
+        ypad = 0.06 * (ys.max() - ys.min() or abs(ys.max()) or 1)
+        fig.update_yaxes(range=[ys.min() - ypad, ys.max() + ypad], autorange=False)
+    names = [f"{c:g}" for c in caps]
+    fig.frames = [go.Frame(name=n, traces=idx, data=[go.Scatter(**_upto(fig.data[i], c)) for i in idx])
+                  for n, c in zip(names, caps)]
+    for i in idx:  # the first frame is what a slide shows before Play
+        fig.data[i].update(**_upto(fig.data[i], caps[0]))
+    step_ms = 800
+    fig.update_layout(
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, xanchor="left", y=1.0, yanchor="bottom",
+                          pad=dict(b=8), showactive=False, buttons=[
+                              dict(label="▶ Play", method="animate",
+                                   args=[None, dict(frame=dict(duration=step_ms, redraw=False), fromcurrent=True,
+                                                    transition=dict(duration=300), mode="immediate")]),
+                              dict(label="Pause", method="animate",
+                                   args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])],
+        sliders=[dict(active=0, x=0.12, len=0.88, y=1.0, yanchor="bottom", pad=dict(b=8),
+                      currentvalue=dict(prefix="teacher capacity ≤ "),
+                      steps=[dict(label=n, method="animate",
+                                  args=[[n], dict(frame=dict(duration=0, redraw=False), mode="immediate")])
+                             for n in names])],
+    )
+    fig.update_layout(margin=dict(t=(fig.layout.margin.t or 60) + 70))
+    return fig
