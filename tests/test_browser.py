@@ -8,6 +8,7 @@ in CI (CI=true) a missing browser is a failure.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -156,6 +157,8 @@ def test_home_playground_sweep_runs(server, browser_page):
     page.goto(f"{server}/Playground?present=1&capacity=20")
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     _wait_idle(page)
+    tick = page.locator(".js-plotly-plot .xtick text").first.get_attribute("style") or ""
+    assert re.search(r"font-size: (\d+)px", tick) and int(re.search(r"font-size: (\d+)px", tick)[1]) >= 18, tick
     _shot(page, "07_playground_presentation")
 
 

@@ -118,7 +118,9 @@ def test_fit_bound_recovers_known_constants_and_reference_lines_have_their_slope
     assert "fitted" in bf.label() and "constants unknown" in bf.label()
     xs, ys = reference_line(e2, y, 4)
     assert loglog_slope(xs, ys) == pytest.approx(4.0)
-    assert np.exp(np.log(ys).mean()) > 0
+    centre_x, centre_y = np.exp(np.log(e2).mean()), np.exp(np.log(y).mean())
+    _, at_centre = reference_line(e2, y, 4, grid=np.array([centre_x]))
+    assert at_centre[0] == pytest.approx(centre_y)  # the line goes through the data's geometric centre
 
 
 def test_configs_refuse_what_makes_no_sense():
