@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from kdviz.errors import KdvizError
+from kdviz.jobs.records import STATUSES, Status
 
 
 class JobCommandError(KdvizError):
@@ -70,7 +71,7 @@ class _Watch:
 
 
 def _finish_wait(job: Any) -> int:
-    if job.status == "done":
+    if job.status == Status.DONE:
         return 0
     raise JobCommandError(f"job {job.id} {job.status}" + (f": {job.error}" if job.error else ""))
 
@@ -109,7 +110,7 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         return 0
     print(f"{'ID':<12}  {'KIND':<10} {'STATUS':<11} {'PROGRESS':>9}  {'CREATED':<19}  {'ELAPSED':>7}  {'ETA':>6}  STAGE / ERROR")
     for j in jobs:
-        note = j.error if j.error and j.status in ("failed", "interrupted") else j.stage
+        note = j.error if j.error and j.status in (Status.FAILED, Status.INTERRUPTED) else j.stage
         print(f"{j.id:<12}  {j.kind:<10} {j.status:<11} {f'{j.done}/{j.total}':>9}  {_when(j.created):<19}  "
               f"{_fmt_s(j.elapsed):>7}  {_fmt_s(j.eta):>6}  {note}")
     return 0
@@ -142,7 +143,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     from kdviz.jobs import engine
 
     job = engine.cancel(args.id, home=args.home)
-    if job.status == "running":
+    if job.status == Status.RUNNING:
         job = engine.wait(job.id, home=args.home, timeout=10, poll=0.1)
     print(f"{job.id} {job.status}")
     return 0
@@ -152,7 +153,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from kdviz.jobs import engine
 
     before = engine.get_job(args.id, home=args.home)
-    if before.status in ("done", "running", "queued"):
+    if not before.resumable:
         print(f"{before.id} is {before.status}: nothing to resume", file=sys.stderr)
         print(before.id)
         return 0
@@ -183,7 +184,7 @@ def cmd_results(args: argparse.Namespace) -> int:
         ds = str(job.config.get("dataset", ""))
         check_out(args.out, ds[4:] if ds.startswith("csv:") else None)
     df = engine.job_results(job.id, home=args.home)
-    if job.status != "done":
+    if job.status != Status.DONE:
         print(f"job {job.id} is {job.status}: {len(df)} rows so far (partial results)", file=sys.stderr)
     if args.out:
         try:
@@ -228,7 +229,7 @@ def add_job_commands(sub: argparse._SubParsersAction, add_sweep_arguments: Calla
 
     p = sub.add_parser("jobs", help="list jobs, newest first")
     _home_arg(p)
-    p.add_argument("--status", choices=["queued", "running", "done", "failed", "cancelled", "interrupted"])
+    p.add_argument("--status", choices=[str(s) for s in STATUSES])
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_jobs)

@@ -26,7 +26,8 @@ from typing import Any
 from kdviz.errors import KdvizError
 from kdviz.experiments import Task, get_experiment, run_plan
 from kdviz.jobs.executors import Executor, load_plugins, make_executor, plugin_modules, readable_error
-from kdviz.jobs.store import JobRecord, Store, is_dead, open_store
+from kdviz.jobs.records import JobRecord, Status, is_dead
+from kdviz.jobs.store import Store, open_store
 
 HEARTBEAT_S = 1.0  # heartbeat period
 POLL_S = 0.1  # cancel checks and awaited-task polling
@@ -68,7 +69,7 @@ class Worker:
         monitor.start()
         n = 0
         try:
-            if job_id is None and not self.store.count_jobs("queued"):
+            if job_id is None and not self.store.has_queued():
                 self._prewarm()
             idle_since = time.monotonic()
             while True:
@@ -149,12 +150,12 @@ class Worker:
             self._stage(job, "assembling")
             table = exp.assemble(config, ctx, tasks, results)
             self._check()
-            self.store.finish_job(job.id, self.id, "done", table=table)
+            self.store.finish_job(job.id, self.id, Status.DONE, table=table)
         except (KeyboardInterrupt, SystemExit):
             if executor is not None:
                 executor.kill()
             self._flush(job)
-            self.store.finish_job(job.id, self.id, "interrupted",
+            self.store.finish_job(job.id, self.id, Status.INTERRUPTED,
                                   error="the worker was stopped; resume the job to compute the missing tasks")
             raise
         except BaseException as e:  # a task failed, or loading / planning / assembling did
@@ -163,12 +164,12 @@ class Worker:
             if isinstance(e, _Stop) or self._state != "ok":  # cancelled (tasks killed) or job deleted
                 if self._state == "cancel":
                     self._flush(job)
-                    self.store.finish_job(job.id, self.id, "cancelled")
+                    self.store.finish_job(job.id, self.id, Status.CANCELLED)
                 return
             if not isinstance(getattr(e, "cause", e), KdvizError):
                 traceback.print_exc(file=sys.stderr)  # the worker log keeps the details
             self._flush(job)
-            self.store.finish_job(job.id, self.id, "failed", error=readable_error(e))
+            self.store.finish_job(job.id, self.id, Status.FAILED, error=readable_error(e))
         finally:
             with self._lock:
                 self._job = self._current = None
