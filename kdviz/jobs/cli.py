@@ -16,6 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from kdviz.clitools import format_seconds
 from kdviz.errors import KdvizError
 from kdviz.jobs.records import STATUSES, Status
 
@@ -25,14 +26,7 @@ class JobCommandError(KdvizError):
 
 
 def _fmt_s(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return format_seconds(seconds, none="-")  # (plain ASCII: any terminal)
 
 
 def _when(ts: float | None) -> str:
@@ -108,11 +102,11 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     if not jobs:
         print("no jobs")
         return 0
-    print(f"{'ID':<12}  {'KIND':<10} {'STATUS':<11} {'PROGRESS':>9}  {'CREATED':<19}  {'ELAPSED':>7}  {'ETA':>6}  STAGE / ERROR")
+    print(f"{'ID':<12}  {'KIND':<10} {'STATUS':<11} {'PROGRESS':>9}  {'CREATED':<19}  {'ELAPSED':>11}  {'ETA':>11}  STAGE / ERROR")
     for j in jobs:
         note = j.error if j.error and j.status in (Status.FAILED, Status.INTERRUPTED) else j.stage
         print(f"{j.id:<12}  {j.kind:<10} {j.status:<11} {f'{j.done}/{j.total}':>9}  {_when(j.created):<19}  "
-              f"{_fmt_s(j.elapsed):>7}  {_fmt_s(j.eta):>6}  {note}")
+              f"{_fmt_s(j.elapsed):>11}  {_fmt_s(j.eta):>11}  {note}")
     return 0
 
 
@@ -203,13 +197,11 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from kdviz.clitools import capped_jobs
-    from kdviz.jobs.store import open_store
-    from kdviz.jobs.worker import Worker
+    from kdviz.jobs.worker import worker_from_args
 
-    worker = Worker(open_store(args.home), jobs=capped_jobs(args.jobs), executor=args.executor,
-                    idle_exit=-1 if args.forever else args.idle_exit)
+    worker = worker_from_args(args, jobs=capped_jobs(args.jobs))
     print(f"kdviz worker {worker.id} (pid {__import__('os').getpid()}) on {worker.store.path}", file=sys.stderr)
-    n = worker.run()
+    n = worker.run(args.job)
     print(f"kdviz worker {worker.id}: ran {n} job(s)", file=sys.stderr)
     return 0
 
@@ -252,10 +244,8 @@ def add_job_commands(sub: argparse._SubParsersAction, add_sweep_arguments: Calla
             p.add_argument("--out", help="write the table to this CSV file")
         p.set_defaults(func=func)
 
+    from kdviz.jobs.worker import add_worker_arguments
+
     p = sub.add_parser("worker", help="run queued jobs in this process")
-    _home_arg(p)
-    p.add_argument("--jobs", type=int, default=None, help="task processes (default: all cores)")
-    p.add_argument("--executor", choices=["local", "ray"], default=None, help="override each job's executor")
-    p.add_argument("--forever", action="store_true", help="keep waiting for jobs (default: exit when idle)")
-    p.add_argument("--idle-exit", type=float, default=2.0, help="seconds idle before exiting (default 2)")
+    add_worker_arguments(p)
     p.set_defaults(func=cmd_worker)
