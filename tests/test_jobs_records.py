@@ -112,3 +112,21 @@ def test_the_plan_cache_is_bounded(tmp_path, plans):
                                      start_worker=False), home=tmp_path)
     assert len(LOADS) == engine.PLAN_CACHE_SIZE + 3
     assert plans.info().size == engine.PLAN_CACHE_SIZE
+
+
+def test_one_seconds_formatter_and_one_set_of_worker_options():
+    import argparse
+
+    from kdviz.cli import build_parser
+    from kdviz.clitools import format_seconds
+    from kdviz.jobs.worker import add_worker_arguments
+
+    assert [format_seconds(s) for s in (None, float("nan"), 12.4, 65, 7620)] == ["—", "—", "12 s", "1 min 05 s",
+                                                                                    "2 h 07 min"]
+    assert format_seconds(None, none="-") == "-"
+    own = argparse.ArgumentParser()
+    add_worker_arguments(own)
+    argv = ["--home", "/tmp/h", "--jobs", "2", "--executor", "local", "--idle-exit", "5", "--job", "abc",
+            "--worker-id", "w-1"]
+    via_cli = vars(build_parser().parse_args(["worker", *argv]))
+    assert {k: via_cli[k] for k in vars(own.parse_args(argv))} == vars(own.parse_args(argv))
