@@ -46,6 +46,18 @@ class ProgressBar:
         self.stream.flush()
 
 
+def format_seconds(s: float | None, none: str = "—") -> str:
+    """A duration for people: "12 s", "3 min 05 s", "2 h 07 min" (`none` for None or NaN)."""
+    if s is None or s != s:  # None or NaN
+        return none
+    s = max(0.0, float(s))
+    if s < 60:
+        return f"{s:.0f} s"
+    if s < 3600:
+        return f"{int(s // 60)} min {int(s % 60):02d} s"
+    return f"{int(s // 3600)} h {int(s % 3600 // 60):02d} min"
+
+
 def note(text: str) -> None:
     print(f"kdviz: {text}", file=sys.stderr)
 

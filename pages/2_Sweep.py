@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from kdviz.clitools import format_seconds
 from kdviz.config import MAX_TOTAL_FITS, PRESETS
 from kdviz.errors import KdvizError
 from kdviz.methods import kd_methods, method_label
@@ -15,7 +16,7 @@ from ui import runs
 from ui import sweep_axes as axes
 from ui import sweep_form as form
 from ui.classroom import classroom, link_builder
-from ui.common import format_seconds, job_progress, page_setup, presentation_mode, talk_pack_button
+from ui.common import job_progress, page_setup, presentation_mode, talk_pack_button
 from ui.results_view import draw_results, metric_controls, run_chart
 from ui.state import link_to_widgets, share_link, widgets_to_link, wkey
 
@@ -141,7 +142,7 @@ if run_clicked and config is not None:
 
 job_id = ss.get("sw_job") or st.query_params.get("run")
 if job_id is None and config is not None:  # a shared link: show a stored run of this exact config
-    found = runs.find_by_config(config.to_dict())
+    found = runs.find_run(config)
     job_id = found.id if found else None
 info = runs.get(job_id) if job_id else None
 
@@ -161,15 +162,13 @@ metric, log_x = metric_controls("sw", runs.results(info.id), default=ss.get("sw_
 
 def _draw(job) -> None:
     df = runs.results(info.id)
-    active = job.status in runs.ACTIVE
-    draw_results(df, metric, log_x, present=present, key="sw", config=info.config, partial=active,
+    draw_results(df, metric, log_x, present=present, key="sw", config=info.config, partial=job.active,
                  downloads=cls.show("share"))
 
 
 job_progress(info.id, get_job=runs.get, cancel=runs.cancel, resume=runs.resume, on_update=_draw, every=1.0,
              key="sw")
-st.caption(f"Run {info.id} · engine: {runs.engine_name()} · "
-           f"duration {format_seconds(info.elapsed)}")
+st.caption(f"Run {info.id} · background worker (kdviz.jobs) · duration {format_seconds(info.elapsed)}")
 if cls.show("share"):
     view = {**query, "run": info.id, "metric": metric, **({"logx": "1"} if log_x else {})}
     link = share_link(view, "Sweep")

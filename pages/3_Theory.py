@@ -9,6 +9,7 @@ import kdviz.jobs as jobs
 from kdviz.captions import theory_outcome
 from kdviz.errors import KdvizError
 from kdviz.experiments import run_experiment
+from kdviz.jobs import Status
 from kdviz.methods import tuned_method
 from kdviz.plots import GAMMA_LABELS
 from kdviz.talkpack import TalkChart
@@ -17,7 +18,6 @@ from kdviz.theory.presets import PRESETS, TheoryPreset
 from ui import runs
 from ui.classroom import classroom, link_builder
 from ui.common import (
-    ACTIVE,
     job_progress,
     page_setup,
     presentation_mode,
@@ -95,14 +95,11 @@ def _overrides() -> dict:
 
 def _find_done_job(p: TheoryPreset) -> str | None:
     """The newest finished job that ran exactly this configuration: its results show instantly."""
-    want = p.make_config(**_overrides()).model_dump(mode="json")
     try:
-        for j in jobs.list_jobs(status="done", limit=200):
-            if j.kind == p.kind and j.config == want:
-                return j.id
+        found = jobs.find_run(p.kind, p.make_config(**_overrides()), status=Status.DONE)
     except KdvizError:
         return None
-    return None
+    return found.id if found else None
 
 
 def _start(p: TheoryPreset) -> None:
@@ -125,11 +122,11 @@ def _results(p: TheoryPreset) -> pd.DataFrame | None:
         return None
     try:
         job = runs.get(job_id) or jobs.get_job(job_id)  # (shared status; the store's message if it is gone)
-        if job.status in ACTIVE:
+        if job.active:
             job_progress(job_id, get_job=runs.get, cancel=runs.cancel, key=f"theory_{p.key}")
-        elif job.status in ("cancelled", "interrupted"):  # finished tasks come back from the cache
+        elif job.status in (Status.CANCELLED, Status.INTERRUPTED):  # finished tasks come back from the cache
             st.warning(f"The last run of this preset was {job.status}; press the preset button to finish it.")
-        elif job.status == "failed":
+        elif job.status == Status.FAILED:
             show_error(job.error or "unknown error", prefix="The run failed: ")
         df = runs.results(job_id)  # loaded once per run version for every session
     except KdvizError as e:  # e.g. the job was deleted on the Runs page

@@ -7,12 +7,13 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
+from kdviz.clitools import format_seconds
 from kdviz.errors import KdvizError
+from kdviz.jobs import Status
 from kdviz.plots import METRIC_NAMES
 from kdviz.talkpack import TalkChart
 from ui import runs
 from ui.common import (
-    format_seconds,
     job_progress,
     page_link,
     page_setup,
@@ -105,13 +106,14 @@ with tab_open:
 
     def _draw(job) -> None:
         draw_results(runs.results(run_id), metric, log_x, present=present, key="runs", config=info.config,
-                     partial=job.status in runs.ACTIVE)
+                     partial=job.active)
 
     job_progress(run_id, get_job=runs.get, cancel=runs.cancel, resume=runs.resume, on_update=_draw, every=1.5,
                  key="runs")
 
 with tab_overlay:
-    done_ids = [r.id for r in all_runs if r.status in ("done", "cancelled", "interrupted", "running")]
+    shown = (Status.DONE, Status.CANCELLED, Status.INTERRUPTED, Status.RUNNING)  # (a queued run has no results yet)
+    done_ids = [r.id for r in all_runs if r.status in shown]
     default = [i for i in st.query_params.get("overlay", "").split(",") if i in done_ids] or done_ids[:2]
     chosen = st.multiselect("Runs to compare", done_ids, default=default, format_func=_label, key="runs_overlay")
     if chosen:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_jobs_support import PLUGIN, TConfig, counted, job_env
+from test_jobs_support import PLUGIN, TConfig, _plan, counted, job_env, wait_for
 
 from kdviz.experiments import run_experiment
 from kdviz.jobs import cancel, get_job, job_results, list_jobs, open_store, resume, stop_workers, submit, wait
-from kdviz.jobs.store import pid_alive
+from kdviz.jobs.records import pid_alive
 
 
 @pytest.fixture
@@ -40,16 +40,6 @@ def expected_table(cfg: dict) -> pd.DataFrame:
         return run_experiment("jobs-test", TConfig(**cfg), jobs=1)
     finally:
         os.environ["KDVIZ_TEST_COUNTER"] = saved
-
-
-def wait_for(predicate, timeout: float = 60.0, poll: float = 0.02):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(poll)
-    raise AssertionError("condition not reached in time")
 
 
 def test_submit_runs_in_the_background_and_resubmit_is_free(home, counter):
@@ -93,10 +83,11 @@ def test_cancel_within_a_second_then_resume_computes_only_missing(home, counter)
 
 
 def test_cancel_kills_a_stuck_task(home, counter):
-    jid = submit("jobs-test", {"n": 3, "hang": 0, "tag": "stuck"})
-    wait_for(lambda: any(kind == "item" for _, kind, _ in counted(counter)) and get_job(jid).done >= 2)
-    stuck_pid = next(pid for key, kind, pid in counted(counter) if kind == "item")
-    time.sleep(0.2)
+    cfg = {"n": 3, "hang": 0, "tag": "stuck"}
+    jid = submit("jobs-test", cfg)
+    hanging = _plan(TConfig(**cfg), None)[0].key  # item 0 sleeps for an hour once started
+    wait_for(lambda: any(k == hanging for k, _, _ in counted(counter)) and get_job(jid).done >= 2)
+    stuck_pid = next(pid for key, _, pid in counted(counter) if key == hanging)
     t = time.monotonic()
     cancel(jid)
     job = wait(jid, timeout=10, poll=0.02)
@@ -122,7 +113,7 @@ def _check_identical_jobs(ids: list[str], counter: Path, cfg: dict, bound: int) 
         store = open_store()
         while not stop.is_set():
             seen_workers[0] = max(seen_workers[0], len(store.live_workers()))
-            time.sleep(0.05)
+            time.sleep(0.05)  # the sampling period of the watcher (not a wait for a condition)
 
     watcher = threading.Thread(target=watch)
     watcher.start()

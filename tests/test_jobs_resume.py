@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import os
 import signal
-import time
 from collections import Counter
 
 import pandas as pd
-from test_jobs_support import SMALL_SWEEP, counted, job_env, start_worker
+from test_jobs_support import SMALL_SWEEP, counted, job_env, start_worker, wait_for
 
 from kdviz.config import make_config
 from kdviz.jobs import get_job, job_results, open_store, resume, submit
@@ -24,10 +23,12 @@ def test_kill_9_worker_mid_sweep_then_resume(tmp_path, monkeypatch):
     cfg = dict(SMALL_SWEEP, repeats=2)
     jid = submit("sweep-counted", cfg, start_worker=False)
     worker = start_worker(home, env, "--idle-exit", "0")
-    deadline = time.monotonic() + 60
-    while get_job(jid).done < 6:
-        assert worker.poll() is None and time.monotonic() < deadline, worker.stdout.read() if worker.poll() else ""
-        time.sleep(0.01)
+
+    def six_done() -> bool:
+        assert worker.poll() is None, worker.stdout.read()
+        return get_job(jid).done >= 6
+
+    wait_for(six_done, timeout=60, poll=0.01, what="6 tasks done")
     os.kill(worker.pid, signal.SIGKILL)
     worker.wait()
 

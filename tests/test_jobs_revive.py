@@ -2,10 +2,9 @@
 
 import os
 import signal
-import time
 
 import test_jobs_support  # noqa: F401  (registers the "jobs-test" experiment)
-from test_jobs_support import job_env
+from test_jobs_support import job_env, wait_for
 
 import kdviz.jobs.engine as engine
 from kdviz.jobs import get_job, list_jobs, stop_workers, submit
@@ -35,30 +34,25 @@ def test_queued_job_gets_a_worker_after_all_workers_died(tmp_path, monkeypatch):
     monkeypatch.setattr(engine, "STALLED_AFTER", 0.5)
     slow = submit("jobs-test", {"n": 20, "sleep": 0.5, "tag": "slow"}, home=tmp_path)
     queued = submit("jobs-test", {"n": 2, "tag": "queued"}, home=tmp_path)
-    deadline = time.time() + 30
-    while get_job(slow, home=tmp_path).status != "running":
-        assert time.time() < deadline
-        time.sleep(0.1)
+    wait_for(lambda: get_job(slow, home=tmp_path).status == "running", timeout=30, poll=0.1)
     worker = get_job(slow, home=tmp_path).pid
-    pool = _children(worker)  # "running" is set at claim time, before the pool has started
-    while not pool:
-        assert time.time() < deadline, "the worker runs its tasks in pool processes"
-        time.sleep(0.1)
-        pool = _children(worker)
+    # "running" is set at claim time, before the pool has started
+    pool = wait_for(lambda: _children(worker), timeout=30, poll=0.1, what="the worker's pool processes")
     os.kill(worker, signal.SIGKILL)  # the only worker dies
-    time.sleep(3.0)
-    assert not [p for p in pool if _alive(p)], "pool processes must not outlive their worker"
+    # pool processes notice within about a second (they poll their parent) and exit
+    wait_for(lambda: not [p for p in pool if _alive(p)], timeout=10, poll=0.1,
+             what="pool processes exiting after their worker died")
     list_jobs(home=tmp_path)  # the dashboard or CLI looks: a worker is started for the queued job
-    deadline = time.time() + 60
-    while get_job(queued, home=tmp_path).status != "done":  # (not `wait`, which starts workers itself)
-        assert time.time() < deadline, get_job(queued, home=tmp_path)
-        time.sleep(0.2)
+    # (not `wait`, which starts workers itself)
+    wait_for(lambda: get_job(queued, home=tmp_path).status == "done", timeout=60, poll=0.2,
+             what="the queued job done by a new worker")
     assert get_job(slow, home=tmp_path).status == "interrupted"
     stop_workers()
 
 
 def test_a_live_worker_on_this_host_is_not_declared_dead_for_a_late_heartbeat(tmp_path, monkeypatch):
-    from kdviz.jobs.store import HOST, Store
+    from kdviz.jobs.records import HOST
+    from kdviz.jobs.store import Store
 
     monkeypatch.setenv("KDVIZ_HEARTBEAT_TIMEOUT", "30")
     store = Store(tmp_path)
@@ -80,13 +74,8 @@ def test_cancel_takes_effect_while_the_data_is_still_loading(tmp_path, monkeypat
     for k, v in job_env(tmp_path, KDVIZ_TEST_LOAD_DELAY="30").items():
         monkeypatch.setenv(k, v)
     jid = submit("jobs-test", {"n": 2, "tag": "slow-load"}, home=tmp_path)
-    deadline = time.time() + 30
-    while get_job(jid, home=tmp_path).stage != "loading data":
-        assert time.time() < deadline
-        time.sleep(0.1)
-    t0 = time.time()
+    wait_for(lambda: get_job(jid, home=tmp_path).stage == "loading data", timeout=30, poll=0.1)
     cancel(jid, home=tmp_path)
-    while get_job(jid, home=tmp_path).status != "cancelled":
-        assert time.time() - t0 < 5, get_job(jid, home=tmp_path)  # not the 30 s the load would take
-        time.sleep(0.1)
+    # within 5 s, not the 30 s the load would take
+    wait_for(lambda: get_job(jid, home=tmp_path).status == "cancelled", timeout=5, poll=0.1, what="cancelled")
     stop_workers()

@@ -194,3 +194,60 @@ def test_store_restart_in_a_new_process_sees_all_jobs(tmp_path):
     assert out.returncode == 0, out.stderr
     seen = json.loads(out.stdout.strip().splitlines()[-1])
     assert seen == [[ids[2], "cancelled", "2"], [ids[1], "queued", "1"], [ids[0], "queued", "0"]]
+
+
+def test_find_by_digest_finds_the_newest_run_of_a_config(tmp_path):
+    store = Store(tmp_path)
+    first = store.add_job("jobs-test", "{}", "aaaa")
+    other = store.add_job("jobs-test", "{}", "bbbb")
+    newest = store.add_job("jobs-test", "{}", "aaaa")
+    store.add_job("other-kind", "{}", "aaaa")  # the same digest in another experiment is not a match
+    assert store.find_by_digest("jobs-test", "aaaa").id == newest
+    assert store.find_by_digest("jobs-test", "bbbb").id == other
+    assert store.find_by_digest("jobs-test", "cccc") is None
+    store.request_cancel(newest)
+    assert store.find_by_digest("jobs-test", "aaaa", status=("queued", "done")).id == first
+    assert store.find_by_digest("jobs-test", "aaaa", status="cancelled").id == newest
+    assert store.find_by_digest("jobs-test", "aaaa", status="done") is None
+    plan = " ".join(r[-1] for r in store.query(
+        "EXPLAIN QUERY PLAN SELECT id FROM jobs WHERE kind = ? AND digest = ?", ("jobs-test", "aaaa")))
+    assert "jobs_digest" in plan  # an index look-up, not a scan of every job
+
+
+def test_find_run_compares_validated_configs(tmp_path):
+    a = engine.submit("jobs-test", {"n": 2, "tag": "a"}, home=tmp_path, start_worker=False)
+    engine.submit("jobs-test", {"n": 3, "tag": "a"}, home=tmp_path, start_worker=False)
+    a2 = engine.submit("jobs-test", {"tag": "a", "n": 2, "sleep": 0.0}, home=tmp_path, start_worker=False)
+    found = engine.find_run("jobs-test", {"n": 2, "tag": "a"}, home=tmp_path)  # defaults filled in, as stored
+    assert found.id == a2 and found.config["n"] == 2
+    assert engine.find_run("jobs-test", {"n": 2, "tag": "b"}, home=tmp_path) is None
+    assert engine.find_run("jobs-test", {"n": 2, "tag": "a"}, home=tmp_path, status="done") is None
+    engine.cancel(a2, home=tmp_path)
+    assert engine.find_run("jobs-test", {"n": 2, "tag": "a"}, home=tmp_path).id == a  # cancelled: not by default
+    assert engine.find_run("jobs-test", {"n": 2, "tag": "a"}, home=tmp_path, status=None).id == a2
+
+
+def _old_store(home: Path) -> None:
+    """A jobs.sqlite as kdviz wrote it before the digest index (schema version 1), with one job."""
+    from kdviz.jobs.store_schema import MIGRATIONS
+
+    home.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(home / "jobs.sqlite", isolation_level=None)
+    for stmt in MIGRATIONS[0]:
+        conn.execute(stmt)
+    conn.execute("PRAGMA user_version = 1")
+    conn.execute("INSERT INTO jobs (id, kind, config, digest, status, stage, created) "
+                 "VALUES ('oldjob000001', 'jobs-test', '{\"n\": 2}', 'd0', 'done', 'done', 1.0)")
+    conn.close()
+
+
+def test_an_old_store_opens_and_gains_the_digest_index(tmp_path):
+    _old_store(tmp_path)
+    store = Store(tmp_path)
+    assert store.schema_version() == SCHEMA_VERSION >= 2
+    indexes = {r[0] for r in store.query("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert {"jobs_digest", "jobs_status", "claims_owner"} <= indexes
+    job = store.get_job("oldjob")
+    assert job.status == "done" and job.config == {"n": 2}
+    assert store.find_by_digest("jobs-test", "d0").id == "oldjob000001"
+    assert Store(tmp_path).schema_version() == SCHEMA_VERSION  # opening again: nothing to do

@@ -119,6 +119,18 @@ def start_worker(home: Path, env: dict[str, str], *args: str) -> subprocess.Pope
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def wait_for(predicate, timeout: float = 60.0, poll: float = 0.02, what: str = "condition"):
+    """Poll `predicate()` until it returns something true (returned), or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what} not reached within {timeout:g} s")
+        time.sleep(poll)
+
+
 def counted(counter: Path) -> list[tuple[str, str, int]]:
     if not counter.exists():
         return []

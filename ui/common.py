@@ -19,7 +19,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kdviz import export
+from kdviz.clitools import format_seconds
 from kdviz.figstyle import apply_theme
+from kdviz.jobs import ACTIVE, JobRecord, Status
 
 _PRESENT_STATE = "kdviz_present"
 _TRUE = {"1", "true", "yes", "on"}
@@ -193,99 +195,68 @@ def show_error(message: str, *, prefix: str = "") -> None:
     st.error(f"{prefix}{message}", icon="⚠️")
 
 
-def format_seconds(s: float | None) -> str:
-    if s is None or s != s:  # None or NaN
-        return "—"
-    s = max(0.0, float(s))
-    if s < 60:
-        return f"{s:.0f} s"
-    if s < 3600:
-        return f"{int(s // 60)} min {int(s % 60):02d} s"
-    return f"{int(s // 3600)} h {int(s % 3600 // 60):02d} min"
-
-
 def status_badge(status: str) -> str:
     """A plain-text status label (no emoji: they need fonts a fresh machine may lack)."""
-    return status.upper() if status in ("failed", "interrupted") else status
+    return str(status).upper() if status in (Status.FAILED, Status.INTERRUPTED) else str(status)
 
 
-ACTIVE = ("queued", "running")
-RESUMABLE = ("cancelled", "interrupted", "failed")
-
-
-def job_field(job: Any, name: str, default: Any = None) -> Any:
-    """Read a field of a job record (dataclass, object or dict)."""
-    if isinstance(job, dict):
-        return job.get(name, default)
-    return getattr(job, name, default)
-
-
-def job_fraction(job: Any) -> tuple[int, int]:
-    done, total = job_field(job, "done"), job_field(job, "total")
-    prog = job_field(job, "progress")
-    if done is None and prog is not None:
-        if isinstance(prog, dict):
-            done, total = prog.get("done"), prog.get("total")
-        elif isinstance(prog, (tuple, list)):
-            done, total = prog
-    return int(done or 0), int(total or 0)
-
-
-def job_progress(job_id: str, *, get_job: Callable[[str], Any], cancel: Callable[[str], Any],
-                 resume: Callable[[str], Any] | None = None, on_update: Callable[[Any], None] | None = None,
-                 every: float = 1.0, key: str = "job") -> Any:
+def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], cancel: Callable[[str], Any],
+                 resume: Callable[[str], Any] | None = None, on_update: Callable[[JobRecord], None] | None = None,
+                 every: float = 1.0, key: str = "job") -> JobRecord | None:
     """A self-refreshing progress panel (bar, stage, elapsed, ETA, Cancel / Resume) for one background job.
 
     Runs as an `st.fragment(run_every=every)` while the job is queued or running; when the job ends the
     whole page reruns once and the fragment is then drawn without `run_every`, so it stops ticking.
     `on_update(job)` is called on every tick inside the fragment (e.g. to draw partial results).
-    Returns the job record seen by the first draw.
+    Returns the job record seen by the first draw (None if the job is gone).
     """
     job = get_job(job_id)
+    if job is None:
+        st.warning(f"Run {job_id} is not stored any more (deleted?).", icon="🔎")
+        return None
     seen = f"{key}_status_{job_id}"
-    st.session_state[seen] = job_field(job, "status")
+    st.session_state[seen] = str(job.status)
 
-    @st.fragment(run_every=every if job_field(job, "status") in ACTIVE else None)
+    @st.fragment(run_every=every if job.active else None)
     def panel() -> None:
         j = get_job(job_id)
-        status = job_field(j, "status")
-        done, total = job_fraction(j)
-        frac = done / total if total else 0.0
-        eta, elapsed = job_field(j, "eta"), job_field(j, "elapsed")
-        stage = job_field(j, "stage") or ""
+        if j is None:  # deleted meanwhile (e.g. from the Runs page)
+            st.warning(f"Run {job_id} is not stored any more (deleted?).", icon="🔎")
+            return
+        status = j.status
         parts = [status_badge(status)]
-        if total:
-            parts.append(f"{done}/{total} tasks")
-        elif status == "queued":
+        if j.total:
+            parts.append(f"{j.done}/{j.total} tasks")
+        elif status == Status.QUEUED:
             parts.append("waiting for a worker")
-        if stage and stage != status:
-            parts.append(stage)
-        if elapsed is not None:
-            parts.append(f"elapsed {format_seconds(elapsed)}")
-        if status in ACTIVE and eta is not None:
-            parts.append(f"ETA {format_seconds(eta)}")
+        if j.stage and j.stage != status:
+            parts.append(j.stage)
+        if j.elapsed is not None:
+            parts.append(f"elapsed {format_seconds(j.elapsed)}")
+        if j.active and j.eta is not None:
+            parts.append(f"ETA {format_seconds(j.eta)}")
         text = " · ".join(parts)
         c1, c2 = st.columns([6, 1])
-        c1.progress(min(max(frac, 0.0), 1.0), text=text)
-        if status in ACTIVE:
+        c1.progress(min(max(j.done / j.total if j.total else 0.0, 0.0), 1.0), text=text)
+        if j.active:
             if c2.button("Cancel", key=f"{key}_cancel_{job_id}", type="secondary", width="stretch"):
                 cancel(job_id)
                 st.toast("Cancelling the run …")
-        elif status in RESUMABLE and resume is not None:
+        elif j.resumable and resume is not None:
             if c2.button("▶ Resume", key=f"{key}_resume_{job_id}", width="stretch",
                          help="Compute only the missing tasks; finished ones come from the store"):
                 resume(job_id)
                 st.rerun(scope="app")  # the panel ticks again while the job runs
-        if status == "failed":
-            st.error(f"The run failed: {job_field(j, 'error') or 'unknown error'}", icon=":material/error:")
-        elif status in ("cancelled", "interrupted"):
+        if status == Status.FAILED:
+            st.error(f"The run failed: {j.error or 'unknown error'}", icon=":material/error:")
+        elif status in (Status.CANCELLED, Status.INTERRUPTED):
             st.warning(f"The run was {status}; partial results are shown. Resume computes only the missing tasks.")
         if on_update is not None:
             on_update(j)
-        if st.session_state.get(seen) in ACTIVE and status not in ACTIVE:
-            st.session_state[seen] = status
+        if st.session_state.get(seen) in ACTIVE and not j.active:
+            st.session_state[seen] = str(status)
             st.rerun(scope="app")
-        st.session_state[seen] = status
+        st.session_state[seen] = str(status)
 
     panel()
     return job

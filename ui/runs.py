@@ -1,7 +1,8 @@
 """Background runs as the pages see them: a thin layer over `kdviz.jobs`.
 
-Runs are jobs of the persistent store, executed by worker processes; every job is shown as a
-`RunInfo` (plain fields, ready for tables). Pages only call the functions below.
+Runs are jobs of the persistent store, executed by worker processes; pages get them as
+`kdviz.jobs.JobRecord`s (status, progress, config, `active`, `fraction` …). Pages only call the
+functions below.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -20,40 +20,7 @@ from kdviz.cache import SingleFlightCache
 from kdviz.config import data_settings
 from kdviz.errors import KdvizError
 from kdviz.home import kdviz_home
-
-ACTIVE = ("queued", "running")
-
-
-@dataclass
-class RunInfo:
-    id: str
-    kind: str
-    status: str
-    done: int = 0
-    total: int = 0
-    stage: str = ""
-    elapsed: float | None = None
-    eta: float | None = None
-    error: str | None = None
-    config: dict[str, Any] = field(default_factory=dict)
-    created: float | None = None
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
-    @property
-    def fraction(self) -> float:
-        return self.done / self.total if self.total else 0.0
-
-
-def engine_name() -> str:
-    return "background worker (kdviz.jobs)"
-
-
-def _to_info(j: jobs.JobRecord) -> RunInfo:
-    return RunInfo(id=j.id, kind=j.kind, status=j.status, done=j.done, total=j.total, stage=j.stage or "",
-                   elapsed=j.elapsed, eta=j.eta, error=j.error, config=dict(j.config), created=j.created)
+from kdviz.jobs import ACTIVE, JobRecord, Status
 
 
 def warm_up() -> None:
@@ -94,21 +61,21 @@ def submit(config: Any, kind: str = "sweep") -> str:
     return str(jobs.submit(kind, config))
 
 
-def _read(job_id: str) -> RunInfo | None:
+def _read(job_id: str) -> JobRecord | None:
     try:
-        return _to_info(jobs.get_job(job_id))
+        return jobs.get_job(job_id)
     except KdvizError:
         return None
 
 
-def get(job_id: str) -> RunInfo | None:
+def get(job_id: str) -> JobRecord | None:
     """The run's status, shared by every session for STATUS_TTL_S (30 watchers ≠ 30 store reads a second)."""
     return _status.get((_home(), job_id, int(time.monotonic() / STATUS_TTL_S)), lambda: _read(job_id))
 
 
-def list_runs() -> list[RunInfo]:
+def list_runs() -> list[JobRecord]:
     """Every run, newest first."""
-    return sorted((_to_info(j) for j in jobs.list_jobs()), key=lambda r: r.created or 0, reverse=True)
+    return jobs.list_jobs()
 
 
 def results(job_id: str) -> pd.DataFrame:
@@ -155,12 +122,14 @@ def delete(job_id: str) -> None:
     _changed()
 
 
-def find_by_config(config: dict[str, Any], statuses: tuple[str, ...] = ("done", "running", "queued")) -> RunInfo | None:
-    """The newest run with exactly this configuration (so a shared link shows stored results)."""
-    for r in list_runs():
-        if r.status in statuses and r.config == config:
-            return r
-    return None
+def find_run(config: Any, kind: str = "sweep",
+             statuses: tuple[str, ...] = (Status.DONE, *ACTIVE)) -> JobRecord | None:
+    """The newest run of experiment `kind` with exactly this configuration (so a shared link shows
+    stored results); None if there is none, or if the store cannot be read."""
+    try:
+        return jobs.find_run(kind, config, status=statuses)
+    except KdvizError:
+        return None
 
 
 def config_summary(cfg: dict[str, Any]) -> str:

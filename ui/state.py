@@ -74,11 +74,6 @@ def share_link(query: Mapping[str, str], page_path: str = "") -> str:
     return f"{base}?{urlencode(dict(query))}"
 
 
-def show_link_messages(msgs: list[str]) -> None:
-    for m in msgs:
-        st.warning(m, icon="🔗")
-
-
 def link_key(param: str, key: str, kind: str, allowed: Callable[[Any], bool] | None = None) -> str | None:
     """Before a widget is drawn: a new ``?param=`` value sets the widget's state (the whole view in the
     link: chart metric, log-x, overlays …). Returns a message for a value that does not fit."""

@@ -6,12 +6,17 @@ The dashboard and the CLI call only these functions::
     job = get_job(job_id)                      # JobRecord: status, done/total, stage, elapsed, eta, error
     df = job_results(job_id)                   # the tidy table (partial while the job runs)
     cancel(job_id); resume(job_id); delete(job_id); list_jobs()
+    run = find_run("sweep", config)            # the newest run of this config (done, running or queued)
+
+A job's status is a `Status` (a `StrEnum`: ``Status.DONE == "done"``); `ACTIVE` holds queued and
+running, `RESUMABLE` interrupted, cancelled and failed.
 """
 
 from kdviz.jobs.engine import (
     cancel,
     delete,
     ensure_workers,
+    find_run,
     get_job,
     job_results,
     list_jobs,
@@ -20,10 +25,11 @@ from kdviz.jobs.engine import (
     submit,
     wait,
 )
-from kdviz.jobs.store import STATUSES, JobNotFound, JobRecord, Store, StoreError, default_home, open_store
+from kdviz.jobs.records import ACTIVE, RESUMABLE, STATUSES, JobNotFound, JobRecord, Status, StoreError
+from kdviz.jobs.store import Store, default_home, open_store
 
 __all__ = [
-    "STATUSES", "JobNotFound", "JobRecord", "Store", "StoreError", "cancel", "default_home", "delete",
-    "ensure_workers", "get_job", "job_results", "list_jobs", "open_store", "resume", "stop_workers",
-    "submit", "wait",
+    "ACTIVE", "RESUMABLE", "STATUSES", "JobNotFound", "JobRecord", "Status", "Store", "StoreError", "cancel",
+    "default_home", "delete", "ensure_workers", "find_run", "get_job", "job_results", "list_jobs", "open_store",
+    "resume", "stop_workers", "submit", "wait",
 ]

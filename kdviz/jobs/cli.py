@@ -16,7 +16,9 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from kdviz.clitools import format_seconds
 from kdviz.errors import KdvizError
+from kdviz.jobs.records import STATUSES, Status
 
 
 class JobCommandError(KdvizError):
@@ -24,14 +26,7 @@ class JobCommandError(KdvizError):
 
 
 def _fmt_s(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    if seconds < 3600:
-        return f"{seconds // 60}m{seconds % 60:02d}s"
-    return f"{seconds // 3600}h{seconds % 3600 // 60:02d}m"
+    return format_seconds(seconds, none="-")  # (plain ASCII: any terminal)
 
 
 def _when(ts: float | None) -> str:
@@ -70,7 +65,7 @@ class _Watch:
 
 
 def _finish_wait(job: Any) -> int:
-    if job.status == "done":
+    if job.status == Status.DONE:
         return 0
     raise JobCommandError(f"job {job.id} {job.status}" + (f": {job.error}" if job.error else ""))
 
@@ -107,11 +102,11 @@ def cmd_jobs(args: argparse.Namespace) -> int:
     if not jobs:
         print("no jobs")
         return 0
-    print(f"{'ID':<12}  {'KIND':<10} {'STATUS':<11} {'PROGRESS':>9}  {'CREATED':<19}  {'ELAPSED':>7}  {'ETA':>6}  STAGE / ERROR")
+    print(f"{'ID':<12}  {'KIND':<10} {'STATUS':<11} {'PROGRESS':>9}  {'CREATED':<19}  {'ELAPSED':>11}  {'ETA':>11}  STAGE / ERROR")
     for j in jobs:
-        note = j.error if j.error and j.status in ("failed", "interrupted") else j.stage
+        note = j.error if j.error and j.status in (Status.FAILED, Status.INTERRUPTED) else j.stage
         print(f"{j.id:<12}  {j.kind:<10} {j.status:<11} {f'{j.done}/{j.total}':>9}  {_when(j.created):<19}  "
-              f"{_fmt_s(j.elapsed):>7}  {_fmt_s(j.eta):>6}  {note}")
+              f"{_fmt_s(j.elapsed):>11}  {_fmt_s(j.eta):>11}  {note}")
     return 0
 
 
@@ -142,7 +137,7 @@ def cmd_cancel(args: argparse.Namespace) -> int:
     from kdviz.jobs import engine
 
     job = engine.cancel(args.id, home=args.home)
-    if job.status == "running":
+    if job.status == Status.RUNNING:
         job = engine.wait(job.id, home=args.home, timeout=10, poll=0.1)
     print(f"{job.id} {job.status}")
     return 0
@@ -152,7 +147,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
     from kdviz.jobs import engine
 
     before = engine.get_job(args.id, home=args.home)
-    if before.status in ("done", "running", "queued"):
+    if not before.resumable:
         print(f"{before.id} is {before.status}: nothing to resume", file=sys.stderr)
         print(before.id)
         return 0
@@ -183,7 +178,7 @@ def cmd_results(args: argparse.Namespace) -> int:
         ds = str(job.config.get("dataset", ""))
         check_out(args.out, ds[4:] if ds.startswith("csv:") else None)
     df = engine.job_results(job.id, home=args.home)
-    if job.status != "done":
+    if job.status != Status.DONE:
         print(f"job {job.id} is {job.status}: {len(df)} rows so far (partial results)", file=sys.stderr)
     if args.out:
         try:
@@ -202,13 +197,11 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 def cmd_worker(args: argparse.Namespace) -> int:
     from kdviz.clitools import capped_jobs
-    from kdviz.jobs.store import open_store
-    from kdviz.jobs.worker import Worker
+    from kdviz.jobs.worker import worker_from_args
 
-    worker = Worker(open_store(args.home), jobs=capped_jobs(args.jobs), executor=args.executor,
-                    idle_exit=-1 if args.forever else args.idle_exit)
+    worker = worker_from_args(args, jobs=capped_jobs(args.jobs))
     print(f"kdviz worker {worker.id} (pid {__import__('os').getpid()}) on {worker.store.path}", file=sys.stderr)
-    n = worker.run()
+    n = worker.run(args.job)
     print(f"kdviz worker {worker.id}: ran {n} job(s)", file=sys.stderr)
     return 0
 
@@ -228,7 +221,7 @@ def add_job_commands(sub: argparse._SubParsersAction, add_sweep_arguments: Calla
 
     p = sub.add_parser("jobs", help="list jobs, newest first")
     _home_arg(p)
-    p.add_argument("--status", choices=["queued", "running", "done", "failed", "cancelled", "interrupted"])
+    p.add_argument("--status", choices=[str(s) for s in STATUSES])
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_jobs)
@@ -251,10 +244,8 @@ def add_job_commands(sub: argparse._SubParsersAction, add_sweep_arguments: Calla
             p.add_argument("--out", help="write the table to this CSV file")
         p.set_defaults(func=func)
 
+    from kdviz.jobs.worker import add_worker_arguments
+
     p = sub.add_parser("worker", help="run queued jobs in this process")
-    _home_arg(p)
-    p.add_argument("--jobs", type=int, default=None, help="task processes (default: all cores)")
-    p.add_argument("--executor", choices=["local", "ray"], default=None, help="override each job's executor")
-    p.add_argument("--forever", action="store_true", help="keep waiting for jobs (default: exit when idle)")
-    p.add_argument("--idle-exit", type=float, default=2.0, help="seconds idle before exiting (default 2)")
+    add_worker_arguments(p)
     p.set_defaults(func=cmd_worker)

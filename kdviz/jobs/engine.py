@@ -7,7 +7,6 @@ rerun. Work happens in worker processes (`python -m kdviz.jobs.worker`) started 
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
@@ -15,16 +14,17 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from kdviz.cache import SingleFlightCache
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.experiments import get_experiment
 from kdviz.jobs.executors import EXECUTORS, load_plugins
-from kdviz.jobs.store import HOST, JobRecord, Store, is_dead, open_store
+from kdviz.jobs.records import ACTIVE, JobRecord, Status
+from kdviz.jobs.store import Store, open_store
 
 Home = str | os.PathLike | None
 
@@ -48,6 +48,11 @@ def normalize_config(kind: str, config: Any) -> tuple[Any, str]:
     return cfg, text
 
 
+def config_digest(kind: str, config_json: str) -> str:
+    """The digest of a job's (kind, canonical config JSON): equal configs, equal digests."""
+    return hashlib.sha256(f"{kind}\n{config_json}".encode()).hexdigest()[:16]
+
+
 def submit(kind: str, config: Any, *, home: Home = None, start_worker: bool = True,
            executor: str | None = None) -> str:
     """Queue a job (experiment `kind`, e.g. "sweep", with `config`); return its id at once.
@@ -59,8 +64,7 @@ def submit(kind: str, config: Any, *, home: Home = None, start_worker: bool = Tr
     executor = executor or os.environ.get("KDVIZ_EXECUTOR") or "local"
     if executor not in EXECUTORS:
         raise ConfigError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
-    digest = hashlib.sha256(f"{kind}\n{text}".encode()).hexdigest()[:16]
-    job_id = _store(home).add_job(kind, text, digest, executor)
+    job_id = _store(home).add_job(kind, text, config_digest(kind, text), executor)
     if start_worker:
         ensure_workers(home)
     return job_id
@@ -74,9 +78,7 @@ def _checked_store(home: Home) -> Store:
     for a while with no live worker (every worker died: reboot, out-of-memory kill, kill -9) gets one."""
     store = _store(home)
     store.reap()
-    stalled = store.query("SELECT 1 FROM jobs WHERE status = 'queued' AND created < ? LIMIT 1",
-                          (time.time() - STALLED_AFTER,))
-    if stalled and not store.live_workers():
+    if store.has_queued(created_before=time.time() - STALLED_AFTER) and not store.live_workers():
         ensure_workers(home)
     return store
 
@@ -89,6 +91,15 @@ def get_job(job_id: str, *, home: Home = None) -> JobRecord:
 def list_jobs(*, home: Home = None, status: str | list[str] | None = None, limit: int | None = None) -> list[JobRecord]:
     """All jobs, newest first (optionally only those with `status`)."""
     return _checked_store(home).list_jobs(status, limit)
+
+
+def find_run(kind: str, config: Any, *, home: Home = None,
+             status: str | tuple[str, ...] | None = (Status.DONE, *ACTIVE)) -> JobRecord | None:
+    """The newest job of experiment `kind` with this very config (a dict or a config object, compared
+    after validation, as `submit` stores it) and one of the statuses `status` (default: done, running
+    or queued; None: any); None if there is none. An indexed look-up by the config's digest."""
+    _, text = normalize_config(kind, config)
+    return _checked_store(home).find_by_digest(kind, config_digest(kind, text), status)
 
 
 def cancel(job_id: str, *, home: Home = None) -> JobRecord:
@@ -104,7 +115,7 @@ def resume(job_id: str, *, home: Home = None, start_worker: bool = True) -> JobR
     store = _store(home)
     store.reap()
     job = store.requeue(job_id)
-    if start_worker and job.status == "queued":
+    if start_worker and job.status == Status.QUEUED:
         ensure_workers(home)
     return job
 
@@ -127,20 +138,32 @@ def wait(job_id: str, *, home: Home = None, timeout: float | None = None, poll: 
             on_update(job)
         if not job.active or (deadline is not None and time.monotonic() >= deadline):
             return job
-        if job.status == "queued" and not _store(home).live_workers():
+        if job.status == Status.QUEUED and not _store(home).live_workers():
             ensure_workers(home)
         time.sleep(poll)
 
 
 # ----------------------------------------------------------------------------------------------
 # results
-@functools.lru_cache(maxsize=2)  # each entry holds a dataset: keep few
-def _planned(kind: str, config_json: str) -> tuple[Any, Any, Any, list]:
+#: (experiment, config, context, plan) per job config, for partial tables: the data is loaded once per
+#: config, not on every read. Each entry holds a dataset, so few are kept; enough for a page that
+#: watches several running jobs at once (the Theory page runs four), and single-flight, so sessions
+#: reading the same new job together load its data once.
+PLAN_CACHE_SIZE = 6
+_PLANS = SingleFlightCache(maxsize=PLAN_CACHE_SIZE)
+
+
+def _load_plan(kind: str, config_json: str) -> tuple[Any, Any, Any, list]:
     load_plugins()
     exp = get_experiment(kind)
     config = exp.make_config(json.loads(config_json))
     ctx = exp.load(config)
     return exp, config, ctx, exp.plan(config, ctx)
+
+
+def _planned(kind: str, config_json: str) -> tuple[Any, Any, Any, list]:
+    """(experiment, config, context, tasks) of a job config, computed once per config (bounded cache)."""
+    return _PLANS.get((kind, config_json), lambda: _load_plan(kind, config_json))
 
 
 _RESULTS: dict[str, Any] = {}  # task results read so far (immutable by content key)
@@ -210,19 +233,7 @@ def ensure_workers(home: Home = None, *, limit: int | None = None, min_idle: int
             if child.poll() is not None:
                 _CHILDREN.remove(child)
         store.reap()
-        now = time.time()
-        ids: list[str] = []
-        with store.write() as c:
-            workers = [r for r in c.execute("SELECT id, pid, host, heartbeat, job FROM workers").fetchall()
-                       if not is_dead(r[1], r[2], r[3], now)]
-            idle = sum(1 for r in workers if r[4] is None)
-            queued = c.execute("SELECT COUNT(*) FROM jobs WHERE status = 'queued'").fetchone()[0]
-            n = max(0, min(bound - len(workers), queued + min_idle - idle))
-            for _ in range(n):
-                wid = f"w-{uuid.uuid4().hex[:10]}"
-                c.execute("INSERT INTO workers (id, pid, host, started, heartbeat) VALUES (?, NULL, NULL, ?, ?)",
-                          (wid, now, now))
-                ids.append(wid)
+        ids = store.reserve_workers(bound, min_idle)
         pids = []
         logs = store.home / "logs"
         for wid in ids:
@@ -236,8 +247,7 @@ def ensure_workers(home: Home = None, *, limit: int | None = None, min_idle: int
                 store.remove_worker(wid)
                 raise KdvizError(f"cannot start a kdviz worker process: {e.strerror or e}") from None
             _CHILDREN.append(child)
-            with store.write() as c:
-                c.execute("UPDATE workers SET pid = ?, host = ? WHERE id = ? AND pid IS NULL", (child.pid, HOST, wid))
+            store.set_worker_pid(wid, child.pid)
             pids.append(child.pid)
         return pids
 

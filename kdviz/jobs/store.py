@@ -1,13 +1,7 @@
 """The persistent job store: one SQLite file (WAL mode) in the kdviz data directory.
 
-Tables (schema version in ``PRAGMA user_version``, upgraded by `MIGRATIONS`):
-
-- ``jobs``: one row per submitted job — experiment kind, config JSON, status, progress, timestamps,
-  the worker that runs it (id, pid, host, heartbeat), the error message, the final table;
-- ``results``: task results by content key (`Task.key`), pickled, shared by every job (the cache);
-- ``claims``: which worker is computing which task key right now (atomic per-task claims, so two
-  workers never compute the same task at the same time);
-- ``workers``: live worker processes (pid, heartbeat, current job), to bound how many run at once.
+The tables and their migrations are in `kdviz.jobs.store_schema`; the records it hands out
+(`JobRecord`, `Status`) and the liveness test of workers in `kdviz.jobs.records`.
 
 Every write is a short ``BEGIN IMMEDIATE`` transaction; SQLite's busy timeout is bounded, so a locked,
 corrupt or unwritable store gives a `StoreError` with a readable message instead of a hang.
@@ -15,201 +9,45 @@ corrupt or unwritable store gives a `StoreError` with a readable message instead
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
-import socket
 import sqlite3
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kdviz.errors import KdvizError
 from kdviz.home import kdviz_home
+from kdviz.jobs.records import (
+    ACTIVE,
+    HOST,
+    RESUMABLE,
+    STATUSES,
+    JobNotFound,
+    JobRecord,
+    Status,
+    StoreError,
+    heartbeat_timeout,
+    is_dead,
+    pid_alive,
+)
+from kdviz.jobs.store_schema import DB_NAME, JOB_COLUMNS, MIGRATIONS, SCHEMA_VERSION, job_record, migrate
 
-SCHEMA_VERSION = 1
-DB_NAME = "jobs.sqlite"
-STATUSES = ("queued", "running", "done", "failed", "cancelled", "interrupted")
-ACTIVE = ("queued", "running")
-HOST = socket.gethostname()
-T = TypeVar("T")
-
-# Each migration takes the schema from version i to i + 1 (statements run in one transaction).
-MIGRATIONS: list[list[str]] = [
-    [
-        """CREATE TABLE jobs (
-            id TEXT PRIMARY KEY,
-            kind TEXT NOT NULL,
-            config TEXT NOT NULL,
-            digest TEXT NOT NULL,
-            executor TEXT NOT NULL DEFAULT 'local',
-            status TEXT NOT NULL,
-            stage TEXT NOT NULL DEFAULT '',
-            done INTEGER NOT NULL DEFAULT 0,
-            total INTEGER NOT NULL DEFAULT 0,
-            computed INTEGER NOT NULL DEFAULT 0,
-            created REAL NOT NULL,
-            started REAL,
-            finished REAL,
-            run_started REAL,
-            run_done INTEGER NOT NULL DEFAULT 0,
-            run_time REAL NOT NULL DEFAULT 0,
-            heartbeat REAL,
-            pid INTEGER,
-            host TEXT,
-            worker TEXT,
-            error TEXT,
-            cancel INTEGER NOT NULL DEFAULT 0,
-            table_blob BLOB
-        )""",
-        "CREATE INDEX jobs_status ON jobs (status, created)",
-        """CREATE TABLE results (
-            key TEXT PRIMARY KEY,
-            kind TEXT NOT NULL,
-            value BLOB NOT NULL,
-            job TEXT,
-            created REAL NOT NULL
-        )""",
-        """CREATE TABLE claims (
-            key TEXT PRIMARY KEY,
-            owner TEXT NOT NULL,
-            job TEXT,
-            pid INTEGER,
-            host TEXT,
-            heartbeat REAL NOT NULL
-        )""",
-        "CREATE INDEX claims_owner ON claims (owner)",
-        """CREATE TABLE workers (
-            id TEXT PRIMARY KEY,
-            pid INTEGER,
-            host TEXT,
-            started REAL NOT NULL,
-            heartbeat REAL NOT NULL,
-            job TEXT
-        )""",
-    ],
+__all__ = [  # (records and liveness helpers live in kdviz.jobs.records; importable from here too)
+    "ACTIVE", "DB_NAME", "HOST", "MIGRATIONS", "RESUMABLE", "SCHEMA_VERSION", "STATUSES", "JobNotFound", "JobRecord",
+    "Status", "Store", "StoreError", "default_home", "heartbeat_timeout", "is_dead", "open_store", "pid_alive",
 ]
-assert len(MIGRATIONS) == SCHEMA_VERSION
 
-
-class StoreError(KdvizError):
-    """The job store cannot be opened, read or written."""
-
-
-class JobNotFound(KdvizError):
-    """No job with that id."""
-
-
+T = TypeVar("T")
 default_home = kdviz_home
 
 
-def heartbeat_timeout() -> float:
-    """Seconds without a heartbeat after which a worker is presumed dead."""
-    return float(os.environ.get("KDVIZ_HEARTBEAT_TIMEOUT", "20"))
-
-
-def pid_alive(pid: int | None) -> bool:
-    """Whether a process with this pid exists on this machine (zombies count as dead)."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            state = f.read().rsplit(")", 1)[1].split()[0]
-        return state not in ("Z", "X")
-    except (OSError, IndexError):
-        return True
-
-
-def is_dead(pid: int | None, host: str | None, heartbeat: float | None, now: float | None = None) -> bool:
-    """A worker is dead if its pid is gone (same host) or its heartbeat is stale. On the same host a
-    live pid outweighs a late heartbeat (a long GIL-holding step, a suspended laptop) unless the
-    heartbeat is ten timeouts old (the pid may have been reused)."""
-    now = time.time() if now is None else now
-    if host == HOST and pid is not None:
-        return not pid_alive(pid) or heartbeat is None or heartbeat < now - 10 * heartbeat_timeout()
-    return heartbeat is None or heartbeat < now - heartbeat_timeout()
-
-
-# ----------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class JobRecord:
-    """A snapshot of one job, as the dashboard and the CLI show it."""
-
-    id: str
-    kind: str
-    config: dict[str, Any]
-    executor: str
-    status: str  # queued | running | done | failed | cancelled | interrupted
-    stage: str
-    done: int
-    total: int
-    computed: int  # tasks this job computed itself (the rest came from the cache or other jobs)
-    created: float
-    started: float | None
-    finished: float | None
-    run_started: float | None
-    run_done: int
-    run_time: float
-    heartbeat: float | None
-    pid: int | None
-    host: str | None
-    worker: str | None
-    error: str | None
-    cancel_requested: bool
-    has_table: bool
-
-    @property
-    def active(self) -> bool:
-        return self.status in ACTIVE
-
-    @property
-    def fraction(self) -> float:
-        return self.done / self.total if self.total else (1.0 if self.status == "done" else 0.0)
-
-    @property
-    def elapsed(self) -> float | None:
-        """Seconds spent running (summed over runs, so a resumed job does not count the gap)."""
-        if self.started is None:
-            return None
-        current = time.time() - self.run_started if self.status == "running" and self.run_started else 0.0
-        return self.run_time + max(0.0, current)
-
-    @property
-    def eta(self) -> float | None:
-        """Estimated seconds left, from this run's pace; None until a task has finished."""
-        if self.status != "running" or not self.run_started or self.done <= self.run_done:
-            return None
-        pace = (time.time() - self.run_started) / (self.done - self.run_done)
-        return pace * max(0, self.total - self.done)
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d.update(elapsed=self.elapsed, eta=self.eta, fraction=self.fraction)
-        return d
-
-
-_JOB_COLUMNS = ("id, kind, config, executor, status, stage, done, total, computed, created, started, finished, "
-                "run_started, run_done, run_time, heartbeat, pid, host, worker, error, cancel, "
-                "table_blob IS NOT NULL")
-
-
-def _record(row: tuple) -> JobRecord:
-    (jid, kind, config, executor, status, stage, done, total, computed, created, started, finished,
-     run_started, run_done, run_time, heartbeat, pid, host, worker, error, cancel, has_table) = row
-    return JobRecord(jid, kind, json.loads(config), executor, status, stage, done, total, computed, created,
-                     started, finished, run_started, run_done, run_time, heartbeat, pid, host, worker, error,
-                     bool(cancel), bool(has_table))
+def _sql_in(statuses: Iterable[Status]) -> str:
+    """``('queued', 'running')``: a constant list of statuses for an SQL ``IN`` (enum values, never user input)."""
+    return "(" + ", ".join(f"'{Status(s).value}'" for s in statuses) + ")"
 
 
 # ----------------------------------------------------------------------------------------------
@@ -230,7 +68,7 @@ class Store:
             raise StoreError(f"the kdviz data directory {self.home} is not a writable directory; "
                              "set KDVIZ_HOME (or --home) to a writable directory")
         with self._errors():
-            self._retry_locked(lambda: self._migrate(self._conn()))
+            self._retry_locked(lambda: migrate(self._conn(), self.path))
 
     # -- connections and error handling -----------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
@@ -317,25 +155,6 @@ class Store:
             conn.close()
             self._local.conn = None
 
-    def _migrate(self, conn: sqlite3.Connection) -> None:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version == SCHEMA_VERSION:
-            return
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"the job store {self.path} has schema version {version}, newer than this kdviz "
-                             f"understands ({SCHEMA_VERSION}); upgrade kdviz or use another KDVIZ_HOME")
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
-            for v in range(version, SCHEMA_VERSION):
-                for stmt in MIGRATIONS[v]:
-                    conn.execute(stmt)
-                conn.execute(f"PRAGMA user_version = {v + 1}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
     def schema_version(self) -> int:
         return self.query("PRAGMA user_version")[0][0]
 
@@ -360,21 +179,21 @@ class Store:
 
     def get_job(self, job_id: str) -> JobRecord:
         jid = self.resolve_id(job_id)
-        rows = self.query(f"SELECT {_JOB_COLUMNS} FROM jobs WHERE id = ?", (jid,))
+        rows = self.query(f"SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?", (jid,))
         if not rows:
             raise JobNotFound(f"{job_id!r} is not a job in {self.path}; `kdviz jobs` lists them")
-        return _record(rows[0])
+        return job_record(rows[0])
 
     def list_jobs(self, status: str | Iterable[str] | None = None, limit: int | None = None) -> list[JobRecord]:
-        sql, params = f"SELECT {_JOB_COLUMNS} FROM jobs", []
+        sql, params = f"SELECT {JOB_COLUMNS} FROM jobs", []
         if status is not None:
             statuses = [status] if isinstance(status, str) else list(status)
             sql += f" WHERE status IN ({','.join('?' * len(statuses))})"
-            params += statuses
+            params += [str(s) for s in statuses]
         sql += " ORDER BY created DESC, rowid DESC"
         if limit:
             sql += f" LIMIT {int(limit)}"
-        return [_record(r) for r in self.query(sql, params)]
+        return [job_record(r) for r in self.query(sql, params)]
 
     def job_config(self, job_id: str) -> tuple[str, str, str]:
         """(kind, config JSON, executor) of a job."""
@@ -388,11 +207,30 @@ class Store:
         return pickle.loads(rows[0][0]) if rows and rows[0][0] is not None else None
 
     def count_jobs(self, status: str) -> int:
-        return self.query("SELECT COUNT(*) FROM jobs WHERE status = ?", (status,))[0][0]
+        return self.query("SELECT COUNT(*) FROM jobs WHERE status = ?", (str(status),))[0][0]
+
+    def has_queued(self, created_before: float | None = None) -> bool:
+        """Whether a job is queued (one queued before the time `created_before`, if given)."""
+        if created_before is None:
+            return bool(self.query("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1"))
+        return bool(self.query("SELECT 1 FROM jobs WHERE status = 'queued' AND created < ? LIMIT 1",
+                               (created_before,)))
+
+    def find_by_digest(self, kind: str, digest: str,
+                       status: str | Iterable[str] | None = None) -> JobRecord | None:
+        """The newest job of experiment `kind` whose config has this digest (optionally only one with
+        `status`); None if there is none. Indexed: no scan of the jobs."""
+        sql, params = f"SELECT {JOB_COLUMNS} FROM jobs WHERE kind = ? AND digest = ?", [kind, digest]
+        if status is not None:
+            statuses = [status] if isinstance(status, str) else list(status)
+            sql += f" AND status IN ({','.join('?' * len(statuses))})"
+            params += [str(s) for s in statuses]
+        rows = self.query(sql + " ORDER BY created DESC, rowid DESC LIMIT 1", params)
+        return job_record(rows[0]) if rows else None
 
     def claim_job(self, worker: str, job_id: str | None = None) -> JobRecord | None:
         """Atomically take the oldest queued job (or `job_id`) for `worker`; None if there is none."""
-        if job_id is None and not self.query("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1"):
+        if job_id is None and not self.has_queued():
             return None  # the common idle case: no write transaction
         now = time.time()
         with self.write() as c:
@@ -454,7 +292,7 @@ class Store:
         now = time.time()
         with self.write() as c:
             c.execute("UPDATE jobs SET status = 'cancelled', stage = 'cancelled', finished = ?, cancel = 0 "
-                      "WHERE id = ? AND status IN ('queued', 'interrupted')", (now, jid))
+                      f"WHERE id = ? AND status IN {_sql_in((Status.QUEUED, Status.INTERRUPTED))}", (now, jid))
             c.execute("UPDATE jobs SET cancel = 1 WHERE id = ? AND status = 'running'", (jid,))
         return self.get_job(jid)
 
@@ -463,8 +301,7 @@ class Store:
         jid = self.resolve_id(job_id)
         with self.write() as c:
             c.execute("UPDATE jobs SET status = 'queued', stage = 'queued', error = NULL, finished = NULL, "
-                      "cancel = 0, worker = NULL, pid = NULL WHERE id = ? "
-                      "AND status IN ('interrupted', 'cancelled', 'failed')", (jid,))
+                      f"cancel = 0, worker = NULL, pid = NULL WHERE id = ? AND status IN {_sql_in(RESUMABLE)}", (jid,))
         return self.get_job(jid)
 
     def delete_job(self, job_id: str) -> None:
@@ -529,7 +366,7 @@ class Store:
         """Remove an idle worker's row unless a job is queued (then it must keep going): atomic with
         `ensure_workers`' count, so a queued job is never left without a worker."""
         with self.write() as c:
-            if c.execute("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1").fetchone():
+            if c.execute("SELECT 1 FROM jobs WHERE status = 'queued' LIMIT 1").fetchone():  # (in this transaction)
                 return False
             c.execute("DELETE FROM workers WHERE id = ?", (worker,))
             c.execute("DELETE FROM claims WHERE owner = ?", (worker,))
@@ -541,9 +378,33 @@ class Store:
             c.execute("DELETE FROM claims WHERE owner = ?", (worker,))
 
     def live_workers(self) -> list[tuple]:
+        """(id, pid, host, heartbeat, job) of every live worker."""
         now = time.time()
         return [r for r in self.query("SELECT id, pid, host, heartbeat, job FROM workers")
                 if not is_dead(r[1], r[2], r[3], now)]
+
+    def reserve_workers(self, bound: int, min_idle: int = 0) -> list[str]:
+        """Reserve worker rows (no process yet) for the queued jobs, keeping `min_idle` idle workers
+        and at most `bound` live ones; returns their ids. The count and the reservation are one
+        transaction, so concurrent callers (threads, processes) never start too many."""
+        now = time.time()
+        ids: list[str] = []
+        with self.write() as c:
+            workers = [r for r in c.execute("SELECT id, pid, host, heartbeat, job FROM workers").fetchall()
+                       if not is_dead(r[1], r[2], r[3], now)]
+            idle = sum(1 for r in workers if r[4] is None)
+            queued = c.execute("SELECT COUNT(*) FROM jobs WHERE status = 'queued'").fetchone()[0]
+            for _ in range(max(0, min(bound - len(workers), queued + min_idle - idle))):
+                wid = f"w-{uuid.uuid4().hex[:10]}"
+                c.execute("INSERT INTO workers (id, pid, host, started, heartbeat) VALUES (?, NULL, NULL, ?, ?)",
+                          (wid, now, now))
+                ids.append(wid)
+        return ids
+
+    def set_worker_pid(self, worker: str, pid: int) -> None:
+        """A reserved worker's process has started (on this host) with this pid."""
+        with self.write() as c:
+            c.execute("UPDATE workers SET pid = ?, host = ? WHERE id = ? AND pid IS NULL", (pid, HOST, worker))
 
     # -- task results and claims --------------------------------------------------------------------
     def get_results(self, keys: Iterable[str]) -> dict[str, Any]:

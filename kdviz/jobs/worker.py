@@ -25,8 +25,16 @@ from typing import Any
 
 from kdviz.errors import KdvizError
 from kdviz.experiments import Task, get_experiment, run_plan
-from kdviz.jobs.executors import Executor, load_plugins, make_executor, plugin_modules, readable_error
-from kdviz.jobs.store import JobRecord, Store, is_dead, open_store
+from kdviz.jobs.executors import (
+    EXECUTORS,
+    Executor,
+    load_plugins,
+    make_executor,
+    plugin_modules,
+    readable_error,
+)
+from kdviz.jobs.records import JobRecord, Status, is_dead
+from kdviz.jobs.store import Store, open_store
 
 HEARTBEAT_S = 1.0  # heartbeat period
 POLL_S = 0.1  # cancel checks and awaited-task polling
@@ -68,7 +76,7 @@ class Worker:
         monitor.start()
         n = 0
         try:
-            if job_id is None and not self.store.count_jobs("queued"):
+            if job_id is None and not self.store.has_queued():
                 self._prewarm()
             idle_since = time.monotonic()
             while True:
@@ -149,12 +157,12 @@ class Worker:
             self._stage(job, "assembling")
             table = exp.assemble(config, ctx, tasks, results)
             self._check()
-            self.store.finish_job(job.id, self.id, "done", table=table)
+            self.store.finish_job(job.id, self.id, Status.DONE, table=table)
         except (KeyboardInterrupt, SystemExit):
             if executor is not None:
                 executor.kill()
             self._flush(job)
-            self.store.finish_job(job.id, self.id, "interrupted",
+            self.store.finish_job(job.id, self.id, Status.INTERRUPTED,
                                   error="the worker was stopped; resume the job to compute the missing tasks")
             raise
         except BaseException as e:  # a task failed, or loading / planning / assembling did
@@ -163,12 +171,12 @@ class Worker:
             if isinstance(e, _Stop) or self._state != "ok":  # cancelled (tasks killed) or job deleted
                 if self._state == "cancel":
                     self._flush(job)
-                    self.store.finish_job(job.id, self.id, "cancelled")
+                    self.store.finish_job(job.id, self.id, Status.CANCELLED)
                 return
             if not isinstance(getattr(e, "cause", e), KdvizError):
                 traceback.print_exc(file=sys.stderr)  # the worker log keeps the details
             self._flush(job)
-            self.store.finish_job(job.id, self.id, "failed", error=readable_error(e))
+            self.store.finish_job(job.id, self.id, Status.FAILED, error=readable_error(e))
         finally:
             with self._lock:
                 self._job = self._current = None
@@ -312,22 +320,30 @@ def _sigterm(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)
 
 
+def add_worker_arguments(p: argparse.ArgumentParser) -> None:
+    """The worker's options (``python -m kdviz.jobs.worker`` and ``kdviz worker`` share them)."""
+    p.add_argument("--home", default=None, help="kdviz data directory (default: $KDVIZ_HOME or ~/.kdviz)")
+    p.add_argument("--jobs", type=int, default=None, help="task processes (default: all cores)")
+    p.add_argument("--executor", choices=list(EXECUTORS), default=None, help="override each job's executor")
+    p.add_argument("--idle-exit", type=float, default=2.0, help="seconds idle before exiting (default 2)")
+    p.add_argument("--forever", action="store_true", help="keep waiting for jobs (default: exit when idle)")
+    p.add_argument("--job", default=None, help="run only this job")
+    p.add_argument("--worker-id", default=None, help="this worker's id (given by the process that started it)")
+
+
+def worker_from_args(args: argparse.Namespace, jobs: int | None = None) -> Worker:
+    """The worker the options of `add_worker_arguments` describe (`jobs` overrides ``--jobs``)."""
+    return Worker(open_store(args.home), worker_id=args.worker_id, jobs=jobs or args.jobs, executor=args.executor,
+                  idle_exit=-1 if args.forever else args.idle_exit)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m kdviz.jobs.worker", description="Run queued kdviz jobs.")
-    p.add_argument("--home", help="kdviz data directory (default: $KDVIZ_HOME or ~/.kdviz)")
-    p.add_argument("--jobs", type=int, default=None, help="task processes (default: all cores)")
-    p.add_argument("--executor", choices=["local", "ray"], default=None, help="override each job's executor")
-    p.add_argument("--idle-exit", type=float, default=2.0, help="exit after this many idle seconds")
-    p.add_argument("--forever", action="store_true", help="never exit when idle")
-    p.add_argument("--job", default=None, help="run only this job")
-    p.add_argument("--worker-id", default=None)
+    add_worker_arguments(p)
     args = p.parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm)
     try:
-        store = open_store(args.home)
-        worker = Worker(store, worker_id=args.worker_id, jobs=args.jobs, executor=args.executor,
-                        idle_exit=-1 if args.forever else args.idle_exit)
-        worker.run(args.job)
+        worker_from_args(args).run(args.job)
     except KdvizError as e:
         print(f"kdviz worker: error: {e}", file=sys.stderr)
         return 1

@@ -1,0 +1,145 @@
+"""What the job store hands out, without the store: job statuses, the job record, errors, and the
+liveness test of a worker (dead pid or stale heartbeat).
+
+Statuses are a `StrEnum`: each member equals its plain string (``Status.DONE == "done"``), so the
+values stored in SQLite, JSON and old comparisons keep working.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from typing import Any
+
+from kdviz.errors import KdvizError
+
+HOST = socket.gethostname()
+
+
+class Status(StrEnum):
+    """A job's status (its stored value is the plain string)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    INTERRUPTED = "interrupted"
+
+
+STATUSES: tuple[Status, ...] = tuple(Status)
+#: a job that is waiting for a worker or running (it may still change)
+ACTIVE: tuple[Status, ...] = (Status.QUEUED, Status.RUNNING)
+#: a job that stopped before it finished: resume computes only its missing tasks
+RESUMABLE: tuple[Status, ...] = (Status.INTERRUPTED, Status.CANCELLED, Status.FAILED)
+
+
+class StoreError(KdvizError):
+    """The job store cannot be opened, read or written."""
+
+
+class JobNotFound(KdvizError):
+    """No job with that id."""
+
+
+# ----------------------------------------------------------------------------------------------
+# liveness
+def heartbeat_timeout() -> float:
+    """Seconds without a heartbeat after which a worker is presumed dead."""
+    return float(os.environ.get("KDVIZ_HEARTBEAT_TIMEOUT", "20"))
+
+
+def pid_alive(pid: int | None) -> bool:
+    """Whether a process with this pid exists on this machine (zombies count as dead)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def is_dead(pid: int | None, host: str | None, heartbeat: float | None, now: float | None = None) -> bool:
+    """A worker is dead if its pid is gone (same host) or its heartbeat is stale. On the same host a
+    live pid outweighs a late heartbeat (a long GIL-holding step, a suspended laptop) unless the
+    heartbeat is ten timeouts old (the pid may have been reused)."""
+    now = time.time() if now is None else now
+    if host == HOST and pid is not None:
+        return not pid_alive(pid) or heartbeat is None or heartbeat < now - 10 * heartbeat_timeout()
+    return heartbeat is None or heartbeat < now - heartbeat_timeout()
+
+
+# ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class JobRecord:
+    """A snapshot of one job, as the dashboard and the CLI show it."""
+
+    id: str
+    kind: str
+    config: dict[str, Any]
+    executor: str
+    status: Status
+    stage: str
+    done: int
+    total: int
+    computed: int  # tasks this job computed itself (the rest came from the cache or other jobs)
+    created: float
+    started: float | None
+    finished: float | None
+    run_started: float | None
+    run_done: int
+    run_time: float
+    heartbeat: float | None
+    pid: int | None
+    host: str | None
+    worker: str | None
+    error: str | None
+    cancel_requested: bool
+    has_table: bool
+
+    @property
+    def active(self) -> bool:
+        """Queued or running: the job may still change."""
+        return self.status in ACTIVE
+
+    @property
+    def resumable(self) -> bool:
+        """Interrupted, cancelled or failed: `resume` computes the missing tasks."""
+        return self.status in RESUMABLE
+
+    @property
+    def fraction(self) -> float:
+        """Tasks done, between 0 and 1 (1 for a finished job with no tasks)."""
+        return self.done / self.total if self.total else (1.0 if self.status == Status.DONE else 0.0)
+
+    @property
+    def elapsed(self) -> float | None:
+        """Seconds spent running (summed over runs, so a resumed job does not count the gap)."""
+        if self.started is None:
+            return None
+        current = time.time() - self.run_started if self.status == Status.RUNNING and self.run_started else 0.0
+        return self.run_time + max(0.0, current)
+
+    @property
+    def eta(self) -> float | None:
+        """Estimated seconds left, from this run's pace; None until a task has finished."""
+        if self.status != Status.RUNNING or not self.run_started or self.done <= self.run_done:
+            return None
+        pace = (time.time() - self.run_started) / (self.done - self.run_done)
+        return pace * max(0, self.total - self.done)
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d.update(status=str(self.status), elapsed=self.elapsed, eta=self.eta, fraction=self.fraction)
+        return d
