@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 
 import kdviz.data as data
+import kdviz.openml as openml
 from kdviz.data import Dataset, list_datasets, load_dataset, read_table
 from kdviz.errors import DatasetError
 
-_REAL_REACHABLE = data._openml_reachable
+_REAL_REACHABLE = openml._openml_reachable
 
 
 @pytest.fixture(autouse=True)
@@ -26,8 +27,8 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> object:
         raise AssertionError("tests must not fetch from OpenML")
 
-    monkeypatch.setattr(data, "_fetch_openml", refuse)
-    monkeypatch.setattr(data, "_openml_reachable", lambda timeout=3.0: False)
+    monkeypatch.setattr(openml, "_fetch_openml", refuse)
+    monkeypatch.setattr(openml, "_openml_reachable", lambda timeout=3.0: False)
 
 
 def _check_basic(ds: Dataset) -> None:
@@ -196,8 +197,9 @@ def test_curve_dataset() -> None:
     sharp = load_dataset("synthetic:curve", r=10.0, n=200)
     assert sharp.p0_train is not None
     assert np.mean(np.abs(sharp.p0_train[:, 1] - 0.5) > 0.4) > 0.5
-    with pytest.raises(DatasetError, match="2-dimensional"):
+    with pytest.raises(DatasetError, match=r"synthetic:curve does not take d \(got d=3\); it takes: n, r"):
         load_dataset("synthetic:curve", d=3)
+    assert load_dataset("synthetic:curve", d=None, n=100).n_features == 2  # unset is fine
 
 
 # --------------------------------------------------------------------------------------- sklearn
@@ -454,8 +456,8 @@ def test_real_connectivity_check_returns_false_on_closed_port(monkeypatch: pytes
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    monkeypatch.setattr(data, "OPENML_HOST", "127.0.0.1")
-    monkeypatch.setattr(data, "OPENML_PORT", port)
+    monkeypatch.setattr(openml, "OPENML_HOST", "127.0.0.1")
+    monkeypatch.setattr(openml, "OPENML_PORT", port)
     t0 = time.perf_counter()
     assert _REAL_REACHABLE(timeout=1.0) is False
     assert time.perf_counter() - t0 < 5
@@ -470,8 +472,8 @@ def test_openml_fetch_goes_through_csv_pipeline(tmp_path: Path, monkeypatch: pyt
         calls.append(name)
         return frame, "label"
 
-    monkeypatch.setattr(data, "_openml_reachable", lambda timeout=3.0: True)
-    monkeypatch.setattr(data, "_fetch_openml", fake_fetch)
+    monkeypatch.setattr(openml, "_openml_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(openml, "_fetch_openml", fake_fetch)
     ds = load_dataset("openml:toy", cache_dir=tmp_path, seed=0)
     assert calls == ["toy"]
     csv_path = tmp_path / "toy-v1.csv"
@@ -480,7 +482,7 @@ def test_openml_fetch_goes_through_csv_pipeline(tmp_path: Path, monkeypatch: pyt
     np.testing.assert_array_equal(ds.X_train, via_csv.X_train)
     assert ds.feature_names == via_csv.feature_names and ds.class_names == ["no", "yes"]
     # cached now: works offline and does not fetch again
-    monkeypatch.setattr(data, "_openml_reachable", lambda timeout=3.0: False)
+    monkeypatch.setattr(openml, "_openml_reachable", lambda timeout=3.0: False)
     again = load_dataset("openml:toy", cache_dir=tmp_path, seed=0)
     assert again.fingerprint == ds.fingerprint and calls == ["toy"]
     with pytest.raises(DatasetError, match="not found"):
@@ -491,8 +493,8 @@ def test_openml_fetch_failure_is_user_facing(tmp_path: Path, monkeypatch: pytest
     def broken(name: str, data_home: str) -> tuple[pd.DataFrame, str]:
         raise ValueError("No active dataset nosuch found.")
 
-    monkeypatch.setattr(data, "_openml_reachable", lambda timeout=3.0: True)
-    monkeypatch.setattr(data, "_fetch_openml", broken)
+    monkeypatch.setattr(openml, "_openml_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(openml, "_fetch_openml", broken)
     with pytest.raises(DatasetError, match=r"Fetching 'nosuch'.*No active dataset.*csv:<path>"):
         load_dataset("openml:nosuch", cache_dir=tmp_path)
     assert not list(tmp_path.glob("*.csv"))
@@ -500,6 +502,6 @@ def test_openml_fetch_failure_is_user_facing(tmp_path: Path, monkeypatch: pytest
 
 def test_default_cache_dir_uses_kdviz_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KDVIZ_HOME", str(tmp_path))
-    assert data._default_cache_dir() == tmp_path / "cache" / "openml"
+    assert openml._default_cache_dir() == tmp_path / "cache" / "openml"
     with pytest.raises(DatasetError, match=str(tmp_path / "cache" / "openml")):
         load_dataset("openml:adult")
