@@ -38,7 +38,7 @@ from kdviz.openml import openml_frame
 from kdviz.tables import DataReport, Progress, prepare_table, read_table
 
 __all__ = ["COMMON_PARAMS", "DatasetSpec", "LoadRequest", "MIN_ROWS", "Param", "RawData", "dataset_spec",
-           "list_datasets", "register_dataset"]
+           "list_datasets", "register_dataset", "unknown_dataset", "unregister_dataset"]
 
 MIN_ROWS = 50
 #: parameters every dataset takes (checked by kdviz.data.load_dataset), with their defaults
