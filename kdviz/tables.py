@@ -6,8 +6,9 @@ line into the same number of fields) and decimal commas; columns that are mostly
 numbers, their few stray cells ("unknown", "n/a") as missing; ±inf is missing too. Everything it
 changes is reported in ``df.attrs["kdviz_notes"]``.
 
-:func:`prepare_table` turns that DataFrame into features and labels for one target column and
-returns a :class:`DataReport` saying what was dropped, merged and missing.
+:func:`prepare_table` turns that DataFrame into labels and clean feature columns for one target column
+and returns a :class:`DataReport` saying what was dropped, merged and missing. Imputation and one-hot
+encoding are fitted later, on the training rows only (:mod:`kdviz.encoding`).
 """
 
 from __future__ import annotations
@@ -345,19 +346,22 @@ def _id_like(s: pd.Series) -> bool:
     return n_unique > MAX_CATEGORY_LEVELS and n_unique >= 0.95 * len(present)
 
 
-def encode_features(features: pd.DataFrame, report: DataReport | None = None) -> tuple[np.ndarray, list[str]]:
-    """Numeric columns as floats (±inf → missing), text columns one-hot (≤ 50 levels, rest pooled)."""
+def clean_features(features: pd.DataFrame, report: DataReport | None = None) -> pd.DataFrame:
+    """The usable feature columns as they are: numbers as float64 (±inf → missing), text as stripped str.
+
+    Empty and ID-like columns (unique per row) are dropped, missing cells counted; both go into the
+    report. Nothing is imputed or encoded here: :func:`kdviz.encoding.encode_split` fits that on the
+    training rows. Numeric columns have dtype float64, categorical ones object (str, or NaN if missing).
+    """
     report = report if report is not None else DataReport()
-    blocks: list[np.ndarray] = []
-    names: list[str] = []
+    columns: dict[str, np.ndarray] = {}
     for col in features.columns:
         s = features[col]
         if s.isna().all():
             report.dropped.append(f"column {col!r} (empty)")
             continue
         if pd.api.types.is_bool_dtype(s):
-            blocks.append(s.astype(np.float64).to_numpy()[:, None])
-            names.append(str(col))
+            columns[str(col)] = s.to_numpy(dtype=np.float64)
             continue
         if _id_like(s):
             report.dropped.append(f"column {col!r} (unique per row: an ID)")
@@ -374,34 +378,19 @@ def encode_features(features: pd.DataFrame, report: DataReport | None = None) ->
             nan = int(np.isnan(x).sum() - inf.sum())
             if nan:
                 report.missing.append(f"{col!r} {nan}")
-            blocks.append(x[:, None])
-            names.append(str(col))
+            columns[str(col)] = x
             continue
-        s = s.astype(object).where(s.notna(), None)
-        s = s.map(lambda v: None if v is None else str(v).strip())
-        if s.isna().any():
-            report.missing.append(f"{col!r} {int(s.isna().sum())}")
-        counts = s.value_counts(dropna=True)
-        # Most frequent level first; ties broken by the level's name (deterministic).
-        order = sorted(counts.index, key=lambda v: (-counts[v], v))
-        s = s.fillna(order[0])
-        levels = order[:MAX_CATEGORY_LEVELS]
-        if len(order) > MAX_CATEGORY_LEVELS:
-            levels = order[: MAX_CATEGORY_LEVELS - 1]
-            keep = set(levels)
-            s = s.map(lambda v, keep=keep: v if v in keep else "<other>")
-            levels = levels + ["<other>"]
-        arr = s.to_numpy()
-        for level in sorted(levels):
-            blocks.append((arr == level).astype(np.float64)[:, None])
-            names.append(f"{col}={level}")
-    if not blocks:
-        return np.empty((len(features), 0)), []
-    return np.hstack(blocks), names
+        present = s.notna().to_numpy()
+        text = np.full(len(s), np.nan, dtype=object)
+        text[present] = [str(v).strip() for v in s[present].tolist()]
+        if not present.all():
+            report.missing.append(f"{col!r} {int((~present).sum())}")
+        columns[str(col)] = text
+    return pd.DataFrame(columns, index=pd.RangeIndex(len(features)))
 
 
-def prepare_table(df: pd.DataFrame, target: str | None) -> tuple[np.ndarray, np.ndarray, list[str], list[str], DataReport]:
-    """Features, labels, class names, feature names and the report, for one target column."""
+def prepare_table(df: pd.DataFrame, target: str | None) -> tuple[pd.DataFrame, np.ndarray, list[str], DataReport]:
+    """Feature columns (see :func:`clean_features`), labels, class names and the report, for one target."""
     columns = [str(c) for c in df.columns]
     report = DataReport(rows_read=len(df), notes=list(df.attrs.get("kdviz_notes", [])))
     if not target:
@@ -419,11 +408,11 @@ def prepare_table(df: pd.DataFrame, target: str | None) -> tuple[np.ndarray, np.
     if df.empty:
         raise DatasetError(f"Target column {target!r} is empty (all values missing). Pick another column.")
     y, class_names = encode_target(df[target], target, report)
-    X, feature_names = encode_features(df.drop(columns=[target]), report)
-    if X.shape[1] == 0:
+    features = clean_features(df.drop(columns=[target]), report)
+    if features.shape[1] == 0:
         raise DatasetError(
             f"No feature columns left: besides the target {target!r} the table has no usable columns "
             f"({', '.join(report.dropped) or 'all others are missing'}). Add feature columns to the file."
         )
     report.rows_used = len(y)
-    return X, y, class_names, feature_names, report
+    return features, y, class_names, report

@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 
 import kdviz.data as data
+import kdviz.openml as openml
 from kdviz.data import Dataset, list_datasets, load_dataset, read_table
 from kdviz.errors import DatasetError
 
-_REAL_REACHABLE = data._openml_reachable
+_REAL_REACHABLE = openml._openml_reachable
 
 
 @pytest.fixture(autouse=True)
@@ -26,8 +27,8 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(*args: object, **kwargs: object) -> object:
         raise AssertionError("tests must not fetch from OpenML")
 
-    monkeypatch.setattr(data, "_fetch_openml", refuse)
-    monkeypatch.setattr(data, "_openml_reachable", lambda timeout=3.0: False)
+    monkeypatch.setattr(openml, "_fetch_openml", refuse)
+    monkeypatch.setattr(openml, "_openml_reachable", lambda timeout=3.0: False)
 
 
 def _check_basic(ds: Dataset) -> None:
@@ -42,7 +43,7 @@ def _check_basic(ds: Dataset) -> None:
     std = ds.X_train.std(axis=0)
     assert np.all((np.abs(std - 1.0) < 1e-9) | (std < 1e-12))
     assert np.isfinite(ds.X_train).all() and np.isfinite(ds.X_test).all()
-    assert len(ds.fingerprint) == 64 and int(ds.fingerprint, 16) >= 0
+    assert len(ds.fingerprint) == 64 and set(ds.fingerprint) <= set("0123456789abcdef")
 
 
 # ---------------------------------------------------------------------------------------------- GMM
@@ -151,9 +152,10 @@ def test_label_noise_multiclass_uniform_other_class() -> None:
         changed_all += int(changed.sum())
         total += len(changed)
     assert abs(changed_all / total - eta) < 4 * np.sqrt(eta * (1 - eta) / total)
-    # flips go to another class, spread over all offsets 1..9
+    # flips go to another class, spread evenly over all offsets 1..9
     offsets = (noisy.y_train[changed] - clean.y_train[changed]) % 10
-    assert offsets.min() >= 1 and len(np.unique(offsets)) == 9
+    counts = np.bincount(offsets, minlength=10)
+    assert counts[0] == 0 and counts[1:].min() > 0.4 * counts[1:].mean()
     np.testing.assert_array_equal(clean.y_test, noisy.y_test)
     # multiclass p0 update formula, checked through the private helper
     p = np.array([[0.7, 0.2, 0.1]])
@@ -196,8 +198,9 @@ def test_curve_dataset() -> None:
     sharp = load_dataset("synthetic:curve", r=10.0, n=200)
     assert sharp.p0_train is not None
     assert np.mean(np.abs(sharp.p0_train[:, 1] - 0.5) > 0.4) > 0.5
-    with pytest.raises(DatasetError, match="2-dimensional"):
+    with pytest.raises(DatasetError, match=r"synthetic:curve does not take d \(got d=3\); it takes: n, r"):
         load_dataset("synthetic:curve", d=3)
+    assert load_dataset("synthetic:curve", d=None, n=100).n_features == 2  # unset is fine
 
 
 # --------------------------------------------------------------------------------------- sklearn
@@ -275,9 +278,13 @@ def test_list_datasets() -> None:
     ):
         assert expected in names
     for e in reg:
-        assert {"name", "description", "has_p0", "n_classes", "parameters"} <= set(e)
-        assert e["params"] == e["parameters"]
+        assert {"name", "description", "has_p0", "n_classes", "parameters", "params", "template"} <= set(e)
     by = {e["name"]: e for e in reg}
+    common = ["seed", "test_size", "label_noise"]
+    assert list(by["synthetic:gmm"]["params"]) == [*common, "n", "d", "r"]
+    assert list(by["synthetic:curve"]["params"]) == [*common, "n", "r"]
+    assert list(by["sklearn:wine"]["params"]) == [*common, "n"]
+    assert list(by["csv:<path>"]["params"]) == list(by["openml:adult"]["params"]) == [*common, "n", "target"]
     assert by["synthetic:gmm"]["has_p0"] and by["synthetic:gmm"]["parameters"]["n"] == 4000
     assert by["csv:<path>"]["n_classes"] is None and by["csv:<path>"]["template"]
     assert by["sklearn:digits"]["n_classes"] == 10 and not by["sklearn:digits"]["has_p0"]
@@ -454,8 +461,8 @@ def test_real_connectivity_check_returns_false_on_closed_port(monkeypatch: pytes
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    monkeypatch.setattr(data, "OPENML_HOST", "127.0.0.1")
-    monkeypatch.setattr(data, "OPENML_PORT", port)
+    monkeypatch.setattr(openml, "OPENML_HOST", "127.0.0.1")
+    monkeypatch.setattr(openml, "OPENML_PORT", port)
     t0 = time.perf_counter()
     assert _REAL_REACHABLE(timeout=1.0) is False
     assert time.perf_counter() - t0 < 5
@@ -470,8 +477,8 @@ def test_openml_fetch_goes_through_csv_pipeline(tmp_path: Path, monkeypatch: pyt
         calls.append(name)
         return frame, "label"
 
-    monkeypatch.setattr(data, "_openml_reachable", lambda timeout=3.0: True)
-    monkeypatch.setattr(data, "_fetch_openml", fake_fetch)
+    monkeypatch.setattr(openml, "_openml_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(openml, "_fetch_openml", fake_fetch)
     ds = load_dataset("openml:toy", cache_dir=tmp_path, seed=0)
     assert calls == ["toy"]
     csv_path = tmp_path / "toy-v1.csv"
@@ -480,7 +487,7 @@ def test_openml_fetch_goes_through_csv_pipeline(tmp_path: Path, monkeypatch: pyt
     np.testing.assert_array_equal(ds.X_train, via_csv.X_train)
     assert ds.feature_names == via_csv.feature_names and ds.class_names == ["no", "yes"]
     # cached now: works offline and does not fetch again
-    monkeypatch.setattr(data, "_openml_reachable", lambda timeout=3.0: False)
+    monkeypatch.setattr(openml, "_openml_reachable", lambda timeout=3.0: False)
     again = load_dataset("openml:toy", cache_dir=tmp_path, seed=0)
     assert again.fingerprint == ds.fingerprint and calls == ["toy"]
     with pytest.raises(DatasetError, match="not found"):
@@ -491,8 +498,8 @@ def test_openml_fetch_failure_is_user_facing(tmp_path: Path, monkeypatch: pytest
     def broken(name: str, data_home: str) -> tuple[pd.DataFrame, str]:
         raise ValueError("No active dataset nosuch found.")
 
-    monkeypatch.setattr(data, "_openml_reachable", lambda timeout=3.0: True)
-    monkeypatch.setattr(data, "_fetch_openml", broken)
+    monkeypatch.setattr(openml, "_openml_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(openml, "_fetch_openml", broken)
     with pytest.raises(DatasetError, match=r"Fetching 'nosuch'.*No active dataset.*csv:<path>"):
         load_dataset("openml:nosuch", cache_dir=tmp_path)
     assert not list(tmp_path.glob("*.csv"))
@@ -500,6 +507,196 @@ def test_openml_fetch_failure_is_user_facing(tmp_path: Path, monkeypatch: pytest
 
 def test_default_cache_dir_uses_kdviz_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KDVIZ_HOME", str(tmp_path))
-    assert data._default_cache_dir() == tmp_path / "cache" / "openml"
+    assert openml._default_cache_dir() == tmp_path / "cache" / "openml"
     with pytest.raises(DatasetError, match=str(tmp_path / "cache" / "openml")):
         load_dataset("openml:adult")
+
+
+# --------------------------------------------------------------------------------------- registry
+
+
+@pytest.fixture
+def toy_registry():
+    """Registers toy datasets for one test and removes them afterwards."""
+    from kdviz import datasets
+
+    names: list[str] = []
+
+    def register(spec: datasets.DatasetSpec) -> None:
+        datasets.register_dataset(spec)
+        names.append(spec.name)
+
+    yield register
+    for name in names:
+        datasets.unregister_dataset(name)
+
+
+def test_a_toy_dataset_is_one_call(toy_registry) -> None:
+    from sklearn.datasets import make_blobs
+
+    from kdviz.data import Param, RawData
+
+    toy_registry(data.DatasetSpec(
+        name="toy:blobs", description="Two blobs.", n_classes=2, subsample=False,
+        params=(Param("n", 300, "rows generated", kind=int, lo=50),),
+        loader=lambda req: RawData(*make_blobs(req.params["n"], centers=2, random_state=req.seed)),
+    ))
+    ds = load_dataset("toy:blobs", seed=1, label_noise=0.1)
+    _check_basic(ds)
+    assert ds.n_train + ds.n_test == 300 and ds.feature_names == ["x1", "x2"] and ds.class_names == ["0", "1"]
+    assert load_dataset("toy:blobs", n=120).n_train + load_dataset("toy:blobs", n=120).n_test == 120
+    entry = {e["name"]: e for e in list_datasets()}["toy:blobs"]
+    assert entry["parameters"] == {"seed": 0, "test_size": 0.3, "label_noise": 0.0, "n": 300}
+    assert not entry["template"] and entry["description"] == "Two blobs."
+    with pytest.raises(DatasetError, match=r"toy:blobs does not take d \(got d=3\); it takes: n"):
+        load_dataset("toy:blobs", d=3)
+    with pytest.raises(DatasetError, match="registered already"):
+        data.register_dataset(data.dataset_spec("toy:blobs"))
+
+
+def test_a_toy_pattern_passes_what_it_matched(toy_registry) -> None:
+    from kdviz.data import RawData
+
+    def loader(req) -> RawData:
+        k = int(req.arg)
+        rng = np.random.default_rng(req.seed)
+        y = np.repeat(np.arange(k), 30)
+        return RawData(rng.normal(size=(len(y), 2)) + y[:, None], y)
+
+    toy_registry(data.DatasetSpec(name="toy:<k>", description="k shifted blobs.", loader=loader))
+    assert load_dataset("toy:3").n_classes == 3 and load_dataset("toy:4").n_classes == 4
+    assert data.dataset_spec("toy:3").name == "toy:<k>"
+    with pytest.raises(DatasetError, match="Unknown dataset"):
+        load_dataset("toy:<k>")  # the pattern as written
+    with pytest.raises(DatasetError, match=r"toy:<k> does not take n.*takes: none"):
+        load_dataset("toy:3", n=60)
+
+
+def test_dataset_spec_gives_bounds_and_help() -> None:
+    gmm = data.dataset_spec("synthetic:gmm")
+    d = gmm.param("d")
+    assert d is not None and (d.default, d.lo, d.hi, d.kind) == (5, 1, 200, int) and d.help
+    assert gmm.has_p0 and gmm.n_classes == 2 and gmm.defaults() == {"n": 4000, "d": 5, "r": 0.5}
+    assert data.dataset_spec(" csv:/data/x.csv ").name == "csv:<path>"
+    assert data.dataset_spec("openml:Adult@2").name == "openml:<name>"
+    assert data.dataset_spec("openml:adult").name == "openml:adult"  # an exact name wins
+    assert data.dataset_spec("csv:<path>").template  # a pattern has a spec (forms), but does not load
+    with pytest.raises(DatasetError, match=r"d must be an integer in \[1, 200\], got 201 \(synthetic:gmm"):
+        load_dataset("synthetic:gmm", d=201)
+    with pytest.raises(DatasetError, match=r"n must be an integer of at least 50, got 10 \(sklearn:wine"):
+        load_dataset("sklearn:wine", n=10)
+
+
+@pytest.mark.parametrize(("name", "kwargs", "accepts"), [
+    ("sklearn:wine", {"target": "class"}, "n"),
+    ("sklearn:digits", {"r": 1.0}, "n"),
+    ("synthetic:gmm", {"target": "y"}, "n, d, r"),
+    ("csv:/nonexistent.csv", {"d": 4}, "n, target"),
+])
+def test_parameters_a_dataset_does_not_take_are_refused(name: str, kwargs: dict, accepts: str) -> None:
+    key = next(iter(kwargs))
+    with pytest.raises(DatasetError, match=rf"does not take {key} .*it takes: {accepts}\. Leave {key} unset"):
+        load_dataset(name, **kwargs)
+
+
+def test_unset_parameters_are_fine_everywhere() -> None:
+    for name in ("synthetic:gmm", "synthetic:curve", "sklearn:wine"):
+        ds = load_dataset(name, n=None, d=None, r=None, target=None)
+        assert ds.n_train > 0
+    assert load_dataset("synthetic:gmm", target="").n_features == 5  # an empty target is unset
+
+
+# ---------------------------------------------------------------------- encoding on training rows
+
+
+def _split_of(labels: np.ndarray, seed: int = 0, test_size: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+    """The rows load_dataset puts in train and test (the split depends on the labels, seed, test_size)."""
+    y = np.unique(labels, return_inverse=True)[1]
+    return data._split(y, seed, test_size)
+
+
+def test_a_level_only_in_the_test_rows_is_no_feature(tmp_path: Path) -> None:
+    df = _mixed_frame(n=200).dropna(subset=["label"]).reset_index(drop=True)
+    _, test_idx = _split_of(df["label"].to_numpy())
+    df.loc[test_idx[:3], "colour"] = "violet"
+    ds = load_dataset(f"csv:{_write(tmp_path, df)}", target="label", seed=0)
+    _check_basic(ds)
+    assert ds.feature_names == ["age", "colour=blue", "colour=green", "colour=red", "score"]
+    # the violet rows (the first three test rows) are in no level: all three one-hot columns at 0
+    at_min = np.isclose(ds.X_test[:, 1:4], ds.X_train[:, 1:4].min(axis=0)).all(axis=1)
+    assert at_min.tolist() == [True] * 3 + [False] * (ds.n_test - 3)
+    assert any("only in the test rows" in n and "'colour' 3 rows" in n for n in ds.report.notes)
+
+
+def test_the_categorical_fill_is_the_training_mode() -> None:
+    from kdviz.encoding import encode_split
+
+    # training rows: a×5, b×3, missing×2; test rows: b×10, missing×2. All rows: b is the mode; training: a.
+    colour = ["a"] * 5 + ["b"] * 3 + [np.nan] * 2 + ["b"] * 10 + [np.nan] * 2
+    frame = pd.DataFrame({"colour": np.array(colour, dtype=object)})
+    train, test = np.arange(10), np.arange(10, 22)
+    X_train, X_test, names = encode_split(frame, train, test)
+    assert names == ["colour=a", "colour=b"]
+    np.testing.assert_array_equal(X_train[8:], [[1.0, 0.0], [1.0, 0.0]])  # missing → a
+    np.testing.assert_array_equal(X_test[10:], [[1.0, 0.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(X_test[:10], [[0.0, 1.0]] * 10)
+
+
+def test_the_numeric_fill_is_the_training_median(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    n = 200
+    label = np.repeat(["no", "yes"], n // 2)
+    train_idx, test_idx = _split_of(label)
+    v = rng.normal(size=n)
+    v[test_idx] += 100.0  # the all-rows median moves, the training median does not
+    v[train_idx[:5]] = np.nan
+    v[test_idx[:4]] = np.nan
+    df = pd.DataFrame({"v": v, "w": rng.normal(size=n), "label": label})
+    ds = load_dataset(f"csv:{_write(tmp_path, df)}", target="label", seed=0)
+    med = np.nanmedian(v[train_idx])
+    assert abs(med - np.nanmedian(v)) > 0.5  # the two medians really differ
+    filled = np.where(np.isnan(v[train_idx]), med, v[train_idx])
+    expected = (med - filled.mean()) / filled.std()
+    np.testing.assert_allclose(ds.X_train[:5, 0], expected, rtol=1e-12)
+    np.testing.assert_allclose(ds.X_test[:4, 0], expected, rtol=1e-12)
+    assert "'v' 9" in ds.summary()
+
+
+def _adult_like(n: int = 3000, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    work = rng.choice(["Private", "Self-emp", "Gov", "?"], n, p=[0.6, 0.2, 0.15, 0.05])
+    country = rng.choice([f"country{i:02d}" for i in range(60)], n)  # 60 levels: 49 kept + <other>
+    edu = rng.choice(["HS", "Bachelors", "Masters", "Doctorate"], n)
+    age = rng.integers(17, 90, n).astype(float)
+    age[rng.random(n) < 0.02] = np.nan
+    label = np.where(rng.random(n) < 0.25, ">50K", "<=50K")
+    return pd.DataFrame({"age": age, "workclass": work, "education": edu, "hours": rng.integers(1, 99, n),
+                         "native-country": country, "Salary": label})
+
+
+def test_adult_like_feature_count_is_stable(tmp_path: Path) -> None:
+    path = tmp_path / "adult.csv"
+    _adult_like().to_csv(path, index=False)
+    counts = set()
+    for seed in range(3):
+        ds = load_dataset(f"csv:{path}", target="Salary", seed=seed)
+        _check_basic(ds)
+        counts.add(ds.n_features)
+        assert "workclass=Private" in ds.feature_names and "workclass=?" not in ds.feature_names
+        assert "native-country=<other>" in ds.feature_names
+        assert sum(f.startswith("native-country=") for f in ds.feature_names) == 50
+    # age, hours; workclass 3 levels ("?" is missing); education 4; native-country 49 + <other>
+    assert counts == {2 + 3 + 4 + 50}
+
+
+def test_numeric_tables_without_gaps_pass_through_unchanged(tmp_path: Path) -> None:
+    """A numeric CSV gives bit-identical arrays to the same numbers loaded as an array (sklearn:wine)."""
+    from sklearn.datasets import load_wine
+
+    b = load_wine(as_frame=True)
+    path = _write(tmp_path, b.frame)
+    via_csv = load_dataset(f"csv:{path}", target="target", seed=4, label_noise=0.1)
+    direct = load_dataset("sklearn:wine", seed=4, label_noise=0.1)
+    for f in ("X_train", "X_test", "y_train", "y_test"):
+        np.testing.assert_array_equal(getattr(via_csv, f), getattr(direct, f))
+    assert via_csv.feature_names == direct.feature_names

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import kdviz.data as data
+import kdviz.openml as openml
 from kdviz.cli import main
 from kdviz.config import load_config_file, make_config
 from kdviz.data import load_dataset, read_table
@@ -29,7 +29,7 @@ FAST = ["--n", "300", "--capacities", "1,3", "--teacher-option", "n_estimators=5
 @pytest.fixture(autouse=True)
 def _home(tmp_path, monkeypatch):
     monkeypatch.setenv("KDVIZ_HOME", str(tmp_path / "home"))
-    monkeypatch.setattr(data, "_openml_reachable", lambda timeout=3.0: False)  # tests never use the network
+    monkeypatch.setattr(openml, "_openml_reachable", lambda timeout=3.0: False)  # tests never use the network
 
 
 def _frame(n: int = 200, seed: int = 0) -> pd.DataFrame:

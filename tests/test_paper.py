@@ -188,9 +188,9 @@ def test_a_preset_runs_offline_from_a_csv_with_the_capacities_overridden(tmp_pat
     assert (cfg.dataset, cfg.target, cfg.capacities, cfg.vary, cfg.paper) == (
         "csv:/x.csv", "class", (2, 3), "student", "magic-A")
     # OpenML cannot be reached here: the message says so and names the offline way
-    import kdviz.data as data
+    import kdviz.openml as openml
 
-    monkeypatch.setattr(data, "_openml_reachable", lambda *a, **k: False)
+    monkeypatch.setattr(openml, "_openml_reachable", lambda *a, **k: False)
     with pytest.raises(DatasetError, match="cannot be reached"):
         load_data(make_config(**PRESETS["paper-higgs-B"]))
     rc = main(["sweep", "--preset", "paper-higgs-B", "--quiet"])
@@ -283,6 +283,7 @@ def test_enhanced_at_fixed_c_and_the_cv_choice_are_separate_series_with_their_ow
 
 def test_openml_versions_as_the_authors_load_them(tmp_path, monkeypatch):
     import kdviz.data as data
+    import kdviz.openml as openml
 
     frame = pd.DataFrame({"x": np.tile(np.arange(10.0), 10), "y": ["a", "b"] * 50})
     calls = []
@@ -291,8 +292,8 @@ def test_openml_versions_as_the_authors_load_them(tmp_path, monkeypatch):
         calls.append((name, version))
         return frame, "y"
 
-    monkeypatch.setattr(data, "_openml_reachable", lambda timeout=3.0: True)
-    monkeypatch.setattr(data, "_fetch_openml", fake_fetch)
+    monkeypatch.setattr(openml, "_openml_reachable", lambda timeout=3.0: True)
+    monkeypatch.setattr(openml, "_fetch_openml", fake_fetch)
     data.load_dataset("openml:Adult@2", cache_dir=tmp_path)
     assert calls == [("Adult", 2)] and (tmp_path / "Adult-v2.csv").exists()
     assert PRESETS["paper-adult-B"]["dataset"] == "openml:Adult@2"
