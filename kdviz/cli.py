@@ -26,9 +26,9 @@ from kdviz.clitools import (
     input_files,
     summary_table,
 )
-from kdviz.config import PRESETS, SweepConfig, load_config_file, make_config
+from kdviz.config import PRESETS, SweepConfig, load_config_file, make_config, sweep_fields
 from kdviz.errors import DatasetError, KdvizError
-from kdviz.schema import FieldSpec, sweep_fields
+from kdviz.schema import FieldSpec
 
 
 class _Parser(argparse.ArgumentParser):

@@ -25,7 +25,7 @@ from pydantic import (
 from kdviz.errors import ConfigError
 from kdviz.methods import METHODS, corrected_methods, crossfit_methods, kd_methods
 from kdviz.presets import PAPER_C_GRID, PAPER_DATASETS, PAPER_PROTOCOLS, PRESETS, paper_preset  # noqa: F401 (re-exported)
-from kdviz.schema import Choices, dataset_names, student_names, teacher_names
+from kdviz.schema import Choices, FieldSpec, dataset_names, model_fields, student_names, teacher_names
 
 #: Config fields a sweep can vary as its second axis (drawn as a heat map of each method's gain).
 AXIS2_FIELDS = ("label_noise", "temperature", "alpha", "folds")
@@ -220,6 +220,15 @@ class SweepConfig(BaseModel):
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(self.model_dump_json())
+
+
+def sweep_fields() -> dict[str, FieldSpec]:
+    """Every field of SweepConfig (kind, choices, bounds, default, description): what the CLI and forms read."""
+    return model_fields(SweepConfig)
+
+
+def sweep_field(name: str) -> FieldSpec:
+    return model_fields(SweepConfig)[name]
 
 
 def data_settings(cfg: dict[str, Any]) -> str:

@@ -5,9 +5,10 @@
 The CLI's flags (kdviz.cli), the Sweep form (ui.sweep_form) and the Playground's sliders read them
 from here instead of restating them:
 
-    spec = field_spec("folds")           # FieldSpec(name="folds", kind="int", lo=2, hi=20, ...)
+    spec = field_spec("folds", SweepConfig)   # FieldSpec(name="folds", kind="int", lo=2, hi=20, ...)
     spec.flag, spec.choices(), spec.bounds(), spec.range_text(), spec.description
-    sweep_fields()                        # every field of SweepConfig, in declaration order
+    model_fields(SweepConfig)                 # every field, in declaration order
+    kdviz.config.sweep_fields(), kdviz.config.sweep_field("folds")   # the same for SweepConfig
 
 Fields whose choices live in a registry (KD methods, teacher families, students, datasets) carry a
 `Choices` marker naming a function; the function is called each time the choices are asked for,
@@ -237,28 +238,17 @@ def model_fields(model: type[BaseModel]) -> dict[str, FieldSpec]:
     return dict(_fields(model))
 
 
-def sweep_fields() -> dict[str, FieldSpec]:
-    """Every field of `kdviz.config.SweepConfig`."""
-    from kdviz.config import SweepConfig
-
-    return model_fields(SweepConfig)
-
-
-def field_spec(name: str, model: type[BaseModel] | None = None) -> FieldSpec:
-    """One field of `model` (default: SweepConfig)."""
-    if model is None:
-        from kdviz.config import SweepConfig
-
-        model = SweepConfig
+def field_spec(name: str, model: type[BaseModel]) -> FieldSpec:
+    """One field of `model` (for SweepConfig: ``kdviz.config.sweep_field``)."""
     return _fields(model)[name]
 
 
-def choices(name: str, model: type[BaseModel] | None = None) -> tuple[Any, ...] | None:
+def choices(name: str, model: type[BaseModel]) -> tuple[Any, ...] | None:
     """The valid values of a field now (registries read at call time)."""
     return field_spec(name, model).choices()
 
 
-def bounds(name: str, model: type[BaseModel] | None = None) -> tuple[float | None, float | None]:
+def bounds(name: str, model: type[BaseModel]) -> tuple[float | None, float | None]:
     return field_spec(name, model).bounds()
 
 

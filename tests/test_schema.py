@@ -13,12 +13,12 @@ from apptools import no_exceptions, page
 from kdviz import methods as kd_methods_module
 from kdviz import students, teachers
 from kdviz.cli import build_parser, config_from_args, main, sweep_flags
-from kdviz.config import SweepConfig
+from kdviz.config import SweepConfig, sweep_field, sweep_fields
 from kdviz.errors import ConfigError
 from kdviz.methods import Method, method_label, register_method
 from kdviz.playground import PlaygroundParams
 from kdviz.plots import capacity_chart
-from kdviz.schema import field_spec, model_fields, sweep_fields
+from kdviz.schema import model_fields
 
 
 @pytest.fixture
@@ -73,7 +73,7 @@ def test_registered_toys_appear_in_the_cli(toys, capsys):
                                       "--student", "toy-student"])
     cfg = config_from_args(args)
     assert cfg.methods == ("vanilla", "toy") and cfg.teacher == "toy-teacher" and cfg.student == "toy-student"
-    assert "toy" in field_spec("methods").choices() and "toy-teacher" in field_spec("teacher").choices()
+    assert "toy" in sweep_field("methods").choices() and "toy-teacher" in sweep_field("teacher").choices()
 
 
 def test_registered_toys_appear_in_the_sweep_form(toys):

@@ -16,11 +16,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from kdviz.config import OPTION_LIMITS, PRESETS, SweepConfig, make_config
+from kdviz.config import OPTION_LIMITS, PRESETS, SweepConfig, make_config, sweep_field
 from kdviz.data import MAX_CLASSES, check_openml, list_datasets, load_dataset, read_table
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.home import kdviz_home
-from kdviz.schema import FieldSpec, choices, field_spec
+from kdviz.schema import FieldSpec
 from kdviz.students import STUDENTS
 from kdviz.students import load_plugins as load_student_plugins
 from kdviz.teachers import TEACHERS, load_plugins, validate_grid
@@ -50,23 +50,23 @@ def form_default(spec: FieldSpec) -> Any:
 
 def options(field: str) -> list[Any]:
     """The choices of a field now: registries (methods, teachers, students) are read at every call."""
-    return list(choices(field) or ())
+    return list(sweep_field(field).choices() or ())
 
 
 def widget_range(field: str) -> tuple[Any, Any]:
     """(min, max) of the widget of a numeric field: the schema's bounds (trees: the teacher option's)."""
     if field == "trees":
         return tuple(int(x) for x in OPTION_LIMITS[TREES])
-    return field_spec(field).widget_range(STEPS.get(field, 1))
+    return sweep_field(field).widget_range(STEPS.get(field, 1))
 
 
 def help_text(field: str) -> str:
     """A field's tooltip: its description in the schema (the one `kdviz sweep --help` shows)."""
-    return field_spec(field).description
+    return sweep_field(field).description
 
 
-KINDS: dict[str, str] = {**{f: field_spec(f).kind for f in FIELDS}, "trees": "int", **axes.KINDS}
-DEFAULTS: dict[str, Any] = {**{f: form_default(field_spec(f)) for f in FIELDS}, **OVERRIDES, **axes.DEFAULTS}
+KINDS: dict[str, str] = {**{f: sweep_field(f).kind for f in FIELDS}, "trees": "int", **axes.KINDS}
+DEFAULTS: dict[str, Any] = {**{f: form_default(sweep_field(f)) for f in FIELDS}, **OVERRIDES, **axes.DEFAULTS}
 #: the synthetic demo's data settings; real data (uploads, CSV, OpenML) uses all rows, no label noise
 SYNTHETIC_DATA = {"n": 2000, "label_noise": 0.2}
 REAL_DATA = {"n": None, "label_noise": 0.0}
