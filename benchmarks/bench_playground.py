@@ -15,7 +15,6 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,9 +36,9 @@ def bench_compute() -> None:
         pg.cache_clear()
         p = pg.PlaygroundParams(teacher=teacher, capacity=steps[len(steps) // 2])
         first = timed(lambda p=p: pg.compute(p))
-        moves = [timed(lambda c=c, p=p: pg.compute(replace(p, capacity=c))) for c in steps]
-        cchange = timed(lambda p=p: pg.compute(replace(p, c=1.0)))
-        data = timed(lambda p=p: pg.compute(replace(p, label_noise=0.3)))
+        moves = [timed(lambda c=c, p=p: pg.compute(p.replace(capacity=c))) for c in steps]
+        cchange = timed(lambda p=p: pg.compute(p.replace(c=1.0)))
+        data = timed(lambda p=p: pg.compute(p.replace(label_noise=0.3)))
         print(f"{teacher:10s} {first:9.2f}s {statistics.median(moves):10.3f}s / {max(moves):.3f}s "
               f"{cchange:8.3f}s {data:11.2f}s")
 

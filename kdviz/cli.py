@@ -26,11 +26,16 @@ from kdviz.clitools import (
     input_files,
     summary_table,
 )
-from kdviz.config import PRESETS, SweepConfig, load_config_file, make_config
+from kdviz.config import PRESETS, SweepConfig, load_config_file, make_config, sweep_fields
 from kdviz.errors import DatasetError, KdvizError
+from kdviz.schema import FieldSpec
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # one line, exit 2 (argparse's convention)
         self.exit(2, f"kdviz: error: {message} (see `kdviz {self.prog.split()[-1]} --help`)\n")
 
@@ -56,49 +61,46 @@ def _option(text: str) -> tuple[str, Any]:
     return key, {"none": None, "true": True, "false": False}.get(value.lower(), value)
 
 
-# (flag, SweepConfig field, argparse kwargs)
-_SWEEP_FLAGS: list[tuple[str, str, dict[str, Any]]] = [
-    ("--dataset", "dataset", dict(help="synthetic:gmm, synthetic:curve, sklearn:NAME, openml:NAME or csv:PATH")),
-    ("--target", "target", dict(help="target column of a CSV dataset")),
-    ("--n", "n", dict(type=int, help="rows to generate (synthetic) or subsample")),
-    ("--d", "d", dict(type=int, help="dimension of synthetic:gmm")),
-    ("--r", "r", dict(type=float, help="separation / sharpness of synthetic data")),
-    ("--test-size", "test_size", dict(type=float)),
-    ("--label-noise", "label_noise", dict(type=float, help="fraction of training labels flipped")),
-    ("--teacher", "teacher", dict(help="rf-depth, rf-trees, knn-k, gb-stages, mlp-epochs, ...")),
-    ("--capacities", "capacities", dict(type=_csv_list(int), help="comma-separated capacity grid")),
-    ("--teacher-mode", "teacher_mode", dict(choices=["path", "refit"])),
-    ("--student", "student", dict(help="rf, linear, mlp, cnn, ...")),
-    ("--methods", "methods", dict(type=_csv_list(str), help="comma-separated: no_kd,vanilla,crossfit,corrected,enhanced")),
-    ("--scale", "scale", dict(choices=["p", "logp"])),
-    ("--folds", "folds", dict(type=int, help="K cross-fitting folds")),
-    ("--gamma", "gamma", dict(choices=["full", "bound_fast", "bound_fast_expected"],
-                               help="γ rule: bound_fast c/(c + r²), bound_fast_expected c/(c + p̂(1−p̂)) (y-free), full")),
-    ("--c", "c", dict(help="bound-fast constant c, or 'cv' to choose it by cross-validation")),
-    ("--c-grid", "c_grid", dict(type=_csv_list(float))),
-    ("--cv-folds", "cv_folds", dict(type=int)),
-    ("--cv-metric", "cv_metric", dict(choices=["task", "brier"], help="how CV scores each c: task = AUC/accuracy "
-                                                                     "(the paper's), brier = distance to p0")),
-    ("--temperature", "temperature", dict(type=float, help="Hinton KD temperature (neural students)")),
-    ("--alpha", "alpha", dict(type=float, help="Hinton KD mixing weight (neural students)")),
-    ("--repeats", "repeats", dict(type=int)),
-    ("--seed", "seed", dict(type=int)),
-    ("--vary", "vary", dict(choices=["teacher", "student"], help="which side --capacities varies (default teacher)")),
-    ("--teacher-capacity", "teacher_capacity", dict(type=int, help="the fixed teacher capacity with --vary student")),
-    ("--student-capacity", "student_capacity", dict(help="student option varied with --vary student "
-                                                         "(default n_estimators for rf, width for mlp)")),
-    ("--axis2", "axis2", dict(choices=["label_noise", "temperature", "alpha", "folds"],
-                              help="a second swept field (a heat map of each method's gain over vanilla)")),
-    ("--axis2-values", "axis2_values", dict(type=_csv_list(float), help="comma-separated values of --axis2")),
-]
+#: SweepConfig fields without a flag of their own (--teacher-option / --student-option set them)
+_NO_FLAG = ("teacher_options", "student_options")
+_TYPES: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "ints": _csv_list(int),
+                                           "floats": _csv_list(float), "strs": _csv_list(str)}
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Reads a sweep flag's help from the schema when --help is shown (so registries are listed as they are now)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        spec = getattr(action, "schema_field", None)
+        if spec is None:
+            return super()._get_help_string(action)
+        text = spec.help(literals=False)
+        if spec.kind in ("ints", "floats", "strs"):
+            text = "comma-separated: " + text
+        return text.replace("%", "%%")
+
+
+def sweep_flags() -> dict[str, FieldSpec]:
+    """The `kdviz sweep` / `kdviz submit` flags (``--folds``, ``--c-grid``, ...) and the SweepConfig field of each."""
+    return {spec.flag: spec for name, spec in sweep_fields().items() if name not in _NO_FLAG}
+
+
+def _flag_kwargs(spec: FieldSpec) -> dict[str, Any]:
+    kw: dict[str, Any] = {"help": spec.description or spec.name}
+    if spec.kind in _TYPES:
+        kw["type"] = _TYPES[spec.kind]
+    if spec.literal is not None and spec.kind == "str":
+        kw["choices"] = list(spec.literal)  # registry choices are checked by the config (its messages name them)
+    return kw
 
 
 def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
     """The flags shared by `kdviz sweep` and `kdviz submit`."""
     p.add_argument("--config", help="TOML or JSON file with the sweep's settings (flags override it)")
     p.add_argument("--preset", choices=sorted(PRESETS), help="start from a ready-made configuration")
-    for flag, _field, kw in _SWEEP_FLAGS:
-        p.add_argument(flag, default=None, **kw)
+    for flag, spec in sweep_flags().items():
+        action = p.add_argument(flag, dest=spec.name, default=None, **_flag_kwargs(spec))
+        action.schema_field = spec  # type: ignore[attr-defined]  # read by _HelpFormatter
     p.add_argument("--teacher-option", action="append", type=_option, default=[], metavar="KEY=VALUE",
                    help="teacher family option, e.g. n_estimators=100 (repeatable)")
     p.add_argument("--student-option", action="append", type=_option, default=[], metavar="KEY=VALUE",
@@ -111,10 +113,10 @@ def config_from_args(args: argparse.Namespace) -> SweepConfig:
         values.update(PRESETS[args.preset])
     if args.config:
         values.update(load_config_file(args.config))
-    for _flag, field, _kw in _SWEEP_FLAGS:
-        v = getattr(args, field)
+    for field in sweep_flags().values():
+        v = getattr(args, field.name)
         if v is not None:
-            values[field] = v
+            values[field.name] = v
     if values.get("c") not in (None, "cv"):
         try:
             values["c"] = float(values["c"])

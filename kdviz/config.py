@@ -25,6 +25,7 @@ from pydantic import (
 from kdviz.errors import ConfigError
 from kdviz.methods import METHODS, corrected_methods, crossfit_methods, kd_methods
 from kdviz.presets import PAPER_C_GRID, PAPER_DATASETS, PAPER_PROTOCOLS, PRESETS, paper_preset  # noqa: F401 (re-exported)
+from kdviz.schema import Choices, FieldSpec, dataset_names, model_fields, student_names, teacher_names
 
 #: Config fields a sweep can vary as its second axis (drawn as a heat map of each method's gain).
 AXIS2_FIELDS = ("label_noise", "temperature", "alpha", "folds")
@@ -78,37 +79,47 @@ class SweepConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # data
-    dataset: str = Field("synthetic:gmm", min_length=3, max_length=500)
-    n: int | None = Field(None, ge=50, le=500_000, description="rows (synthetic) or subsample size")
+    dataset: Annotated[str, Choices(dataset_names, open=True)] = Field(
+        "synthetic:gmm", min_length=3, max_length=500,
+        description="the data: a built-in dataset, sklearn:NAME, openml:NAME or csv:PATH")
+    n: int | None = Field(None, ge=50, le=500_000, description="rows to generate (synthetic) or subsample")
     d: int | None = Field(None, ge=1, le=200, description="dimension of synthetic:gmm")
     r: float | None = Field(None, gt=0, le=20, description="separation / sharpness of synthetic data")
     target: str | None = Field(None, max_length=200, description="target column of a CSV dataset")
-    test_size: float = Field(0.3, gt=0.05, lt=0.9)
-    label_noise: float = Field(0.0, ge=0.0, lt=0.5)
+    test_size: float = Field(0.3, gt=0.05, lt=0.9, description="fraction of the rows held out for testing")
+    label_noise: float = Field(0.0, ge=0.0, lt=0.5, description="fraction of training labels flipped")
     # teacher
-    teacher: str = Field("rf-depth", max_length=50)
-    capacities: tuple[int, ...] | None = Field(None, min_length=1, max_length=30)
+    teacher: Annotated[str, Choices(teacher_names)] = Field("rf-depth", max_length=50,
+                                                            description="teacher family")
+    capacities: tuple[int, ...] | None = Field(None, min_length=1, max_length=30,
+                                               description="the capacity grid (default: the family's own)")
     teacher_options: dict[str, Any] = Field(default_factory=dict)
-    teacher_mode: Literal["path", "refit"] = "path"
+    teacher_mode: Literal["path", "refit"] = Field(
+        "path", description="'path': the capacity path of one fit; 'refit': one fit per capacity")
     # student and KD
-    student: str = Field("rf", max_length=50)
+    student: Annotated[str, Choices(student_names)] = Field("rf", max_length=50, description="student model")
     student_options: dict[str, Any] = Field(default_factory=dict)
-    methods: tuple[str, ...] = Field(default_factory=kd_methods, min_length=1)
-    scale: Literal["p", "logp"] = "logp"
+    methods: Annotated[tuple[str, ...], Choices(kd_methods)] = Field(
+        default_factory=kd_methods, min_length=1, description="the KD methods to compare")
+    scale: Literal["logp", "p"] = Field("logp", description="the KD target's scale: probabilities p or log p")
     folds: int = Field(5, ge=2, le=20, description="K, the number of cross-fitting folds")
-    gamma: Literal["full", "bound_fast", "bound_fast_expected"] = "bound_fast"
-    c: CValue = "cv"
-    c_grid: CGrid = Field(PAPER_C_GRID, min_length=1, max_length=15)
-    cv_folds: int = Field(5, ge=2, le=10)
-    cv_metric: Literal["task", "brier"] = Field(
+    gamma: Literal["bound_fast", "bound_fast_expected", "full"] = Field(
+        "bound_fast", description="γ rule: bound_fast c/(c + r²), bound_fast_expected c/(c + p̂(1−p̂)) (y-free), "
+                                  "full γ*")
+    c: CValue = Field("cv", description="bound-fast constant c in (0, 1e6], or 'cv' to choose it by "
+                                        "cross-validation")
+    c_grid: CGrid = Field(PAPER_C_GRID, min_length=1, max_length=15,
+                          description="the values of c that cross-validation chooses from")
+    cv_folds: int = Field(5, ge=2, le=10, description="folds of the cross-validation that chooses c")
+    cv_metric: Literal["brier", "task"] = Field(
         "task", description="how CV scores each c: 'task' = AUC (binary) or accuracy, as in the paper; "
                             "'brier' = squared error of the probabilities against the held-out labels, which "
                             "estimates the distance to p0 up to a constant")
     temperature: float = Field(4.0, gt=0, le=100, description="Hinton KD temperature (neural students)")
     alpha: float = Field(0.5, ge=0, le=1, description="Hinton KD mixing weight (neural students)")
     # protocol
-    repeats: int = Field(3, ge=1, le=20)
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    repeats: int = Field(3, ge=1, le=20, description="repetitions with fresh seeds (charts show mean ± s.e.)")
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed of the whole sweep")
     # which side the capacity grid varies, and an optional second axis
     vary: Literal["teacher", "student"] = Field(
         "teacher", description="'teacher': capacities are the teacher's grid; 'student': the teacher is fixed "
@@ -119,8 +130,9 @@ class SweepConfig(BaseModel):
                                          description="student option varied when vary='student' "
                                                      "(default: n_estimators for rf, width for mlp, ...)")
     axis2: Literal["label_noise", "temperature", "alpha", "folds"] | None = Field(
-        None, description="a second swept field; each value reruns the capacity sweep")
-    axis2_values: tuple[float, ...] = Field((), max_length=10)
+        None, description="a second swept field (a heat map of each method's gain over vanilla); "
+                          "each value reruns the capacity sweep")
+    axis2_values: tuple[float, ...] = Field((), max_length=10, description="the values of axis2")
     paper: str | None = Field(None, max_length=40,
                               description="the published experiment this run reproduces, e.g. 'magic-B' "
                                           "(charts overlay the published means)")
@@ -208,6 +220,15 @@ class SweepConfig(BaseModel):
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(self.model_dump_json())
+
+
+def sweep_fields() -> dict[str, FieldSpec]:
+    """Every field of SweepConfig (kind, choices, bounds, default, description): what the CLI and forms read."""
+    return model_fields(SweepConfig)
+
+
+def sweep_field(name: str) -> FieldSpec:
+    return model_fields(SweepConfig)[name]
 
 
 def data_settings(cfg: dict[str, Any]) -> str:

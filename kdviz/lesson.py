@@ -14,7 +14,7 @@ small controlled-teacher sweep (`kdviz.theory`, ≈ 0.1 s).
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -69,11 +69,11 @@ def _q(p: pg.PlaygroundParams) -> dict[str, str]:
             "capacity": str(p.capacity), "methods": ",".join(p.methods), "c": f"{p.c:g}", "seed": str(p.seed)}
 
 
-_P1 = replace(BASE, capacity=8, methods=("vanilla",))
-_P2 = replace(BASE, capacity=SHALLOW, methods=("vanilla",))
-_P3 = replace(BASE, capacity=MEDIUM, methods=("vanilla",))
-_P4 = replace(BASE, capacity=DEEP, methods=("vanilla", "crossfit"))
-_P5 = replace(BASE, capacity=SHALLOW, methods=("vanilla", "corrected"), c=0.1)
+_P1 = BASE.replace(capacity=8, methods=("vanilla",))
+_P2 = BASE.replace(capacity=SHALLOW, methods=("vanilla",))
+_P3 = BASE.replace(capacity=MEDIUM, methods=("vanilla",))
+_P4 = BASE.replace(capacity=DEEP, methods=("vanilla", "crossfit"))
+_P5 = BASE.replace(capacity=SHALLOW, methods=("vanilla", "corrected"), c=0.1)
 
 STEPS: tuple[Step, ...] = (
     Step("p0", "What p0 is, and what a student copies",
@@ -133,7 +133,7 @@ STEPS: tuple[Step, ...] = (
 # ----------------------------------------------------------------------------------------------
 def params(i: int, seed: int = 0) -> pg.PlaygroundParams | None:
     p = STEPS[i].params
-    return None if p is None else replace(p, seed=int(seed))
+    return None if p is None else p.replace(seed=int(seed))
 
 
 def try_link(i: int, seed: int = 0) -> tuple[str, dict[str, str]]:

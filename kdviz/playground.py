@@ -20,10 +20,11 @@ Nothing here imports Streamlit.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Annotated, Any, Literal
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from kdviz import offload
 from kdviz.cache import single_flight_lru
@@ -33,6 +34,7 @@ from kdviz.errors import ConfigError
 from kdviz.methods import METHODS, kd_methods, method_label
 from kdviz.metrics import error_vs_p0, teacher_errors
 from kdviz.presets import PLAYGROUND_METHODS
+from kdviz.schema import Choices, check_choices, model_fields
 from kdviz.students import KDSpec, make_student
 from kdviz.sweep import crossfit_folds
 from kdviz.teachers import TEACHERS, make_teacher
@@ -55,58 +57,84 @@ TEACHER_OPTIONS: dict[str, dict[str, Any]] = {
 }
 STUDENT_OPTIONS: dict[str, dict[str, Any]] = {"rf": {"n_estimators": 10, "max_depth": 8}, "linear": {}}
 
-LIMITS = dict(n=(100, 3000), label_noise=(0.0, 0.45), folds=(2, 10), c=(1e-4, 1e3), resolution=(20, 120),
-              r=(0.5, 10.0), seed=(0, 2**31 - 1))
 RESOLUTIONS = (30, 45, 60, 90)
 
 
-@dataclass(frozen=True)
-class PlaygroundParams:
-    """Everything the Playground draws depends on (hashable: the cache key)."""
+class PlaygroundParams(BaseModel):
+    """Everything the Playground draws depends on (frozen and hashable by value: the cache key).
 
-    dataset: str = "synthetic:curve"
-    n: int = 600
-    label_noise: float = 0.2
-    r: float = 3.0              # sharpness (curve) or separation (gmm)
-    teacher: str = "rf-depth"
-    capacity: int = 8
-    student: str = "rf"
-    methods: tuple[str, ...] = PLAYGROUND_METHODS
-    scale: str = "logp"
-    folds: int = 5
-    c: float = 0.01  # small: good for accurate teachers; shallow (biased) teachers want ≈ 0.1 (THEORY §6)
-    seed: int = 0
-    resolution: int = 60
+    Bounds and choices are the fields' own (the Playground's sliders read them through kdviz.schema);
+    invalid values are refused at construction with a ConfigError naming the field and its valid range.
+    """
 
-    def validated(self) -> PlaygroundParams:
-        """Return the parameters, or raise ConfigError naming the bad field and its valid range."""
-        errs = []
-        if self.dataset not in DATASETS:
-            errs.append(f"dataset must be one of {', '.join(DATASETS)}, got {self.dataset!r}")
-        if self.teacher not in CAPACITY_STEPS:
-            errs.append(f"teacher must be one of {', '.join(CAPACITY_STEPS)}, got {self.teacher!r}")
-        elif self.capacity not in CAPACITY_STEPS[self.teacher]:
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    dataset: Annotated[str, Choices(lambda: tuple(DATASETS), check=True)] = "synthetic:curve"
+    n: int = Field(600, ge=100, le=3000, description="training + test points")
+    label_noise: float = Field(0.2, ge=0.0, le=0.45, description="fraction of flipped training labels")
+    r: float = Field(3.0, ge=0.5, le=10.0, description="sharpness (curve) or separation (gmm) of p0")
+    teacher: Annotated[str, Choices(lambda: tuple(CAPACITY_STEPS), check=True)] = "rf-depth"
+    capacity: int = Field(8, description="the teacher's capacity: one of its CAPACITY_STEPS")
+    student: Annotated[str, Choices(lambda: tuple(STUDENT_OPTIONS), check=True)] = "rf"
+    methods: Annotated[tuple[str, ...], Choices(kd_methods)] = Field(PLAYGROUND_METHODS, min_length=1)
+    scale: Literal["logp", "p"] = "logp"
+    folds: int = Field(5, ge=2, le=10, description="K, the number of cross-fitting folds")
+    # small: good for accurate teachers; shallow (biased) teachers want ≈ 0.1 (THEORY §6)
+    c: float = Field(0.01, ge=1e-4, le=1e3, description="correction strength c (γ rule bound-fast)")
+    seed: int = Field(0, ge=0, le=2**31 - 1)
+    resolution: Annotated[int, Choices(lambda: RESOLUTIONS, check=True)] = 60
+
+    def __init__(self, **values: Any) -> None:
+        try:
+            super().__init__(**values)
+        except ValidationError as err:
+            raise ConfigError("invalid playground settings — " + _playground_errors(err)) from None
+
+    @field_validator("methods")
+    @classmethod
+    def _methods(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if any(m not in kd_methods() for m in v):
+            raise ValueError(f"methods must be a non-empty subset of {', '.join(kd_methods())}")
+        return tuple(m for m in kd_methods() if m in v)  # canonical order
+
+    @model_validator(mode="after")
+    def _choices(self) -> PlaygroundParams:
+        errs = check_choices(self)
+        if self.teacher in CAPACITY_STEPS and self.capacity not in CAPACITY_STEPS[self.teacher]:
             errs.append(f"capacity for {self.teacher} must be one of {list(CAPACITY_STEPS[self.teacher])}, "
                         f"got {self.capacity!r}")
-        if self.student not in STUDENT_OPTIONS:
-            errs.append(f"student must be one of {', '.join(STUDENT_OPTIONS)}, got {self.student!r}")
-        bad = [m for m in self.methods if m not in kd_methods()]
-        if bad or not self.methods:
-            errs.append(f"methods must be a non-empty subset of {', '.join(kd_methods())}")
-        if self.scale not in ("p", "logp"):
-            errs.append(f"scale must be 'p' or 'logp', got {self.scale!r}")
-        for name, (lo, hi) in LIMITS.items():
-            v = getattr(self, name)
-            if not isinstance(v, (int, float)) or isinstance(v, bool) or not (lo <= v <= hi):
-                errs.append(f"{name} must be between {lo:g} and {hi:g}, got {v!r}")
-        if self.resolution not in RESOLUTIONS:
-            errs.append(f"resolution must be one of {list(RESOLUTIONS)}, got {self.resolution!r}")
         if errs:
-            raise ConfigError("invalid playground settings — " + "; ".join(errs))
-        return replace(self, methods=tuple(m for m in kd_methods() if m in self.methods))
+            raise ValueError("; ".join(errs))
+        return self
+
+    def validated(self) -> PlaygroundParams:
+        """The parameters (validated when they were made; kept for callers that ask explicitly)."""
+        return self
+
+    def replace(self, **changes: Any) -> PlaygroundParams:
+        """A copy with `changes`, validated."""
+        return PlaygroundParams(**{**self.model_dump(), **changes})
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return self.model_dump()
+
+
+_RANGE_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+
+
+def _playground_errors(err: ValidationError) -> str:
+    parts = []
+    fields = model_fields(PlaygroundParams)
+    for e in err.errors():
+        name = str(e["loc"][0]) if e["loc"] else ""
+        spec = fields.get(name)
+        msg = e["msg"].removeprefix("Value error, ")
+        if spec is not None and spec.lo is not None and spec.hi is not None and e["type"] in _RANGE_ERRORS:
+            msg = f"{name} must be between {spec.lo:g} and {spec.hi:g}, got {e['input']!r}"
+        elif name and not msg.startswith(name):
+            msg = f"{name}: {msg} (got {e['input']!r})"
+        parts.append(msg)
+    return "; ".join(parts)
 
 
 @dataclass
@@ -224,7 +252,7 @@ def compute(params: PlaygroundParams) -> PlaygroundResult:
         teacher=fits.full_grid[g][:, 1].reshape(p.resolution, p.resolution),
     )
     for m in p.methods:
-        res.students[m], res.student_errors[m] = _student(replace(p, methods=()), m)
+        res.students[m], res.student_errors[m] = _student(p.model_copy(update={"methods": ()}), m)
     in_sample = teacher_errors(fits.full_train[g], ds.p0_train)[0]
     out_sample = teacher_errors(fits.full_test[g], ds.p0_test)[0]
     oof = teacher_errors(fits.oof_train[g], ds.p0_train)[0]
@@ -292,7 +320,7 @@ def capacity_curve(params: PlaygroundParams, methods: tuple[str, ...] = ("vanill
     """
     import pandas as pd
 
-    p = replace(params, methods=tuple(methods)).validated()
+    p = params.replace(methods=tuple(methods))
     fits = teacher_fits(p)
     ds = fits.dataset
     rows = []
@@ -303,6 +331,6 @@ def capacity_curve(params: PlaygroundParams, methods: tuple[str, ...] = ("vanill
         rows.append({**base, "capacity": cap, "method": "teacher", "teacher_error_l2": e2, "teacher_error_l4": e4,
                      "teacher_error_train": teacher_errors(fits.full_train[g], ds.p0_train)[0]})
         for m in p.methods:
-            q = replace(p, capacity=cap, methods=())
+            q = p.model_copy(update={"capacity": cap, "methods": ()})
             rows.append({**base, "capacity": cap, "method": m, "student_error": _student(q, m)[1]})
     return pd.DataFrame(rows)

@@ -9,7 +9,8 @@ import streamlit as st
 from kdviz import playground as pg
 from kdviz.captions import playground_outcome
 from kdviz.errors import KdvizError
-from kdviz.methods import kd_methods, method_label
+from kdviz.methods import method_label
+from kdviz.schema import model_fields
 from kdviz.teachers import TEACHERS
 from ui.classroom import classroom, link_builder
 from ui.common import page_setup, presentation_mode, show_chart
@@ -20,14 +21,23 @@ present = presentation_mode()
 
 D = pg.PlaygroundParams()
 DEFAULTS = D.to_dict()
-KINDS = dict(dataset="str", n="int", label_noise="float", r="float", teacher="str", capacity="int",
-             student="str", methods="strs", scale="str", folds="int", c="float", seed="int", resolution="int")
+FIELDS = model_fields(pg.PlaygroundParams)  # kinds, bounds and choices of the settings (kdviz.schema)
+KINDS = {k: f.kind for k, f in FIELDS.items()}
 C_STEPS = (1e-4, 1e-3, 1e-2, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 100.0, 1000.0)
 P = "pg"
 
 
 def _validate(values: dict) -> pg.PlaygroundParams:
-    return pg.PlaygroundParams(**{**values, "methods": tuple(values["methods"])}).validated()
+    return pg.PlaygroundParams(**{**values, "methods": tuple(values["methods"])})
+
+
+def rng(name: str, step: float) -> tuple:
+    """A slider's (min, max): the field's bounds."""
+    return FIELDS[name].widget_range(step)
+
+
+def options(name: str) -> list:
+    return list(FIELDS[name].choices() or ())
 
 
 msgs = link_to_widgets(P, DEFAULTS, KINDS, _validate)
@@ -53,27 +63,28 @@ for m in msgs:
 
 with st.sidebar:
     st.header("Data")
-    w("dataset", st.selectbox, "Problem", list(pg.DATASETS), format_func=pg.DATASETS.get)
-    w("n", st.slider, "Training + test points (n)", 100, 3000, step=100)
-    w("label_noise", st.slider, "Label noise (fraction of flipped training labels)", 0.0, 0.45, step=0.05)
-    w("r", st.slider, "Sharpness of p0 (r)", 0.5, 10.0, step=0.5,
+    w("dataset", st.selectbox, "Problem", options("dataset"), format_func=pg.DATASETS.get)
+    w("n", st.slider, "Training + test points (n)", *rng("n", 100), step=100)
+    w("label_noise", st.slider, "Label noise (fraction of flipped training labels)", *rng("label_noise", 0.05),
+      step=0.05)
+    w("r", st.slider, "Sharpness of p0 (r)", *rng("r", 0.5), step=0.5,
       help="Larger r = probabilities closer to 0/1 near the boundary.")
     st.header("Teacher and students")
-    w("teacher", st.selectbox, "Teacher family", list(pg.CAPACITY_STEPS),
-      help="\n".join(f"- **{k}**: {TEACHERS[k].description}" for k in pg.CAPACITY_STEPS))
-    w("student", st.selectbox, "Student", list(pg.STUDENT_OPTIONS),
+    w("teacher", st.selectbox, "Teacher family", options("teacher"),
+      help="\n".join(f"- **{k}**: {TEACHERS[k].description}" for k in options("teacher")))
+    w("student", st.selectbox, "Student", options("student"),
       format_func={"rf": "random forest regressor (10 trees)", "linear": "linear (ridge)"}.get)
-    w("methods", st.multiselect, "Students to show", list(kd_methods()), format_func=method_label)
-    w("scale", st.radio, "KD target scale", ["logp", "p"], horizontal=True, format_func={"logp": "log p", "p": "p"}.get)
-    w("folds", st.slider, "Cross-fitting folds K", 2, 10)
+    w("methods", st.multiselect, "Students to show", options("methods"), format_func=method_label)
+    w("scale", st.radio, "KD target scale", options("scale"), horizontal=True, format_func={"logp": "log p", "p": "p"}.get)
+    w("folds", st.slider, "Cross-fitting folds K", *rng("folds", 1))
     if st.session_state[wkey(P, "c")] not in C_STEPS:
         st.session_state[wkey(P, "c")] = min(C_STEPS, key=lambda v: abs(v - st.session_state[wkey(P, "c")]))
     w("c", st.select_slider, "Correction strength c (γ rule bound-fast)", C_STEPS,
       help="Small c = little correction; large c ≈ the full correction (more variance). "
            "The best c falls as the teacher improves: ≈ 0.1 for a depth-1 teacher, "
            "≤ 0.01 for deep ones (the Sweep page chooses it by cross-validation).")
-    w("seed", st.number_input, "Seed", 0, 2**31 - 1, step=1)
-    w("resolution", st.select_slider, "Heat-map resolution", pg.RESOLUTIONS)
+    w("seed", st.number_input, "Seed", *rng("seed", 1), step=1)
+    w("resolution", st.select_slider, "Heat-map resolution", options("resolution"))
 
 teacher = st.session_state[wkey(P, "teacher")]
 steps = pg.CAPACITY_STEPS[teacher]

@@ -7,7 +7,7 @@ import streamlit as st
 from kdviz.clitools import format_seconds
 from kdviz.config import MAX_TOTAL_FITS, PRESETS
 from kdviz.errors import KdvizError
-from kdviz.methods import kd_methods, method_label
+from kdviz.methods import method_label
 from kdviz.plots import GAMMA_LABELS
 from kdviz.students import STUDENTS
 from kdviz.talkpack import TalkChart
@@ -66,12 +66,13 @@ with st.sidebar:
             st.selectbox("Dataset", [shown], disabled=True)  # an upload by name, never the server's path
         else:
             form.dataset_picker(P)
-        st.number_input("Rows to use n (empty = all / generator default)", 50, 500_000, value=None, step=500,
-                        key=wkey(P, "n"), disabled=off)
-        st.slider("Label noise on training labels", 0.0, 0.45, step=0.05, key=wkey(P, "label_noise"), disabled=off)
+        st.number_input("Rows to use n (empty = all / generator default)", *form.widget_range("n"), value=None,
+                        step=form.STEPS["n"], key=wkey(P, "n"), disabled=off, help=form.help_text("n"))
+        st.slider("Label noise on training labels", *form.widget_range("label_noise"), step=form.STEPS["label_noise"],
+                  key=wkey(P, "label_noise"), disabled=off, help=form.help_text("label_noise"))
     if section("teacher", "Teacher"):
-        st.selectbox("Teacher family", list(TEACHERS), key=wkey(P, "teacher"), disabled=off,
-                     help="\n".join(f"- **{k}**: {s.description}" for k, s in TEACHERS.items()))
+        st.selectbox("Teacher family", form.options("teacher"), key=wkey(P, "teacher"), disabled=off,
+                     help="\n".join(f"- **{k}**: {TEACHERS[k].description}" for k in form.options("teacher")))
     spec = TEACHERS[ss[wkey(P, "teacher")]]
     if cls.show("teacher"):
         if not axes.vary_control(P, disabled=off):
@@ -83,24 +84,30 @@ with st.sidebar:
         else:
             axes.student_grid_control(P, ss[wkey(P, "student")], max(spec.default_grid), disabled=off)
         if spec.name == "rf-depth":
-            st.slider("Trees in the teacher forest", 1, 500, step=1, key=wkey(P, "trees"), disabled=off)
+            st.slider("Trees in the teacher forest", *form.widget_range("trees"), step=1, key=wkey(P, "trees"),
+                      disabled=off)
     if section("student", "Student and distillation"):
-        st.selectbox("Student", list(STUDENTS), key=wkey(P, "student"), disabled=off,
+        st.selectbox("Student", form.options("student"), key=wkey(P, "student"), disabled=off,
                      format_func=lambda k: f"{k}: {STUDENTS[k].description}")
         if ss[wkey(P, "student")] in form.NEURAL_STUDENTS:
-            st.slider("Temperature T (Hinton KD)", 0.5, 20.0, step=0.5, key=wkey(P, "temperature"), disabled=off)
-            st.slider("Mixing α (weight of the teacher term)", 0.0, 1.0, step=0.05, key=wkey(P, "alpha"), disabled=off)
-        st.multiselect("Methods", list(kd_methods()), format_func=method_label, key=wkey(P, "methods"), disabled=off)
-        st.radio("KD target scale", ["logp", "p"], horizontal=True, key=wkey(P, "scale"), disabled=off)
-        st.slider("Cross-fitting folds K", 2, 20, key=wkey(P, "folds"), disabled=off)
-        st.radio("Correction weight γ", ["bound_fast", "bound_fast_expected", "full"], horizontal=True,
+            st.slider("Temperature T (Hinton KD)", *form.widget_range("temperature"), step=form.STEPS["temperature"],
+                      key=wkey(P, "temperature"), disabled=off, help=form.help_text("temperature"))
+            st.slider("Mixing α (weight of the teacher term)", *form.widget_range("alpha"), step=form.STEPS["alpha"],
+                      key=wkey(P, "alpha"), disabled=off, help=form.help_text("alpha"))
+        st.multiselect("Methods", form.options("methods"), format_func=method_label, key=wkey(P, "methods"),
+                       disabled=off, help=form.help_text("methods"))
+        st.radio("KD target scale", form.options("scale"), horizontal=True, key=wkey(P, "scale"), disabled=off,
+                 help=form.help_text("scale"))
+        st.slider("Cross-fitting folds K", *form.widget_range("folds"), key=wkey(P, "folds"), disabled=off,
+                  help=form.help_text("folds"))
+        st.radio("Correction weight γ", form.options("gamma"), horizontal=True,
                  key=wkey(P, "gamma"), disabled=off, format_func=GAMMA_LABELS.get,
                  help="bound-fast: γ = c/(c + r²) with r = y − p̂ (the paper's). y-free: r² replaced by its "
                       "expectation p̂(1 − p̂), so the correction stays mean-zero at p̂ = p0 for every c. full: γ = γ*.")
         c_is_cv = ss[wkey(P, "c")] == "cv"
         if st.toggle("Choose c by cross-validation", value=c_is_cv, key="_sw_c_cv", disabled=off):
             ss[wkey(P, "c")] = "cv"
-            st.radio("CV criterion", ["brier", "task"], horizontal=True, key=wkey(P, "cv_metric"), disabled=off,
+            st.radio("CV criterion", form.options("cv_metric"), horizontal=True, key=wkey(P, "cv_metric"), disabled=off,
                      format_func={"brier": "distance to p0 (Brier)", "task": "AUC / accuracy (paper)"}.get,
                      help="Brier scores each c by how close the student's probabilities come to the held-out "
                           "labels (the distance to p0 up to a constant); AUC only sees the ranking.")
@@ -109,8 +116,10 @@ with st.sidebar:
                                                       value=0.1 if c_is_cv else ss[wkey(P, "c")]))
         axes.axis2_control(P, disabled=off)
     if section("protocol", "Protocol"):
-        st.slider("Repeats (student re-seeds)", 1, 20, key=wkey(P, "repeats"), disabled=off)
-        st.number_input("Seed", 0, 2**31 - 1, step=1, key=wkey(P, "seed"), disabled=off)
+        st.slider("Repeats (student re-seeds)", *form.widget_range("repeats"), key=wkey(P, "repeats"), disabled=off,
+                  help=form.help_text("repeats"))
+        st.number_input("Seed", *form.widget_range("seed"), step=1, key=wkey(P, "seed"), disabled=off,
+                        help=form.help_text("seed"))
 
 values = {k: ss.get(wkey(P, k), form.DEFAULTS[k]) for k in form.KINDS}
 for k in ("capacities", "methods", "c_grid", "axis2_values"):

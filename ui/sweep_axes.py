@@ -10,14 +10,17 @@ from typing import Any
 
 import streamlit as st
 
-from kdviz.config import STUDENT_CAPACITY
+from kdviz.config import STUDENT_CAPACITY, sweep_field
 from kdviz.plots import AXIS2_TITLES
 from kdviz.sweep import STUDENT_GRIDS
 from ui.state import wkey
 
-KINDS: dict[str, str] = dict(vary="str", teacher_capacity="int", axis2="str", axis2_values="floats", paper="str")
-DEFAULTS: dict[str, Any] = dict(vary="teacher", teacher_capacity=None, axis2="", axis2_values=(), paper="")
-#: the values the second axis offers per field
+#: the SweepConfig fields these controls set (kinds and defaults from the schema, kdviz.schema)
+FIELDS = ("vary", "teacher_capacity", "axis2", "axis2_values", "paper")
+KINDS: dict[str, str] = {f: sweep_field(f).kind for f in FIELDS}
+DEFAULTS: dict[str, Any] = {f: "" if sweep_field(f).default is None and sweep_field(f).kind == "str"
+                            else sweep_field(f).default for f in FIELDS}
+#: the values the second axis offers per field (its fields: the schema's axis2 choices)
 AXIS2_CHOICES: dict[str, tuple[float, ...]] = {
     "label_noise": (0.0, 0.1, 0.2, 0.3, 0.4), "temperature": (1.0, 2.0, 4.0, 8.0, 16.0),
     "alpha": (0.0, 0.25, 0.5, 0.75, 1.0), "folds": (2.0, 3.0, 5.0, 10.0, 20.0),
@@ -50,7 +53,7 @@ def student_grid_choices(student: str, current: list[int]) -> list[int]:
 def vary_control(P: str, disabled: bool = False) -> bool:
     """The 'what does the capacity grid vary' switch; True when the student is varied."""
     ss = st.session_state
-    st.radio("Capacity grid varies", ["teacher", "student"], horizontal=True, key=wkey(P, "vary"), disabled=disabled,
+    st.radio("Capacity grid varies", list(sweep_field("vary").choices() or ()), horizontal=True, key=wkey(P, "vary"), disabled=disabled,
              help="teacher: the paper's Experiment B (teacher depth). student: Experiment A — the teacher is "
                   "fixed and the grid sets the student's size (trees for rf, width for mlp).")
     return ss[wkey(P, "vary")] == "student"
@@ -61,7 +64,8 @@ def student_grid_control(P: str, student: str, teacher_default: int, disabled: b
     ss = st.session_state
     if not ss.get(wkey(P, "teacher_capacity")):
         ss[wkey(P, "teacher_capacity")] = teacher_default
-    st.number_input("Fixed teacher capacity", 1, 100_000, key=wkey(P, "teacher_capacity"), disabled=disabled)
+    lo, hi = sweep_field("teacher_capacity").widget_range(1)
+    st.number_input("Fixed teacher capacity", lo, hi, help=sweep_field("teacher_capacity").description, key=wkey(P, "teacher_capacity"), disabled=disabled)
     choices = student_grid_choices(student, list(ss.get(wkey(P, "capacities"), [])))
     ss[wkey(P, "capacities")] = [c for c in ss.get(wkey(P, "capacities"), []) if c in choices] or choices
     st.multiselect(f"Student capacity grid ({STUDENT_CAPACITY.get(student, 'n_estimators')})", choices,
@@ -71,7 +75,7 @@ def student_grid_control(P: str, student: str, teacher_default: int, disabled: b
 def axis2_control(P: str, disabled: bool = False) -> None:
     """An optional second axis (a heat map of each method's gain over vanilla)."""
     ss = st.session_state
-    fields = ["", *AXIS2_CHOICES]
+    fields = ["", *(sweep_field("axis2").choices() or ())]
     st.selectbox("Second axis", fields, key=wkey(P, "axis2"), disabled=disabled,
                  format_func=lambda f: "none" if not f else AXIS2_TITLES.get(f, f),
                  help="Reruns the sweep for each value and draws each method's gain over vanilla KD as a heat map.")

@@ -16,11 +16,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from kdviz.config import PRESETS, SweepConfig, make_config
+from kdviz.config import OPTION_LIMITS, PRESETS, SweepConfig, make_config, sweep_field
 from kdviz.data import MAX_CLASSES, check_openml, list_datasets, load_dataset, read_table
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.home import kdviz_home
-from kdviz.methods import kd_methods
+from kdviz.schema import FieldSpec
 from kdviz.students import STUDENTS
 from kdviz.students import load_plugins as load_student_plugins
 from kdviz.teachers import TEACHERS, load_plugins, validate_grid
@@ -30,28 +30,47 @@ from ui import sweep_axes as axes
 load_plugins()  # the torch teacher families and students register themselves
 load_student_plugins()
 
-#: the form's fields (query-parameter names) and their kinds (see ui.links)
-KINDS: dict[str, str] = dict(
-    dataset="str", n="int", target="str", label_noise="float", teacher="str", capacities="ints",
-    trees="int", student="str", methods="strs", scale="str", folds="int", gamma="str", c="cfloat",
-    c_grid="floats", cv_folds="int", cv_metric="str", repeats="int", seed="int", temperature="float",
-    alpha="float",
-)
-DEFAULTS: dict[str, Any] = dict(
-    dataset="synthetic:gmm", n=2000, target="", label_noise=0.2, teacher="rf-depth", capacities=(1, 2, 4, 8, 16),
-    trees=50, student="rf", methods=kd_methods(), scale="logp", folds=5, gamma="bound_fast", c="cv",
-    c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier", repeats=2, seed=0, temperature=4.0,
-    alpha=0.5,
-)
-KINDS.update(axes.KINDS)  # vary the teacher or the student, a second axis, the paper tag (ui.sweep_axes)
-DEFAULTS.update(axes.DEFAULTS)
+#: the SweepConfig fields the form sets (kinds, bounds, choices and help come from the schema, kdviz.schema)
+FIELDS = ("dataset", "n", "target", "label_noise", "teacher", "capacities", "student", "methods", "scale", "folds",
+          "gamma", "c", "c_grid", "cv_folds", "cv_metric", "repeats", "seed", "temperature", "alpha")
+#: the form's own values that differ from the config's defaults (the synthetic demo, a quick first run)
+OVERRIDES: dict[str, Any] = dict(n=2000, label_noise=0.2, capacities=(1, 2, 4, 8, 16), trees=50,
+                                 c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier", repeats=2)
+#: the widgets' steps (their ranges are the schema's bounds; an open bound moves one step inwards)
+STEPS: dict[str, float] = dict(n=500, label_noise=0.05, trees=1, folds=1, repeats=1, seed=1, temperature=0.5,
+                               alpha=0.05, teacher_capacity=1)
+#: the number of trees of the rf-depth teacher: a teacher option (bounds: kdviz.config.OPTION_LIMITS)
+TREES = "n_estimators"
+
+
+def form_default(spec: FieldSpec) -> Any:
+    """A field's default as a widget holds it (an unset text is empty, not None)."""
+    return "" if spec.default is None and spec.kind == "str" else spec.default
+
+
+def options(field: str) -> list[Any]:
+    """The choices of a field now: registries (methods, teachers, students) are read at every call."""
+    return list(sweep_field(field).choices() or ())
+
+
+def widget_range(field: str) -> tuple[Any, Any]:
+    """(min, max) of the widget of a numeric field: the schema's bounds (trees: the teacher option's)."""
+    if field == "trees":
+        return tuple(int(x) for x in OPTION_LIMITS[TREES])
+    return sweep_field(field).widget_range(STEPS.get(field, 1))
+
+
+def help_text(field: str) -> str:
+    """A field's tooltip: its description in the schema (the one `kdviz sweep --help` shows)."""
+    return sweep_field(field).description
+
+
+KINDS: dict[str, str] = {**{f: sweep_field(f).kind for f in FIELDS}, "trees": "int", **axes.KINDS}
+DEFAULTS: dict[str, Any] = {**{f: form_default(sweep_field(f)) for f in FIELDS}, **OVERRIDES, **axes.DEFAULTS}
 #: the synthetic demo's data settings; real data (uploads, CSV, OpenML) uses all rows, no label noise
 SYNTHETIC_DATA = {"n": 2000, "label_noise": 0.2}
 REAL_DATA = {"n": None, "label_noise": 0.0}
 UPLOAD_LINK = "upload:"  # links name an upload by its file name, never by the server's path
-#: the widgets' ranges (links outside them are refused, like invalid configs)
-FORM_LIMITS = {"trees": (1, 500), "label_noise": (0.0, 0.45), "repeats": (1, 20), "folds": (2, 20),
-               "temperature": (0.5, 20.0), "alpha": (0.0, 1.0)}
 #: students trained with Hinton KD (temperature T, mixing α): the torch students
 NEURAL_STUDENTS = tuple(k for k, s in STUDENTS.items() if s.factory.__module__.startswith("kdviz.neural"))
 UPLOAD_CHOICE = "Upload a CSV…"
@@ -145,12 +164,13 @@ PRESET_METRICS = {"underfitting-teacher": "student_error"}
 
 def validate_values(v: dict[str, Any]) -> SweepConfig:
     """Validate form (or link) values; ConfigError with a readable message otherwise."""
-    for name, (lo, hi) in FORM_LIMITS.items():
-        x = v.get(name)
-        if x is not None and not (isinstance(x, (int, float)) and lo <= x <= hi):
+    for name in STEPS:  # the widgets' ranges: links outside them are refused, like invalid configs
+        x, (lo, hi) = v.get(name), widget_range(name)
+        if x is not None and not (isinstance(x, (int, float)) and not isinstance(x, bool) and lo <= x <= hi):
             raise ConfigError(f"{name} must be between {lo:g} and {hi:g} here, got {x!r}")
-    if v["teacher"] not in TEACHERS:
-        raise ConfigError(f"unknown teacher family {v['teacher']!r}; choose from {', '.join(TEACHERS)}")
+    for name, what in (("teacher", "teacher family"), ("student", "student")):
+        if v[name] not in options(name):
+            raise ConfigError(f"unknown {what} {v[name]!r}; choose from {', '.join(options(name))}")
     if v["capacities"] and v.get("vary") != "student":  # a student grid is checked by the student
         validate_grid(TEACHERS[v["teacher"]], list(v["capacities"]))
     ds = from_link_dataset(str(v["dataset"]))

@@ -1,0 +1,113 @@
+"""One schema (issue 10): SweepConfig's fields drive the CLI flags and the Sweep form; registries are read live.
+
+A toy KD method, teacher family and student registered after import appear in `kdviz sweep --help`,
+the parser, the Sweep form's choices (and the page), the method label and a chart's legend.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from apptools import no_exceptions, page
+
+from kdviz import methods as kd_methods_module
+from kdviz import students, teachers
+from kdviz.cli import build_parser, config_from_args, main, sweep_flags
+from kdviz.config import SweepConfig, sweep_field, sweep_fields
+from kdviz.errors import ConfigError
+from kdviz.methods import Method, method_label, register_method
+from kdviz.playground import PlaygroundParams
+from kdviz.plots import capacity_chart
+from kdviz.schema import model_fields
+
+
+@pytest.fixture
+def toys():
+    """A toy KD method, teacher family and student, removed afterwards."""
+    teachers.load_plugins()
+    students.load_plugins()
+    register_method(Method("toy", "Toy KD", "#123456", "hexagon"))
+    teachers.register_teacher(teachers.TeacherSpec("toy-teacher", "depth", (1, 2), 1, 10, "a toy teacher"),
+                              lambda **kw: None)
+    students.register_student("toy-student", lambda seed, **o: None, "a toy student")
+    # TODO(datasets helper): register a toy dataset here once kdviz/data.py is a registry, and assert it
+    # appears in `kdviz sweep --help` (--dataset) and in ui.sweep_form.builtin_datasets() / the page.
+    yield
+    kd_methods_module.METHODS.pop("toy", None)
+    teachers.TEACHERS.pop("toy-teacher", None)
+    teachers._FACTORIES.pop("toy-teacher", None)
+    students.STUDENTS.pop("toy-student", None)
+
+
+def test_fields_read_from_the_config():
+    f = sweep_fields()
+    assert f["folds"].kind == "int" and f["folds"].bounds() == (2, 20) and f["folds"].range_text() == "[2, 20]"
+    assert f["label_noise"].range_text() == "[0, 0.5)" and f["label_noise"].widget_range(0.05) == (0.0, 0.45)
+    assert f["temperature"].lo_open and f["temperature"].widget_range(0.5) == (0.5, 100.0)
+    assert f["capacities"].kind == "ints" and f["capacities"].optional
+    assert f["c"].kind == "cfloat" and f["c_grid"].kind == "floats" and f["methods"].kind == "strs"
+    assert f["gamma"].choices() == ("bound_fast", "bound_fast_expected", "full")
+    assert f["axis2"].optional and set(f["axis2"].choices()) == {"label_noise", "temperature", "alpha", "folds"}
+    assert f["n"].optional and f["n"].default is None and f["repeats"].default == 3
+    assert "cross-fitting" in f["folds"].description
+    assert all(spec.description for name, spec in f.items() if not name.endswith("_options"))
+    assert set(f) == set(SweepConfig.model_fields)
+
+
+def test_every_field_has_a_flag_named_after_it():
+    flags = sweep_flags()
+    assert flags["--c-grid"].name == "c_grid" and flags["--test-size"].name == "test_size"
+    assert {s.name for s in flags.values()} == set(SweepConfig.model_fields) - {"teacher_options", "student_options"}
+    args = build_parser().parse_args(["sweep", "--folds", "3", "--c-grid", "0.1,1", "--scale", "p", "--c", "cv"])
+    cfg = config_from_args(args)
+    assert (cfg.folds, cfg.c_grid, cfg.scale, cfg.c) == (3, (0.1, 1.0), "p", "cv")
+
+
+def test_registered_toys_appear_in_the_cli(toys, capsys):
+    with pytest.raises(SystemExit):
+        main(["sweep", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    assert "toy-teacher" in out and "toy-student" in out and "toy" in out.rsplit("--methods METHODS", 1)[1].split(" --", 1)[0]
+    assert "K, the number of cross-fitting folds (range [2, 20])" in out  # the field's description and bounds
+    args = build_parser().parse_args(["sweep", "--methods", "vanilla,toy", "--teacher", "toy-teacher",
+                                      "--student", "toy-student"])
+    cfg = config_from_args(args)
+    assert cfg.methods == ("vanilla", "toy") and cfg.teacher == "toy-teacher" and cfg.student == "toy-student"
+    assert "toy" in sweep_field("methods").choices() and "toy-teacher" in sweep_field("teacher").choices()
+
+
+def test_registered_toys_appear_in_the_sweep_form(toys):
+    from ui import sweep_form as form
+
+    assert "toy" in form.options("methods")
+    assert "toy-teacher" in form.options("teacher") and "toy-student" in form.options("student")
+    at = page("pages/2_Sweep.py").run()
+    no_exceptions(at)
+    assert "Toy KD" in at.sidebar.multiselect(key="sw.methods").options
+    assert "toy-teacher" in at.sidebar.selectbox(key="sw.teacher").options
+    assert any(o.startswith("toy-student") for o in at.sidebar.selectbox(key="sw.student").options)
+    assert at.sidebar.slider(key="sw.folds").min == 2 and at.sidebar.slider(key="sw.folds").max == 20
+
+
+def test_registered_method_appears_in_labels_and_the_legend(toys):
+    assert method_label("toy") == "Toy KD"
+    df = pd.DataFrame([
+        {"dataset": "synthetic:gmm", "teacher": "rf-depth", "capacity_name": "max_depth", "capacity": c,
+         "method": m, "repeat": 0, "test_auc": 0.7 + 0.01 * c}
+        for c in (1, 2) for m in ("teacher", "vanilla", "toy")
+    ])
+    names = {t.name for t in capacity_chart(df, "test_auc").data}
+    assert "Toy KD" in names and "Vanilla KD" in names
+
+
+def test_playground_params_bounds_are_its_fields():
+    f = model_fields(PlaygroundParams)
+    assert f["n"].bounds() == (100, 3000) and f["folds"].bounds() == (2, 10)
+    assert f["resolution"].choices() == (30, 45, 60, 90) and f["teacher"].choices()[0] == "rf-depth"
+    a, b = PlaygroundParams(methods=("crossfit", "vanilla")), PlaygroundParams(methods=("vanilla", "crossfit"))
+    assert a == b and hash(a) == hash(b) and a.methods == ("vanilla", "crossfit")  # a cache key by value
+    with pytest.raises(ConfigError, match=r"invalid playground settings — n must be between 100 and 3000, got 5"):
+        PlaygroundParams(n=5)
+    with pytest.raises(ConfigError, match="resolution must be one of 30, 45, 60, 90"):
+        PlaygroundParams(resolution=31)
+    assert PlaygroundParams().replace(capacity=4).capacity == 4
