@@ -8,7 +8,7 @@ from kdviz.config import make_config
 from kdviz.errors import ConfigError
 from kdviz.experiments import run_plan
 from kdviz.sweep import COLUMNS, execute, load_data, plan, run_sweep, teacher_inputs
-from kdviz.teachers import TeacherSpec, register_teacher
+from kdviz.teachers import TeacherSpec, register_teacher, unregister_teacher
 
 SMALL = dict(dataset="synthetic:gmm", n=400, label_noise=0.2, capacities=(1, 4), teacher_options={"n_estimators": 10},
              folds=3, repeats=2, c_grid=(0.01, 1.0), cv_folds=2)
@@ -66,8 +66,15 @@ class _SpyTeacher:
         return np.broadcast_to(np.column_stack([1 - seen, seen]), (len(self.grid), len(X), 2)).copy()
 
 
-def test_crossfitting_never_scores_a_point_with_a_teacher_that_saw_it():
+@pytest.fixture
+def spy_teacher():
+    """The spy family, registered for one test and removed afterwards (the registry is global)."""
     register_teacher(TeacherSpec("spy", "capacity", (1,), 1, 5, "test spy"), _SpyTeacher)
+    yield "spy"
+    unregister_teacher("spy")
+
+
+def test_crossfitting_never_scores_a_point_with_a_teacher_that_saw_it(spy_teacher):
     cfg = make_config(**{**SMALL, "teacher": "spy", "capacities": (1,), "teacher_options": {},
                          "methods": ("vanilla", "crossfit")})
     ds = load_data(cfg)
@@ -79,7 +86,7 @@ def test_crossfitting_never_scores_a_point_with_a_teacher_that_saw_it():
     insample, _ = teacher_inputs("vanilla", 0, full, len(ds.y_train))
     assert (oof[:, 1] == 0).all()  # no point scored by a teacher that saw it
     assert (insample[:, 1] == 1).all()  # (the spy does detect reuse)
-    assert sorted(np.concatenate([f["idx"] for f in folds])) == list(range(len(ds.y_train)))
+    assert sorted(np.concatenate([f.idx for f in folds])) == list(range(len(ds.y_train)))
 
 
 def test_multiclass_sweep_runs():

@@ -322,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--job", default=None, help="run only this job")
     p.add_argument("--worker-id", default=None)
     args = p.parse_args(argv)
+    __import__("kdviz.plugins").plugins.load_plugins()  # torch teachers/students and built-in experiments
     signal.signal(signal.SIGTERM, _sigterm)
     try:
         store = open_store(args.home)
