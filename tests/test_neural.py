@@ -270,6 +270,9 @@ def test_sweep_student_batch_matches_per_task_rows():
     tasks = plan(cfg, ds)
     res = {t.key: execute(t, cfg, ds, {}) for t in tasks if t.kind == "teacher"}
     students = [t for t in tasks if t.kind == "student" and t.params.get("cap") == 1]
+    (planned,) = [t for t in tasks if t.kind == "student_batch" and t.params["cap"] == 1]
+    assert sorted(planned.params["method_deps"]) == sorted(cfg.methods)  # {method: [dependency keys]}
+    assert set(planned.deps) == {k for ks in planned.params["method_deps"].values() for k in ks}
     # the planned student_batch task is left out: each row below is computed by the per-task path
     method_deps: dict[str, list[str]] = {}
     for t in students:

@@ -1,5 +1,8 @@
 """The sweep: table schema, cross-fit routing, determinism, validation and the two failure modes."""
 
+import json
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,6 +10,7 @@ import pytest
 from kdviz.config import make_config
 from kdviz.errors import ConfigError
 from kdviz.experiments import run_plan
+from kdviz.kd import CVScore, FoldPredictions, OracleError, TeacherPredictions
 from kdviz.sweep import COLUMNS, execute, load_data, plan, run_sweep, teacher_inputs
 from kdviz.teachers import TeacherSpec, register_teacher, unregister_teacher
 
@@ -49,6 +53,25 @@ def test_task_keys_are_content_addresses():
     assert len(set(keys)) == len(keys)
     other = make_config(**{**SMALL, "seed": 1})
     assert not set(keys) & {t.key for t in plan(other, load_data(other))}
+
+
+def test_task_results_are_typed_and_picklable():
+    cfg = make_config(**{**SMALL, "capacities": (2,), "repeats": 1})
+    ds = load_data(cfg)
+    tasks = plan(cfg, ds)
+    results = run_plan(tasks, lambda t, d: execute(t, cfg, ds, d))
+    want = {"cv": CVScore, "oracle": OracleError, "student": dict}
+    for t in tasks:
+        json.dumps(t.params)  # task params stay JSON-serialisable (the job store keeps them)
+        res = results[t.key]
+        if t.kind == "teacher":
+            assert isinstance(res, TeacherPredictions if t.params["fold"] < 0 else FoldPredictions)
+        else:
+            assert isinstance(res, want[t.kind]), t.kind
+    assert {t.kind for t in tasks} == {"teacher", "cv", "oracle", "student"}
+    again = pickle.loads(pickle.dumps(results))
+    full = next(t.key for t in tasks if t.kind == "teacher" and t.params["fold"] < 0)
+    np.testing.assert_array_equal(again[full].train, results[full].train)
 
 
 class _SpyTeacher:
