@@ -11,8 +11,10 @@ import streamlit as st
 
 from kdviz import playground as pg
 from kdviz.config import PAPER_DATASETS
+from kdviz.plugins import load_plugins
 from ui.common import page_link, page_setup, presentation_mode, show_chart
 
+load_plugins()  # the torch teachers/students (if torch imports) and the built-in experiments
 page_setup("Home")
 present = presentation_mode()
 HERE = Path(__file__).parent

@@ -207,6 +207,7 @@ def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    __import__("kdviz.plugins").plugins.load_plugins()  # registries complete before the flags are read
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -79,6 +79,15 @@ def gamma(p_hat: np.ndarray, y: np.ndarray, scale: Scale, rule: GammaRule, c: fl
     return c * g_star / (c + spread)
 
 
+def best_c(scores: dict[float, float]) -> float:
+    """The c of a γ rule with the best cross-validated score (the smallest such c on ties).
+
+    The one rule for choosing c, used by the capacity sweep and the theory experiments alike.
+    """
+    top = max(scores.values())
+    return min(c for c, s in scores.items() if s == top)
+
+
 def kd_target(p_hat: np.ndarray, y: np.ndarray | None, scale: Scale, corrected: bool = False,
               rule: GammaRule = "bound_fast", c: float | None = None, eps: float = CLIP) -> np.ndarray:
     """The regression target for a squared-loss student (vanilla or loss-corrected)."""

@@ -1,7 +1,8 @@
 """Experiments: anything the job engine can run is planned as tasks and assembled into a table.
 
 An experiment kind bundles five functions. The capacity sweep (`kdviz.sweep`) is the main one; the
-theory module registers its own (teacher-error, sample-size and c sweeps). The job store, workers,
+theory module registers its own (teacher-error, sample-size and c sweeps). Both are plug-ins
+(`kdviz.plugins`): this module never imports them. The job store, workers,
 executors, CLI and dashboard only ever talk to this interface.
 """
 
@@ -17,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from kdviz import plugins
 from kdviz.errors import ConfigError, KdvizError
 
 
@@ -35,7 +37,9 @@ class TaskError(KdvizError):
     """A task failed; the message names the task and the cause in words a user can act on."""
 
 
-KEY_VERSION = "2"  # bump when a task's computation changes, to invalidate cached results
+# bump when a task's computation or result type changes, to invalidate cached results
+# (3: sweep tasks return typed results, `kdviz.kd`, instead of dicts)
+KEY_VERSION = "3"
 
 
 def task_key(kind: str, fields: dict, fingerprint: str, deps: Iterable[str] = ()) -> str:
@@ -65,19 +69,10 @@ def register_experiment(exp: Experiment) -> None:
 
 def get_experiment(name: str) -> Experiment:
     if name not in EXPERIMENTS:
-        _load_builtin()
+        plugins.load_plugins()  # the built-in experiments register themselves (`kdviz.plugins`)
     if name not in EXPERIMENTS:
         raise ConfigError(f"unknown experiment kind {name!r}; choose from {', '.join(sorted(EXPERIMENTS))}")
     return EXPERIMENTS[name]
-
-
-def _load_builtin() -> None:
-    import kdviz.sweep  # noqa: F401  (registers "sweep")
-
-    try:
-        import kdviz.theory  # noqa: F401  (registers the theory experiments)
-    except ImportError:
-        pass
 
 
 # ----------------------------------------------------------------------------------------------

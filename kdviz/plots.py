@@ -27,6 +27,7 @@ from plotly.subplots import make_subplots
 from kdviz import metrics
 from kdviz.figstyle import CAPACITY_META, style_figure
 from kdviz.methods import METHODS, method_color, method_label, ordered
+from kdviz.teachers import CAPACITY_TITLES as TEACHER_CAPACITY_TITLES
 
 #: γ rules of the loss correction (THEORY §3), as the dashboard names them.
 GAMMA_LABELS: dict[str, str] = {
@@ -58,13 +59,9 @@ METRIC_NAMES: dict[str, str] = {
     "teacher_label_mse": "Teacher fit to labels",
 }
 
-#: x-axis titles (with units) for the teacher families' capacity parameters
-CAPACITY_TITLES: dict[str, str] = {
-    "rf-depth": "Teacher capacity: max tree depth (levels)",
-    "rf-trees": "Teacher capacity: number of trees",
-    "knn-k": "Teacher k (neighbours; smaller k = more flexible)",
-    "gb-stages": "Teacher capacity: boosting stages (count)",
-}
+#: x-axis titles (with units) for the teacher families' capacity parameters (each family's
+#: ``TeacherSpec.capacity_title``, read live from the registry)
+CAPACITY_TITLES: Mapping[str, str] = TEACHER_CAPACITY_TITLES
 
 def dataset_label(name: str) -> str:
     """A dataset name fit for a slide: an uploaded CSV shows its file name, not the server path."""

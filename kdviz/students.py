@@ -9,7 +9,8 @@ Every student follows one contract so the sweep can treat them alike:
 Tabular students are scikit-learn regressors on the KD target of `kdviz.distill` (squared loss on the
 p or log-p scale). **Multiclass**: one multi-output regressor predicts the k one-vs-rest targets
 jointly (a random forest shares its splits across classes); binary problems use the class-1 column
-alone. Torch students (`kdviz.neural`) register themselves with `register_student`.
+alone. Torch students (`kdviz.neural`, loaded by `kdviz.plugins`) register themselves with
+`register_student`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from sklearn.base import BaseEstimator
 from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import Ridge
 
+from kdviz import plugins
 from kdviz.distill import GammaRule, Scale, inverse_link, kd_target
 from kdviz.errors import ConfigError
 
@@ -87,37 +89,57 @@ StudentFactory = Callable[..., Any]
 
 @dataclass(frozen=True)
 class StudentSpec:
+    """A student kind: what the config validator, the sweep and the dashboard need to know.
+
+    Attributes:
+        capacity_option: the option a student-capacity sweep varies by default (``"n_estimators"``
+            for ``rf``); ``None`` when the student has no natural capacity.
+        needs_torch: the student is a torch plug-in (`kdviz.neural`): its module imports torch and
+            it trains many copies in one model (the sweep's ``student_batch`` tasks).
+    """
+
     name: str
     description: str
     factory: StudentFactory
     options: dict[str, Any]
+    capacity_option: str | None = None
+    needs_torch: bool = False
 
 
 STUDENTS: dict[str, StudentSpec] = {}
 
 
 def register_student(name: str, factory: StudentFactory, description: str,
-                     options: dict[str, Any] | None = None) -> None:
-    STUDENTS[name] = StudentSpec(name, description, factory, dict(options or {}))
+                     options: dict[str, Any] | None = None, *, capacity_option: str | None = None,
+                     needs_torch: bool = False) -> None:
+    """Register (or replace) a student kind; see :class:`StudentSpec`."""
+    options = dict(options or {})
+    if capacity_option is not None and capacity_option not in options:
+        raise ConfigError(f"student {name!r}: capacity_option {capacity_option!r} is not one of its options")
+    STUDENTS[name] = StudentSpec(name, description, factory, options, capacity_option, needs_torch)
+
+
+def unregister_student(name: str) -> None:
+    """Remove a student kind (tests that register their own clean up with it)."""
+    STUDENTS.pop(name, None)
 
 
 register_student("rf", lambda seed, **o: RegressorStudent("rf", random_state=seed, **o),
-                 "random forest regressor (the paper's student)", {"n_estimators": 10, "max_depth": None})
+                 "random forest regressor (the paper's student)", {"n_estimators": 10, "max_depth": None},
+                 capacity_option="n_estimators")
 register_student("linear", lambda seed, **o: RegressorStudent("linear", random_state=seed, **o),
                  "linear (ridge) regressor", {"ridge_alpha": 1.0})
 
 
 def load_plugins() -> None:
-    """Register the optional torch students (`kdviz.neural`) if torch is installed."""
-    try:
-        import kdviz.neural  # noqa: F401
-    except ImportError:
-        pass
+    """Register every plug-in, among them the torch students if torch is installed
+    (kept for callers of ``kdviz.students.load_plugins``; see `kdviz.plugins`)."""
+    plugins.load_plugins()
 
 
 def make_student(name: str, seed: int = 0, **options: Any):
     if name not in STUDENTS:
-        load_plugins()
+        plugins.load_plugins()
     if name not in STUDENTS:
         raise ConfigError(f"unknown student {name!r}; choose from {', '.join(sorted(STUDENTS))}")
     spec = STUDENTS[name]

@@ -1,13 +1,17 @@
 """Plan a distillation sweep as independent seeded tasks, execute them, assemble one tidy table.
 
-Three kinds of task, each content-addressed (`Task.key`) so that identical work is done once:
+Five kinds of task, each content-addressed (`Task.key`) so that identical work is done once; each
+returns a typed result (`kdviz.kd`) that `execute` and `assemble` tell apart with ``isinstance``:
 
 - ``teacher``: one capacity-path fit — the full-data teacher (``fold = -1``, used by vanilla,
-  corrected and the teacher rows) or the teacher of cross-fitting fold t (used by crossfit and
-  enhanced), returning predicted probabilities for the whole capacity grid;
-- ``cv``: the 5-fold CV score of one c value of the bound-fast γ rule, for one (capacity, method);
+  corrected and the teacher rows; → `TeacherPredictions`) or the teacher of cross-fitting fold t
+  (used by crossfit and enhanced; → `FoldPredictions`), with probabilities for the whole grid;
+- ``cv``: the K-fold CV score of one c value of the γ rule, for one (capacity, method) → `CVScore`;
+- ``oracle``: a student trained on the exact targets g(p0), when p0 is known → `OracleError`;
+- ``student_batch`` (torch students only): every KD student of one capacity trained in one stacked
+  model → `BatchRows`; its params carry ``method_deps`` ({method: [dependency keys]});
 - ``student``: one student fit for one (capacity, method, repeat) → one row of the results table
-  (plus ``oracle`` students trained on the exact targets g(p0), when p0 is known).
+  (a ``dict`` of metrics; read from the capacity's `BatchRows` when there is one).
 
 Teachers are fit once per sweep (seeded by `seed`); `repeats` re-seed the students (the paper's
 "student repeats"), so error bands show the variability of the student given the teacher.
@@ -26,13 +30,23 @@ from sklearn.model_selection import StratifiedKFold
 
 from kdviz.config import SweepConfig, make_config
 from kdviz.data import Dataset, load_dataset
-from kdviz.distill import C_RULES, one_hot
+from kdviz.distill import C_RULES, best_c, one_hot
 from kdviz.errors import ConfigError
 from kdviz.experiments import Experiment, Progress, Task, register_experiment, run_experiment, task_key
+from kdviz.kd import (
+    BatchRows,
+    CVScore,
+    FoldPredictions,
+    OracleError,
+    TeacherPredictions,
+    cv_results,
+    kd_spec,
+    teacher_inputs,
+)
 from kdviz.methods import METHODS, crossfit_methods, method_order
 from kdviz.metrics import classification_metrics, error_vs_p0, sq_dist, task_score, teacher_errors
 from kdviz.seeds import spawned_seed, sub_seed
-from kdviz.students import STUDENTS, KDSpec, make_student
+from kdviz.students import STUDENTS, make_student
 from kdviz.teachers import TEACHERS, make_teacher
 
 COLUMNS = [
@@ -204,9 +218,9 @@ def _plan_one(config: SweepConfig, dataset: Dataset) -> list[Task]:
                                             teacher_deps[m]).key for c in config.c_grid)
         batch: tuple[str, ...] = ()
         if kd_methods and _batch_runner(config.student):  # torch students: one model trains them all
-            dep_keys = sorted(f"{m}|{k}" for m, ks in method_deps.items() for k in ks)
+            by_method = {m: list(ks) for m, ks in sorted(method_deps.items())}  # JSON-serialisable
             union = tuple(dict.fromkeys(k for ks in method_deps.values() for k in ks))
-            batch = (add("student_batch", {"cap": i, "capacity": cap, "dep_keys": dep_keys},
+            batch = (add("student_batch", {"cap": i, "capacity": cap, "method_deps": by_method},
                          {**sfields, "c": config.c, "methods": kd_methods, "repeats": config.repeats}, union).key,)
         for m in kd_methods:
             for r in range(config.repeats):
@@ -215,10 +229,10 @@ def _plan_one(config: SweepConfig, dataset: Dataset) -> list[Task]:
     return tasks
 
 
-def _batch_runner(student: str) -> Callable[..., dict[str, Any]] | None:
+def _batch_runner(student: str) -> Callable[..., BatchRows] | None:
     """The batched trainer for students that train many copies in one model (torch), else None."""
     spec = STUDENTS.get(student)
-    if spec is not None and not spec.factory.__module__.startswith("kdviz.neural"):
+    if spec is not None and not spec.needs_torch:
         return None  # a scikit-learn student: do not import torch
     try:
         from kdviz.neural.sweep import run_student_batch, supports_batching
@@ -229,18 +243,19 @@ def _batch_runner(student: str) -> Callable[..., dict[str, Any]] | None:
 
 # ----------------------------------------------------------------------------------------------
 # execution of one task
-def _teacher_task(task: Task, config: SweepConfig, ds: Dataset) -> dict[str, np.ndarray]:
+def _teacher_task(task: Task, config: SweepConfig, ds: Dataset) -> TeacherPredictions | FoldPredictions:
     grid = capacity_grid(config)
     fold = task.params["fold"]
     seed = teacher_seed(config.seed, fold, task.params.get("repeat", 0))
     teacher = make_teacher(config.teacher, grid, seed=seed, mode=config.teacher_mode, **config.teacher_options)
     if fold < 0:
         teacher.fit(ds.X_train, ds.y_train, ds.n_classes)
-        return {"train": teacher.predict_proba_path(ds.X_train), "test": teacher.predict_proba_path(ds.X_test)}
+        return TeacherPredictions(train=teacher.predict_proba_path(ds.X_train),
+                                  test=teacher.predict_proba_path(ds.X_test))
     train_idx, held_idx = crossfit_folds(ds.y_train, config.folds, config.seed)[fold]
     teacher.fit(ds.X_train[train_idx], ds.y_train[train_idx], ds.n_classes)
-    return {"idx": held_idx, "oof": teacher.predict_proba_path(ds.X_train[held_idx]),
-            "test": teacher.predict_proba_path(ds.X_test)}
+    return FoldPredictions(idx=held_idx, oof=teacher.predict_proba_path(ds.X_train[held_idx]),
+                           test=teacher.predict_proba_path(ds.X_test))
 
 
 def crossfit_folds(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -249,37 +264,11 @@ def crossfit_folds(y: np.ndarray, folds: int, seed: int) -> list[tuple[np.ndarra
     return list(skf.split(np.zeros(len(y)), y))
 
 
-def teacher_inputs(method: str, cap: int, deps: list[dict[str, np.ndarray]], n_train: int) -> tuple[np.ndarray, np.ndarray]:
-    """(p̂ on the training points the student learns from, p̂ on the test points) for one capacity.
-
-    A method with the full-data teacher learns from its in-sample predictions; with cross-fitting, each
-    training point is scored by the fold teacher that never saw it and the test prediction is the
-    fold teachers' mean.
-    """
-    if METHODS[method].teacher == "crossfit":
-        folds = sorted((d for d in deps if "idx" in d), key=lambda f: int(f["idx"][0]))  # order-independent
-        train = np.empty((n_train, folds[0]["oof"].shape[2]))
-        seen = np.zeros(n_train, dtype=bool)
-        for f in folds:
-            train[f["idx"]] = f["oof"][cap]
-            seen[f["idx"]] = True
-        if not seen.all():
-            raise RuntimeError("cross-fitting folds do not cover the training set")
-        return train, np.mean([f["test"][cap] for f in folds], axis=0)
-    full = next(d for d in deps if "train" in d)
-    return full["train"][cap], full["test"][cap]
-
-
-def _spec(config: SweepConfig, method: str, c: float | None) -> KDSpec:
-    return KDSpec(scale=config.scale, corrected=METHODS[method].corrected, gamma=config.gamma, c=c,
-                  temperature=config.temperature, alpha=config.alpha)
-
-
 def _student_row(config: SweepConfig, ds: Dataset, method: str, seed: int, p_train: np.ndarray | None,
                  c: float | None) -> dict[str, Any]:
     Y = one_hot(ds.y_train, ds.n_classes)
     student = make_student(config.student, seed=seed, **config.student_options)
-    student.fit_kd(ds.X_train, Y, p_train, _spec(config, method, c))
+    student.fit_kd(ds.X_train, Y, p_train, kd_spec(config, method, c))
     scores = student.predict_scores(ds.X_test)
     return {**classification_metrics(scores, ds.y_test), "student_error": error_vs_p0(scores, ds.p0_test)}
 
@@ -289,15 +278,9 @@ def _cv_score(config: SweepConfig, ds: Dataset, method: str, c: float, p_train: 
     scores = []
     for tr, va in crossfit_folds(ds.y_train, config.cv_folds, sub_seed(config.seed, 1)):
         student = make_student(config.student, seed=config.seed, **config.student_options)
-        student.fit_kd(ds.X_train[tr], Y[tr], p_train[tr], _spec(config, method, c))
+        student.fit_kd(ds.X_train[tr], Y[tr], p_train[tr], kd_spec(config, method, c))
         scores.append(task_score(student.predict_scores(ds.X_train[va]), ds.y_train[va], config.cv_metric))
     return float(np.mean(scores))
-
-
-def choose_c(config: SweepConfig, cv_results: dict[float, float]) -> float:
-    """The c with the best mean CV score (the smallest such c on ties)."""
-    best = max(cv_results.values())
-    return min(c for c, s in cv_results.items() if s == best)
 
 
 def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, Any]) -> Any:
@@ -313,23 +296,21 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
         return _teacher_task(task, config, ds)
     if task.kind == "oracle":
         seed = sub_seed(config.seed, p["repeat"], 0)
-        return {"oracle_error": _student_row(config, ds, "vanilla", seed, ds.p0_train, None)["student_error"]}
+        return OracleError(_student_row(config, ds, "vanilla", seed, ds.p0_train, None)["student_error"])
     if task.kind == "student_batch":
-        return _batch_runner(config.student)(config, ds, p["cap"], list(config.methods), deps, tuple(p["dep_keys"]))
+        return _batch_runner(config.student)(config, ds, p["cap"], list(config.methods), deps, p["method_deps"])
     method = p["method"]
     if METHODS[method].teacher == "none":
         return _student_row(config, ds, method, sub_seed(config.seed, p["repeat"], 1), None, None)
-    teacher_results = [d for d in deps.values() if isinstance(d, dict) and "test" in d]
-    p_train, p_test = teacher_inputs(method, p["cap"], teacher_results, len(ds.y_train))
+    p_train, p_test = teacher_inputs(method, p["cap"], deps.values(), len(ds.y_train))
     if task.kind == "cv":
-        return {"c": p["c"], "score": _cv_score(config, ds, method, p["c"], p_train)}
+        return CVScore(c=p["c"], score=_cv_score(config, ds, method, p["c"], p_train))
     c: float | None = None
     if METHODS[method].corrected and config.gamma in C_RULES:
-        cv = {d["c"]: d["score"] for d in deps.values() if "score" in d}
-        c = choose_c(config, cv) if config.c == "cv" else float(config.c)
-    batch = next((d["batch_rows"] for d in deps.values() if "batch_rows" in d), None)
+        c = best_c(cv_results(deps.values())) if config.c == "cv" else float(config.c)
+    batch = next((d for d in deps.values() if isinstance(d, BatchRows)), None)
     if batch is not None:
-        row = dict(batch[f"{method}:{p['repeat']}"])
+        row = dict(batch.rows[BatchRows.name(method, p["repeat"])])
     else:
         row = _student_row(config, ds, method, sub_seed(config.seed, p["repeat"], 2), p_train, c)
     # cross-fit rows: the out-of-fold predictions the student learned from (not the fold teachers' mean)
@@ -372,18 +353,18 @@ def _assemble_one(config: SweepConfig, dataset: Dataset, tasks: list[Task], resu
         res = results.get(t.key)
         if res is None:
             continue
-        if t.kind == "oracle":
-            oracle[t.params["repeat"]] = res["oracle_error"]
-        elif t.kind == "teacher" and t.params["fold"] < 0:
+        if isinstance(res, OracleError):
+            oracle[t.params["repeat"]] = res.oracle_error
+        elif isinstance(res, TeacherPredictions):
             Y = one_hot(dataset.y_train, dataset.n_classes)
             for i, cap in enumerate(grid):
-                e2, e4 = teacher_errors(res["test"][i], dataset.p0_test)
+                e2, e4 = teacher_errors(res.test[i], dataset.p0_test)
                 rows.append({**base, "capacity": np.nan if by_student else cap, "method": "teacher",
                              "repeat": t.params.get("repeat", 0),
-                             **classification_metrics(res["test"][i], dataset.y_test),
+                             **classification_metrics(res.test[i], dataset.y_test),
                              "student_error": np.nan, "teacher_error_l2": e2, "teacher_error_l4": e4,
-                             "teacher_error_train": teacher_errors(res["train"][i], dataset.p0_train)[0],
-                             "teacher_label_mse": float(np.mean(sq_dist(res["train"][i], Y)))})
+                             "teacher_error_train": teacher_errors(res.train[i], dataset.p0_train)[0],
+                             "teacher_label_mse": float(np.mean(sq_dist(res.train[i], Y)))})
         elif t.kind == "student":
             cap = t.params.get("capacity", np.nan)
             rows.append({**base, "capacity": cap, "method": t.params["method"], "repeat": t.params["repeat"], **res})

@@ -120,9 +120,13 @@ def _toy(n: int = 160, d: int = 6, k: int = 3, seed: int = 0):
 def test_registry_has_torch_students_and_teachers():
     for name in ("mlp", "cnn", "torch-linear"):
         assert name in STUDENTS
-    assert STUDENTS["linear"].factory is not None  # the sklearn ridge student keeps its name
+    assert make_student("linear").model == "linear"  # the sklearn ridge student keeps its name
+    assert all(STUDENTS[n].needs_torch for n in ("mlp", "cnn", "torch-linear")) and not STUDENTS["linear"].needs_torch
+    assert {n: STUDENTS[n].capacity_option for n in ("mlp", "cnn", "torch-linear")} == {
+        "mlp": "width", "cnn": "channels", "torch-linear": "epochs"}
     for name in ("mlp-epochs", "mlp-width", "cnn-epochs", "cnn-channels"):
-        assert name in TEACHERS
+        assert TEACHERS[name].needs_torch and TEACHERS[name].capacity_title
+    assert not TEACHERS["rf-depth"].needs_torch
     with pytest.raises(ConfigError, match="loss"):
         make_student("mlp", loss="hinge").fit_kd(*_toy()[:2], None, KDSpec())
 
@@ -215,14 +219,14 @@ def test_crossfit_routing_with_a_torch_teacher():
     n = len(ds.y_train)
     scored_by = np.full(n, -1)
     for f, (train_idx, held_idx) in enumerate(splits):
-        np.testing.assert_array_equal(folds[f]["idx"], held_idx)
+        np.testing.assert_array_equal(folds[f].idx, held_idx)
         assert not set(train_idx) & set(held_idx)
         scored_by[held_idx] = f
     assert (scored_by >= 0).all()
     cap = 1  # the over-trained end of the grid (40 epochs)
     p_cf, _ = teacher_inputs("crossfit", cap, folds, n)
     for f, (_train_idx, held_idx) in enumerate(splits):
-        np.testing.assert_array_equal(p_cf[held_idx], folds[f]["oof"][cap])
+        np.testing.assert_array_equal(p_cf[held_idx], folds[f].oof[cap])
     # re-fit fold 0's teacher independently: its predictions on its held-out rows are what the student sees
     train0, held0 = splits[0]
     t0 = make_teacher("mlp-epochs", [2, 40], seed=teacher_seed(cfg.seed, 0), **cfg.teacher_options).fit(ds.X_train[train0], ds.y_train[train0], 10)
@@ -266,9 +270,14 @@ def test_sweep_student_batch_matches_per_task_rows():
     tasks = plan(cfg, ds)
     res = {t.key: execute(t, cfg, ds, {}) for t in tasks if t.kind == "teacher"}
     students = [t for t in tasks if t.kind == "student" and t.params.get("cap") == 1]
+    (planned,) = [t for t in tasks if t.kind == "student_batch" and t.params["cap"] == 1]
+    assert sorted(planned.params["method_deps"]) == sorted(cfg.methods)  # {method: [dependency keys]}
+    assert set(planned.deps) == {k for ks in planned.params["method_deps"].values() for k in ks}
     # the planned student_batch task is left out: each row below is computed by the per-task path
-    dep_keys = tuple(sorted({f"{t.params['method']}|{k}" for t in students for k in t.deps if k in res}))
-    batch = run_student_batch(cfg, ds, 1, list(cfg.methods), res, dep_keys)["batch_rows"]
+    method_deps: dict[str, list[str]] = {}
+    for t in students:
+        method_deps.setdefault(t.params["method"], []).extend(k for k in t.deps if k in res)
+    batch = run_student_batch(cfg, ds, 1, list(cfg.methods), res, method_deps).rows
     assert len(batch) == len(students) == 8
     for t in students:
         row = execute(t, cfg, ds, {k: res[k] for k in t.deps if k in res})

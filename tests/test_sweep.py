@@ -1,5 +1,8 @@
 """The sweep: table schema, cross-fit routing, determinism, validation and the two failure modes."""
 
+import json
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,8 +10,9 @@ import pytest
 from kdviz.config import make_config
 from kdviz.errors import ConfigError
 from kdviz.experiments import run_plan
+from kdviz.kd import CVScore, FoldPredictions, OracleError, TeacherPredictions
 from kdviz.sweep import COLUMNS, execute, load_data, plan, run_sweep, teacher_inputs
-from kdviz.teachers import TeacherSpec, register_teacher
+from kdviz.teachers import TeacherSpec, register_teacher, unregister_teacher
 
 SMALL = dict(dataset="synthetic:gmm", n=400, label_noise=0.2, capacities=(1, 4), teacher_options={"n_estimators": 10},
              folds=3, repeats=2, c_grid=(0.01, 1.0), cv_folds=2)
@@ -51,6 +55,25 @@ def test_task_keys_are_content_addresses():
     assert not set(keys) & {t.key for t in plan(other, load_data(other))}
 
 
+def test_task_results_are_typed_and_picklable():
+    cfg = make_config(**{**SMALL, "capacities": (2,), "repeats": 1})
+    ds = load_data(cfg)
+    tasks = plan(cfg, ds)
+    results = run_plan(tasks, lambda t, d: execute(t, cfg, ds, d))
+    want = {"cv": CVScore, "oracle": OracleError, "student": dict}
+    for t in tasks:
+        json.dumps(t.params)  # task params stay JSON-serialisable (the job store keeps them)
+        res = results[t.key]
+        if t.kind == "teacher":
+            assert isinstance(res, TeacherPredictions if t.params["fold"] < 0 else FoldPredictions)
+        else:
+            assert isinstance(res, want[t.kind]), t.kind
+    assert {t.kind for t in tasks} == {"teacher", "cv", "oracle", "student"}
+    again = pickle.loads(pickle.dumps(results))
+    full = next(t.key for t in tasks if t.kind == "teacher" and t.params["fold"] < 0)
+    np.testing.assert_array_equal(again[full].train, results[full].train)
+
+
 class _SpyTeacher:
     """Predicts class 1 with probability 1 on rows it was trained on and 0 elsewhere."""
 
@@ -66,8 +89,15 @@ class _SpyTeacher:
         return np.broadcast_to(np.column_stack([1 - seen, seen]), (len(self.grid), len(X), 2)).copy()
 
 
-def test_crossfitting_never_scores_a_point_with_a_teacher_that_saw_it():
+@pytest.fixture
+def spy_teacher():
+    """The spy family, registered for one test and removed afterwards (the registry is global)."""
     register_teacher(TeacherSpec("spy", "capacity", (1,), 1, 5, "test spy"), _SpyTeacher)
+    yield "spy"
+    unregister_teacher("spy")
+
+
+def test_crossfitting_never_scores_a_point_with_a_teacher_that_saw_it(spy_teacher):
     cfg = make_config(**{**SMALL, "teacher": "spy", "capacities": (1,), "teacher_options": {},
                          "methods": ("vanilla", "crossfit")})
     ds = load_data(cfg)
@@ -79,7 +109,7 @@ def test_crossfitting_never_scores_a_point_with_a_teacher_that_saw_it():
     insample, _ = teacher_inputs("vanilla", 0, full, len(ds.y_train))
     assert (oof[:, 1] == 0).all()  # no point scored by a teacher that saw it
     assert (insample[:, 1] == 1).all()  # (the spy does detect reuse)
-    assert sorted(np.concatenate([f["idx"] for f in folds])) == list(range(len(ds.y_train)))
+    assert sorted(np.concatenate([f.idx for f in folds])) == list(range(len(ds.y_train)))
 
 
 def test_multiclass_sweep_runs():

@@ -341,6 +341,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m kdviz.jobs.worker", description="Run queued kdviz jobs.")
     add_worker_arguments(p)
     args = p.parse_args(argv)
+    __import__("kdviz.plugins").plugins.load_plugins()  # torch teachers/students and built-in experiments
     signal.signal(signal.SIGTERM, _sigterm)
     try:
         worker_from_args(args).run(args.job)

@@ -162,18 +162,19 @@ def register() -> None:
     specs = [
         (MLPEpochsTeacher, "epochs", (1, 2, 5, 10, 20, 50, 100), 1, 2000,
          "MLP (torch); capacity = training epochs (weights recorded at every epoch of one run).",
-         {"width": 256, "depth": 1, **_COMMON}),
+         "Teacher capacity: training epochs (count)", {"width": 256, "depth": 1, **_COMMON}),
         (MLPWidthTeacher, "width", (2, 4, 8, 16, 64, 256), 1, 4096,
          "MLP (torch); capacity = hidden width (all widths trained together in one stacked model).",
-         {"epochs": 50, "depth": 1, **_COMMON}),
+         "Teacher capacity: hidden width (units)", {"epochs": 50, "depth": 1, **_COMMON}),
         (CNNEpochsTeacher, "epochs", (1, 2, 5, 10, 20, 50), 1, 2000,
          "small CNN for 8×8 digit images (torch; sklearn:digits); capacity = training epochs.",
-         {"channels": 16, "image_shape": None, **_COMMON}),
+         "Teacher capacity: training epochs (count)", {"channels": 16, "image_shape": None, **_COMMON}),
         (CNNChannelsTeacher, "channels", (1, 2, 4, 8, 16, 32), 1, 256,
          "small CNN for 8×8 digit images (torch; sklearn:digits); capacity = conv channels.",
-         {"epochs": 30, "image_shape": None, **_COMMON}),
+         "Teacher capacity: conv channels (count)", {"epochs": 30, "image_shape": None, **_COMMON}),
     ]
-    for cls, cap, grid, lo, hi, desc, options in specs:
+    for cls, cap, grid, lo, hi, desc, title, options in specs:
         register_teacher(TeacherSpec(name=cls.family, capacity_name=cap, default_grid=grid, min_capacity=lo,
-                                     max_capacity=hi, description=desc, options=options),
+                                     max_capacity=hi, description=desc, options=options, capacity_title=title,
+                                     needs_torch=True),
                          _factory(cls, options))

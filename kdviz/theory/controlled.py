@@ -183,12 +183,6 @@ def cv_scores(D: np.ndarray, p_hat: np.ndarray, y: np.ndarray, c_grid: list[floa
     return {float(c): float(s / folds) for c, s in zip(c_grid, scores)}
 
 
-def best_c(scores: dict[float, float]) -> float:
-    """The best-scoring c (the smallest on ties, as in the capacity sweep)."""
-    top = max(scores.values())
-    return min(c for c, s in scores.items() if s == top)
-
-
 # ----------------------------------------------------------------------------------------------
 # one measured run
 def measure_run(X_train: np.ndarray, y_train: np.ndarray, p0_train: np.ndarray, X_eval: np.ndarray,

@@ -35,6 +35,7 @@ from pydantic import (
 from kdviz.config import CGrid, CValue, SweepConfig
 from kdviz.config import make_config as make_sweep_config
 from kdviz.data import Dataset, load_dataset
+from kdviz.distill import best_c
 from kdviz.errors import ConfigError
 from kdviz.experiments import Experiment, Task, register_experiment, task_key
 from kdviz.methods import METHODS, theory_methods, tuned_method
@@ -43,7 +44,6 @@ from kdviz.seeds import sub_seed
 from kdviz.theory.controlled import (
     ControlledTeacher,
     MethodSpec,
-    best_c,
     cv_scores,
     measure_run,
     poly_features,
