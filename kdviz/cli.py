@@ -207,7 +207,8 @@ def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    __import__("kdviz.plugins").plugins.load_plugins()  # registries complete before the flags are read
+    # Plug-ins (torch teachers/students, experiments) load when a command first needs a registry
+    # (`--help`, a config's teacher or student, a job's experiment), so `kdviz jobs` starts without torch.
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -29,8 +29,6 @@ from kdviz.schema import Choices, FieldSpec, dataset_names, model_fields, studen
 
 #: Config fields a sweep can vary as its second axis (drawn as a heat map of each method's gain).
 AXIS2_FIELDS = ("label_noise", "temperature", "alpha", "folds")
-#: The student option that the student axis varies, per student (``student_capacity`` overrides it).
-STUDENT_CAPACITY = {"rf": "n_estimators", "mlp": "width", "cnn": "channels", "torch-linear": "epochs"}
 
 MAX_TOTAL_FITS = 5_000  # a hard ceiling so that no link or config can launch an unbounded run
 
@@ -162,7 +160,7 @@ class SweepConfig(BaseModel):
 
     @model_validator(mode="after")
     def _axes(self) -> SweepConfig:
-        if self.vary == "student" and self.student_capacity is None and self.student not in STUDENT_CAPACITY:
+        if self.vary == "student" and self.student_capacity is None and default_student_capacity(self.student) is None:
             raise ValueError(f"student {self.student!r} has no capacity option to vary; set student_capacity "
                              "or vary the teacher")
         if (self.axis2 is None) != (len(self.axis2_values) == 0):
@@ -180,7 +178,7 @@ class SweepConfig(BaseModel):
 
     def student_capacity_name(self) -> str:
         """The student option the student axis varies."""
-        return self.student_capacity or STUDENT_CAPACITY.get(self.student, "n_estimators")
+        return self.student_capacity or default_student_capacity(self.student) or "n_estimators"
 
     def axis2_configs(self) -> list[tuple[float, SweepConfig]]:
         """(value, the one-axis config for that value) for every value of the second axis."""
@@ -229,6 +227,16 @@ def sweep_fields() -> dict[str, FieldSpec]:
 
 def sweep_field(name: str) -> FieldSpec:
     return model_fields(SweepConfig)[name]
+
+
+def default_student_capacity(student: str) -> str | None:
+    """The option the student axis varies by default: the student spec's ``capacity_option``."""
+    from kdviz.students import STUDENTS, load_plugins
+
+    if student not in STUDENTS:
+        load_plugins()
+    spec = STUDENTS.get(student)
+    return spec.capacity_option if spec else None
 
 
 def data_settings(cfg: dict[str, Any]) -> str:

@@ -6,6 +6,7 @@ the parser, the Sweep form's choices (and the page), the method label and a char
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from apptools import no_exceptions, page
@@ -13,7 +14,9 @@ from apptools import no_exceptions, page
 from kdviz import methods as kd_methods_module
 from kdviz import students, teachers
 from kdviz.cli import build_parser, config_from_args, main, sweep_flags
-from kdviz.config import SweepConfig, sweep_field, sweep_fields
+from kdviz.config import SweepConfig, make_config, sweep_field, sweep_fields
+from kdviz.data import load_dataset
+from kdviz.datasets import DatasetSpec, RawData, register_dataset, unregister_dataset
 from kdviz.errors import ConfigError
 from kdviz.methods import Method, method_label, register_method
 from kdviz.playground import PlaygroundParams
@@ -30,13 +33,18 @@ def toys():
     teachers.register_teacher(teachers.TeacherSpec("toy-teacher", "depth", (1, 2), 1, 10, "a toy teacher"),
                               lambda **kw: None)
     students.register_student("toy-student", lambda seed, **o: None, "a toy student")
-    # TODO(datasets helper): register a toy dataset here once kdviz/data.py is a registry, and assert it
-    # appears in `kdviz sweep --help` (--dataset) and in ui.sweep_form.builtin_datasets() / the page.
+    register_dataset(DatasetSpec("toy:blobs", "two seeded blobs", _toy_blobs, has_p0=False, n_classes=2))
     yield
     kd_methods_module.METHODS.pop("toy", None)
-    teachers.TEACHERS.pop("toy-teacher", None)
-    teachers._FACTORIES.pop("toy-teacher", None)
-    students.STUDENTS.pop("toy-student", None)
+    teachers.unregister_teacher("toy-teacher")
+    students.unregister_student("toy-student")
+    unregister_dataset("toy:blobs")
+
+
+def _toy_blobs(req):
+    rng = np.random.default_rng(req.seed)
+    y = np.repeat([0, 1], 100)
+    return RawData(X=rng.normal(size=(200, 2)) + y[:, None], y=y, class_names=["a", "b"])
 
 
 def test_fields_read_from_the_config():
@@ -67,6 +75,7 @@ def test_registered_toys_appear_in_the_cli(toys, capsys):
     with pytest.raises(SystemExit):
         main(["sweep", "--help"])
     out = " ".join(capsys.readouterr().out.split())
+    assert "toy:blobs" in out.rsplit("--dataset DATASET", 1)[1].split(" --", 1)[0]
     assert "toy-teacher" in out and "toy-student" in out and "toy" in out.rsplit("--methods METHODS", 1)[1].split(" --", 1)[0]
     assert "K, the number of cross-fitting folds (range [2, 20])" in out  # the field's description and bounds
     args = build_parser().parse_args(["sweep", "--methods", "vanilla,toy", "--teacher", "toy-teacher",
@@ -79,12 +88,13 @@ def test_registered_toys_appear_in_the_cli(toys, capsys):
 def test_registered_toys_appear_in_the_sweep_form(toys):
     from ui import sweep_form as form
 
-    assert "toy" in form.options("methods")
+    assert "toy" in form.options("methods") and "toy:blobs" in form.builtin_datasets()
     assert "toy-teacher" in form.options("teacher") and "toy-student" in form.options("student")
     at = page("pages/2_Sweep.py").run()
     no_exceptions(at)
     assert "Toy KD" in at.sidebar.multiselect(key="sw.methods").options
     assert "toy-teacher" in at.sidebar.selectbox(key="sw.teacher").options
+    assert "toy:blobs" in next(s for s in at.selectbox if s.label == "Dataset").options
     assert any(o.startswith("toy-student") for o in at.sidebar.selectbox(key="sw.student").options)
     assert at.sidebar.slider(key="sw.folds").min == 2 and at.sidebar.slider(key="sw.folds").max == 20
 
@@ -111,3 +121,14 @@ def test_playground_params_bounds_are_its_fields():
     with pytest.raises(ConfigError, match="resolution must be one of 30, 45, 60, 90"):
         PlaygroundParams(resolution=31)
     assert PlaygroundParams().replace(capacity=4).capacity == 4
+
+
+def test_registered_dataset_loads_and_runs_a_sweep(toys):
+    ds = load_dataset("toy:blobs", seed=1)
+    assert ds.n_classes == 2 and ds.n_train + len(ds.y_test) == 200 and ds.class_names == ["a", "b"]
+    from kdviz.sweep import run_sweep
+
+    df = run_sweep(make_config(dataset="toy:blobs", capacities=(1, 2), teacher_options={"n_estimators": 5},
+                               methods=("vanilla", "toy"), folds=2, repeats=1, c=1.0), jobs=1)
+    assert set(df["method"]) == {"teacher", "vanilla", "toy"} and df["dataset"].eq("toy:blobs").all()
+    assert "toy:blobs" in (capacity_chart(df, "test_auc").layout.title.text or "")

@@ -7,7 +7,6 @@ functions below.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -21,6 +20,7 @@ from kdviz.config import data_settings
 from kdviz.errors import KdvizError
 from kdviz.home import kdviz_home
 from kdviz.jobs import ACTIVE, JobRecord, Status
+from kdviz.plots import dataset_label
 
 
 def warm_up() -> None:
@@ -139,8 +139,7 @@ def config_summary(cfg: dict[str, Any]) -> str:
     methods = ",".join(cfg.get("methods") or [])
     ds = str(cfg.get("dataset", "?"))
     if ds.startswith("csv:"):
-        name = re.sub(r"^[0-9a-f]{12}_", "", ds.rsplit("/", 1)[-1])  # minus an upload's content hash
-        ds = f"CSV {name} (target {cfg.get('target')})"
+        ds = f"CSV {dataset_label(ds)} (target {cfg.get('target')})"
     if cfg.get("vary") == "student":
         teacher = f"{cfg.get('teacher', '?')} @ {cfg.get('teacher_capacity') or 'largest'}"
         student = f"student {cfg.get('student', '?')} [{caps_s}]"

@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from kdviz.config import STUDENT_CAPACITY, sweep_field
+from kdviz.config import default_student_capacity, sweep_field
 from kdviz.plots import AXIS2_TITLES
 from kdviz.sweep import STUDENT_GRIDS
 from ui.state import wkey
@@ -44,7 +44,7 @@ def from_config(cfg: dict[str, Any]) -> dict[str, Any]:
 
 
 def student_grid_choices(student: str, current: list[int]) -> list[int]:
-    name = STUDENT_CAPACITY.get(student, "n_estimators")
+    name = default_student_capacity(student) or "n_estimators"
     return sorted({*STUDENT_GRIDS.get(name, ()), *current})
 
 
@@ -68,7 +68,7 @@ def student_grid_control(P: str, student: str, teacher_default: int, disabled: b
     st.number_input("Fixed teacher capacity", lo, hi, help=sweep_field("teacher_capacity").description, key=wkey(P, "teacher_capacity"), disabled=disabled)
     choices = student_grid_choices(student, list(ss.get(wkey(P, "capacities"), [])))
     ss[wkey(P, "capacities")] = [c for c in ss.get(wkey(P, "capacities"), []) if c in choices] or choices
-    st.multiselect(f"Student capacity grid ({STUDENT_CAPACITY.get(student, 'n_estimators')})", choices,
+    st.multiselect(f"Student capacity grid ({default_student_capacity(student) or 'n_estimators'})", choices,
                    key=wkey(P, "capacities"), disabled=disabled)
 
 

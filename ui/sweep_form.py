@@ -20,6 +20,7 @@ from kdviz.config import OPTION_LIMITS, PRESETS, SweepConfig, make_config, sweep
 from kdviz.data import MAX_CLASSES, check_openml, list_datasets, load_dataset, read_table
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.home import kdviz_home
+from kdviz.plots import dataset_label
 from kdviz.schema import FieldSpec
 from kdviz.students import STUDENTS
 from kdviz.students import load_plugins as load_student_plugins
@@ -79,7 +80,11 @@ MAX_UPLOAD_MB = 200  # below .streamlit/config.toml's maxUploadSize, so the refu
 UPLOAD_KEEP_S = 24 * 3600
 #: above this many rows the form suggests sampling with n
 LARGE_ROWS = 100_000
-_TREE_OPTION = {"rf-depth": "n_estimators", "rf-trees": None, "knn-k": None, "gb-stages": None}
+
+
+def _tree_option(teacher: str) -> str | None:
+    """The teacher option the form's "trees" slider sets (the teacher spec's ``tree_option``)."""
+    return TEACHERS[teacher].tree_option if teacher in TEACHERS else None
 
 
 def uploads_dir() -> Path:
@@ -118,7 +123,7 @@ def builtin_datasets() -> list[str]:
 
 def to_config_dict(v: dict[str, Any]) -> dict[str, Any]:
     """Form values → keyword arguments of `make_config`."""
-    opt = _TREE_OPTION.get(v["teacher"])
+    opt = _tree_option(v["teacher"])
     return dict(
         dataset=v["dataset"], n=v.get("n") or None, target=v.get("target") or None, label_noise=v["label_noise"],
         teacher=v["teacher"], capacities=tuple(v["capacities"]) or None,
@@ -147,7 +152,7 @@ def from_config_dict(cfg: dict[str, Any]) -> dict[str, Any]:
         v["methods"] = tuple(cfg["methods"])
     if cfg.get("c_grid"):
         v["c_grid"] = tuple(cfg["c_grid"])
-    opt = _TREE_OPTION.get(v["teacher"])
+    opt = _tree_option(v["teacher"])
     v["trees"] = (cfg.get("teacher_options") or {}).get(opt, DEFAULTS["trees"]) if opt else DEFAULTS["trees"]
     v.update(axes.from_config(cfg))
     return v
@@ -267,8 +272,8 @@ def dataset_picker(page: str) -> None:
         ss[ck] = current  # follow links / presets (a change the select box did not make)
     ss[synced] = current
     choice = st.selectbox("Dataset", options,
-                          format_func=lambda s: "CSV: " + Path(s[4:]).name.split("_", 1)[-1] if s.startswith("csv:")
-                          else s, key=ck)
+                          format_func=lambda s: "CSV: " + dataset_label(s) if s.startswith("csv:") else s,
+                          key=ck)
     if choice != UPLOAD_CHOICE:
         _switch_dataset(page, choice)
         ss[synced] = choice

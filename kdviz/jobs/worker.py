@@ -23,6 +23,7 @@ import uuid
 from concurrent.futures import Future
 from typing import Any
 
+from kdviz import plugins
 from kdviz.errors import KdvizError
 from kdviz.experiments import Task, get_experiment, run_plan
 from kdviz.jobs.executors import (
@@ -341,7 +342,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m kdviz.jobs.worker", description="Run queued kdviz jobs.")
     add_worker_arguments(p)
     args = p.parse_args(argv)
-    __import__("kdviz.plugins").plugins.load_plugins()  # torch teachers/students and built-in experiments
+    plugins.load_plugins()  # torch teachers/students and built-in experiments
     signal.signal(signal.SIGTERM, _sigterm)
     try:
         worker_from_args(args).run(args.job)
