@@ -157,8 +157,9 @@ def test_home_playground_sweep_runs(server, browser_page):
     page.goto(f"{server}/Playground?present=1&capacity=20")
     page.locator(".js-plotly-plot").first.wait_for(timeout=60_000)
     _wait_idle(page)
-    tick = page.locator(".js-plotly-plot .xtick text").first.get_attribute("style") or ""
-    assert re.search(r"font-size: (\d+)px", tick) and int(re.search(r"font-size: (\d+)px", tick)[1]) >= 18, tick
+    title = page.locator(".js-plotly-plot .annotation-text").first.get_attribute("style") or ""
+    size = re.search(r"font-size: (\d+)px", title)
+    assert size and int(size[1]) >= 20, title  # the panel titles at projector size (15 px otherwise)
     _shot(page, "07_playground_presentation")
 
 
