@@ -124,7 +124,7 @@ def main() -> None:
         print("data: MAGIC CSV not found; synthetic GMM of the same shape (19,020 × 10)")
     base = dict(**data, teacher="rf-depth", capacities=(1, 2, 3, 5, 10, 15, 20),
                 teacher_options={"n_estimators": 100}, student="rf", student_options={"n_estimators": 10},
-                methods=("no_kd", "vanilla", "crossfit", "enhanced"), scale="logp", folds=10, repeats=args.repeats,
+                methods=PRESETS["paper-magic"]["methods"], scale="logp", folds=10, repeats=args.repeats,
                 c="cv", c_grid=tuple(float(c) for c in args.c_grid.split(",")), cv_folds=5, seed=2357)
     tables, stats = {}, {}
     for mode in args.modes.split(","):

@@ -22,15 +22,15 @@ import numpy as np
 import kdviz.neural  # noqa: F401  (registers the torch families and students)
 from kdviz.data import load_dataset
 from kdviz.distill import one_hot
+from kdviz.methods import METHODS, kd_methods
 from kdviz.neural.students import fit_kd_many
 from kdviz.students import KDSpec, make_student
 from kdviz.teachers import make_teacher
 
-METHOD_SPECS = {
-    "vanilla": KDSpec(temperature=4.0, alpha=0.9),
-    "crossfit": KDSpec(temperature=4.0, alpha=0.9),
-    "corrected": KDSpec(corrected=True, gamma="bound_fast", c=0.1, temperature=4.0, alpha=0.9),
-    "enhanced": KDSpec(corrected=True, gamma="bound_fast", c=0.1, temperature=4.0, alpha=0.9),
+METHOD_SPECS = {  # every KD method with a teacher, from the method table
+    m: KDSpec(corrected=METHODS[m].corrected, gamma="bound_fast", c=0.1 if METHODS[m].corrected else None,
+              temperature=4.0, alpha=0.9)
+    for m in kd_methods() if METHODS[m].teacher != "none"
 }
 
 

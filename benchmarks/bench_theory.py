@@ -20,6 +20,7 @@ import time
 import numpy as np
 
 from kdviz.experiments import run_experiment
+from kdviz.methods import theory_methods, tuned_method
 from kdviz.theory import bias_dominated, fit_slope, make_eps_config
 
 
@@ -34,12 +35,12 @@ def main() -> None:
     cfg = make_eps_config(n=n, repeats=reps, eps_grid=eps, n_eval=50_000, c_grid=(0.01, 0.1, 1.0, 10.0, 100.0),
                           cv_folds=3)
     if not a.fixed_c_only:
-        report(cfg, eps, a.jobs, ("vanilla", "corrected", "enhanced"))
+        report(cfg, eps, a.jobs, theory_methods())
     # the bound-fast rule at a fixed large c (≈ full correction): its y-dependent γ adds an O(1/c) bias
     # that does not vanish at ε = 0, so the ε⁴ slope shows only once the teacher bias exceeds it
     for c in (100.0, 1000.0):
-        print(f"\n--- enhanced with fixed c = {c:g} (no CV) ---")
-        report(cfg.model_copy(update={"c": c, "methods": ("enhanced",)}), eps, a.jobs, ("enhanced",))
+        print(f"\n--- {tuned_method()} with fixed c = {c:g} (no CV) ---")
+        report(cfg.model_copy(update={"c": c, "methods": (tuned_method(),)}), eps, a.jobs, (tuned_method(),))
 
 
 def report(cfg, eps, jobs, methods) -> None:

@@ -262,7 +262,7 @@ def test_an_uploaded_csv_runs_with_all_rows_and_no_label_noise(server, browser_p
     assert "unique per row: an ID" in text and "'a' 1" in text
     note_text = sidebar.get_by_test_id("stAlert").last.text_content()
     assert "labels merged" in note_text and "decimal commas" in note_text
-    assert sidebar.get_by_label("Rows to use n").input_value() == ""
+    assert sidebar.get_by_role("spinbutton", name="Rows to use n").input_value() == ""
     main = page.get_by_test_id("stMain")
     assert "all rows · no label noise" in main.text_content()
     _shot(page, "09_upload_checked")
