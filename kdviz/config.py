@@ -241,9 +241,10 @@ def default_student_capacity(student: str) -> str | None:
 
 def data_settings(cfg: dict[str, Any]) -> str:
     """The settings that change the data, in words: ``all rows · no label noise`` or ``n = 2000 · label noise 20 %``."""
+    from kdviz.datasets import generated
+
     n, noise = cfg.get("n"), float(cfg.get("label_noise") or 0.0)
-    synthetic = str(cfg.get("dataset", "")).startswith("synthetic:")
-    rows = f"n = {n}" if n else ("default n" if synthetic else "all rows")
+    rows = f"n = {n}" if n else ("default n" if generated(str(cfg.get("dataset", ""))) else "all rows")
     return f"{rows} · " + (f"label noise {noise:.0%}" if noise else "no label noise")
 
 

@@ -38,7 +38,7 @@ from kdviz.openml import openml_frame
 from kdviz.tables import DataReport, Progress, prepare_table, read_table
 
 __all__ = ["COMMON_PARAMS", "DatasetSpec", "LoadRequest", "MIN_ROWS", "Param", "RawData", "dataset_spec",
-           "list_datasets", "register_dataset", "unknown_dataset", "unregister_dataset"]
+           "generated", "list_datasets", "register_dataset", "takes", "unknown_dataset", "unregister_dataset"]
 
 MIN_ROWS = 50
 #: parameters every dataset takes (checked by kdviz.data.load_dataset), with their defaults
@@ -221,6 +221,24 @@ def dataset_spec(name: str) -> DatasetSpec:
         if patterns:
             return patterns[0]
     raise unknown_dataset(name)
+
+
+def takes(name: str, param: str) -> bool:
+    """Whether dataset `name` accepts `param` (e.g. ``d`` for ``synthetic:gmm``); False for unknown names."""
+    try:
+        return dataset_spec(name).param(param) is not None
+    except DatasetError:
+        return False
+
+
+def generated(name: str) -> bool:
+    """Whether `name`'s rows are generated (known p0, a default n) rather than read from real data."""
+    try:
+        spec = dataset_spec(name)
+    except DatasetError:
+        return False
+    n = spec.param("n")
+    return spec.has_p0 and n is not None and n.default is not None
 
 
 def unknown_dataset(name: object) -> DatasetError:

@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kdviz import offload
 from kdviz.cache import single_flight_lru
 from kdviz.data import Dataset, load_dataset
+from kdviz.datasets import takes
 from kdviz.distill import one_hot
 from kdviz.errors import ConfigError
 from kdviz.methods import METHODS, kd_methods, method_label
@@ -170,7 +171,7 @@ class PlaygroundResult:
 
 # ----------------------------------------------------------------------------------------------
 def _data(dataset: str, n: int, label_noise: float, r: float, seed: int) -> Dataset:
-    kw = dict(d=2) if dataset == "synthetic:gmm" else {}
+    kw = dict(d=2) if takes(dataset, "d") else {}
     return load_dataset(dataset, seed=seed, n=n, label_noise=label_noise, r=r, **kw)
 
 

@@ -18,6 +18,7 @@ import streamlit as st
 
 from kdviz.config import OPTION_LIMITS, PRESETS, SweepConfig, make_config, sweep_field
 from kdviz.data import MAX_CLASSES, check_openml, list_datasets, load_dataset, read_table
+from kdviz.datasets import generated
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.home import kdviz_home
 from kdviz.plots import dataset_label
@@ -93,7 +94,7 @@ def uploads_dir() -> Path:
 
 def data_defaults(dataset: str | None) -> dict[str, Any]:
     """n and label noise for a dataset: the demo's for synthetic data, all rows and none for real data."""
-    return dict(SYNTHETIC_DATA if str(dataset or DEFAULTS["dataset"]).startswith("synthetic:") else REAL_DATA)
+    return dict(SYNTHETIC_DATA if generated(str(dataset or DEFAULTS["dataset"])) else REAL_DATA)
 
 
 def defaults_for(dataset: str | None) -> dict[str, Any]:

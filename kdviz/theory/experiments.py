@@ -35,6 +35,7 @@ from pydantic import (
 from kdviz.config import CGrid, CValue, SweepConfig
 from kdviz.config import make_config as make_sweep_config
 from kdviz.data import Dataset, load_dataset
+from kdviz.datasets import takes
 from kdviz.distill import best_c
 from kdviz.errors import ConfigError
 from kdviz.experiments import Experiment, Task, register_experiment, task_key
@@ -233,7 +234,7 @@ def _sample(dataset: str, d: int, r: float | None, label_noise: float, n_train: 
             seed: int) -> Dataset:
     ts = min(0.85, max(0.06, n_eval / (n_train + n_eval)))
     total = int(np.ceil(max(n_train / (1 - ts), n_eval / ts))) + 4
-    kw: dict[str, Any] = {"d": d} if dataset == "synthetic:gmm" else {}
+    kw: dict[str, Any] = {"d": d} if takes(dataset, "d") else {}
     return load_dataset(dataset, n=total, seed=seed, test_size=ts, label_noise=label_noise, r=r, **kw)
 
 
@@ -246,7 +247,7 @@ def sample(config: TheoryConfig, n_train: int, repeat: int) -> Dataset:
 def load_context(config: TheoryConfig) -> dict[str, str]:
     """A tiny probe of the generator: its fingerprint keys the tasks (changes if the generator does)."""
     probe = load_dataset(config.dataset, n=200, seed=config.seed, label_noise=config.label_noise, r=config.r,
-                         **({"d": config.d} if config.dataset == "synthetic:gmm" else {}))
+                         **({"d": config.d} if takes(config.dataset, "d") else {}))
     return {"fingerprint": probe.fingerprint}
 
 
