@@ -6,7 +6,6 @@ Invalid values are refused with a `ConfigError` whose message names the field.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import tomllib
 from pathlib import Path
@@ -211,10 +210,6 @@ class SweepConfig(BaseModel):
             n_corr = len(set(self.methods) & set(corrected_methods()))
             fits += n_cap * n_corr * len(self.c_grid) * self.cv_folds
         return fits
-
-    def digest(self) -> str:
-        """A stable content hash of the configuration."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
         return json.loads(self.model_dump_json())

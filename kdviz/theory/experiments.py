@@ -17,7 +17,6 @@ Errors are evaluated on `n_eval` fresh points of the same draw.
 from __future__ import annotations
 
 import functools
-import hashlib
 from typing import Annotated, Any, Literal
 
 import numpy as np
@@ -128,9 +127,6 @@ class TheoryConfig(BaseModel):
 
     def estimated_work(self) -> float:
         return float(sum(self.train_sizes()) * len(self.dials()) * self.repeats * self.fits_per_task())
-
-    def digest(self) -> str:
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
