@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -27,7 +27,8 @@ from kdviz.presets import PAPER_C_GRID, PAPER_DATASETS, PAPER_PROTOCOLS, PRESETS
 from kdviz.schema import Choices, FieldSpec, dataset_names, model_fields, student_names, teacher_names
 
 #: Config fields a sweep can vary as its second axis (drawn as a heat map of each method's gain).
-AXIS2_FIELDS = ("label_noise", "temperature", "alpha", "folds")
+Axis2Field = Literal["label_noise", "temperature", "alpha", "folds"]
+AXIS2_FIELDS = get_args(Axis2Field)
 
 MAX_TOTAL_FITS = 5_000  # a hard ceiling so that no link or config can launch an unbounded run
 
@@ -126,7 +127,7 @@ class SweepConfig(BaseModel):
     student_capacity: str | None = Field(None, max_length=50,
                                          description="student option varied when vary='student' "
                                                      "(default: n_estimators for rf, width for mlp, ...)")
-    axis2: Literal["label_noise", "temperature", "alpha", "folds"] | None = Field(
+    axis2: Axis2Field | None = Field(
         None, description="a second swept field (a heat map of each method's gain over vanilla); "
                           "each value reruns the capacity sweep")
     axis2_values: tuple[float, ...] = Field((), max_length=10, description="the values of axis2")
