@@ -2,9 +2,10 @@
 
 The registries (`kdviz.teachers`, `kdviz.students`, `kdviz.experiments`) never import the modules
 that register into them — that would make an import cycle (``kdviz.neural`` imports
-``kdviz.teachers`` to subclass its base class). Instead the entry points (``app.py``, the CLI, the
-job worker) call :func:`load_plugins` once, and a registry lookup of an unknown name calls it
-lazily (a notebook's ``make_teacher("mlp-epochs", ...)`` works without any set-up).
+``kdviz.teachers`` to subclass its base class). Instead the long-running entry points (``app.py``,
+the job worker) call :func:`load_plugins` at start, and a registry lookup of an unknown name calls
+it lazily: the CLI (``--help`` lists the registries; ``kdviz jobs`` starts without torch) and a
+notebook's ``make_teacher("mlp-epochs", ...)`` work without any set-up.
 
 This module imports nothing from kdviz statically: the plug-ins are named in lists and imported
 with :func:`importlib.import_module`.
