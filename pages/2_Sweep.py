@@ -89,7 +89,7 @@ with st.sidebar:
     if section("student", "Student and distillation"):
         st.selectbox("Student", form.options("student"), key=wkey(P, "student"), disabled=off,
                      format_func=lambda k: f"{k}: {STUDENTS[k].description}")
-        if ss[wkey(P, "student")] in form.NEURAL_STUDENTS:
+        if form.uses_temperature(ss[wkey(P, "student")]):
             st.slider("Temperature T (Hinton KD)", *form.widget_range("temperature"), step=form.STEPS["temperature"],
                       key=wkey(P, "temperature"), disabled=off, help=form.help_text("temperature"))
             st.slider("Mixing α (weight of the teacher term)", *form.widget_range("alpha"), step=form.STEPS["alpha"],

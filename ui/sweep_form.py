@@ -73,8 +73,11 @@ DEFAULTS: dict[str, Any] = {**{f: form_default(sweep_field(f)) for f in FIELDS},
 SYNTHETIC_DATA = {"n": 2000, "label_noise": 0.2}
 REAL_DATA = {"n": None, "label_noise": 0.0}
 UPLOAD_LINK = "upload:"  # links name an upload by its file name, never by the server's path
-#: students trained with Hinton KD (temperature T, mixing α): the torch students
-NEURAL_STUDENTS = tuple(k for k, s in STUDENTS.items() if s.factory.__module__.startswith("kdviz.neural"))
+
+
+def uses_temperature(student: str) -> bool:
+    """Students trained with Hinton KD (temperature T, mixing α): the torch students (the spec's fact)."""
+    return student in STUDENTS and STUDENTS[student].needs_torch
 UPLOAD_CHOICE = "Upload a CSV…"
 MAX_UPLOAD_MB = 200  # below .streamlit/config.toml's maxUploadSize, so the refusal is a visible message
 #: an upload nothing refers to is deleted after this long
