@@ -158,29 +158,52 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_paper_compare(args: argparse.Namespace) -> int:
-    from kdviz.paper import compare, format_comparison
+    from kdviz.paper import PaperMismatchError, compare
 
+    if args.require is not None and not 0 < args.require <= 1:
+        raise UsageError(f"--require is a share between 0 and 1 (e.g. 0.9), got {args.require}")
     try:
         results = pd.read_csv(args.results)
     except (OSError, ValueError) as e:
         raise UsageError(f"cannot read results table {args.results}: {e}") from None
-    table = compare(results, args.paper, scale=args.scale, tol=args.tol, metric=args.metric)
+    methods = [m.strip() for m in args.methods.split(",") if m.strip()] if args.methods else None
+    tol_level = args.tol_level if args.tol_level is not None else args.tol
+    tol_effect = args.tol_effect if args.tol_effect is not None else args.tol
+    try:
+        agreement = compare(results, args.paper, scale=args.scale, tol_level=tol_level, tol_effect=tol_effect,
+                            metric=args.metric, methods=methods)
+    except PaperMismatchError as e:
+        print(f"kdviz: error: {e}", file=sys.stderr)
+        return 2
     if args.out:
-        _write_table(table, args.out)
-    print(format_comparison(table))
+        _write_table(agreement.table(), args.out)
+    print(agreement.text())
+    if args.require is not None and not agreement.passes(args.require):
+        print(f"kdviz: agreement below --require {args.require:g} (levels {agreement.share('levels'):.0%}, "
+              f"effects {agreement.share('effects'):.0%} within tolerance)", file=sys.stderr)
+        return 1
     return 0
 
 
 def _add_paper_commands(sub: argparse._SubParsersAction) -> None:
+    from kdviz.paper import DEFAULT_TOL
+
     paper = sub.add_parser("paper", help="the paper's published numbers beside yours")
     psub = paper.add_subparsers(dest="paper_command", required=True, parser_class=_Parser)
-    p = psub.add_parser("compare", help="print your means next to the published ones (a paper preset's results)")
+    p = psub.add_parser("compare", help="your results against every published cell: levels, effects, signs")
     p.add_argument("results", help="results CSV of a paper preset (kdviz sweep --preset paper-<dataset>-<A|B> --out)")
     p.add_argument("--paper", default=None, help="which experiment, e.g. magic-B (default: guessed from the table)")
-    p.add_argument("--scale", default="logp", choices=["logp", "p"], help="the scale the run used (default logp)")
-    p.add_argument("--tol", type=float, default=0.015, help="tolerance of 'within' (default 0.015)")
+    p.add_argument("--scale", default=None, choices=["logp", "p"],
+                   help="the scale every row was run on, for tables without a 'scale' column (default logp)")
+    p.add_argument("--tol-level", type=float, default=None, help=f"tolerance of a level (default {DEFAULT_TOL:g})")
+    p.add_argument("--tol-effect", type=float, default=None,
+                   help=f"tolerance of an effect: method − vanilla, vanilla − no-KD (default {DEFAULT_TOL:g})")
+    p.add_argument("--tol", type=float, default=DEFAULT_TOL, help="both tolerances at once")
+    p.add_argument("--require", type=float, default=None,
+                   help="exit 1 when the share of levels or of effects within tolerance is below this (e.g. 0.9)")
+    p.add_argument("--methods", default=None, help="compare only these methods, e.g. teacher,vanilla,crossfit,enhanced")
     p.add_argument("--metric", default="test_auc", help="metric column (the paper reports test AUC)")
-    p.add_argument("--out", default=None, help="also write the comparison to this CSV file")
+    p.add_argument("--out", default=None, help="also write the per-cell comparison to this CSV file")
     p.set_defaults(func=cmd_paper_compare)
 
 

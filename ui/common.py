@@ -60,7 +60,7 @@ _THEME_STATE = "kdviz_theme"
 NAV = (("app.py", "Home", ":material/home:"), ("pages/1_Playground.py", "Playground", ":material/tune:"),
        ("pages/2_Sweep.py", "Sweep", ":material/show_chart:"), ("pages/3_Theory.py", "Theory", ":material/functions:"),
        ("pages/4_Runs.py", "Runs", ":material/history:"),
-       ("pages/5_Lesson.py", "Lesson", ":material/school:"))
+       ("pages/5_Lesson.py", "Lesson", ":material/school:"), ("pages/6_Paper.py", "Paper", ":material/article:"))
 ROOT = Path(__file__).resolve().parents[1]
 
 
