@@ -179,8 +179,10 @@ def cmd_paper_compare(args: argparse.Namespace) -> int:
         _write_table(agreement.table(), args.out)
     print(agreement.text())
     if args.require is not None and not agreement.passes(args.require):
-        print(f"kdviz: agreement below --require {args.require:g} (levels {agreement.share('levels'):.0%}, "
-              f"effects {agreement.share('effects'):.0%} within tolerance)", file=sys.stderr)
+        print(f"kdviz: agreement below --require {args.require:g}: {agreement.share('levels'):.0%} of the published "
+              f"levels and {agreement.share('effects'):.0%} of the published effects are within tolerance (a cell "
+              f"not compared counts as outside), {agreement.signs_ok}/{agreement.signs_checked} signs reproduced",
+              file=sys.stderr)
         return 1
     return 0
 
@@ -200,7 +202,9 @@ def _add_paper_commands(sub: argparse._SubParsersAction) -> None:
                    help=f"tolerance of an effect: method − vanilla, vanilla − no-KD (default {DEFAULT_TOL:g})")
     p.add_argument("--tol", type=float, default=DEFAULT_TOL, help="both tolerances at once")
     p.add_argument("--require", type=float, default=None,
-                   help="exit 1 when the share of levels or of effects within tolerance is below this (e.g. 0.9)")
+                   help="exit 1 when the share of published levels, of effects within tolerance, or of the "
+                        "signs of published effects > 0.01 reproduced is below this (e.g. 0.9; a cell not "
+                        "compared counts as outside)")
     p.add_argument("--methods", default=None, help="compare only these methods, e.g. teacher,vanilla,crossfit,enhanced")
     p.add_argument("--metric", default="test_auc", help="metric column (the paper reports test AUC)")
     p.add_argument("--out", default=None, help="also write the per-cell comparison to this CSV file")

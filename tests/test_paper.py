@@ -11,7 +11,15 @@ from kdviz.cli import build_parser, config_from_args, main
 from kdviz.config import PRESETS, make_config
 from kdviz.distill import gamma, kd_target, one_hot
 from kdviz.errors import ConfigError, DatasetError
-from kdviz.paper import compare, format_comparison, guess_paper, paper_reference, published, reference
+from kdviz.paper import (
+    PaperMismatchError,
+    compare,
+    guess_paper,
+    paper_reference,
+    published,
+    published_cells,
+    reference,
+)
 from kdviz.sweep import load_data, plan, run_sweep, teacher_seed
 
 SMALL = dict(dataset="synthetic:gmm", n=400, label_noise=0.2, teacher_options={"n_estimators": 10}, folds=3,
@@ -223,21 +231,97 @@ def test_published_means_ship_with_kdviz_and_name_their_source():
         reference("iris-B")
 
 
-def test_compare_counts_the_means_within_tolerance(tmp_path, capsys):
-    df = _fake_results("magic-B")
-    assert guess_paper(df) == "magic-B"
-    table = compare(df)
-    assert len(table) == len(reference("magic-B")) and table.within.all()
-    assert format_comparison(table).splitlines()[-1] == f"{len(table)}/{len(table)} means within ±0.015"
-    off = compare(_fake_results("magic-B", shift=0.02))
-    assert not off.within.any() and off["diff"].to_numpy() == pytest.approx(0.02)
+_DATA = {"magic": "csv:/data/magic04.csv", "adult": "csv:/data/adult-full.csv"}
+
+
+def _published_table(paper: str, scales=("logp",), vanilla_everywhere: bool = False) -> pd.DataFrame:
+    """A results table built from the published means: each cell's two repeats are mean ± s.e., so its mean and
+    s.e. are the published ones. `vanilla_everywhere`: every KD method gets its own (published) vanilla curve."""
+    dataset, exp = paper.split("-")
+    cells = published_cells(paper)
+    cells = cells[cells.scale.isin(scales)]
+    rows = []
+    for r in cells.itertuples():
+        mean = r.mean
+        if vanilla_everywhere and r.method in ("crossfit", "corrected", "enhanced"):
+            v = cells[(cells.scale == r.scale) & (cells.method == "vanilla") & (cells.capacity == r.capacity)]
+            if v.empty:
+                continue
+            mean = v["mean"].iloc[0]
+        for rep, sign in enumerate((-1, 1)):
+            rows.append(dict(dataset=_DATA[dataset], teacher="rf-depth" if exp == "B" else "rf-trees",
+                             capacity_name="max_depth" if exp == "B" else "n_estimators", capacity=r.capacity,
+                             method=r.method, repeat=rep, test_auc=mean + sign * r.se, c=r.c_chosen,
+                             varied="teacher" if exp == "B" else "student", scale=r.scale))
+    return pd.DataFrame(rows)
+
+
+def test_the_published_means_themselves_pass_every_cell(tmp_path, capsys):
+    a = compare(_published_table("magic-B"))
+    assert len(a.levels) == 36 and a.levels.within.all() and a.missing.empty
+    assert len(a.effects) == 28 and a.effects.within.all()
+    assert a.levels.yours_se.to_numpy() == pytest.approx(a.levels.paper_se.to_numpy())
+    assert a.summary_line() == ("levels 36/36 within ±0.005; effects 28/28 within ±0.005; "
+                                f"signs {a.signs_checked}/{a.signs_checked} of published effects > 0.01")
+    # an effect is the method minus vanilla at the same depth, on both sides
+    enh = a.effects[(a.effects.effect == "enhanced − vanilla") & (a.effects.capacity == 1)].iloc[0]
+    ref = reference("magic-B").set_index(["method", "capacity"])["mean"]
+    assert enh.paper == pytest.approx(ref["enhanced", 1] - ref["vanilla", 1]) and enh.yours == pytest.approx(enh.paper)
     path = tmp_path / "res.csv"
-    _fake_results("magic-B", shift=0.01).to_csv(path, index=False)
-    assert main(["paper", "compare", str(path), "--tol", "0.005"]) == 0
-    out = capsys.readouterr().out.strip().splitlines()
-    assert out[-1] == f"0/{len(table)} means within ±0.005"
-    assert main(["paper", "compare", str(path)]) == 0
-    assert capsys.readouterr().out.strip().splitlines()[-1] == f"{len(table)}/{len(table)} means within ±0.015"
+    _published_table("magic-B").to_csv(path, index=False)
+    assert main(["paper", "compare", str(path), "--require", "0.9"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1] == a.summary_line()
+
+
+def test_experiment_a_compares_each_published_cell_on_its_own_scale():
+    both = compare(_published_table("magic-A", scales=("logp", "p")))
+    assert both.missing.empty and both.levels.within.all() and both.effects.within.all()
+    assert set(both.levels[both.levels.scale == "p"].method) == {"crossfit", "enhanced", "no_kd"}
+    assert {"crossfit − no_kd", "enhanced − no_kd"} <= set(both.effects[both.effects.scale == "p"].effect)
+    # a log-p-only run: the p-scale cross-fit and enhanced cells are listed, not dropped
+    logp = compare(_published_table("magic-A").drop(columns="scale"))
+    lost = logp.missing[logp.missing.kind == "level"]
+    assert set(lost.method) == {"crossfit", "enhanced"} and len(lost) == 18
+    assert (lost.reason == "scale p not run").all()
+    assert logp.share("levels") < 0.9 and not logp.passes(0.9)
+    assert "Not compared (36 published cells)" in logp.text()
+
+
+def test_a_table_whose_methods_equal_their_vanilla_curve_fails(tmp_path, capsys):
+    bad = _published_table("magic-B", vanilla_everywhere=True)
+    a = compare(bad)
+    assert a.share("effects") < 0.75  # most effects are out
+    big = a.effects[a.effects.sign_checked]
+    assert not big[big.method != "vanilla"].sign_ok.any()  # "no effect" has the sign of no published effect
+    path = tmp_path / "vanilla.csv"
+    bad.to_csv(path, index=False)
+    assert main(["paper", "compare", str(path), "--require", "0.9"]) == 1
+    out = capsys.readouterr()
+    assert out.out.strip().splitlines()[-1] == a.summary_line() and "below --require 0.9" in out.err
+    # the tolerances are settable: wide enough, the same table passes
+    assert main(["paper", "compare", str(path), "--tol-level", "0.2", "--tol-effect", "0.2", "--require", "0.9"]) == 0
+    assert capsys.readouterr().out.strip().splitlines()[-1].startswith("levels 36/36 within ±0.2; effects 28/28")
+
+
+def test_no_comparable_cell_or_another_experiment_exits_2(tmp_path, capsys):
+    empty = tmp_path / "empty.csv"
+    pd.DataFrame(columns=["dataset", "method", "capacity", "test_auc"]).to_csv(empty, index=False)
+    assert main(["paper", "compare", str(empty), "--paper", "magic-B"]) == 2
+    assert "no rows" in capsys.readouterr().err
+    other = _published_table("magic-B")
+    other["method"] = "oracle"  # nothing the paper reports
+    with pytest.raises(PaperMismatchError, match="no published cell of magic-B"):
+        compare(other)
+    path = tmp_path / "a.csv"
+    _published_table("magic-A").to_csv(path, index=False)
+    assert main(["paper", "compare", str(path), "--paper", "magic-B"]) == 2
+    assert "is magic-A" in capsys.readouterr().err
+    adult = tmp_path / "adult.csv"
+    _published_table("adult-B").to_csv(adult, index=False)
+    assert main(["paper", "compare", str(adult), "--paper", "magic-B"]) == 2
+    assert main(["paper", "compare", str(path), "--scale", "p"]) == 2  # its rows are log p
+    assert "holds logp" in capsys.readouterr().err
+    assert main(["paper", "compare", str(path), "--require", "2"]) == 1  # a share is at most 1
 
 
 def test_charts_of_a_paper_preset_draw_the_dashed_paper_series():

@@ -94,14 +94,20 @@ class Agreement:
         return int((self.effects.sign_checked & self.effects.sign_ok).sum())
 
     def share(self, kind: str) -> float:
-        """Share of compared levels (or effects) within tolerance; NaN when there are none."""
+        """Share of the published levels (or effects) within tolerance, counting each one not compared as
+        outside (so a table cannot pass by leaving cells out); NaN when there are none."""
         t = self.levels if kind == "levels" else self.effects
-        return float(t.within.mean()) if len(t) else float("nan")
+        n = len(t) + int((self.missing.kind == kind.removesuffix("s")).sum())
+        return float(t.within.sum() / n) if n else float("nan")
+
+    def share_signs(self) -> float:
+        """Share of the published effects larger than SIGN_THRESHOLD whose sign you reproduce (NaN: none)."""
+        return self.signs_ok / self.signs_checked if self.signs_checked else float("nan")
 
     def passes(self, require: float) -> bool:
-        """Both shares ≥ `require` (effects only where any were compared)."""
-        eff = self.share("effects")
-        return self.share("levels") >= require and (np.isnan(eff) or eff >= require)
+        """Levels, effects and signs: each share ≥ `require` (effects and signs only where the paper has any)."""
+        shares = (self.share("levels"), self.share("effects"), self.share_signs())
+        return not np.isnan(shares[0]) and all(np.isnan(v) or v >= require for v in shares)
 
     def summary_line(self) -> str:
         return (f"levels {self.levels_within}/{len(self.levels)} within ±{self.tol_level:g}; "
@@ -285,6 +291,7 @@ def compare(results: pd.DataFrame, paper: str | None = None, *, scale: str | Non
         notes.append(f"{len(skipped)} published cells on the {', '.join(sorted(set(skipped.scale)))} scale are "
                      f"not compared: this table holds the {', '.join(ran)} scale, where the paper has the same "
                      "methods")
+    every = cells
     cells = cells.drop(index=skipped.index)
     levels, missing, series = [], [], {}
     for r in cells.itertuples():
@@ -306,7 +313,7 @@ def compare(results: pd.DataFrame, paper: str | None = None, *, scale: str | Non
         raise PaperMismatchError(f"no published cell of {paper} has a counterpart in this table "
                                  f"({'; '.join(reasons[:4]) or 'nothing published'}); is it a run of the "
                                  f"paper-{paper} preset?")
-    effects = _effects(cells, ours, series, tol_effect, missing)
+    effects = _effects(cells, every, ours, series, tol_effect, missing)
     lv = pd.DataFrame(levels, columns=[c for c in _LEVEL_COLS if c != "within"])
     lv["within"] = lv["diff"].abs() <= tol_level + 1e-12
     return Agreement(paper=paper, scales=ran, levels=lv[_LEVEL_COLS], effects=effects,
@@ -314,14 +321,16 @@ def compare(results: pd.DataFrame, paper: str | None = None, *, scale: str | Non
                      tol_effect=tol_effect, metric=metric, notes=notes)
 
 
-def _effects(cells: pd.DataFrame, ours: pd.DataFrame, series: dict, tol: float, missing: list) -> pd.DataFrame:
-    """Each method minus its baseline (vanilla, else no-KD) and vanilla minus no-KD, per scale and capacity."""
+def _effects(cells: pd.DataFrame, every: pd.DataFrame, ours: pd.DataFrame, series: dict, tol: float,
+             missing: list) -> pd.DataFrame:
+    """Each method minus its baseline (vanilla, else no-KD) and vanilla minus no-KD, per scale and capacity,
+    for the published `cells` compared (baselines looked up among `every` published cell)."""
     rows = []
     for r in cells[~cells.method.isin(["teacher", "no_kd"]) & cells.capacity.notna()].itertuples():
         base_name = "no_kd" if r.method == "vanilla" else "vanilla"
-        base = _published_at(cells, r.scale, base_name, r.capacity)
+        base = _published_at(every, r.scale, base_name, r.capacity)
         if base is None and r.method != "vanilla":
-            base_name, base = "no_kd", _published_at(cells, r.scale, "no_kd", r.capacity)
+            base_name, base = "no_kd", _published_at(every, r.scale, "no_kd", r.capacity)
         if base is None:
             continue  # the paper published no baseline for it: not a published effect
         name = f"{r.method} − {base_name}"
