@@ -144,7 +144,7 @@ def test_a_finished_run_is_drawn_solid_beside_the_paper_with_its_agreement(offli
     solid = next(t for t in s["data"] if t["name"] == "Enhanced KD (cross-fit + correction)")
     assert solid.get("line", {}).get("dash") in (None, "solid")
     line = "levels 36/36 within ±0.005; effects 28/28 within ±0.005"
-    assert line in s["layout"]["title"]["subtitle"]["text"]
+    assert "levels 36/36 · effects 28/28 within ±0.005 · signs 12/12" in s["layout"]["title"]["subtitle"]["text"]
     cap = next(c.value for c in at.caption if c.value.startswith(line))
     assert "c chosen by CV (paper / kdviz), 14 of 14 the same" in cap
     # the other cards still show the published curves only

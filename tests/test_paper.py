@@ -257,6 +257,7 @@ def _published_table(paper: str, scales=("logp",), vanilla_everywhere: bool = Fa
 
 
 def test_the_published_means_themselves_pass_every_cell(tmp_path, capsys):
+    assert guess_paper(_published_table("magic-B")) == "magic-B"
     a = compare(_published_table("magic-B"))
     assert len(a.levels) == 36 and a.levels.within.all() and a.missing.empty
     assert len(a.effects) == 28 and a.effects.within.all()

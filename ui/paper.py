@@ -19,6 +19,7 @@ from kdviz.paper.gallery import (
     card_config,
     card_figure,
     dataset_status,
+    openml_online,
     pick_run,
 )
 from kdviz.talkpack import TalkChart
@@ -30,14 +31,16 @@ DATA_CHECK_TTL_S = 300
 
 
 @st.cache_data(ttl=DATA_CHECK_TTL_S, show_spinner=False)
-def _data_status(card_key: str, home: str) -> tuple[bool, str]:
-    dataset, exp, scale = card_key.split("-")
-    return dataset_status(Card(exp, dataset, scale))
+def _online(home: str) -> bool:
+    return openml_online()
 
 
 def data_status(card: Card) -> tuple[bool, str]:
-    """Whether the card's preset can load its data here (cached per card and KDVIZ_HOME)."""
-    return _data_status(card.key, str(kdviz_home()))
+    """Whether the card's preset can load its data here (OpenML's reachability checked once per TTL)."""
+    ok, why = dataset_status(card)
+    if ok or not str(card_config(card).get("dataset", "")).startswith("openml:"):
+        return ok, why
+    return dataset_status(card, online=_online(str(kdviz_home())))
 
 
 def card_states(cards: list[Card]) -> list[CardState]:
@@ -95,7 +98,7 @@ def draw_card(state: CardState, *, present: bool) -> TalkChart:
             with row:
                 page_link("pages/2_Sweep.py", label=f"Open run {state.job.id[:8]}", icon=":material/open_in_new:",
                           query_params={"run": state.job.id})
-        if disabled and not (state.agreement is not None and state.agreement.missing.empty):
+        if disabled:
             st.caption(why)
         err = st.session_state.pop(f"pp_err_{card.key}", None)
         if err:

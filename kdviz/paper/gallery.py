@@ -32,7 +32,7 @@ __all__ = ["Card", "CardState", "card_agreement", "card_caption", "card_config",
 
 DATASET_NAMES = {"adult": "Adult", "fico": "FICO HELOC", "higgs": "Higgs", "magic": "MAGIC",
                  "stumbleupon": "StumbleUpon"}
-EXPERIMENT_TITLES = {"A": "Experiment A: vary the student (trees)", "B": "Experiment B: vary the teacher (depth)"}
+EXPERIMENT_TITLES = {"A": "A: vary the student's trees", "B": "B: vary the teacher's depth"}
 SCALE_TITLES = {"logp": "log p scale", "p": "p scale"}
 #: the file a user provides when a dataset is not on the machine (upload it on the Sweep page)
 PROVIDE = {"adult": "adult-full.csv (UCI Adult training + test rows, 48,842; label column Salary) or OpenML "
@@ -59,7 +59,7 @@ class Card:
 
     @property
     def title(self) -> str:
-        return (f"{DATASET_NAMES.get(self.dataset, self.dataset)} · {EXPERIMENT_TITLES[self.experiment]} · "
+        return (f"{DATASET_NAMES.get(self.dataset, self.dataset)} {EXPERIMENT_TITLES[self.experiment]} · "
                 f"{SCALE_TITLES.get(self.scale, self.scale)}")
 
 
@@ -126,7 +126,11 @@ def card_figure(card: Card, results: pd.DataFrame | None = None, agreement: Agre
     rows = results
     if rows is not None and not rows.empty and "scale" in rows:
         rows = rows[rows["scale"] == card.scale]
-    subtitle = agreement.summary_line() if agreement is not None else "published curves only: no kdviz run yet"
+    subtitle = "published curves only: no kdviz run yet"
+    if agreement is not None:
+        a = agreement
+        subtitle = (f"levels {a.levels_within}/{len(a.levels)} · effects {a.effects_within}/{len(a.effects)} within "
+                    f"±{a.tol_level:g} · signs {a.signs_ok}/{a.signs_checked}")
     if rows is not None and not rows.empty:
         fig = capacity_chart(rows, "test_auc", reference=ref, presentation=presentation, title=card.title)
         drawn = set(rows["method"].unique())
@@ -138,7 +142,10 @@ def card_figure(card: Card, results: pd.DataFrame | None = None, agreement: Agre
         fig.update_xaxes(title=f"{side.split(':')[0].title()} capacity:{side.split(':')[1]}")
         fig.update_yaxes(title="Test AUC")
         fig = style_figure(fig, presentation)
-    fig.update_layout(title=dict(text=card.title, subtitle_text=subtitle + " · dashed: published (Dao et al. 2021)"))
+    fig.update_layout(title=dict(text=card.title, subtitle_text=subtitle + "<br>dashed: published (Dao et al. 2021)"
+                                 + ("" if rows is None or rows.empty else "; solid: kdviz")),
+                      legend=dict(orientation="h", yanchor="top", y=-0.22, xanchor="left", x=0),
+                      margin=dict(t=110), height=640)
     return fig
 
 
@@ -183,22 +190,27 @@ def card_caption(state: CardState) -> str:
     return text + (f" {c}." if c else "")
 
 
-def dataset_status(card: Card) -> tuple[bool, str]:
+def openml_online() -> bool:
+    """Whether OpenML answers now (a few seconds when offline: call once per page, not per card)."""
+    from kdviz.openml import _openml_reachable
+
+    return _openml_reachable()
+
+
+def dataset_status(card: Card, *, online: bool = False) -> tuple[bool, str]:
     """(True, "") when the card's preset can load its data here; else (False, which file to provide).
-    An OpenML dataset counts when it is cached or OpenML answers (a check of a few seconds when offline)."""
+    An OpenML dataset counts when it is cached, or when `online` (OpenML answers: it downloads once)."""
     from pathlib import Path
 
-    from kdviz.errors import DatasetError
-    from kdviz.openml import check_openml
+    from kdviz.openml import _cache_root, _openml_stem
 
     ds = str(card_config(card).get("dataset", ""))
     if ds.startswith("openml:"):
         name = ds[len("openml:"):]
-        try:
-            check_openml(name)
+        root = _cache_root(None)  # never shown: a server path
+        if online or ((root / f"{_openml_stem(name)}.csv").exists() and (root / f"{_openml_stem(name)}.json").exists()):
             return True, ""
-        except DatasetError:  # its message names the cache folder: a server path, not for a page
-            why = f"OpenML '{name}' is not cached on this server and OpenML cannot be reached"
+        why = f"OpenML '{name}' is not cached on this server and OpenML cannot be reached"
     elif ds.startswith("csv:"):
         if Path(ds[4:]).is_file():
             return True, ""
