@@ -16,11 +16,11 @@ from kdviz.paper.gallery import (
     CardState,
     card_agreement,
     card_caption,
-    card_config,
     card_figure,
     dataset_status,
     openml_online,
     pick_run,
+    run_config,
 )
 from kdviz.talkpack import TalkChart
 from ui import runs
@@ -35,12 +35,12 @@ def _online(home: str) -> bool:
     return openml_online()
 
 
-def data_status(card: Card) -> tuple[bool, str]:
-    """Whether the card's preset can load its data here (OpenML's reachability checked once per TTL)."""
-    ok, why = dataset_status(card)
-    if ok or not str(card_config(card).get("dataset", "")).startswith("openml:"):
+def data_status(card: Card, job=None) -> tuple[bool, str]:
+    """Whether the card's run can load its data here (OpenML's reachability checked once per TTL)."""
+    ok, why = dataset_status(card, job=job)
+    if ok or not str(run_config(card, job).get("dataset", "")).startswith("openml:"):
         return ok, why
-    return dataset_status(card, online=_online(str(kdviz_home())))
+    return dataset_status(card, online=_online(str(kdviz_home())), job=job)
 
 
 def card_states(cards: list[Card]) -> list[CardState]:
@@ -62,9 +62,9 @@ def card_states(cards: list[Card]) -> list[CardState]:
     return states
 
 
-def _submit(card: Card) -> None:
+def _submit(card: Card, job) -> None:
     try:
-        job_id = runs.submit(card_config(card))
+        job_id = runs.submit(run_config(card, job))
         st.session_state[f"pp_job_{card.key}"] = job_id
         st.toast(f"Started run {job_id[:8]} of paper-{card.paper} ({card.scale} scale).", icon=":material/play_arrow:")
     except KdvizError as e:
@@ -73,7 +73,7 @@ def _submit(card: Card) -> None:
 
 def _button_state(state: CardState) -> tuple[bool, str]:
     """(disabled, why) of the card's "Run what is missing" button."""
-    ok, why = data_status(state.card)
+    ok, why = data_status(state.card, state.job)
     if not ok:
         return True, why
     if state.job is not None and state.job.active:
@@ -93,7 +93,7 @@ def draw_card(state: CardState, *, present: bool) -> TalkChart:
         disabled, why = _button_state(state)
         row = st.container(horizontal=True, gap="small")
         row.button("Run what is missing", icon=":material/play_arrow:", key=f"pp_run_{card.key}",
-                   disabled=disabled, help=why, on_click=_submit, args=(card,))
+                   disabled=disabled, help=why, on_click=_submit, args=(card, state.job))
         if state.job is not None:
             with row:
                 page_link("pages/2_Sweep.py", label=f"Open run {state.job.id[:8]}", icon=":material/open_in_new:",

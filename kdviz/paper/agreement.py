@@ -264,11 +264,13 @@ def _published_at(cells: pd.DataFrame, scale: str, method: str, capacity: float)
 
 def compare(results: pd.DataFrame, paper: str | None = None, *, scale: str | None = None,
             tol_level: float = DEFAULT_TOL, tol_effect: float = DEFAULT_TOL, metric: str = "test_auc",
-            methods: tuple[str, ...] | list[str] | None = None) -> Agreement:
+            methods: tuple[str, ...] | list[str] | None = None,
+            scales: tuple[str, ...] | list[str] | None = None) -> Agreement:
     """Compare a results table (``kdviz.sweep.COLUMNS``; a ``scale`` column, else every row is on `scale`,
     default logp) with the published means of `paper` (``"magic-B"``; default: guessed from the table).
 
-    `methods` restricts the published cells compared (e.g. teacher, vanilla, crossfit, enhanced).
+    `methods` restricts the published cells compared (e.g. teacher, vanilla, crossfit, enhanced), `scales` to
+    those scales (the Paper page's cards: one scale each).
     Raises PaperMismatchError for another experiment / dataset / scale, or when no cell is comparable.
     """
     for name, tol in (("level", tol_level), ("effect", tol_effect)):
@@ -281,6 +283,8 @@ def compare(results: pd.DataFrame, paper: str | None = None, *, scale: str | Non
         if unknown:
             raise ConfigError(f"unknown method(s) {', '.join(unknown)}; the paper reports {', '.join(METHOD_SPLIT)}")
         cells = cells[cells.method.isin(list(methods))]
+    if scales:
+        cells = cells[cells.scale.isin(list(scales))]
     ours = _ours(results, metric, scale)
     ran = tuple(sorted(set(ours.scale))) or ((scale or "logp"),)
     notes: list[str] = []

@@ -3,6 +3,7 @@
 One :class:`Card` per experiment × dataset × scale of the published table. For each card:
 
 - :func:`card_config` — the paper preset (``kdviz.presets.paper_preset``) run on the card's scale;
+  :func:`run_config` — what the card's "Run what is missing" submits (the earlier run's uploaded CSV, if any);
 - :func:`pick_run` — the newest finished (else active) kdviz run of that preset and scale in a list of jobs;
 - :func:`card_agreement` — :func:`kdviz.paper.compare` of that run's rows on the card's scale, or why not;
 - :func:`card_figure` — published curves (dashed, ± s.e. bands) and the run (solid, bands) on one chart;
@@ -28,7 +29,7 @@ from kdviz.plots import add_reference_traces, capacity_chart, style_figure
 from kdviz.presets import PAPER_DATASETS, paper_preset
 
 __all__ = ["Card", "CardState", "card_agreement", "card_caption", "card_config", "card_figure", "cards",
-           "dataset_status", "pick_run", "provide_hint"]
+           "dataset_status", "openml_online", "pick_run", "provide_hint", "run_config"]
 
 DATASET_NAMES = {"adult": "Adult", "fico": "FICO HELOC", "higgs": "Higgs", "magic": "MAGIC",
                  "stumbleupon": "StumbleUpon"}
@@ -87,6 +88,23 @@ def card_config(card: Card) -> dict[str, Any]:
     return {**paper_preset(card.dataset, card.experiment), "scale": card.scale}
 
 
+def _run_file(job: Any) -> dict[str, Any]:
+    """The dataset and target of a run made on a CSV that is still on the machine (an upload), else {}."""
+    from pathlib import Path
+
+    cfg = (job.config or {}) if job is not None else {}
+    ds = str(cfg.get("dataset", ""))
+    if ds.startswith("csv:") and Path(ds[4:]).is_file():
+        return {"dataset": ds, "target": cfg.get("target")}
+    return {}
+
+
+def run_config(card: Card, job: Any = None) -> dict[str, Any]:
+    """What "Run what is missing" submits: the card's preset on its scale, on the data of the card's earlier
+    run when that was a CSV still on the machine (an upload), so finished tasks are reused."""
+    return {**card_config(card), **_run_file(job)}
+
+
 def _scale_of(job: Any) -> str:
     return str((job.config or {}).get("scale", "logp"))
 
@@ -109,7 +127,7 @@ def card_agreement(card: Card, results: pd.DataFrame | None) -> tuple[Agreement 
         return None, "no finished kdviz run of this preset yet"
     rows = results[results["scale"] == card.scale] if "scale" in results else results
     try:
-        return compare(rows, card.paper, scale=None if "scale" in rows else card.scale), ""
+        return compare(rows, card.paper, scale=None if "scale" in rows else card.scale, scales=(card.scale,)), ""
     except KdvizError as e:
         return None, str(e)
 
@@ -197,14 +215,14 @@ def openml_online() -> bool:
     return _openml_reachable()
 
 
-def dataset_status(card: Card, *, online: bool = False) -> tuple[bool, str]:
-    """(True, "") when the card's preset can load its data here; else (False, which file to provide).
+def dataset_status(card: Card, *, online: bool = False, job: Any = None) -> tuple[bool, str]:
+    """(True, "") when :func:`run_config` can load its data here; else (False, which file to provide).
     An OpenML dataset counts when it is cached, or when `online` (OpenML answers: it downloads once)."""
     from pathlib import Path
 
     from kdviz.openml import _cache_root, _openml_stem
 
-    ds = str(card_config(card).get("dataset", ""))
+    ds = str(run_config(card, job).get("dataset", ""))
     if ds.startswith("openml:"):
         name = ds[len("openml:"):]
         root = _cache_root(None)  # never shown: a server path
