@@ -324,6 +324,11 @@ def test_no_comparable_cell_or_another_experiment_exits_2(tmp_path, capsys):
     assert main(["paper", "compare", str(path), "--scale", "p"]) == 2  # its rows are log p
     assert "holds logp" in capsys.readouterr().err
     assert main(["paper", "compare", str(path), "--require", "2"]) == 1  # a share is at most 1
+    junk = tmp_path / "junk.csv"
+    pd.DataFrame({"dataset": ["csv:magic04.csv"], "method": ["vanilla"], "capacity": ["x"],
+                  "test_auc": ["abc"]}).to_csv(junk, index=False)
+    assert main(["paper", "compare", str(junk)]) == 2
+    assert "no finite 'test_auc'" in capsys.readouterr().err
 
 
 def test_charts_of_a_paper_preset_draw_the_dashed_paper_series():

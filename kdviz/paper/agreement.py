@@ -286,6 +286,8 @@ def compare(results: pd.DataFrame, paper: str | None = None, *, scale: str | Non
     if scales:
         cells = cells[cells.scale.isin(list(scales))]
     ours = _ours(results, metric, scale)
+    if ours.empty:
+        raise PaperMismatchError(f"the results table has no finite {metric!r} value; is it a finished run?")
     ran = tuple(sorted(set(ours.scale))) or ((scale or "logp"),)
     notes: list[str] = []
     # published cells on a scale you did not run count only for methods the paper has on no scale you ran

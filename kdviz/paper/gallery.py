@@ -105,15 +105,19 @@ def run_config(card: Card, job: Any = None) -> dict[str, Any]:
     return {**card_config(card), **_run_file(job)}
 
 
-def _scale_of(job: Any) -> str:
-    return str((job.config or {}).get("scale", "logp"))
+def _scales_of(job: Any) -> set[str]:
+    """The scales a run holds: its ``scale``, or a list of them (``scales``, or "both")."""
+    cfg = job.config or {}
+    v = cfg.get("scales") or cfg.get("scale", "logp")
+    got = {str(x) for x in v} if isinstance(v, (list, tuple)) else {str(v)}
+    return {"p", "logp"} if "both" in got else got
 
 
 def pick_run(card: Card, jobs: Iterable[Any]) -> Any:
     """The newest finished sweep of the card's paper preset on its scale (a CSV upload of the data counts:
     runs are matched by their ``paper`` and ``scale``); else the newest queued/running one; else None."""
     mine = [j for j in jobs if j.kind == "sweep" and (j.config or {}).get("paper") == card.paper
-            and _scale_of(j) == card.scale]
+            and card.scale in _scales_of(j)]
     for want in (("done",), ("queued", "running")):
         hit = [j for j in mine if str(j.status) in want]
         if hit:
