@@ -150,6 +150,9 @@ def test_a_finished_run_is_drawn_solid_beside_the_paper_with_its_agreement(offli
     # the other cards still show the published curves only
     other = _card_chart(at, Card("B", "magic", "p"))
     assert "published curves only" in other["layout"]["title"]["subtitle"]["text"]
+    dark = page("pages/6_Paper.py", {"theme": "projector"}).run()  # slides for a projector
+    no_exceptions(dark)
+    assert len(specs(dark)) == 20 and any(b.label.startswith("⬇ Download talk pack") for b in dark.get("download_button"))
 
 
 def test_run_what_is_missing_submits_the_preset_on_the_cards_scale(monkeypatch):
