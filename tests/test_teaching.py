@@ -53,11 +53,45 @@ def test_caption_reports_cross_fit_against_vanilla_at_the_deep_end_and_vanillas_
     assert "cross-fit KD beats vanilla KD" in lower  # lower is better for errors
 
 
-def test_playground_caption_reads_the_numbers():
+def test_playground_caption_reads_the_numbers_and_calls_no_student_on_one_seed():
     text = playground_outcome({"vanilla": 0.04, "crossfit": 0.02}, {"teacher_in_sample": 0.08, "teacher_out_of_sample": 0.04})
-    assert "memorises" in text and "closest to p0: Cross-fit KD (0.0200)" in text
+    assert "memorises" in text and "lowest first: Cross-fit KD 0.0200, Vanilla KD 0.0400" in text
+    assert "beats" not in text and "no difference is called" in text
     text = playground_outcome({"vanilla": 0.02, "crossfit": 0.03}, {"teacher_in_sample": 0.04, "teacher_out_of_sample": 0.04})
-    assert "does not memorise" in text and "Cross-fit KD does not beat vanilla KD" in text
+    assert "does not memorise" in text and "beat" not in text
+
+
+def test_the_one_uncertainty_rule():
+    """Two standard errors of the paired difference over repeats; one repeat: no call."""
+    from kdviz.captions import paired_call
+
+    assert paired_call([0.1], [0.5]).verdict == "no call"
+    clear = paired_call([0.10, 0.11, 0.12], [0.20, 0.21, 0.22])  # a − b = −0.1 every time: lower error
+    assert clear.verdict == "better" and clear.n == 3
+    assert paired_call([0.10, 0.11, 0.12], [0.20, 0.21, 0.22], higher_better=True).verdict == "worse"
+    noisy = paired_call([0.10, 0.30, 0.12], [0.20, 0.11, 0.22])  # differences −0.1, +0.19, −0.1
+    assert noisy.verdict == "unclear"
+    # pairing matters: a shared repeat effect cancels in the paired difference
+    assert paired_call([1.0, 2.0, 3.0], [1.1, 2.1, 3.12]).verdict == "better"
+
+
+def test_a_capacity_caption_with_one_repeat_makes_no_call():
+    one = _table([0.80, 0.85, 0.84], [0.70, 0.85, 0.84], crossfit=[0.79, 0.85, 0.95], repeats=1)
+    text = capacity_outcome(one, "test_auc")
+    assert "beats" not in text and "helps" not in text and "hurts" not in text and "clearly" not in text
+    assert "one repeat" in text and "no difference is called" in text
+    many = capacity_outcome(_table([0.80, 0.85, 0.84], [0.70, 0.85, 0.84], crossfit=[0.79, 0.85, 0.95]), "test_auc")
+    assert "cross-fit KD beats vanilla KD" in many and "hurts" in many
+
+
+def test_guidance_fits_the_axis_and_the_curves_drawn():
+    df = _table([0.80, 0.85, 0.84], [0.70, 0.85, 0.84])
+    teach = caption_for("test_auc", df)
+    assert "shallow (underfitting) teacher" in teach and "cross-fit" not in teach.split("**In this run")[0]
+    student = caption_for("test_auc", df.assign(varied="student"))
+    assert "teacher is fixed" in student and "deeper" not in student and "shallow" not in student
+    van = df[df.method == "vanilla"]
+    assert "Loss-corrected" not in caption_for("test_auc", van).split("**In this run")[0]
 
 
 def test_classroom_flags_parse_and_build():
