@@ -39,6 +39,18 @@ WHY_Y_FREE = (
     "y-free rule 1.93 / 2.10 / 4.12 at c = 0.1 / 1 / 1000 (r² rule at c = 1000: 4.53); the table under chart 2 "
     "gives this preset's own, one row per rule and c. Only c → ∞, the full correction, recovers ε⁴. Choose the rule in the sidebar; both are available wherever γ is (CLI `--gamma`, the Sweep page)."
 )
+#: the notes under chart 2's slope table (how its "theory" and "order" columns are computed)
+SLOPE_NOTE = (
+    "**theory (this ε range)** is computed, not typed: the log-log slope, over the same ε as the fitted row, of "
+    "the estimator's *population* bias term — the student class's fit to E[T | x] − log p0, with E[T | x] in "
+    "closed form (THEORY §3) on 20,000 fresh points of the same generator. A fitted slope should approach it "
+    "with enough repeats. **order as ε → 0**: 2 for vanilla KD, 4 for the full correction, 2 for the y-free rule "
+    "at a finite c, none for the r² rule (its bias has a floor). The fitted ε4⁴ bound is drawn only for order 4."
+)
+SLOPE_NOTE_TUNED = (
+    " The enhanced student is a different estimator for each c, so each fixed c is its own series and slope; the "
+    "CV choice (a different c at different ε) is one more series, whose theory value uses the c chosen at each ε."
+)
 GREY = "#555555"
 
 
@@ -367,11 +379,15 @@ def c_chart(df: pd.DataFrame, presentation: bool = False) -> go.Figure:
         fig.add_trace(go.Scatter(x=[cs.min(), cs.max()], y=[v, v], mode="lines", legendgroup=str(eps),
                                  line=dict(color=color, dash="dot", width=1.5),
                                  name=f"vanilla KD (c → 0 limit), ε = {eps:g}"))
-    fig.update_xaxes(type="log", title_text="bound-fast constant c (γ = c·γ*/(c + r²); large c = full correction)")
-    fig.update_yaxes(type="log", title_text=LOG_ERR)
+    rule = str(enh["gamma_rule"].dropna().iloc[0]) if "gamma_rule" in enh and enh["gamma_rule"].notna().any() \
+        else "bound_fast"
+    w = "c/(c + r²), r = y − p̂" if rule == "bound_fast" else "c/(c + p̂(1 − p̂)), y-free"
+    fig.update_xaxes(type="log", exponentformat="none",
+                     title_text=f"constant c of the γ rule (γ = γ*·{w}; γ* = 1/p̂ the full correction; large c → full)")
+    fig.update_yaxes(type="log", title_text=LOG_ERR, exponentformat="none")
     n = int(df["n"].iloc[0])
-    fig.update_layout(title=f"γ/c sweep (n = {n:,}): too little correction keeps the bias, too much adds variance",
-                      height=620)
+    fig.update_layout(title=f"γ/c sweep (n = {n:,}): student error against the correction constant c, one curve "
+                            "per teacher", height=620)
     return style_figure(fig, presentation)
 
 
