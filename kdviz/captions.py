@@ -48,10 +48,10 @@ class Call:
     def called(self) -> bool:
         return self.verdict in ("better", "worse")
 
-    def detail(self) -> str:
+    def detail(self, unit: str = "repeats") -> str:
         if self.n < 2:
-            return "one repeat: no call"
-        return f"difference {self.diff:+.3g} ± {self.se:.2g} s.e. over {self.n} paired repeats"
+            return f"one of the {unit}: no call"
+        return f"difference {self.diff:+.3g} ± {self.se:.2g} s.e. over {self.n} paired {unit}"
 
 
 def paired_call(a, b, higher_better: bool = False) -> Call:

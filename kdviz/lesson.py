@@ -213,7 +213,7 @@ def _vanilla_curve(seed: int) -> pd.Series:
 
 def _over_seeds(call: Call, seed: int) -> str:
     s = seeds(seed)
-    return f"over seeds {s[0]}–{s[-1]} ({call.detail()}; called only beyond two standard errors)"
+    return f"over seeds {s[0]}–{s[-1]} ({call.detail('seeds')}; called only beyond two standard errors)"
 
 
 def outcome(i: int, seed: int = 0) -> Outcome | None:
@@ -230,7 +230,7 @@ def outcome(i: int, seed: int = 0) -> Outcome | None:
         ans = "same" if abs(ratio - 1) <= SAME else {"better": "lower", "worse": "higher"}.get(call.verdict, "unclear")
         return Outcome(ans, f"student {st[0]:.4f} vs teacher {te[0]:.4f} (error vs p0 on fresh points) in this chart; "
                             f"over seeds {seeds(seed)[0]}–{seeds(seed)[-1]} the student's error is {ratio:.2f}× the "
-                            f"teacher's (the question's margin is 10 %); student minus teacher: {call.detail()}", call)
+                            f"teacher's (the question's margin is 10 %); student minus teacher: {call.detail('seeds')}, called only beyond two standard errors", call)
     if key == "overfit":
         curves = [_vanilla_curve(s) for s in seeds(seed)]
         a, b = [float(v[MEDIUM]) for v in curves], [float(v[DEEP]) for v in curves]
