@@ -98,7 +98,7 @@ def _pair(df: pd.DataFrame, metric: str, m1: str, m2: str, cap: float | None, ca
 
 _WORDS = {"better": ("beats", "helps"), "worse": ("does worse than", "hurts"),
           "unclear": ("shows no clear difference from", "makes no clear difference"),
-          "no call": ("is not compared with", "is not called (one repeat)")}
+          "no call": ("is not called against", "is not called against")}
 
 
 def capacity_outcome(df: pd.DataFrame | None, metric: str) -> str:
@@ -154,7 +154,9 @@ def capacity_outcome(df: pd.DataFrame | None, metric: str) -> str:
         best_cap = float(v["capacity"].iloc[k])
         if best_cap < hi:
             call = _pair(df, metric, "vanilla", "vanilla", best_cap, hi, higher=higher)
-            sure = "" if call is not None and call.called else " (the drop is within two standard errors: unclear)"
+            sure = "" if call is not None and call.called else \
+                " (the drop is within two standard errors: unclear)" if call is not None and call.n >= 2 else \
+                " (one repeat: the drop is not called)"
             parts.append(f"vanilla KD is best at capacity {best_cap:g} ({_fmt(v['mean'].iloc[k])}) and ends at "
                          f"{_fmt(v['mean'].iloc[-1])}{sure}")
         else:
