@@ -163,7 +163,7 @@ def eps_chart(df: pd.DataFrame, presentation: bool = False, ratio: float = 1.0,
         fig.add_trace(go.Scatter(
             x=s["teacher_error_l2"], y=s["bias_error"], error_y=dict(type="data", array=s["bias_error_sd"]),
             mode="lines+markers", line=dict(color=color), marker=dict(symbol=METHODS[m].symbol, size=9),
-            name=f"{label}: teacher-bias term (filled), {fb.label()}; student's error (hollow)",
+            name=f"{label}: teacher-bias term, {fb.label()} (filled; hollow: the student's actual error)",
             legendgroup=key, visible=vis))
         win = bias_dominated(sub, m, ratio)
         fn = fit_slope(sub, m, "student_error", eps=win) if len(win) >= 2 else None
