@@ -234,13 +234,13 @@ def _shape_words(sh: dict) -> str:
     cs = sh["e"].index
     if sh["bumps"]:
         where = "lowest at the small-c end" if sh["c_min"] == cs.min() else \
-            "lowest at the large-c end" if sh["c_min"] == cs.max() else f"lowest at c = {sh['c_min']:g}"
-        return (f"a bump at c = {', '.join(f'{b:g}' for b in sh['bumps'])} (the r² rule's own bias), "
+            "lowest at the large-c end" if sh["c_min"] == cs.max() else f"lowest at c = {sh['c_min']:.3g}"
+        return (f"a bump at c = {', '.join(f'{b:.3g}' for b in sh['bumps'])} (the r² rule's own bias), "
                 f"{where} ({sh['e_min']:.3g})")
     if sh["interior_min"]:
-        return f"a U shape, minimum at c = {sh['c_min']:g} ({sh['e_min']:.3g})"
+        return f"a U shape, minimum at c = {sh['c_min']:.3g} ({sh['e_min']:.3g})"
     end = "small-c (vanilla-like)" if sh["c_min"] == cs.min() else "large-c (full-correction)"
-    return f"no interior minimum: lowest at the {end} end, c = {sh['c_min']:g} ({sh['e_min']:.3g})"
+    return f"no interior minimum: lowest at the {end} end, c = {sh['c_min']:.3g} ({sh['e_min']:.3g})"
 
 
 def theory_outcome(key: str, df: pd.DataFrame | None, config=None) -> str:
@@ -307,7 +307,7 @@ def theory_outcome(key: str, df: pd.DataFrame | None, config=None) -> str:
                 call = sh.get("cv_vs_vanilla")
                 vs = {"better": "below vanilla", "worse": "above vanilla", "unclear": "no clear difference from "
                       "vanilla", "no call": "not compared (one repeat)"}[call.verdict if call else "no call"]
-                txt += (f"; the CV choice c = {sh['c_cv']:g} gives {sh['e_cv']:.3g} ({vs})"
+                txt += (f"; the CV choice c = {sh['c_cv']:.3g} gives {sh['e_cv']:.3g} ({vs})"
                         + (" — it sits on the bump" if sh["cv_on_bump"] else ""))
             parts.append(txt)
         text = ("**In this run:** " + "; ".join(parts) + ".") if parts else ""
