@@ -160,10 +160,13 @@ def eps_chart(df: pd.DataFrame, presentation: bool = False, ratio: float = 1.0,
         vis = True if key in focus else "legendonly"
         fb = fit_slope(sub, m, "bias_error")
         order = series_order(sub, m)
+        keys = ["filled: the bias term", "hollow: the student's actual error"]
+        keys += ["dashed: its label-noise variance term"] if sub["variance_error"].max() > 0 else []
+        keys += ["dotted: the fitted upper bound"] if order is not None else []
         fig.add_trace(go.Scatter(
             x=s["teacher_error_l2"], y=s["bias_error"], error_y=dict(type="data", array=s["bias_error_sd"]),
             mode="lines+markers", line=dict(color=color), marker=dict(symbol=METHODS[m].symbol, size=9),
-            name=f"{label}: teacher-bias term, {fb.label()} (filled; hollow: the student's actual error)",
+            name=f"{label}: teacher-bias term, {fb.label()}<br>({'; '.join(keys)})",
             legendgroup=key, visible=vis))
         win = bias_dominated(sub, m, ratio)
         fn = fit_slope(sub, m, "student_error", eps=win) if len(win) >= 2 else None
