@@ -123,6 +123,10 @@ def capacity_outcome(df: pd.DataFrame | None, metric: str) -> str:
         if len(at) < 2:
             parts.append(f"{head} {method_label(best['method'])} has {name} {_fmt(best['mean'])}")
             continue
+        if repeats < 2:  # one repeat: the numbers, best first, and no call
+            parts.append(f"{head}: " + ", ".join(f"{method_label(r['method'])} {_fmt(r['mean'])}"
+                                                 for _, r in at.iterrows()))
+            continue
         second = at.iloc[1]
         call = _pair(df, metric, best["method"], second["method"], cap, higher=higher)
         pair = (f"{method_label(best['method'])} {_fmt(best['mean'])}, next {method_label(second['method'])} "
@@ -134,7 +138,7 @@ def capacity_outcome(df: pd.DataFrame | None, metric: str) -> str:
         else:
             parts.append(f"{head} the best student is not called ({name}: {pair})")
     v_hi, c_hi = _cell(s, "vanilla", hi), _cell(s, "crossfit", hi)
-    if v_hi and c_hi:
+    if v_hi and c_hi and repeats >= 2:
         call = _pair(df, metric, "crossfit", "vanilla", hi, higher=higher)
         verdict = call.verdict if call else "no call"
         parts.append(f"at capacity {hi:g} cross-fit KD {_WORDS[verdict][0]} vanilla KD "
@@ -142,7 +146,7 @@ def capacity_outcome(df: pd.DataFrame | None, metric: str) -> str:
     v_lo = _cell(s, "vanilla", lo)
     for m in corrected_methods():
         m_lo = _cell(s, m, lo)
-        if v_lo and m_lo and len(caps) > 1:
+        if v_lo and m_lo and len(caps) > 1 and repeats >= 2:
             call = _pair(df, metric, m, "vanilla", lo, higher=higher)
             verdict = call.verdict if call else "no call"
             parts.append(f"at capacity {lo:g} the loss correction ({method_label(m)}) {_WORDS[verdict][1]} against "
@@ -363,8 +367,9 @@ def guidance(metric: str, df: pd.DataFrame) -> str:
         corr = [method_label(m) for m in corrected_methods() if m in present]
         if corr and "vanilla" in present:
             parts.append(f"Compare {' and '.join(corr)} with vanilla KD at the left end (the teacher's bias).")
-    if "teacher" in present and metric != "student_error":
-        parts.append("The black dotted curve is the teacher itself.")
+    if "teacher" in present:
+        parts.append("The black dotted curve is the teacher's own error vs p0." if metric == "student_error"
+                     else "The black dotted curve is the teacher itself.")
     if "no_kd" in present:
         parts.append("The grey line is a student that never saw a teacher.")
     return " ".join(parts)

@@ -377,7 +377,7 @@ def c_chart(df: pd.DataFrame, presentation: bool = False) -> go.Figure:
         y_star = float(s.loc[np.isclose(s["c"], c_near), "student_error"].iloc[0])
         fig.add_trace(go.Scatter(x=[c_near], y=[y_star], mode="markers", legendgroup=str(eps),
                                  marker=dict(symbol="star", size=18, color=color, line=dict(color="black", width=1)),
-                                 name=f"CV-chosen c = {c_near:g} (median over repeats), ε = {eps:g}"))
+                                 name=f"CV-chosen c = {c_near:.3g} (median over repeats), ε = {eps:g}"))
         v = df[(df["method"] == "vanilla") & (df["eps"] == eps)]["student_error"].mean()
         fig.add_trace(go.Scatter(x=[cs.min(), cs.max()], y=[v, v], mode="lines", legendgroup=str(eps),
                                  line=dict(color=color, dash="dot", width=1.5),
