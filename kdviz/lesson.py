@@ -248,6 +248,23 @@ def outcome(i: int, seed: int = 0) -> Outcome | None:
     return None
 
 
+def warm(i: int, seed: int = 0) -> None:
+    """Start computing step i's answer over all SEEDS seeds in a background thread (while the class is still
+    predicting), so Reveal finds it cached; the caches are single-flight, so nothing is computed twice."""
+    import threading
+
+    if STEPS[i].question is None:
+        return
+
+    def run() -> None:
+        try:
+            outcome(i, seed)
+        except Exception:  # noqa: BLE001 — a warm-up only; Reveal computes (and reports) it again
+            pass
+
+    threading.Thread(target=run, name=f"kdviz-lesson-warm-{i}-{seed}", daemon=True).start()
+
+
 def verdict(i: int, seed: int, choice: str | None) -> Verdict | None:
     """Did `choice` hold? Computed from `outcome` (SEEDS seeds, one rule); None for steps without a question."""
     out = outcome(i, seed)
