@@ -22,6 +22,7 @@ import plotly.graph_objects as go
 
 from kdviz import playground as pg
 from kdviz.cache import single_flight_lru
+from kdviz.captions import Call, paired_call
 from kdviz.figstyle import drop_title_for_presentation, style_figure
 from kdviz.methods import method_label
 from kdviz.plots import capacity_chart, heatmap_grid
@@ -29,7 +30,10 @@ from kdviz.plots import capacity_chart, heatmap_grid
 #: the lesson's problem: curved boundary, 600 points, 20 % flipped labels (small: every step is instant)
 BASE = pg.PlaygroundParams(dataset="synthetic:curve", n=600, label_noise=0.2, resolution=45, folds=5)
 SHALLOW, MEDIUM, DEEP = 1, 4, 20
-#: relative difference under which two errors count as "about the same" in an answer
+#: every answer is judged over this many seeds (the shown seed and the next ones), paired by seed, under
+#: the one uncertainty rule of `kdviz.captions.paired_call` (cached: each seed's fits are computed once)
+SEEDS = 3
+#: step 2's "about the same": the ratio of the two errors' means (over the seeds) within this margin of 1
 SAME = 0.10
 
 
@@ -53,9 +57,13 @@ class Step:
 
 @dataclass(frozen=True)
 class Outcome:
-    answer: str       # the choice key this run's numbers support
-    text: str         # the numbers behind it, in words
-    close: bool = False  # the two numbers are within SAME of each other
+    answer: str       # the choice key the numbers support, or "unclear" (within two standard errors)
+    text: str         # the numbers of the chart shown (this seed), in words
+    call: Call | None = None  # the paired comparison over SEEDS seeds
+
+    @property
+    def unclear(self) -> bool:
+        return self.answer == "unclear"
 
 
 @dataclass(frozen=True)
@@ -114,18 +122,26 @@ STEPS: tuple[Step, ...] = (
     Step("correction", "The second fix: the loss correction",
          f"Back to the biased depth-{SHALLOW} teacher. The **loss correction** adds γ·(y − p̂) to the "
          "student's target: where the labels disagree with the teacher on average, the target moves towards "
-         "the labels. It has mean zero when p̂ = p0, so a perfect teacher is left alone. γ is shrunk by a "
-         "constant c (here c = 0.1) because the labels are noisy.",
+         "the labels. γ is shrunk by a constant c (here c = 0.1) because the labels are noisy: "
+         "γ = (1/p̂)·c/(c + p̂(1 − p̂)). This weight does not look at the label, so the correction has mean "
+         "zero when p̂ = p0: a perfect teacher is left alone on average (the labels' noise still adds some "
+         "variance). The paper's weight c/(c + (y − p̂)²) looks at the label and is not mean-zero — it "
+         "moves even a perfect teacher's target.",
          "whether the corrected student's boundary bends with p0 where the teacher's cuts stay straight.",
          Question(f"With the depth-{SHALLOW} teacher, which student lands closer to p0?",
                   {"vanilla": "the vanilla KD student", "corrected": "the loss-corrected KD student"}),
          params=_P5),
     Step("theory", "The theory: slopes 2 and 4",
-         "The paper proves that a vanilla student's error grows like the **square** of the teacher's error "
-         "ε2, but the corrected student's like its **fourth power** (ε4⁴): the teacher's error enters only "
-         "at second order. Here a controlled teacher p̂ = σ(logit p0 + ε·h(x)) turns its error up step by "
-         "step; on log-log axes a power law is a straight line whose slope is the power.",
-         "the two lines' slopes (fitted from these points, in the legend) next to the reference slopes 2 and 4.",
+         "The paper proves an **upper bound** on the student's error: for a vanilla student it contains the "
+         "**square** of the teacher's error ε2 (the root-mean-square distance of the teacher's p̂ from the true "
+         "p0), for the fully corrected student only its **fourth power** ε4⁴: the teacher's error enters at "
+         "second order. Here a controlled teacher p̂ = σ(logit p0 + ε·h(x)) (ε a dial, h a fixed smooth "
+         "wave) turns its error up step by step, and we measure the **teacher-bias term** of each student — "
+         "the part of its error that comes from the teacher (the student fit to the average of its target) — "
+         "on log-log axes, where a power law is a straight line whose slope is the power.",
+         "the two bias-term lines' slopes (fitted from these points, in the legend) next to the reference "
+         "slopes 2 and 4, and the hollow points: the corrected student's actual error, which also carries the "
+         "labels' noise.",
          try_page="pages/3_Theory.py", try_query={"repeats": "2"}),
 )
 
@@ -163,21 +179,31 @@ def _theory_table(seed: int) -> pd.DataFrame:
 
 
 def table(i: int, seed: int = 0) -> pd.DataFrame:
-    """The numbers behind step i's chart, as a tidy table (the talk pack's results CSV)."""
+    """The numbers behind step i's chart, as a tidy table (the talk pack's results CSV). Every error column
+    says whether it is squared: the charts and captions show squared errors (ε2², mean (f̂ − p0)²)."""
     key = STEPS[i].key
     if key == "overfit":
-        return _curve(seed)
+        t = _curve(seed).copy()
+        t["teacher ε2² on its own training points (squared, as charted)"] = t["teacher_error_train"] ** 2
+        t["teacher ε2² on fresh points (squared, as charted)"] = t["teacher_error_l2"] ** 2
+        return t.rename(columns={
+            "teacher_error_train": "teacher ε2 on its own training points (root-mean-square, unsquared)",
+            "teacher_error_l2": "teacher ε2 on fresh points (root-mean-square, unsquared)",
+            "teacher_error_l4": "teacher ε4 on fresh points (unsquared)",
+            "student_error": "student error vs p0, mean (f̂ − p0)² (squared, as charted)"})
     if key == "theory":
         return _theory_table(seed)
     res = pg.compute(params(i, seed))
-    rows = [{"quantity": "teacher error vs p0 (fresh points)", "value": res.numbers["teacher_out_of_sample"]},
-            {"quantity": "teacher error vs p0 (its training points)", "value": res.numbers["teacher_in_sample"]}]
-    rows += [{"quantity": f"student error vs p0: {method_label(m)}", "value": e} for m, e in res.student_errors.items()]
+    rows = [{"quantity": "teacher error vs p0, mean (p̂ − p0)² (fresh points)", "value": res.numbers["teacher_out_of_sample"]},
+            {"quantity": "teacher error vs p0, mean (p̂ − p0)² (its training points)", "value": res.numbers["teacher_in_sample"]}]
+    rows += [{"quantity": f"student error vs p0, mean (f̂ − p0)²: {method_label(m)}", "value": e}
+             for m, e in res.student_errors.items()]
     return pd.DataFrame(rows).assign(step=i + 1, seed=seed)
 
 
-def _rel(a: float, b: float) -> float:
-    return abs(a - b) / max(min(a, b), 1e-12)
+def seeds(seed: int) -> tuple[int, ...]:
+    """The seeds an answer is judged over: the one shown first, then the next ones."""
+    return tuple((int(seed) + k) % 2**31 for k in range(SEEDS))
 
 
 def _vanilla_curve(seed: int) -> pd.Series:
@@ -185,45 +211,93 @@ def _vanilla_curve(seed: int) -> pd.Series:
     return t[t["method"] == "vanilla"].set_index("capacity")["student_error"]
 
 
+def _over_seeds(call: Call, seed: int) -> str:
+    s = seeds(seed)
+    return f"over seeds {s[0]}–{s[-1]} ({call.detail('seeds')}; called only beyond two standard errors)"
+
+
 def outcome(i: int, seed: int = 0) -> Outcome | None:
-    """The answer this run's numbers support, with the numbers (None for steps without a question)."""
+    """The answer the numbers support over SEEDS seeds, paired by seed (`paired_call`): "unclear" when
+    the mean paired difference is within two standard errors. The text quotes the chart shown (`seed`)."""
     key = STEPS[i].key
     if key == "underfit":
-        res = pg.compute(params(i, seed))
-        s, t = res.student_errors["vanilla"], res.numbers["teacher_out_of_sample"]
-        ans = "same" if _rel(s, t) <= SAME else ("lower" if s < t else "higher")
-        return Outcome(ans, f"student {s:.4f} vs teacher {t:.4f} (error vs p0 on fresh points): the student's "
-                            f"error is {s / t:.2f}× the teacher's")
+        runs = [pg.compute(params(i, s)) for s in seeds(seed)]
+        st = [r.student_errors["vanilla"] for r in runs]
+        te = [r.numbers["teacher_out_of_sample"] for r in runs]
+        call = paired_call(st, te)
+        ratio = float(np.mean(st) / np.mean(te))
+        # "about the same" is the question's own margin (10 %); outside it the one rule decides the direction
+        ans = "same" if abs(ratio - 1) <= SAME else {"better": "lower", "worse": "higher"}.get(call.verdict, "unclear")
+        return Outcome(ans, f"student {st[0]:.4f} vs teacher {te[0]:.4f} (error vs p0 on fresh points) in this chart; "
+                            f"over seeds {seeds(seed)[0]}–{seeds(seed)[-1]} the student's error is {ratio:.2f}× the "
+                            f"teacher's (the question's margin is 10 %); student minus teacher: {call.detail('seeds')}, called only beyond two standard errors", call)
     if key == "overfit":
-        v = _vanilla_curve(seed)
-        a, b = float(v[MEDIUM]), float(v[DEEP])
-        return Outcome("rise" if b > a else "fall",
-                       f"vanilla student {a:.4f} with the depth-{MEDIUM} teacher, {b:.4f} with the depth-{DEEP} "
-                       f"teacher ({b / a:.2f}×)", close=_rel(a, b) <= SAME)
+        curves = [_vanilla_curve(s) for s in seeds(seed)]
+        a, b = [float(v[MEDIUM]) for v in curves], [float(v[DEEP]) for v in curves]
+        call = paired_call(b, a)
+        ans = {"worse": "rise", "better": "fall"}.get(call.verdict, "unclear")
+        return Outcome(ans, f"vanilla student {a[0]:.4f} with the depth-{MEDIUM} teacher, {b[0]:.4f} with the "
+                            f"depth-{DEEP} teacher in this chart; deep minus medium {_over_seeds(call, seed)}", call)
     if key in ("crossfit", "correction"):
-        res = pg.compute(params(i, seed))
-        (m1, e1), (m2, e2) = res.student_errors.items()
-        best, other = (m1, m2) if e1 <= e2 else (m2, m1)
-        eb, eo = res.student_errors[best], res.student_errors[other]
-        return Outcome(best, f"{method_label(m1)} {e1:.4f}, {method_label(m2)} {e2:.4f} (error vs p0): "
-                             f"{method_label(best)} is {eo / eb:.2f}× closer", close=_rel(e1, e2) <= SAME)
+        runs = [pg.compute(params(i, s)) for s in seeds(seed)]
+        (m1, e1), (m2, e2) = runs[0].student_errors.items()
+        call = paired_call([r.student_errors[m1] for r in runs], [r.student_errors[m2] for r in runs])
+        ans = {"better": m1, "worse": m2}.get(call.verdict, "unclear")
+        return Outcome(ans, f"{method_label(m1)} {e1:.4f}, {method_label(m2)} {e2:.4f} (error vs p0) in this chart; "
+                            f"{method_label(m1)} minus {method_label(m2)} {_over_seeds(call, seed)}", call)
     return None
 
 
+def warm(i: int, seed: int = 0) -> None:
+    """Start computing step i's answer over all SEEDS seeds in a background thread (while the class is still
+    predicting), so Reveal finds it cached; the caches are single-flight, so nothing is computed twice."""
+    import threading
+
+    if STEPS[i].question is None:
+        return
+
+    def run() -> None:
+        try:
+            outcome(i, seed)
+        except Exception:  # noqa: BLE001 — a warm-up only; Reveal computes (and reports) it again
+            pass
+
+    threading.Thread(target=run, name=f"kdviz-lesson-warm-{i}-{seed}", daemon=True).start()
+
+
 def verdict(i: int, seed: int, choice: str | None) -> Verdict | None:
-    """Did `choice` hold in this run? Computed from `outcome`; None for steps without a question."""
+    """Did `choice` hold? Computed from `outcome` (SEEDS seeds, one rule); None for steps without a question."""
     out = outcome(i, seed)
     q = STEPS[i].question
     if out is None or q is None:
         return None
+    if out.unclear:
+        head = (f"Unclear: over {SEEDS} seeds the difference is within two standard errors, so these numbers "
+                "support neither answer." + (" Your prediction was made." if choice else " No prediction made."))
+        return Verdict(False, f"{head} {out.text}.")
     right = q.choices[out.answer]
     if choice is None:
-        return Verdict(False, f"No prediction made. In this run: {out.text} — the answer is “{right}”.")
+        return Verdict(False, f"No prediction made. {out.text} — the answer is “{right}”.")
     held = choice == out.answer
     head = "Your prediction held." if held else f"Your prediction did not hold: the answer here is “{right}”."
-    tail = " The two numbers are within 10 % of each other: try another seed to see how stable this is." \
-        if out.close else ""
-    return Verdict(held, f"{head} In this run: {out.text}.{tail}")
+    return Verdict(held, f"{head} {out.text}.")
+
+
+def corrected_at_perfect_teacher(seed: int = 0) -> dict[str, float]:
+    """Step 5's claim, checked on the lesson's own data: set the teacher to p0 and measure the mean of the
+    correction (E[T | x] − log p0) under the lesson's γ rule and under the paper's r² rule (THEORY §3)."""
+    from kdviz.distill import kd_target, one_hot
+
+    p = params(4, seed)
+    res = pg.teacher_fits(p).dataset
+    p0 = res.p0_train
+    out = {}
+    for rule in (pg.PLAYGROUND_GAMMA, "bound_fast"):
+        t1 = kd_target(p0, one_hot(np.ones(len(p0), dtype=int), 2), p.scale, True, rule, p.c)[:, 1]
+        t0 = kd_target(p0, one_hot(np.zeros(len(p0), dtype=int), 2), p.scale, True, rule, p.c)[:, 1]
+        vanilla = kd_target(p0, None, p.scale)[:, 1]
+        out[rule] = float(np.mean(np.abs(p0[:, 1] * t1 + (1 - p0[:, 1]) * t0 - vanilla)))
+    return out
 
 
 def chart_caption(i: int, seed: int = 0, revealed: bool = True) -> str:
@@ -234,13 +308,22 @@ def chart_caption(i: int, seed: int = 0, revealed: bool = True) -> str:
 
         df = _theory_table(seed)
         v, c = fit_slope(df, "vanilla"), fit_slope(df, "corrected")
-        return (f"In this run the fitted log-log slopes of the teacher-bias term are {v.slope:.2f} (vanilla KD) "
-                f"and {c.slope:.2f} (loss-corrected KD); the theory says 2 and 4.")
+        cor = df[df["method"] == "corrected"].groupby("eps")["student_error"].mean()
+        van = df[df["method"] == "vanilla"].groupby("eps")["student_error"].mean()
+        lo, hi = cor.index.min(), cor.index.max()
+        above = [e for e in cor.index if cor[e] > van[e]]
+        return (f"Lines: the teacher-bias term. In this run its fitted log-log slopes are {v.slope:.2f} (vanilla "
+                f"KD) and {c.slope:.2f} (loss-corrected KD); the bounds' powers are 2 and 4. Hollow points: the "
+                f"students' actual error. The corrected student's stays between {cor.min():.2g} and {cor.max():.2g} "
+                f"(ε from {lo:g} to {hi:g}: the labels' noise sets a floor)"
+                + (f", above vanilla's at ε = {', '.join(f'{e:g}' for e in above)}" if above else "")
+                + f"; vanilla's goes from {van[lo]:.2g} to {van[hi]:.2g}.")
     if key == "overfit":
         t = _curve(seed)
         tt = t[t["method"] == "teacher"].set_index("capacity")
         gap = tt["teacher_error_train"] ** 2 - tt["teacher_error_l2"] ** 2
-        text = (f"The teacher's error on its own training points is {tt['teacher_error_train'][DEEP] ** 2:.4f} at "
+        text = (f"Squared errors (ε2², as in the results CSV's “squared” columns): the teacher's error on its own "
+                f"training points is {tt['teacher_error_train'][DEEP] ** 2:.4f} at "
                 f"depth {DEEP} against {tt['teacher_error_l2'][DEEP] ** 2:.4f} on fresh points "
                 f"(largest gap {gap.max():+.4f}, at depth {int(gap.idxmax())}).")
         if revealed:
@@ -297,7 +380,7 @@ def _theory(seed: int, presentation: bool) -> go.Figure:
     from kdviz.theory.plots import eps_chart
 
     fig = eps_chart(_theory_table(seed), presentation=presentation)
-    fig.update_layout(title="Student error vs teacher error ε2 (log-log): slope 2 vs slope 4")
+    fig.update_layout(title="The teacher-bias term vs the teacher's error ε2 (log-log): slope 2 vs slope 4")
     return fig
 
 

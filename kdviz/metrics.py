@@ -49,7 +49,14 @@ def classification_metrics(scores: np.ndarray, y: np.ndarray) -> dict[str, float
 
 
 def error_vs_p0(scores: np.ndarray, p0: np.ndarray | None) -> float:
-    """Mean squared distance of the (clipped) prediction to p0: the student's error ‖f̂ − f0‖²."""
+    """``student_error``: the student's error against p0 **on the probability scale**.
+
+    The student's scores (exp(f̂) for a student trained on the log-p scale — a score that may exceed 1 —
+    or f̂ itself on the p scale) are clipped into [PROBA_EPS, 1 − PROBA_EPS] (binary: the class-1
+    column; multiclass: clipped and renormalised rows, `to_proba`), then
+    mean over the points of (clipped score − p0)² (binary) or ‖clipped − p0‖² (multiclass).
+    Squared, in probability² units. It is not the log-scale ‖f̂ − f0‖² of the theory experiments
+    (`kdviz.theory.controlled`), whose f0 is the best student of the class on the log scale."""
     if p0 is None:
         return float("nan")
     return float(np.mean(sq_dist(to_proba(scores), p0)))

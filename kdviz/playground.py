@@ -37,7 +37,7 @@ from kdviz.metrics import error_vs_p0, teacher_errors
 from kdviz.presets import PLAYGROUND_METHODS
 from kdviz.schema import Choices, check_choices, model_fields
 from kdviz.students import KDSpec, make_student
-from kdviz.sweep import crossfit_folds
+from kdviz.sweep import crossfit_folds, teacher_seed
 from kdviz.teachers import TEACHERS, make_teacher
 
 DATASETS = {"synthetic:curve": "Curved boundary (2-D)", "synthetic:gmm": "Two Gaussians (2-D)"}
@@ -59,6 +59,11 @@ TEACHER_OPTIONS: dict[str, dict[str, Any]] = {
 STUDENT_OPTIONS: dict[str, dict[str, Any]] = {"rf": {"n_estimators": 10, "max_depth": 8}, "linear": {}}
 
 RESOLUTIONS = (30, 45, 60, 90)
+#: The Playground's (and so the lesson's) γ rule for its corrected students: the y-free
+#: w = c/(c + p̂(1 − p̂)) (THEORY §3), whose correction has mean zero when p̂ = p0 for every c — so
+#: "a perfect teacher is left alone (on average)" is true of the student drawn. (The paper's r² rule
+#: c/(c + r²) is not mean-zero at p̂ = p0; the Sweep and Theory pages offer both.)
+PLAYGROUND_GAMMA = "bound_fast_expected"
 
 
 class PlaygroundParams(BaseModel):
@@ -81,7 +86,8 @@ class PlaygroundParams(BaseModel):
     scale: Literal["logp", "p"] = "logp"
     folds: int = Field(5, ge=2, le=10, description="K, the number of cross-fitting folds")
     # small: good for accurate teachers; shallow (biased) teachers want ≈ 0.1 (THEORY §6)
-    c: float = Field(0.01, ge=1e-4, le=1e3, description="correction strength c (γ rule bound-fast)")
+    c: float = Field(0.01, ge=1e-4, le=1e3, description="correction strength c (y-free γ rule "
+                                                         "c/(c + p̂(1 − p̂)): mean-zero when p̂ = p0)")
     seed: int = Field(0, ge=0, le=2**31 - 1)
     resolution: Annotated[int, Choices(lambda: RESOLUTIONS, check=True)] = 60
 
@@ -204,16 +210,17 @@ def fit_teachers(dataset: str, n: int, label_noise: float, r: float, seed: int, 
     caps = tuple(c for c in CAPACITY_STEPS[teacher] if c <= TEACHERS[teacher].max_capacity)
     opts = TEACHER_OPTIONS[teacher]
 
-    def fit(X: np.ndarray, y: np.ndarray):
-        return make_teacher(teacher, list(caps), seed=seed, **opts).fit(X, y, ds.n_classes)
+    def fit(X: np.ndarray, y: np.ndarray, fold: int = -1):
+        # the sweep's seeds: the full-data teacher keeps `seed`, each fold teacher is its own draw
+        return make_teacher(teacher, list(caps), seed=teacher_seed(seed, fold), **opts).fit(X, y, ds.n_classes)
 
     full = fit(ds.X_train, ds.y_train)
     full_train, full_test, full_grid = (full.predict_proba_path(A) for A in (ds.X_train, ds.X_test, pts))
     oof = np.zeros_like(full_train)
     fold_test = np.zeros_like(full_test)
     fold_grid = np.zeros_like(full_grid)
-    for tr, held in crossfit_folds(ds.y_train, folds, seed):
-        t = fit(ds.X_train[tr], ds.y_train[tr])
+    for fold, (tr, held) in enumerate(crossfit_folds(ds.y_train, folds, seed)):
+        t = fit(ds.X_train[tr], ds.y_train[tr], fold)
         oof[:, held] = t.predict_proba_path(ds.X_train[held])
         fold_test += t.predict_proba_path(ds.X_test) / folds
         fold_grid += t.predict_proba_path(pts) / folds
@@ -234,7 +241,7 @@ def _student(p: PlaygroundParams, method: str) -> tuple[np.ndarray, float]:
     Y = one_hot(ds.y_train, ds.n_classes)
     source = METHODS[method].teacher
     p_hat = None if source == "none" else fits.oof_train[g] if source == "crossfit" else fits.full_train[g]
-    spec = KDSpec(scale=p.scale, corrected=METHODS[method].corrected, gamma="bound_fast", c=p.c)
+    spec = KDSpec(scale=p.scale, corrected=METHODS[method].corrected, gamma=PLAYGROUND_GAMMA, c=p.c)
     student = make_student(p.student, seed=p.seed, **STUDENT_OPTIONS[p.student])
     student.fit_kd(ds.X_train, Y, p_hat, spec)
     grid_scores = np.clip(student.predict_scores(fits.grid_points)[:, 1], 0.0, 1.0)

@@ -79,8 +79,11 @@ with st.sidebar:
     w("folds", st.slider, "Cross-fitting folds K", *rng("folds", 1))
     if st.session_state[wkey(P, "c")] not in C_STEPS:
         st.session_state[wkey(P, "c")] = min(C_STEPS, key=lambda v: abs(v - st.session_state[wkey(P, "c")]))
-    w("c", st.select_slider, "Correction strength c (γ rule bound-fast)", C_STEPS,
-      help="Small c = little correction; large c ≈ the full correction (more variance). "
+    w("c", st.select_slider, "Correction strength c (y-free γ rule)", C_STEPS,
+      help="γ = (1/p̂)·c/(c + p̂(1 − p̂)) does not look at the label, so the correction has mean zero when "
+           "p̂ = p0: a perfect teacher is left alone on average (the Sweep and Theory pages also offer the "
+           "paper's c/(c + r²), which is not mean-zero). "
+           "Small c = little correction; large c ≈ the full correction (more variance). "
            "The best c falls as the teacher improves: ≈ 0.1 for a depth-1 teacher, "
            "≤ 0.01 for deep ones (the Sweep page chooses it by cross-validation).")
     w("seed", st.number_input, "Seed", *rng("seed", 1), step=1)

@@ -13,7 +13,7 @@ from kdviz.jobs import Status
 from kdviz.methods import tuned_method
 from kdviz.plots import GAMMA_LABELS
 from kdviz.talkpack import TalkChart
-from kdviz.theory.plots import WHY_Y_FREE, slope_table
+from kdviz.theory.plots import SLOPE_NOTE, SLOPE_NOTE_TUNED, WHY_Y_FREE, slope_table
 from kdviz.theory.presets import PRESETS, TheoryPreset
 from ui import runs
 from ui.classroom import classroom, link_builder
@@ -165,7 +165,11 @@ for p in PRESETS.values():
     version = "empty" if df is None else df.attrs.get("kdviz_key")
     fig = shared_figure(("theory", p.key, version, present) if version else None,
                         lambda p=p, df=df: p.chart(df, presentation=present))
-    caption = p.caption() + ("  \n" + theory_outcome(p.key, df) if df is not None else "")
+    try:
+        run_cfg = p.make_config(**_overrides())
+    except KdvizError:
+        run_cfg = None
+    caption = p.caption() + ("  \n" + theory_outcome(p.key, df, run_cfg) if df is not None else "")
     show_chart(fig, key=f"theory_chart_{p.key}", caption=caption, filename=f"kdviz-theory-{p.key}",
                exports=cls.show("share"))
     pack.append(TalkChart(f"theory_{p.key}", fig, caption))
@@ -173,12 +177,8 @@ for p in PRESETS.values():
         tables[p.key] = df
     if df is not None and len(df):
         if p.key == "eps":
-            st.dataframe(slope_table(df), hide_index=True)
-            if tuned_method() in set(df["method"]):
-                st.caption("The enhanced student is a different estimator for each c, so each fixed c is its own "
-                           "series and slope; the CV choice (a different c at different ε) is one more series, "
-                           "not a slope of any single estimator. Any finite c leaves a first-order term "
-                           "(1 − w)(p0 − p̂)/p̂: only c → ∞ (the full correction) reaches slope 4.")
+            st.dataframe(slope_table(df, config=run_cfg), hide_index=True)
+            st.caption(SLOPE_NOTE + (SLOPE_NOTE_TUNED if tuned_method() in set(df["method"]) else ""))
         if cls.show("share"):
             st.download_button("⬇ Results (CSV)", df.to_csv(index=False).encode(), f"kdviz-theory-{p.key}.csv",
                                "text/csv", key=f"theory_csv_{p.key}")

@@ -63,6 +63,7 @@ if ask:
             ss[revealed_key] = True
             st.rerun()
         st.caption("Pick an answer, then press **Reveal**: the students stay hidden until then.")
+        L.warm(i, seed)  # the answer over the seeds is computed while the class predicts
     else:
         v = L.verdict(i, seed, choice)
         (st.success if v.held else st.warning)(v.text, icon=":material/check_circle:" if v.held else ":material/help:")

@@ -66,8 +66,9 @@ def test_reveal_shows_the_students_and_judges_the_prediction_by_this_runs_number
         shown = at.success if held else at.warning
         assert len(shown) == 1 and ("prediction held" in shown[0].value) == held
         text = shown[0].value
-        # the verdict quotes the numbers the chart shows
-        numbers = re.findall(r"0\.\d{4}", text)
+        # the verdict quotes the numbers the chart shows (then the paired comparison over the seeds)
+        assert f"over seeds 0–{L.SEEDS - 1}" in text and "two standard errors" in text
+        numbers = re.findall(r"0\.\d{4}", text.split(" in this chart")[0])
         assert numbers
         if L.STEPS[i].key != "overfit":
             assert all(n in _subtitles(spec) for n in numbers), (numbers, _subtitles(spec))

@@ -107,8 +107,15 @@ def test_page_charts_show_fitted_slopes_reference_lines_and_honest_labels(tables
     # captions: what the theory says / what to look for, under every chart
     captions = [c.value for c in at.caption]
     assert sum("What the theory says" in c and "What to look for" in c for c in captions) == 4
-    # the slope table of the teacher-error sweep
-    assert any("fitted slope" in df.columns for df in [d.value for d in at.dataframe])
+    # the slope table of the teacher-error sweep: a computed theory column beside the order
+    table = next(d.value for d in at.dataframe if "fitted slope" in d.value.columns)
+    assert {"theory (this ε range)", "order as ε → 0"} <= set(table.columns)
+    assert table["theory (this ε range)"].nunique() > 2  # computed per estimator, not a typed 2/4
+    # chart 2's caption: no "(theory 4)" against a note; chart 4's caption describes the computed shape
+    assert not any("(theory 4)" in c for c in captions)
+    c_cap = next(c for c in captions if "γ/c" in c or "ε = 0.8:" in c)
+    assert "ε = 0.8:" in c_cap and ("bump" in c_cap or "U shape" in c_cap or "no interior minimum" in c_cap)
+    assert "the CV choice c =" in c_cap
 
 
 def test_preset_button_runs_in_process_and_draws_the_slopes():

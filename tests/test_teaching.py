@@ -53,11 +53,45 @@ def test_caption_reports_cross_fit_against_vanilla_at_the_deep_end_and_vanillas_
     assert "cross-fit KD beats vanilla KD" in lower  # lower is better for errors
 
 
-def test_playground_caption_reads_the_numbers():
+def test_playground_caption_reads_the_numbers_and_calls_no_student_on_one_seed():
     text = playground_outcome({"vanilla": 0.04, "crossfit": 0.02}, {"teacher_in_sample": 0.08, "teacher_out_of_sample": 0.04})
-    assert "memorises" in text and "closest to p0: Cross-fit KD (0.0200)" in text
+    assert "memorises" in text and "lowest first: Cross-fit KD 0.0200, Vanilla KD 0.0400" in text
+    assert "beats" not in text and "no difference is called" in text
     text = playground_outcome({"vanilla": 0.02, "crossfit": 0.03}, {"teacher_in_sample": 0.04, "teacher_out_of_sample": 0.04})
-    assert "does not memorise" in text and "Cross-fit KD does not beat vanilla KD" in text
+    assert "does not memorise" in text and "beat" not in text
+
+
+def test_the_one_uncertainty_rule():
+    """Two standard errors of the paired difference over repeats; one repeat: no call."""
+    from kdviz.captions import paired_call
+
+    assert paired_call([0.1], [0.5]).verdict == "no call"
+    clear = paired_call([0.10, 0.11, 0.12], [0.20, 0.21, 0.22])  # a − b = −0.1 every time: lower error
+    assert clear.verdict == "better" and clear.n == 3
+    assert paired_call([0.10, 0.11, 0.12], [0.20, 0.21, 0.22], higher_better=True).verdict == "worse"
+    noisy = paired_call([0.10, 0.30, 0.12], [0.20, 0.11, 0.22])  # differences −0.1, +0.19, −0.1
+    assert noisy.verdict == "unclear"
+    # pairing matters: a shared repeat effect cancels in the paired difference
+    assert paired_call([1.0, 2.0, 3.0], [1.1, 2.1, 3.12]).verdict == "better"
+
+
+def test_a_capacity_caption_with_one_repeat_makes_no_call():
+    one = _table([0.80, 0.85, 0.84], [0.70, 0.85, 0.84], crossfit=[0.79, 0.85, 0.95], repeats=1)
+    text = capacity_outcome(one, "test_auc")
+    assert "beats" not in text and "helps" not in text and "hurts" not in text and "clearly" not in text
+    assert "one repeat" in text and "no difference is called" in text
+    many = capacity_outcome(_table([0.80, 0.85, 0.84], [0.70, 0.85, 0.84], crossfit=[0.79, 0.85, 0.95]), "test_auc")
+    assert "cross-fit KD beats vanilla KD" in many and "hurts" in many
+
+
+def test_guidance_fits_the_axis_and_the_curves_drawn():
+    df = _table([0.80, 0.85, 0.84], [0.70, 0.85, 0.84])
+    teach = caption_for("test_auc", df)
+    assert "shallow (underfitting) teacher" in teach and "cross-fit" not in teach.split("**In this run")[0]
+    student = caption_for("test_auc", df.assign(varied="student"))
+    assert "teacher is fixed" in student and "deeper" not in student and "shallow" not in student
+    van = df[df.method == "vanilla"]
+    assert "Loss-corrected" not in caption_for("test_auc", van).split("**In this run")[0]
 
 
 def test_classroom_flags_parse_and_build():
@@ -132,3 +166,71 @@ def test_without_chromium_the_talk_pack_says_so_and_still_ships_html_csv_config(
     assert any("No Chrome/Chromium on the server: the talk pack holds HTML, CSV and the config" in c.value
                for c in at.caption)
     assert "⬇ Download talk pack" in [b.label for b in at.get("download_button")]
+
+
+# ----------------------------------------------------------------------------------------------
+# the lesson says what its numbers support
+def test_step_5_claim_holds_with_the_teacher_set_to_p0():
+    """Step 5 says the correction has mean zero when p̂ = p0 (a perfect teacher is left alone on average).
+    Set the teacher to p0 on the lesson's own data: the correction of the rule the lesson draws averages to
+    zero — in closed form and over many label draws — while the paper's r² rule would move it."""
+    from kdviz.distill import kd_target, one_hot
+    from kdviz.playground import PLAYGROUND_GAMMA, teacher_fits
+
+    assert "mean zero when p̂ = p0" in L.STEPS[4].text and "c/(c + p̂(1 − p̂))" in L.STEPS[4].text
+    bias = L.corrected_at_perfect_teacher(0)
+    assert bias[PLAYGROUND_GAMMA] < 1e-12 and bias["bound_fast"] > 0.1  # the r² rule is not mean-zero
+    p = L.params(4, 0)
+    p0 = teacher_fits(p).dataset.p0_train
+    rng = np.random.default_rng(5)
+    draws = 4000
+    total = np.zeros(len(p0))
+    for _ in range(draws):  # Monte Carlo: fresh labels y ~ Bernoulli(p0) around the perfect teacher
+        y = (rng.random(len(p0)) < p0[:, 1]).astype(int)
+        total += kd_target(p0, one_hot(y, 2), p.scale, True, PLAYGROUND_GAMMA, p.c)[:, 1]
+    shift = total / draws - kd_target(p0, None, p.scale)[:, 1]
+    assert abs(shift.mean()) < 0.01 and np.abs(shift).mean() < 0.05  # only Monte Carlo noise
+
+
+def test_lesson_answers_are_judged_over_seeds_by_the_one_rule(monkeypatch):
+    out = L.outcome(3, 0)  # cross-fitting with the deep teacher
+    assert out.call is not None and out.call.n == L.SEEDS and out.answer in ("crossfit", "vanilla", "unclear")
+    real = L.pg.compute
+
+    def noisy(p):  # the two students swap places from seed to seed: no clear difference
+        res = real(p)
+        (a, ea), (b, eb) = res.student_errors.items()
+        if p.seed % 2:
+            res.student_errors = {a: eb, b: ea}
+        return res
+
+    monkeypatch.setattr(L.pg, "compute", noisy)
+    out = L.outcome(3, 0)
+    assert out.answer == "unclear"
+    v = L.verdict(3, 0, "crossfit")
+    assert not v.held and v.text.startswith("Unclear") and "two standard errors" in v.text
+
+
+def test_step_3_caption_chart_and_csv_say_squared_the_same_way():
+    t = L.table(2, 0)
+    sq = "teacher ε2² on its own training points (squared, as charted)"
+    assert sq in t and "teacher ε2 on its own training points (root-mean-square, unsquared)" in t
+    deep = t[(t.method == "teacher") & (t.capacity == L.DEEP)]
+    cap = L.chart_caption(2, 0)
+    assert f"{float(deep[sq].iloc[0]):.4f}" in cap and "Squared errors" in cap
+    fig = L.step_figure(2, 0)
+    ys = next(tr for tr in fig.data if tr.name == "Teacher ε2² on its own training points").y
+    assert float(ys[-1]) == pytest.approx(float(deep[sq].iloc[0]))
+
+
+def test_step_6_is_an_upper_bound_on_the_bias_term_and_names_the_actual_error():
+    s = L.STEPS[5]
+    assert "upper bound" in s.text and "grows like" not in s.text and "teacher-bias term" in s.text
+    fig = L.step_figure(5, 0)
+    assert "bias term" in fig.layout.title.text
+    names = [t.name for t in fig.data if t.showlegend is not False]
+    assert len(names) <= 6  # a slide: one entry per estimator, the reference slopes, the floor
+    assert any("teacher-bias term" in n for n in names)
+    assert fig.layout.yaxis.exponentformat == "none" and "f̂ = the student" in fig.layout.yaxis.title.text
+    cap = L.chart_caption(5, 0)
+    assert "actual error" in cap and "corrected student's stays between" in cap

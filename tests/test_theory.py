@@ -148,3 +148,69 @@ def test_tasks_are_seeded_independent_and_content_keyed():
     b = run_experiment("theory-eps", cfg, jobs=1)
     assert a.equals(b)
     assert len(a) == 2 * 2 * 2
+
+
+# ----------------------------------------------------------------------------------------------
+# the slope table's theory column is computed (THEORY §3), not typed
+@pytest.fixture(scope="module")
+def r2_table():
+    cfg = make_eps_config(n=1500, n_eval=1500, repeats=2, eps_grid=(0.2, 0.4, 0.8, 1.6), methods=("vanilla", "enhanced"),
+                          c=1.0)
+    return cfg, run_experiment("theory-eps", cfg, jobs=1)
+
+
+def test_theory_column_equals_the_population_slope_computed_independently(r2_table):
+    """One row recomputed from scratch: a fresh Monte Carlo sample of x (another seed), E[T | x] by averaging
+    the r² rule's target over simulated labels (not the closed form), the quadratic student's projection by
+    lstsq, the slope by polyfit. It must match the table's theory value, and that value must not be the
+    typed 4 of the old table (the r² rule at c = 1 has a bias floor: slope ≈ 0.2)."""
+    from kdviz.data import load_dataset
+    from kdviz.distill import kd_target, one_hot
+    from kdviz.theory.controlled import make_bias_field, poly_features
+    from kdviz.theory.plots import slope_table
+
+    cfg, df = r2_table
+    table = slope_table(df, config=cfg)
+    row = table[(table.method == "enhanced") & table.measured.str.startswith("bias")].iloc[0]
+    assert row["c"] == "1" and row["γ rule"] == "bound_fast" and row["order as ε → 0"] == "none — bias floor"
+    van = table[(table.method == "vanilla") & table.measured.str.startswith("bias")].iloc[0]
+    assert van["order as ε → 0"] == "2" and abs(van["theory (this ε range)"] - 2) < 0.2
+
+    ds = load_dataset("synthetic:gmm", n=8000, seed=12345, d=2, r=0.5, label_noise=0.1, test_size=0.5)
+    X, p0 = np.vstack([ds.X_train, ds.X_test]), np.vstack([ds.p0_train, ds.p0_test])
+    D = poly_features(X, 2)
+    h = make_bias_field(2, 0)(X)
+    rng = np.random.default_rng(7)
+    e2s, biases = [], []
+    for eps in cfg.eps_grid:
+        z = np.log(p0[:, 1]) - np.log1p(-p0[:, 1]) + eps * h
+        q = 1 / (1 + np.exp(-z))
+        ph = np.column_stack([1 - q, q])
+        mean_t = np.zeros(len(X))
+        draws = 300
+        for _ in range(draws):
+            y = (rng.random(len(X)) < p0[:, 1]).astype(int)
+            mean_t += kd_target(ph, one_hot(y, 2), "logp", True, "bound_fast", 1.0)[:, 1] / draws
+        b = mean_t - np.log(p0[:, 1])
+        fit = D @ np.linalg.lstsq(D, b, rcond=None)[0]
+        e2s.append(np.sqrt(np.mean((q - p0[:, 1]) ** 2)))
+        biases.append(np.mean(fit ** 2))
+    independent = np.polyfit(np.log(e2s), np.log(biases), 1)[0]
+    assert row["theory (this ε range)"] == pytest.approx(independent, abs=0.08)
+    assert row["theory (this ε range)"] < 1.0
+
+
+def test_fitted_e4_bound_only_for_order_4_and_captions_say_which_reach_4(r2_table):
+    from kdviz.captions import theory_outcome
+    from kdviz.theory.plots import eps_chart
+
+    cfg, df = r2_table
+    fig = eps_chart(df)
+    names = [t.name for t in fig.data]
+    assert not any("ε4⁴" in n for n in names)  # neither vanilla (order 2) nor the r² rule (floor) has order 4
+    assert any("ε2²" in n and n.startswith("Vanilla") for n in names)
+    hidden = {t.name.split(":")[0] for t in fig.data if t.visible == "legendonly"}
+    assert any("c = 1" in n for n in hidden)  # the r² rule is one click away, vanilla is drawn
+    text = theory_outcome("eps", df, cfg)
+    assert "theory over this ε range" in text and "(theory 4)" not in text
+    assert "has no order" in text and "bias has a floor" in text

@@ -339,7 +339,7 @@ def execute(task: Task, config: TheoryConfig, ctx: Any, deps: dict[str, Any]) ->
     rows = measure_run(X, y, p0, ds.X_test, ds.p0_test, teacher, specs, student=config.student)
     first = [i == next(j for j, s in enumerate(specs) if s.method == sp.method) for i, sp in enumerate(specs)]
     cv = config.c == "cv"
-    return [{**base, **row, "c_cv": c_cv if (row["method"] == tuned_method() and is_first) else None,
+    return [{**base, **row, "c_cv": c_cv if (cv and row["method"] == tuned_method() and is_first) else None,
              **_label(config, sp, cv and is_first)} for sp, row, is_first in zip(specs, rows, first)]
 
 

@@ -14,6 +14,7 @@ from plotly.subplots import make_subplots
 
 from kdviz.figstyle import style_figure
 from kdviz.methods import METHODS, kd_methods, method_color, method_label, theory_methods, tuned_method
+from kdviz.theory.controlled import MethodSpec
 from kdviz.theory.fits import (
     FITTED_LABEL,
     bias_dominated,
@@ -23,8 +24,10 @@ from kdviz.theory.fits import (
     reference_line,
     summarize,
 )
+from kdviz.theory.population import ORDER_TEXT, asymptotic_order, theory_slope
 
-LOG_ERR = "squared error on the log-p scale, E(f̂ − f0)²"
+LOG_ERR = "squared error on the log-p scale, mean (f̂ − f0)²<br>(f̂ = the student, f0 = the best student of its class)"
+EPS2_AXIS = "teacher error ε2 = root-mean-square distance of the teacher's p̂ from the true p0"
 #: THEORY §3 and §5: why the y-free γ rule exists (shown on the Theory page).
 WHY_Y_FREE = (
     "The paper's bound-fast weight w = c/(c + r²), r = y − p̂, depends on the very label it multiplies, so the "
@@ -35,6 +38,18 @@ WHY_Y_FREE = (
     "the weight leaves a first-order term (1 − w)(p0 − p̂)/p̂ — THEORY §3's check measured bias slopes of the "
     "y-free rule 1.93 / 2.10 / 4.12 at c = 0.1 / 1 / 1000 (r² rule at c = 1000: 4.53); the table under chart 2 "
     "gives this preset's own, one row per rule and c. Only c → ∞, the full correction, recovers ε⁴. Choose the rule in the sidebar; both are available wherever γ is (CLI `--gamma`, the Sweep page)."
+)
+#: the notes under chart 2's slope table (how its "theory" and "order" columns are computed)
+SLOPE_NOTE = (
+    "**theory (this ε range)** is computed, not typed: the log-log slope, over the same ε as the fitted row, of "
+    "the estimator's *population* bias term — the student class's fit to E[T | x] − log p0, with E[T | x] in "
+    "closed form (THEORY §3) on 20,000 fresh points of the same generator. A fitted slope should approach it "
+    "with enough repeats. **order as ε → 0**: 2 for vanilla KD, 4 for the full correction, 2 for the y-free rule "
+    "at a finite c, none for the r² rule (its bias has a floor). The fitted ε4⁴ bound is drawn only for order 4."
+)
+SLOPE_NOTE_TUNED = (
+    " The enhanced student is a different estimator for each c, so each fixed c is its own series and slope; the "
+    "CV choice (a different c at different ε) is one more series, whose theory value uses the c chosen at each ε."
 )
 GREY = "#555555"
 
@@ -114,11 +129,24 @@ def capacity_theory_chart(df: pd.DataFrame, presentation: bool = False) -> go.Fi
 
 # ----------------------------------------------------------------------------------------------
 # 2. teacher-error sweep (underfitting)
-def eps_chart(df: pd.DataFrame, presentation: bool = False, ratio: float = 1.0) -> go.Figure:
-    """Log-log student error vs ε2: bias term (fitted slopes), finite-n error, floors, reference slopes."""
+def default_focus(df: pd.DataFrame) -> set[str]:
+    """The series a class needs by default: vanilla against the full correction (all if neither is there)."""
+    keys = {k for k, _, m in estimator_series(df) if METHODS[m].theory in ("plain", "full")}
+    return keys or {k for k, _, _ in estimator_series(df)}
+
+
+def eps_chart(df: pd.DataFrame, presentation: bool = False, ratio: float = 1.0,
+              focus: set[str] | None = None) -> go.Figure:
+    """Log-log teacher-bias term vs ε2 (fitted slopes), finite-n error, floors, reference slopes.
+
+    One legend entry per estimator (a click shows or hides all its traces); the estimators outside
+    `focus` (default: vanilla and the full correction) start hidden, one click away. The fitted
+    C2·ε4⁴ bound is drawn only for estimators whose bias term is of order 4; order-2 ones get C2·ε2²;
+    a rule with a bias floor gets no bound."""
     if df is None or df.empty:
         return _empty("No results yet: run the teacher-error preset.", presentation)
     fig = go.Figure()
+    focus = default_focus(df) if focus is None else set(focus)
     x_all = df["teacher_error_l2"].to_numpy()
     n = int(df["n"].iloc[0])
     anchors: dict[int, str] = {}
@@ -129,11 +157,17 @@ def eps_chart(df: pd.DataFrame, presentation: bool = False, ratio: float = 1.0) 
         if METHODS[m].theory == "config" and sub["c_cv"].isna().all():  # the tuned student at one fixed c
             color, fixed = EPS_COLORS[fixed % len(EPS_COLORS)], fixed + 1
         label = series_label(key, sub)
+        vis = True if key in focus else "legendonly"
         fb = fit_slope(sub, m, "bias_error")
+        order = series_order(sub, m)
+        keys = ["filled: the bias term", "hollow: the student's actual error"]
+        keys += ["dashed: its label-noise variance term"] if sub["variance_error"].max() > 0 else []
+        keys += ["dotted: the fitted upper bound"] if order is not None else []
         fig.add_trace(go.Scatter(
             x=s["teacher_error_l2"], y=s["bias_error"], error_y=dict(type="data", array=s["bias_error_sd"]),
             mode="lines+markers", line=dict(color=color), marker=dict(symbol=METHODS[m].symbol, size=9),
-            name=f"{label}: teacher-bias term, {fb.label()}", legendgroup=key))
+            name=f"{label}: teacher-bias term, {fb.label()}<br>({'; '.join(keys)})",
+            legendgroup=key, visible=vis))
         win = bias_dominated(sub, m, ratio)
         fn = fit_slope(sub, m, "student_error", eps=win) if len(win) >= 2 else None
         txt = (f"{fn.label()} for ε ∈ [{min(win):g}, {max(win):g}] (bias ≥ variance)" if fn is not None
@@ -141,29 +175,34 @@ def eps_chart(df: pd.DataFrame, presentation: bool = False, ratio: float = 1.0) 
         fig.add_trace(go.Scatter(
             x=s["teacher_error_l2"], y=s["student_error"], error_y=dict(type="data", array=s["student_error_sd"]),
             mode="markers", marker=dict(color=color, symbol=METHODS[m].symbol + "-open", size=10),
-            name=f"{label}: student error at n = {n:,}, {txt}", legendgroup=key))
+            name=f"{label}: student's actual error at n = {n:,}, {txt}", legendgroup=key, showlegend=False,
+            visible=vis))
         if sub["variance_error"].max() > 0:
             fig.add_trace(go.Scatter(x=s["teacher_error_l2"], y=s["variance_error"], mode="lines",
                                      line=dict(color=color, dash="dash", width=1.5), legendgroup=key,
-                                     name=f"{label}: variance term (label noise in the target)"))
-        col, power, form = bound_form(m)
-        bf = fit_bound(sub["oracle_error"], sub[col], sub["student_error"], power, m, form)
-        if np.isfinite(bf.c1):
-            xs = s["teacher_error_l2"].to_numpy()
-            tcol = s[col] if col in s else sub.groupby("eps")[col].mean().to_numpy()
-            fig.add_trace(go.Scatter(x=xs, y=bf(sub["oracle_error"].mean(), np.asarray(tcol)), mode="lines",
-                                     line=dict(color=color, dash="dot", width=1.5), legendgroup=key,
-                                     name=f"{label}: {bf.label()}"))
-        slope_ref = 2 if m == "vanilla" else 4
-        if slope_ref not in anchors:
-            anchors[slope_ref] = m
-            xs, ys = reference_line(s["teacher_error_l2"], s["bias_error"], slope_ref)
-            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines", line=dict(color=GREY, dash="longdash" if slope_ref == 2 else "dashdot", width=2),
-                                     name=f"reference slope {slope_ref} (anchored to {method_label(m)} bias data)"))
+                                     name=f"{label}: variance term (label noise in the target)", showlegend=False,
+                                     visible=vis))
+        if order is not None:
+            col, power, form = ("teacher_error_l4", 4, "C1·δ² + C2·ε4⁴") if order == 4 else \
+                ("teacher_error_l2", 2, "C1·δ² + C2·ε2²")
+            bf = fit_bound(sub["oracle_error"], sub[col], sub["student_error"], power, m, form)
+            if np.isfinite(bf.c1):
+                xs = s["teacher_error_l2"].to_numpy()
+                tcol = sub.groupby("eps")[col].mean().to_numpy()
+                fig.add_trace(go.Scatter(x=xs, y=bf(sub["oracle_error"].mean(), np.asarray(tcol)), mode="lines",
+                                         line=dict(color=color, dash="dot", width=1.5), legendgroup=key,
+                                         name=f"{label}: upper bound {bf.label()}", showlegend=False, visible=vis))
+        if order in (2, 4) and order not in anchors and key in focus:
+            anchors[order] = m
+            xs, ys = reference_line(s["teacher_error_l2"], s["bias_error"], order)
+            fig.add_trace(go.Scatter(x=xs, y=ys, mode="lines",
+                                     line=dict(color=GREY, dash="longdash" if order == 2 else "dashdot", width=2),
+                                     name=f"reference slope {order} (anchored to {method_label(m)} bias data)"))
     _floor_band(fig, df, x_all, "oracle floor δ² (student on exact log p0), mean ± s.d.")
-    fig.update_xaxes(type="log", title_text="teacher error ε2 = ‖p̂ − p0‖₂ on fresh points (prob.)")
-    fig.update_yaxes(type="log", title_text=LOG_ERR)
-    fig.update_layout(title="Teacher-error sweep: vanilla KD error ∝ ε2², corrected ∝ ε2⁴ (bias term)", height=680)
+    fig.update_xaxes(type="log", title_text=EPS2_AXIS, exponentformat="none")
+    fig.update_yaxes(type="log", title_text=LOG_ERR, exponentformat="none")
+    fig.update_layout(title="Teacher-error sweep: the teacher-bias term, slope 2 (vanilla) vs 4 (full correction)",
+                      height=680)
     return style_figure(fig, presentation)
 
 
@@ -199,31 +238,79 @@ def _short(method: str) -> str:
     return method_label(method).split(" (")[0]
 
 
-def slope_table(df: pd.DataFrame, ratio: float = 1.0) -> pd.DataFrame:
-    """One fitted log-log slope per estimator and measured quantity; every row names method, γ rule and c."""
+def series_spec(sub: pd.DataFrame, m: str) -> MethodSpec:
+    """The estimator one series is: method, γ rule and c (the c of its first row)."""
+    kind = METHODS[m].theory
+    if kind == "plain":
+        return MethodSpec(m, False)
+    if kind == "full":
+        return MethodSpec(m, True, "full")
+    rule = str(sub["gamma_rule"].dropna().iloc[0]) if "gamma_rule" in sub and sub["gamma_rule"].notna().any() \
+        else "bound_fast"
+    c = sub["c"].dropna()
+    return MethodSpec(m, True, rule, float(c.iloc[0]) if len(c) else None)
+
+
+def series_order(sub: pd.DataFrame, m: str) -> int | None:
+    """The asymptotic order of a series' bias term (None: a floor, or c changes with ε)."""
+    if METHODS[m].theory == "config" and "c_cv" in sub and sub["c_cv"].notna().any():
+        return None
+    return asymptotic_order(series_spec(sub, m))
+
+
+def run_config(df: pd.DataFrame, config=None):
+    """The theory config a results table was made with (the page passes it; else the defaults)."""
+    if config is not None:
+        return config
+    from kdviz.theory.experiments import make_eps_config
+
+    first = df.iloc[0]
+    kw = {k: first[k] for k in ("dataset", "student", "kappa") if k in df and pd.notna(first[k])}
+    return make_eps_config(**kw)
+
+
+def _theory(cfg, sub: pd.DataFrame, m: str, eps: list[float]) -> float:
+    """The population bias slope of this series over `eps` (THEORY §3, `kdviz.theory.population`)."""
+    spec = series_spec(sub, m)
+    eps = sorted(float(e) for e in eps)
+    if METHODS[m].theory == "config" and "c_cv" in sub and sub["c_cv"].notna().any():
+        chosen = sub.groupby("eps")["c_cv"].median()
+        return theory_slope(cfg, spec, eps, [float(chosen[e]) for e in eps])
+    return theory_slope(cfg, spec, eps)
+
+
+def slope_table(df: pd.DataFrame, ratio: float = 1.0, config=None) -> pd.DataFrame:
+    """One fitted log-log slope per estimator and measured quantity, beside the **theory** slope computed
+    from that estimator's population bias term over the same ε (`kdviz.theory.population`) and its
+    asymptotic order; every row names method, γ rule and c."""
+    cfg = run_config(df, config)
     rows = []
     for _key, sub, m in estimator_series(df):
         kind = METHODS[m].theory
         rule = "—" if kind == "plain" else ("full (γ = γ*)" if kind == "full" else
                                            str(sub["gamma_rule"].dropna().iloc[0]) if "gamma_rule" in sub and
                                            sub["gamma_rule"].notna().any() else "bound_fast")
-        if kind == "config" and sub["c_cv"].notna().any():
+        cv = kind == "config" and sub["c_cv"].notna().any()
+        if cv:
             chosen = sub.groupby("eps")["c_cv"].median()
             c_txt = "CV per ε: " + ", ".join(f"{c:g}" for c in chosen)
         elif kind == "config":
             c_txt = f"{float(sub['c'].iloc[0]):g}"
         else:
             c_txt = "—" if kind == "plain" else "∞ (full)"
+        order = "— (c changes with ε)" if cv else ORDER_TEXT[series_order(sub, m)]
         for what, q, eps in (("bias term (all ε)", "bias_error", None),
                              ("finite-n error (ε where bias ≥ variance)", "student_error",
                               bias_dominated(sub, m, ratio))):
             if eps is not None and len(eps) < 2:
                 continue
             f = fit_slope(sub, m, q, eps=eps)
+            used = sorted(sub["eps"].unique()) if eps is None else eps
             rows.append({"method": m, "γ rule": rule, "c": c_txt, "measured": what,
                          "fitted slope": round(f.slope, 2), "95% CI": f"[{f.lo:.2f}, {f.hi:.2f}]",
                          "ε range": f"{f.eps_min:g} – {f.eps_max:g}", "repeats": f.repeats,
-                         "theory": 2 if m == "vanilla" else 4})
+                         "theory (this ε range)": round(_theory(cfg, sub, m, used), 2),
+                         "order as ε → 0": order})
     return pd.DataFrame(rows)
 
 
@@ -290,16 +377,20 @@ def c_chart(df: pd.DataFrame, presentation: bool = False) -> go.Figure:
         y_star = float(s.loc[np.isclose(s["c"], c_near), "student_error"].iloc[0])
         fig.add_trace(go.Scatter(x=[c_near], y=[y_star], mode="markers", legendgroup=str(eps),
                                  marker=dict(symbol="star", size=18, color=color, line=dict(color="black", width=1)),
-                                 name=f"CV-chosen c = {c_near:g} (median over repeats), ε = {eps:g}"))
+                                 name=f"CV-chosen c = {c_near:.3g} (median over repeats), ε = {eps:g}"))
         v = df[(df["method"] == "vanilla") & (df["eps"] == eps)]["student_error"].mean()
         fig.add_trace(go.Scatter(x=[cs.min(), cs.max()], y=[v, v], mode="lines", legendgroup=str(eps),
                                  line=dict(color=color, dash="dot", width=1.5),
                                  name=f"vanilla KD (c → 0 limit), ε = {eps:g}"))
-    fig.update_xaxes(type="log", title_text="bound-fast constant c (γ = c·γ*/(c + r²); large c = full correction)")
-    fig.update_yaxes(type="log", title_text=LOG_ERR)
+    rule = str(enh["gamma_rule"].dropna().iloc[0]) if "gamma_rule" in enh and enh["gamma_rule"].notna().any() \
+        else "bound_fast"
+    w = "c/(c + r²), r = y − p̂" if rule == "bound_fast" else "c/(c + p̂(1 − p̂)), y-free"
+    fig.update_xaxes(type="log", exponentformat="none",
+                     title_text=f"constant c of the γ rule (γ = γ*·{w}; γ* = 1/p̂ the full correction; large c → full)")
+    fig.update_yaxes(type="log", title_text=LOG_ERR, exponentformat="none")
     n = int(df["n"].iloc[0])
-    fig.update_layout(title=f"γ/c sweep (n = {n:,}): too little correction keeps the bias, too much adds variance",
-                      height=620)
+    fig.update_layout(title=f"γ/c sweep (n = {n:,}): student error against the correction constant c, one curve "
+                            "per teacher", height=620)
     return style_figure(fig, presentation)
 
 

@@ -42,11 +42,14 @@ PRESETS: dict[str, TheoryPreset] = {p.key: p for p in [
         "eps", "2 · Teacher-error sweep: an underfitting (biased) teacher", "theory-eps",
         dict(n=20_000, repeats=5, c_fixed=(0.1, 1.0, 10.0, 1000.0)),
         eps_chart,
-        "student error ≲ δ² + ε2² for vanilla KD but δ² + ε4⁴ with the loss correction: the teacher's "
-        "error enters at second order (slope 4 instead of 2 on log-log axes).",
+        "student error ≲ δ² + ε2² for vanilla KD but δ² + ε4⁴ with the full loss correction (γ = γ*): the "
+        "teacher's error enters at second order (slope 4 instead of 2 on log-log axes). These are upper bounds; "
+        "at a finite c the enhanced student's rule is another estimator (order 2 for the y-free rule, a bias "
+        "floor for the r² rule) — the table's theory column gives each one's slope over this ε range.",
         "filled points are the bias term (student fit to the conditional expectation of its target), with "
         "their fitted slopes in the legend next to the grey reference slopes 2 and 4; hollow points are the "
-        "finite-n error, where the correction's variance (dashed) can hide the ε⁴ term until the bias exceeds it.",
+        "student's actual error at this n, where the correction's variance (dashed) can hide the ε⁴ term until "
+        "the bias exceeds it. Vanilla and the full correction are drawn; click a legend entry for the others.",
     ),
     TheoryPreset(
         "n", "3 · Sample-size sweep: where the students plateau", "theory-n",
