@@ -13,6 +13,7 @@ import pandas as pd
 
 from kdviz.config import SweepConfig
 from kdviz.errors import KdvizError
+from kdviz.metrics import MULTICLASS_AUC
 
 
 class UsageError(KdvizError):
@@ -130,7 +131,9 @@ def summary_table(df: pd.DataFrame) -> str:
     df = df.assign(capacity=df.capacity.astype("Int64"))
     table = df.pivot_table(index="method", columns="capacity", values=metric, aggfunc="mean", sort=False)
     no_kd = df[df.method == "no_kd"][metric]
-    text = f"mean {metric} by method and {df['capacity_name'].iloc[0]}\n" + table.round(4).to_string()
+    multiclass = "n_classes" in df and bool((pd.to_numeric(df["n_classes"], errors="coerce") > 2).any())
+    what = f"{metric} = {MULTICLASS_AUC}" if metric == "test_auc" and multiclass else metric
+    text = f"mean {what} by method and {df['capacity_name'].iloc[0]}\n" + table.round(4).to_string()
     if len(no_kd) and df[df.method == "no_kd"]["capacity"].isna().all():
         text += f"\nno_kd (capacity-free): {no_kd.mean():.4f}"
     fixed = df[(df.method == "teacher") & df["capacity"].isna()][metric]
