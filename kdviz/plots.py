@@ -25,9 +25,9 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from kdviz import metrics
-from kdviz.metrics import MULTICLASS_AUC
 from kdviz.figstyle import CAPACITY_META, style_figure
 from kdviz.methods import METHODS, method_color, method_label, ordered
+from kdviz.metrics import MULTICLASS_AUC
 from kdviz.teachers import CAPACITY_TITLES as TEACHER_CAPACITY_TITLES
 
 #: γ rules of the loss correction (THEORY §3), as the dashboard names them.

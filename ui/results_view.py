@@ -15,7 +15,7 @@ from kdviz.cache import SingleFlightCache
 from kdviz.captions import caption_for
 from kdviz.config import data_settings
 from kdviz.paper import paper_reference
-from kdviz.plots import axis2_heatmap, metric_name, capacity_chart, overlay_chart
+from kdviz.plots import axis2_heatmap, capacity_chart, metric_name, overlay_chart
 from ui.common import show_chart
 from ui.state import key_to_link, link_key
 
