@@ -102,3 +102,8 @@ def apply_preset(name: str | None, given: dict[str, Any]) -> tuple[dict[str, Any
                          f"not {given['dataset']}; dropped (all rows, no label noise) — set --n / "
                          "--label-noise to choose them")
     return values, notes
+
+
+from kdviz.callmod import make_callable  # noqa: E402  (kdviz.presets() in a notebook: a table)
+
+make_callable(__name__, "list_presets")
