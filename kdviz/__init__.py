@@ -26,7 +26,6 @@ __version__ = "0.1.0"
 
 #: name → (module, attribute): what ``kdviz.<name>`` gives, imported on first use
 _LAZY = {
-    "sweep": ("kdviz.api", "sweep"),
     "Results": ("kdviz.api", "Results"),
     "submit": ("kdviz.api", "submit"),
     "results": ("kdviz.api", "results"),
@@ -38,7 +37,9 @@ _LAZY = {
     "SweepConfig": ("kdviz.config", "SweepConfig"),
     "make_config": ("kdviz.config", "make_config"),
     "KdvizError": ("kdviz.errors", "KdvizError"),
-    # modules that can also be called for a table (kdviz.callmod)
+    # modules that can also be called (kdviz.callmod): kdviz.sweep(...) runs a sweep (kdviz.api.sweep),
+    # kdviz.jobs(), kdviz.presets(), kdviz.methods() give tables
+    "sweep": ("kdviz.sweep", None),
     "jobs": ("kdviz.jobs", None),
     "presets": ("kdviz.presets", None),
     "methods": ("kdviz.methods", None),

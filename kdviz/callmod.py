@@ -1,8 +1,9 @@
-"""Modules that can be called: ``kdviz.presets()``, ``kdviz.methods()``, ``kdviz.jobs()`` in a notebook.
+"""Modules that can be called: ``kdviz.sweep(...)``, ``kdviz.jobs()``, ``kdviz.presets()``, ``kdviz.methods()``.
 
-``kdviz.presets``, ``kdviz.methods`` and ``kdviz.jobs`` are modules (what other modules import) and, for
-a notebook, the functions of :mod:`kdviz.api` that list what they hold: a module's class is switched
-to one whose ``__call__`` looks the function up in :mod:`kdviz.api` at call time (no import cycle).
+``kdviz.sweep``, ``kdviz.jobs``, ``kdviz.presets`` and ``kdviz.methods`` are modules (what other modules
+import; Python binds ``kdviz.<name>`` to the submodule once it is imported) and, for a notebook, the
+functions of :mod:`kdviz.api` of the same name: a module's class is switched to one whose ``__call__``
+looks the function up in :mod:`kdviz.api` at call time (no import cycle), so both uses work.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ class CallableModule(types.ModuleType):
     """A module whose call runs ``kdviz.api.<__kdviz_call__>`` (a table of what the module holds)."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Run ``kdviz.api.<name>`` (see its documentation)."""
         fn = getattr(importlib.import_module("kdviz.api"), self.__dict__["__kdviz_call__"])
         return fn(*args, **kwargs)
 

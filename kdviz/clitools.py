@@ -13,6 +13,7 @@ import pandas as pd
 
 from kdviz.config import SweepConfig
 from kdviz.errors import KdvizError
+from kdviz.experiments import is_heartbeat
 from kdviz.metrics import MULTICLASS_AUC
 
 
@@ -28,6 +29,7 @@ class ProgressBar:
         self.stream, self.width, self.start = stream or sys.stderr, width, time.monotonic()
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.last: tuple[str, int] | None = None
+        self.last_beat = 0.0
 
     def __call__(self, done: int, total: int, stage: str) -> None:
         frac = done / total if total else 1.0
@@ -39,10 +41,15 @@ class ProgressBar:
             if done >= total:
                 self.stream.write("\n")
         else:
-            mark = (stage, int(frac * 10))
-            if mark == self.last and done < total:
-                return
-            self.last = mark
+            if is_heartbeat(stage):  # a long task: a line at most every 30 s in a log
+                if elapsed - self.last_beat < 30:
+                    return
+                self.last_beat = elapsed
+            else:
+                mark = (stage, int(frac * 10))
+                if mark == self.last and done < total:
+                    return
+                self.last = mark
             self.stream.write(f"progress {done}/{total} ({frac:.0%}) {stage} elapsed {elapsed:.0f}s eta {eta.strip()}\n")
         self.stream.flush()
 

@@ -394,3 +394,8 @@ register_experiment(Experiment(
     execute=execute,
     assemble=assemble,
 ))
+
+
+from kdviz.callmod import make_callable  # noqa: E402  (kdviz.sweep(...) in a notebook: kdviz.api.sweep)
+
+make_callable(__name__, "sweep")

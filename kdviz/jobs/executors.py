@@ -121,7 +121,7 @@ class LocalExecutor:
     def kill(self) -> None:
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            pool.shutdown(wait=False, kill_workers=True)
+            pool.shutdown(wait=True, kill_workers=True)  # killed at once; waiting releases its semaphores
 
     def close(self) -> None:
         self.kill()

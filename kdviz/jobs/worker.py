@@ -25,7 +25,7 @@ from typing import Any
 
 from kdviz import plugins
 from kdviz.errors import KdvizError
-from kdviz.experiments import Task, get_experiment, run_plan
+from kdviz.experiments import Task, get_experiment, is_heartbeat, run_plan
 from kdviz.jobs.executors import (
     EXECUTORS,
     Executor,
@@ -234,7 +234,8 @@ class Worker:
 
     def _progress(self, job: JobRecord, done: int, total: int, stage: str) -> None:
         pending, self._pending = self._pending, []
-        label = "running" if stage == "start" else f"running {stage} tasks"
+        label = ("running" if stage == "start" else f"running: {stage}" if is_heartbeat(stage)
+                 else f"running {stage} tasks")
         self.store.progress(job.id, self.id, done, total, label, pending, start=stage == "start")
 
     def _flush(self, job: JobRecord) -> None:
