@@ -140,7 +140,7 @@ def run_plan(tasks: list[Task], run_one: Callable[[Task, dict[str, Any]], Any] |
                 running[fut], since[fut] = t, time.monotonic()
             if not running:
                 raise RuntimeError("no task is ready: the plan has a missing dependency")
-            finished, _ = wait(list(running), return_when=FIRST_COMPLETED, timeout=1.0)
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED, timeout=min(1.0, HEARTBEAT_S))
             for fut in finished:
                 t = running.pop(fut)
                 since.pop(fut, None)
