@@ -41,8 +41,8 @@ class ProgressBar:
             if done >= total:
                 self.stream.write("\n")
         else:
-            if is_heartbeat(stage):  # a long task: a line at most every 30 s in a log
-                if elapsed - self.last_beat < 30:
+            if is_heartbeat(stage):  # a long task: a line at most every 15 s in a log
+                if elapsed - self.last_beat < 15:
                     return
                 self.last_beat = elapsed
             else:

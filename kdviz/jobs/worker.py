@@ -234,7 +234,7 @@ class Worker:
 
     def _progress(self, job: JobRecord, done: int, total: int, stage: str) -> None:
         pending, self._pending = self._pending, []
-        label = ("running" if stage == "start" else f"running: {stage}" if is_heartbeat(stage)
+        label = ("running" if stage == "start" else stage if is_heartbeat(stage)
                  else f"running {stage} tasks")
         self.store.progress(job.id, self.id, done, total, label, pending, start=stage == "start")
 
