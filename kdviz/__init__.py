@@ -45,15 +45,17 @@ _LAZY = {
     "methods": ("kdviz.methods", None),
 }
 
-__all__ = ["Dataset", "KdvizError", "Results", "SweepConfig", "__version__", "jobs", "list_datasets", "list_methods",
-           "list_presets", "load_dataset", "make_config", "methods", "presets", "results", "submit", "sweep"]
+# (no __all__: API documentation tools then walk every submodule; dir(kdviz) lists the names)
+
 
 def __getattr__(name: str) -> Any:
     if name not in _LAZY:
         raise AttributeError(f"module 'kdviz' has no attribute {name!r}")
     module, attr = _LAZY[name]
     value = importlib.import_module(module)
-    return value if attr is None else getattr(value, attr)
+    value = value if attr is None else getattr(value, attr)
+    globals()[name] = value  # looked up once
+    return value
 
 
 def __dir__() -> list[str]:
