@@ -10,8 +10,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-#: kdviz and its submodules (pdoc walks the package), without the torch plug-in (imports torch)
-MODULES = ["kdviz", "!kdviz.neural*"]
+#: the modules a library user meets (kdviz.sweep runs kdviz.api.sweep; data, configs, figures, jobs)
+PUBLIC = ("api", "data", "tables", "datasets", "config", "presets", "methods", "metrics", "plots", "paper", "jobs",
+          "errors", "progress", "sweep")
+
+
+def specs() -> list[str]:
+    """pdoc's module specs: kdviz and its public submodules (the others excluded, so not imported)."""
+    import pkgutil
+
+    import kdviz
+
+    others = [m.name for m in pkgutil.iter_modules(kdviz.__path__) if m.name not in PUBLIC]
+    return ["kdviz", *(f"!kdviz.{name}" for name in others), *(f"!kdviz.{name}.*" for name in others)]
 
 
 def main(argv: list[str]) -> int:
@@ -25,7 +36,7 @@ def main(argv: list[str]) -> int:
     for name in dir(kdviz):  # the lazy names (kdviz.sweep, kdviz.submit, ...) resolved for pdoc
         getattr(kdviz, name)
     pdoc.render.configure(docformat="google", footer_text="kdviz API reference (built from the docstrings)")
-    pdoc.pdoc(*MODULES, output_directory=out)
+    pdoc.pdoc(*specs(), output_directory=out)
     print(f"API reference written to {out / 'index.html'}")
     return 0
 
