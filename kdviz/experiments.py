@@ -85,14 +85,19 @@ Progress = Callable[[int, int, str], None]
 def run_plan(tasks: list[Task], run_one: Callable[[Task, dict[str, Any]], Any] | None = None, *,
              submit: Callable[[Task, dict[str, Any]], Future] | None = None, jobs: int = 1,
              done: dict[str, Any] | None = None, on_result: Callable[[Task, Any], None] | None = None,
-             progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
+             progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+             in_flight: int | None = None) -> dict[str, Any]:
     """Execute tasks respecting dependencies; returns {key: result} for every task.
 
     Give `run_one(task, deps) -> result` to run serially here, or `submit(task, deps) -> Future` to
     run in parallel: tasks whose dependencies are ready are submitted (up to 2×jobs in flight), so
     every worker stays busy to the tail. `done` holds results known in advance (cache / resume):
     those tasks are not run. `on_result` is called in this process as each task finishes (to persist
-    it). `should_stop` is polled between tasks (cancellation).
+    it). `should_stop` is polled between tasks (cancellation). `in_flight` caps the tasks submitted
+    and not finished (default 2×jobs; a loky pool takes jobs + 1: what its call queue holds, so that
+    no task waits outside it when the pool is stopped — loky's manager thread then fails on it).
+    While tasks run and none finishes for `HEARTBEAT_S`, `progress` gets a heartbeat stage
+    (`heartbeat_stage`: the running kinds and for how long), so long fits show they are alive.
     """
     results: dict[str, Any] = dict(done or {})
     todo = [t for t in tasks if t.key not in results]
@@ -134,7 +139,7 @@ def run_plan(tasks: list[Task], run_one: Callable[[Task, dict[str, Any]], Any] |
             if should_stop and should_stop():
                 break
             ready = [t for t in pending if all(k in results for k in t.deps)]
-            for t in ready[: max(0, 2 * jobs - len(running))]:
+            for t in ready[: max(0, (in_flight or 2 * jobs) - len(running))]:
                 pending.remove(t)
                 fut = submit(t, {k: results[k] for k in t.deps})
                 running[fut], since[fut] = t, time.monotonic()
@@ -258,7 +263,7 @@ def run_experiment(kind: str, config: Any, *, jobs: int | None = None, progress:
         pool = local_pool(jobs)
         try:
             results = run_plan(tasks, submit=local_submitter(kind, config, ctx, jobs, pool), jobs=jobs,
-                               progress=progress)
+                               progress=progress, in_flight=jobs + 1)
         except BaseException:  # Ctrl-C or a failed task: stop the running tasks cleanly
             stop_pool(pool)
             raise

@@ -152,6 +152,7 @@ class Worker:
             self._check()
             self._submit_base = executor.submitter(kind, config_json, ctx, self.plugins)
             results = run_plan(tasks, submit=self._submit, jobs=executor.jobs, done=done,
+                               in_flight=getattr(executor, "in_flight", None),
                                on_result=self._on_result, progress=lambda d, t, s: self._progress(job, d, t, s),
                                should_stop=lambda: self._state != "ok")
             self._check()
