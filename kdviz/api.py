@@ -139,6 +139,7 @@ class Results:
                      capacity=s["capacity"].map(lambda c: "all" if pd.isna(c) else str(int(c))))
         t = s.pivot_table(index="method", columns="capacity", values="cell", aggfunc="first", sort=False)
         t = t[sorted(t.columns, key=lambda c: -1 if c == "all" else int(c))].reindex(ordered(t.index))
+        t = t.fillna("—")  # no value: a capacity-free method, or a capacity the method has no row at
         t.index = [method_label(m) for m in t.index]
         t.columns.name = self.df["capacity_name"].dropna().iloc[0] if self.df["capacity_name"].notna().any() else None
         t.attrs["metric"] = metric_name(metric, self.df)
