@@ -24,9 +24,10 @@ from kdviz.clitools import (
     check_out,
     describe_data,
     input_files,
+    note,
     summary_table,
 )
-from kdviz.config import PRESETS, SweepConfig, load_config_file, make_config, sweep_fields
+from kdviz.config import PRESETS, SweepConfig, apply_preset, load_config_file, make_config, sweep_fields
 from kdviz.errors import DatasetError, KdvizError
 from kdviz.schema import FieldSpec
 
@@ -108,15 +109,16 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def config_from_args(args: argparse.Namespace) -> SweepConfig:
-    values: dict[str, Any] = {}
-    if args.preset:
-        values.update(PRESETS[args.preset])
-    if args.config:
-        values.update(load_config_file(args.config))
+    values: dict[str, Any] = load_config_file(args.config, keep_preset=True) if args.config else {}
+    preset = args.preset or values.pop("preset", None)
+    values.pop("preset", None)
     for field in sweep_flags().values():
         v = getattr(args, field.name)
         if v is not None:
             values[field.name] = v
+    values, notes = apply_preset(preset, values)  # demo n / label noise: the preset's own dataset only
+    for text in notes:
+        note(f"note: {text}")
     if values.get("c") not in (None, "cv"):
         try:
             values["c"] = float(values["c"])

@@ -13,6 +13,8 @@ import pandas as pd
 
 from kdviz.config import SweepConfig
 from kdviz.errors import KdvizError
+from kdviz.experiments import is_heartbeat
+from kdviz.metrics import MULTICLASS_AUC
 
 
 class UsageError(KdvizError):
@@ -27,6 +29,7 @@ class ProgressBar:
         self.stream, self.width, self.start = stream or sys.stderr, width, time.monotonic()
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)())
         self.last: tuple[str, int] | None = None
+        self.last_beat = 0.0
 
     def __call__(self, done: int, total: int, stage: str) -> None:
         frac = done / total if total else 1.0
@@ -38,10 +41,15 @@ class ProgressBar:
             if done >= total:
                 self.stream.write("\n")
         else:
-            mark = (stage, int(frac * 10))
-            if mark == self.last and done < total:
-                return
-            self.last = mark
+            if is_heartbeat(stage):  # a long task: a line at most every 15 s in a log
+                if elapsed - self.last_beat < 15:
+                    return
+                self.last_beat = elapsed
+            else:
+                mark = (stage, int(frac * 10))
+                if mark == self.last and done < total:
+                    return
+                self.last = mark
             self.stream.write(f"progress {done}/{total} ({frac:.0%}) {stage} elapsed {elapsed:.0f}s eta {eta.strip()}\n")
         self.stream.flush()
 
@@ -130,7 +138,9 @@ def summary_table(df: pd.DataFrame) -> str:
     df = df.assign(capacity=df.capacity.astype("Int64"))
     table = df.pivot_table(index="method", columns="capacity", values=metric, aggfunc="mean", sort=False)
     no_kd = df[df.method == "no_kd"][metric]
-    text = f"mean {metric} by method and {df['capacity_name'].iloc[0]}\n" + table.round(4).to_string()
+    multiclass = "n_classes" in df and bool((pd.to_numeric(df["n_classes"], errors="coerce") > 2).any())
+    what = f"{metric} = {MULTICLASS_AUC}" if metric == "test_auc" and multiclass else metric
+    text = f"mean {what} by method and {df['capacity_name'].iloc[0]}\n" + table.round(4).to_string()
     if len(no_kd) and df[df.method == "no_kd"]["capacity"].isna().all():
         text += f"\nno_kd (capacity-free): {no_kd.mean():.4f}"
     fixed = df[(df.method == "teacher") & df["capacity"].isna()][metric]

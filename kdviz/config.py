@@ -23,7 +23,14 @@ from pydantic import (
 
 from kdviz.errors import ConfigError
 from kdviz.methods import METHODS, corrected_methods, crossfit_methods, kd_methods
-from kdviz.presets import PAPER_C_GRID, PAPER_DATASETS, PAPER_PROTOCOLS, PRESETS, paper_preset  # noqa: F401 (re-exported)
+from kdviz.presets import (  # noqa: F401 (re-exported)
+    PAPER_C_GRID,
+    PAPER_DATASETS,
+    PAPER_PROTOCOLS,
+    PRESETS,
+    apply_preset,
+    paper_preset,
+)
 from kdviz.schema import Choices, FieldSpec, dataset_names, model_fields, student_names, teacher_names
 
 #: Config fields a sweep can vary as its second axis (drawn as a heat map of each method's gain).
@@ -263,11 +270,12 @@ def make_config(**values: Any) -> SweepConfig:
         raise ConfigError(_format_error(err)) from None
 
 
-def load_config_file(path: str | Path) -> dict[str, Any]:
+def load_config_file(path: str | Path, *, keep_preset: bool = False) -> dict[str, Any]:
     """Read a TOML or JSON config file into a dict (validated later by `make_config`).
 
     The settings are the file's top level or its ``[sweep]`` table; ``preset = "quick"`` starts from
-    a preset. Binary files, other encodings than UTF-8 and files that are not a table of settings
+    a preset (its demo n / label noise only on its own dataset: `apply_preset`; `keep_preset` leaves
+    the ``preset`` key for the caller to apply). Binary files, other encodings than UTF-8 and files that are not a table of settings
     are refused with a ConfigError.
     """
     p = Path(path)
@@ -294,9 +302,9 @@ def load_config_file(path: str | Path) -> dict[str, Any]:
                           f"got {type(data).__name__} {str(data)[:40]!r}; to start from a preset write "
                           'preset = "quick"')
     data = dict(data)
-    preset = data.pop("preset", None)
-    if preset is not None:
-        if preset not in PRESETS:
-            raise ConfigError(f"config file {p}: unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
-        data = {**PRESETS[preset], **data}
-    return data
+    preset = data.get("preset")
+    if preset is not None and preset not in PRESETS:
+        raise ConfigError(f"config file {p}: unknown preset {preset!r}; choose from {', '.join(PRESETS)}")
+    if keep_preset:
+        return data
+    return apply_preset(data.pop("preset", None), data)[0]

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
@@ -83,14 +85,19 @@ Progress = Callable[[int, int, str], None]
 def run_plan(tasks: list[Task], run_one: Callable[[Task, dict[str, Any]], Any] | None = None, *,
              submit: Callable[[Task, dict[str, Any]], Future] | None = None, jobs: int = 1,
              done: dict[str, Any] | None = None, on_result: Callable[[Task, Any], None] | None = None,
-             progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> dict[str, Any]:
+             progress: Progress | None = None, should_stop: Callable[[], bool] | None = None,
+             in_flight: int | None = None) -> dict[str, Any]:
     """Execute tasks respecting dependencies; returns {key: result} for every task.
 
     Give `run_one(task, deps) -> result` to run serially here, or `submit(task, deps) -> Future` to
     run in parallel: tasks whose dependencies are ready are submitted (up to 2×jobs in flight), so
     every worker stays busy to the tail. `done` holds results known in advance (cache / resume):
     those tasks are not run. `on_result` is called in this process as each task finishes (to persist
-    it). `should_stop` is polled between tasks (cancellation).
+    it). `should_stop` is polled between tasks (cancellation). `in_flight` caps the tasks submitted
+    and not finished (default 2×jobs; a loky pool takes jobs + 1: what its call queue holds, so that
+    no task waits outside it when the pool is stopped — loky's manager thread then fails on it).
+    While tasks run and none finishes for `HEARTBEAT_S`, `progress` gets a heartbeat stage
+    (`heartbeat_stage`: the running kinds and for how long), so long fits show they are alive.
     """
     results: dict[str, Any] = dict(done or {})
     todo = [t for t in tasks if t.key not in results]
@@ -113,31 +120,91 @@ def run_plan(tasks: list[Task], run_one: Callable[[Task, dict[str, Any]], Any] |
     pending = list(unique.values())
     if submit is None:
         assert run_one is not None, "give run_one or submit"
-        for t in pending:
-            if should_stop and should_stop():
-                break
-            finish(t, run_one(t, {k: results[k] for k in t.deps}))
+        with _Heartbeat(progress, lambda: n_done, total) as beat:
+            for t in pending:
+                if should_stop and should_stop():
+                    break
+                beat.running = {t.key: (t.kind, time.monotonic())}
+                res = run_one(t, {k: results[k] for k in t.deps})
+                with beat.lock:
+                    beat.running = {}
+                    finish(t, res)
         return results
 
     running: dict[Future, Task] = {}
+    since: dict[Future, float] = {}
+    last_beat = time.monotonic()
     try:
         while pending or running:
             if should_stop and should_stop():
                 break
             ready = [t for t in pending if all(k in results for k in t.deps)]
-            for t in ready[: max(0, 2 * jobs - len(running))]:
+            for t in ready[: max(0, (in_flight or 2 * jobs) - len(running))]:
                 pending.remove(t)
-                running[submit(t, {k: results[k] for k in t.deps})] = t
+                fut = submit(t, {k: results[k] for k in t.deps})
+                running[fut], since[fut] = t, time.monotonic()
             if not running:
                 raise RuntimeError("no task is ready: the plan has a missing dependency")
-            finished, _ = wait(list(running), return_when=FIRST_COMPLETED, timeout=1.0)
+            finished, _ = wait(list(running), return_when=FIRST_COMPLETED, timeout=min(1.0, HEARTBEAT_S))
             for fut in finished:
                 t = running.pop(fut)
+                since.pop(fut, None)
                 finish(t, fut.result())
+            now = time.monotonic()
+            if finished:
+                last_beat = now
+            elif progress and now - last_beat >= HEARTBEAT_S:  # long tasks: say what runs, and for how long
+                last_beat = now
+                progress(n_done, total, heartbeat_stage([(running[f].kind, since[f]) for f in running
+                                                         if not f.done()][:jobs], now))
     finally:
         for fut in running:
             fut.cancel()
     return results
+
+
+#: seconds without a finished task after which `run_plan` reports the running ones (a heartbeat)
+HEARTBEAT_S = 5.0
+
+
+def heartbeat_stage(running: list[tuple[str, float]], now: float) -> str:
+    """The stage a heartbeat reports: the kinds of the running tasks and the longest one's time so
+    far, e.g. ``teacher ×2 running 45 s`` (never a bare kind: see `is_heartbeat`)."""
+    if not running:
+        return "waiting 0 s"
+    kinds = [k for k, _ in running]
+    text = ", ".join(f"{k} ×{kinds.count(k)}" if kinds.count(k) > 1 else k for k in dict.fromkeys(kinds))
+    return f"{text} running {now - min(t for _, t in running):.0f} s"
+
+
+def is_heartbeat(stage: str) -> bool:
+    """Whether a progress stage is a heartbeat of long tasks (not the kind of a finished task)."""
+    return " running " in stage or stage.startswith("waiting ")
+
+
+class _Heartbeat:
+    """Serial runs: a thread that reports the running task every `HEARTBEAT_S` while it runs."""
+
+    def __init__(self, progress: Progress | None, done: Callable[[], int], total: int):
+        self.progress, self.done, self.total = progress, done, total
+        self.running: dict[str, tuple[str, float]] = {}
+        self.lock = threading.Lock()
+        self._stop = threading.Event()
+
+    def _run(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S):
+            with self.lock:
+                running = list(self.running.values())
+                if running and self.progress and time.monotonic() - running[0][1] >= HEARTBEAT_S:
+                    self.progress(self.done(), self.total, heartbeat_stage(running, time.monotonic()))
+
+    def __enter__(self) -> _Heartbeat:
+        if self.progress is not None:
+            threading.Thread(target=self._run, name="kdviz-heartbeat", daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
 
 
 def run_task_safely(exp: Experiment, task: Task, config: Any, context: Any, deps: dict[str, Any]) -> Any:
@@ -159,13 +226,28 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
-def local_submitter(kind: str, config: Any, context: Any, jobs: int) -> Callable[[Task, dict[str, Any]], Future]:
-    """A `submit` for `run_plan` backed by a reusable pool of `jobs` worker processes (loky)."""
+def local_pool(jobs: int) -> Any:
+    """The reusable pool of `jobs` worker processes (loky) that `run_experiment` submits to."""
     from joblib.externals.loky import get_reusable_executor
 
-    pool = get_reusable_executor(max_workers=jobs)
+    return get_reusable_executor(max_workers=jobs)
+
+
+def local_submitter(kind: str, config: Any, context: Any, jobs: int, pool: Any = None
+                    ) -> Callable[[Task, dict[str, Any]], Future]:
+    """A `submit` for `run_plan` backed by a reusable pool of `jobs` worker processes (loky)."""
+    pool = pool if pool is not None else local_pool(jobs)
     cfg = config.model_dump_json()
     return lambda t, d: pool.submit(_pool_run_safely, kind, cfg, context, t, d)
+
+
+def stop_pool(pool: Any) -> None:
+    """Stop a pool now (Ctrl-C, a failed task): its processes are killed and its queues closed, so
+    nothing keeps computing and no semaphore is left for the resource tracker to warn about."""
+    try:
+        pool.shutdown(wait=True, kill_workers=True)
+    except Exception:  # already broken: nothing left to stop
+        pass
 
 
 def run_experiment(kind: str, config: Any, *, jobs: int | None = None, progress: Progress | None = None,
@@ -178,7 +260,13 @@ def run_experiment(kind: str, config: Any, *, jobs: int | None = None, progress:
     if jobs <= 1:
         results = run_plan(tasks, lambda t, d: run_task_safely(exp, t, config, ctx, d), progress=progress)
     else:
-        results = run_plan(tasks, submit=local_submitter(kind, config, ctx, jobs), jobs=jobs, progress=progress)
+        pool = local_pool(jobs)
+        try:
+            results = run_plan(tasks, submit=local_submitter(kind, config, ctx, jobs, pool), jobs=jobs,
+                               progress=progress, in_flight=jobs + 1)
+        except BaseException:  # Ctrl-C or a failed task: stop the running tasks cleanly
+            stop_pool(pool)
+            raise
     return exp.assemble(config, ctx, tasks, results)
 
 

@@ -115,3 +115,8 @@ def ordered(names) -> list[str]:
     """`names` in the table's display order (names the table does not know last, sorted)."""
     names = set(names)
     return [m for m in METHODS if m in names] + sorted(names - set(METHODS))
+
+
+from kdviz.callmod import make_callable  # noqa: E402  (kdviz.methods() in a notebook: a table)
+
+make_callable(__name__, "list_methods")

@@ -33,8 +33,26 @@ def sq_dist(p: np.ndarray, q: np.ndarray) -> np.ndarray:
     return ((p - q) ** 2).sum(axis=1)
 
 
+#: How the AUC of a multiclass run is computed and labelled (charts, tables, the API).
+MULTICLASS_AUC = "AUC (one-vs-rest, macro)"
+
+
+def auc_label(n_classes: int | None) -> str:
+    """``AUC`` for binary problems, ``AUC (one-vs-rest, macro)`` for multiclass ones."""
+    return MULTICLASS_AUC if n_classes is not None and n_classes > 2 else "AUC"
+
+
+def multiclass_auc(scores: np.ndarray, y: np.ndarray) -> float:
+    """One-vs-rest macro AUC of k ≥ 3 classes (``roc_auc_score(multi_class="ovr", average="macro")``
+    on the clipped, renormalised scores); NaN when a class is absent from `y`."""
+    k = scores.shape[1]
+    if len(np.unique(y)) < k:
+        return float("nan")
+    return float(roc_auc_score(y, to_proba(scores), multi_class="ovr", average="macro", labels=np.arange(k)))
+
+
 def classification_metrics(scores: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """test_auc (binary; raw class-1 score), test_accuracy, test_log_loss."""
+    """test_auc (binary: raw class-1 score; multiclass: one-vs-rest macro AUC), test_accuracy, test_log_loss."""
     k = scores.shape[1]
     out: dict[str, float] = {}
     if k == 2:
@@ -42,7 +60,7 @@ def classification_metrics(scores: np.ndarray, y: np.ndarray) -> dict[str, float
         out["test_auc"] = float(roc_auc_score(y, s)) if len(np.unique(y)) == 2 else float("nan")
         out["test_accuracy"] = float(np.mean((s >= 0.5).astype(int) == y))
     else:
-        out["test_auc"] = float("nan")
+        out["test_auc"] = multiclass_auc(scores, y)
         out["test_accuracy"] = float(np.mean(np.argmax(scores, axis=1) == y))
     out["test_log_loss"] = float(log_loss(y, to_proba(scores), labels=np.arange(k)))
     return out

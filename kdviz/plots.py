@@ -27,6 +27,7 @@ from plotly.subplots import make_subplots
 from kdviz import metrics
 from kdviz.figstyle import CAPACITY_META, style_figure
 from kdviz.methods import METHODS, method_color, method_label, ordered
+from kdviz.metrics import MULTICLASS_AUC
 from kdviz.teachers import CAPACITY_TITLES as TEACHER_CAPACITY_TITLES
 
 #: γ rules of the loss correction (THEORY §3), as the dashboard names them.
@@ -70,7 +71,21 @@ def dataset_label(name: str) -> str:
     return name
 
 
-def metric_title(metric: str) -> str:
+def is_multiclass(df: pd.DataFrame | None) -> bool:
+    """Whether a results table comes from a run with more than two classes (column ``n_classes``)."""
+    return df is not None and "n_classes" in df and bool((pd.to_numeric(df["n_classes"], errors="coerce") > 2).any())
+
+
+def metric_name(metric: str, df: pd.DataFrame | None = None) -> str:
+    """The metric's short name; a multiclass run's test AUC says it is one-vs-rest, macro-averaged."""
+    if metric == "test_auc" and is_multiclass(df):
+        return f"Test {MULTICLASS_AUC}"
+    return METRIC_NAMES.get(metric, metric)
+
+
+def metric_title(metric: str, df: pd.DataFrame | None = None) -> str:
+    if metric == "test_auc" and is_multiclass(df):
+        return f"Test {MULTICLASS_AUC} (0.5 = chance, 1 = perfect)"
     return METRICS.get(metric, (metric.replace("_", " "), True))[0]
 
 
@@ -256,7 +271,7 @@ def capacity_chart(df: pd.DataFrame, metric: str = "test_auc", log_x: bool = Fal
     """
     if df is None or df.empty or metric not in df.columns or not np.isfinite(
             pd.to_numeric(df[metric], errors="coerce")).any():
-        why = "no results yet" if df is None or df.empty else f"{METRIC_NAMES.get(metric, metric)} is not available"
+        why = "no results yet" if df is None or df.empty else f"{metric_name(metric, df)} is not available"
         extra = " (it needs a dataset with known p0, e.g. synthetic:gmm)" if metric in (
             "student_error", "teacher_error_l2", "teacher_error_l4", "teacher_error_train") and (
             df is not None and not df.empty) else ""
@@ -267,13 +282,13 @@ def capacity_chart(df: pd.DataFrame, metric: str = "test_auc", log_x: bool = Fal
         add_reference_traces(fig, df, reference)
     datasets = df["dataset"].dropna().unique() if "dataset" in df else []
     side = "student" if _varies_student(df) else "teacher"
-    default_title = f"{METRIC_NAMES.get(metric, metric)} vs {side} capacity"
+    default_title = f"{metric_name(metric, df)} vs {side} capacity"
     if len(datasets) == 1:
         default_title += f" — {dataset_label(datasets[0])}"
     fig.update_layout(title=dict(text=title or default_title, subtitle_text=_band_note(df)), hovermode="closest",
                       meta=CAPACITY_META)
     fig.update_xaxes(title=_capacity_axis_title(df), type="log" if log_x else "linear")
-    fig.update_yaxes(title=metric_title(metric))
+    fig.update_yaxes(title=metric_title(metric, df))
     return style_figure(fig, presentation)
 
 
@@ -300,10 +315,10 @@ def overlay_chart(runs: Mapping[str, pd.DataFrame], metric: str = "test_auc", lo
         _add_run_traces(fig, df, metric, prefix=f"[{label}] ", dash=_RUN_DASHES[i % len(_RUN_DASHES)],
                         group_prefix=f"{i}:", show_teacher=show_teacher, show_oracle=False)
     all_df = pd.concat(list(runs.values()), ignore_index=True)
-    fig.update_layout(title=dict(text=f"{METRIC_NAMES.get(metric, metric)} vs teacher capacity — {len(runs)} runs",
+    fig.update_layout(title=dict(text=f"{metric_name(metric, all_df)} vs teacher capacity — {len(runs)} runs",
                                  subtitle_text=_band_note(*runs.values())))
     fig.update_xaxes(title=_capacity_axis_title(all_df), type="log" if log_x else "linear")
-    fig.update_yaxes(title=metric_title(metric))
+    fig.update_yaxes(title=metric_title(metric, all_df))
     return style_figure(fig, presentation)
 
 
@@ -352,7 +367,7 @@ def axis2_heatmap(df: pd.DataFrame, metric: str = "test_auc", presentation: bool
     name = str(df["axis2_name"].dropna().iloc[0]) if "axis2_name" in df else "second axis"
     fig.update_yaxes(title=AXIS2_TITLES.get(name, name), type="category", row=1, col=1)
     better = "higher" if METRICS.get(metric, ("", True))[1] else "lower"
-    fig.update_layout(title=dict(text=f"Gain over vanilla KD in {METRIC_NAMES.get(metric, metric)}",
+    fig.update_layout(title=dict(text=f"Gain over vanilla KD in {metric_name(metric, df)}",
                                  subtitle_text=f"blue = better than vanilla ({better} {METRIC_NAMES.get(metric, metric)}), "
                                                "red = worse; mean over repeats"))
     return style_figure(fig, presentation)

@@ -75,3 +75,35 @@ def paper_preset(dataset: str, experiment: str) -> dict[str, Any]:
 
 
 PRESETS.update({f"paper-{d}-{e}": paper_preset(d, e) for d in PAPER_DATASETS for e in ("A", "B")})
+
+
+#: A preset's demo data settings: they belong to the preset's own dataset.
+DEMO_DATA_FIELDS = ("n", "label_noise")
+
+
+def apply_preset(name: str | None, given: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """(the preset's values overridden by `given`, notes): what ``--preset NAME`` plus flags means.
+
+    The preset's demo data settings (n, label noise) apply only to the preset's own dataset: on other
+    data (``csv:``, an upload, another built-in) they are dropped, with a note, unless `given` sets them.
+    """
+    if not name:
+        return dict(given), []
+    preset = PRESETS[name]
+    values = {**preset, **given}
+    notes = []
+    if "dataset" in given and given["dataset"] != preset.get("dataset"):
+        dropped = [f for f in DEMO_DATA_FIELDS if f in preset and f not in given]
+        for f in dropped:
+            del values[f]
+        if dropped:
+            shown = ", ".join(f"{f} = {preset[f]}" for f in dropped)
+            notes.append(f"preset {name!r}: its demo data settings ({shown}) are for {preset.get('dataset')}, "
+                         f"not {given['dataset']}; dropped (all rows, no label noise) — set --n / "
+                         "--label-noise to choose them")
+    return values, notes
+
+
+from kdviz.callmod import make_callable  # noqa: E402  (kdviz.presets() in a notebook: a table)
+
+make_callable(__name__, "list_presets")

@@ -53,7 +53,7 @@ COLUMNS = [
     "dataset", "teacher", "capacity_name", "capacity", "method", "repeat", "c",
     "test_auc", "test_accuracy", "test_log_loss", "student_error", "oracle_error",
     "teacher_error_l2", "teacher_error_l4", "teacher_error_train", "teacher_label_mse",
-    "varied", "axis2_name", "axis2",
+    "varied", "axis2_name", "axis2", "n_classes",
 ]
 
 #: Default grids of the student axis, per varied student option.
@@ -346,7 +346,8 @@ def _assemble_one(config: SweepConfig, dataset: Dataset, tasks: list[Task], resu
     spec = TEACHERS[config.teacher]
     by_student = config.vary == "student"
     cap_name = config.student_capacity_name() if by_student else spec.capacity_name
-    base = dict(dataset=config.dataset, teacher=config.teacher, capacity_name=cap_name, varied=config.vary)
+    base = dict(dataset=config.dataset, teacher=config.teacher, capacity_name=cap_name, varied=config.vary,
+                n_classes=dataset.n_classes)  # > 2: test_auc is the one-vs-rest macro AUC
     rows: list[dict[str, Any]] = []
     oracle: dict[int, float] = {}
     for t in tasks:
@@ -393,3 +394,8 @@ register_experiment(Experiment(
     execute=execute,
     assemble=assemble,
 ))
+
+
+from kdviz.callmod import make_callable  # noqa: E402  (kdviz.sweep(...) in a notebook: kdviz.api.sweep)
+
+make_callable(__name__, "sweep")

@@ -26,6 +26,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from kdviz.csvheader import DUPLICATES_ATTR, column_names, header_is_data, preamble
 from kdviz.errors import DatasetError
 
 MAX_CLASSES = 20
@@ -84,9 +85,36 @@ def read_table(source: str | os.PathLike[str] | bytes | IO[bytes] | IO[str],
     if not text.strip():
         raise DatasetError(f"{label} is empty: expected a CSV file with a header row and data rows.")
     sep = _detect_separator(text)
+    skipped = None
+    if not _consistent(text, sep):  # e.g. a title line above the header
+        rest_sep = _detect_separator(text.lstrip("\r\n").partition("\n")[2])
+        text_body, skipped = preamble(text, rest_sep)
+    if skipped:
+        text, sep = text_body, rest_sep
+        notes.append(skipped)
     if sep != ",":
         notes.append(f"{_SEP_NAMES[sep]}-separated")
-    kw = dict(sep=sep, na_values=["?"], skipinitialspace=True, index_col=False, low_memory=False)
+    df = _parse(text, sep, label, progress)
+    names, renames, duplicates = column_names(text, sep, df.shape[1])
+    df.columns = names
+    number_notes: list[str] = []
+    _read_numbers(df, decimal_comma_possible=sep != ",", notes=number_notes)
+    if header_is_data(names, df):
+        df = _parse(text, sep, label, progress, header=None)
+        df.columns = [f"column{i + 1}" for i in range(df.shape[1])]
+        _read_numbers(df, decimal_comma_possible=sep != ",", notes=notes)
+        notes.append(f"the first row looks like data, not a header ({', '.join(names[:4])}, …): read as data; "
+                     f"the columns are named column1 … column{df.shape[1]} (e.g. --target column{df.shape[1]})")
+    else:
+        notes.extend(number_notes + renames)
+        if duplicates:
+            df.attrs[DUPLICATES_ATTR] = duplicates
+    df.attrs["kdviz_notes"] = notes
+    return df
+
+
+def _parse(text: str, sep: str, label: str, progress: Progress | None, header: int | None = 0) -> pd.DataFrame:
+    kw = dict(sep=sep, na_values=["?"], skipinitialspace=True, index_col=False, low_memory=False, header=header)
     try:
         if progress and len(text) > CHUNKED_BYTES:
             chunks = []
@@ -105,9 +133,6 @@ def read_table(source: str | os.PathLike[str] | bytes | IO[bytes] | IO[str],
         ) from exc
     if df.shape[1] == 0 or df.shape[0] == 0:
         raise DatasetError(f"{label} has a header but no data rows.")
-    df.columns = [str(c).strip() for c in df.columns]
-    _read_numbers(df, decimal_comma_possible=sep != ",", notes=notes)
-    df.attrs["kdviz_notes"] = notes
     return df
 
 
@@ -197,6 +222,16 @@ def _detect_separator(text: str) -> str:
     return best
 
 
+def _consistent(text: str, sep: str) -> bool:
+    """Whether `sep` splits the first line and (nearly) all of the next 49 into the same number ≥ 2 of fields."""
+    lines = [ln for ln in text.lstrip().splitlines()[:50] if ln.strip()]
+    try:
+        counts = [len(row) for row in csv.reader(lines, delimiter=sep)]
+    except csv.Error:
+        return False
+    return bool(counts) and counts[0] >= 2 and sum(c == counts[0] for c in counts) >= 0.9 * len(counts)
+
+
 _DECIMAL_COMMA = re.compile(r"^[+-]?(\d{1,3}(\.\d{3})+|\d+)(,\d+)?$")
 
 
@@ -265,7 +300,8 @@ def _label_key(v: str) -> str:
 
 
 def _merge_label_variants(values: pd.Series, report: DataReport) -> pd.Series:
-    """Labels that differ only by case, spaces or a trailing dot (`>50K` / `>50K.`) are one class."""
+    """Labels that differ only by case, spaces or a trailing dot (`>50K` / `>50K.`) are one class; the
+    note lists every variant of every merged class with its rows (`' no'` with its leading space)."""
     values = values.astype(str)
     counts = values.value_counts()
     groups: dict[str, list[str]] = {}
@@ -274,15 +310,16 @@ def _merge_label_variants(values: pd.Series, report: DataReport) -> pd.Series:
     mapping: dict[str, str] = {}
     merges = []
     for variants in groups.values():
-        keep = max(variants, key=lambda v: (counts[v], v == v.strip(), -len(v)))
+        keep = max(variants, key=lambda v: (counts[v], v == v.strip(), -len(v))).strip()
         for v in variants:
             mapping[v] = keep
-            if v != keep:
-                merges.append(f"{v!r} → {keep!r} ({counts[v]} rows)")
+        if len(variants) > 1:
+            listing = ", ".join(f"{v!r} ({counts[v]} rows)" for v in sorted(variants, key=lambda v: -counts[v]))
+            merges.append(f"{keep!r} ← {listing}")
     if merges:
         report.notes.append("labels merged (they differ only by case, spaces or a trailing dot): "
-                            + ", ".join(merges))
-    return values.map(mapping).map(str.strip)
+                            + "; ".join(merges))
+    return values.map(mapping)
 
 
 def encode_target(col: pd.Series, target: str, report: DataReport | None = None) -> tuple[np.ndarray, list[str]]:
@@ -400,6 +437,14 @@ def prepare_table(df: pd.DataFrame, target: str | None) -> tuple[pd.DataFrame, n
     if target not in df.columns:
         raise DatasetError(
             f"Target column {target!r} not found ({TARGET_HINT}). Available columns: {_list_columns(columns)}."
+        )
+    same = df.attrs.get(DUPLICATES_ATTR, {}).get(target)
+    if same:
+        where = ", ".join(f"{name!r} (column {columns.index(name) + 1})" for name in same)
+        raise DatasetError(
+            f"Target {target!r} matches {len(same)} columns, all headed {target!r} in the file: {where}. "
+            f"Rename them in the file so that each name is unique, or pick one by the name kdviz gave it, "
+            f"e.g. --target {same[1]!r} (target={same[1]!r} in Python)."
         )
     labelled = df[target].notna()
     if not labelled.all():

@@ -111,7 +111,7 @@ def test_label_variants_are_merged_with_a_warning(tmp_path):
     ds = load_dataset(f"csv:{_write_csv(tmp_path / 'adult_like.csv', df)}", target="label")
     assert ds.class_names == ["<=50K", ">50K"]
     merged = next(n for n in ds.report.notes if n.startswith("labels merged"))
-    assert "'>50K.' → '>50K'" in merged and "'<=50K.' → '<=50K'" in merged
+    assert "'>50K' ← '>50K' (" in merged and "'>50K.' (" in merged and "'<=50K' ← '<=50K' (" in merged
 
 
 def test_id_columns_are_dropped_with_a_note(tmp_path):
@@ -334,3 +334,103 @@ def test_links_name_uploads_not_server_paths():
     assert form.from_link_dataset("upload:../../etc/passwd") == f"csv:{form.uploads_dir() / 'passwd'}"
     cfg = form.validate_values({**values, "dataset": linked["dataset"], **form.data_defaults("csv:x")})
     assert cfg.dataset == f"csv:{path}" and cfg.n is None and cfg.label_noise == 0.0
+
+
+# ---------------------------------------------------------------------------------------------------
+# issue 20: the last rough edges of real data
+
+
+def _two_label_columns(path: Path) -> Path:
+    rng = np.random.default_rng(1)
+    n = 200
+    real = np.where(rng.normal(size=n) > 0, "yes", "no")
+    rows = [f"{rng.normal():.3f},{rng.normal():.3f},{i % 3},{rng.normal():.3f},{real[i]}" for i in range(n)]
+    path.write_text("a,label,b,c,label\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_a_target_naming_two_columns_is_refused_naming_both(tmp_path):
+    path = _two_label_columns(tmp_path / "twice.csv")
+    with pytest.raises(DatasetError) as e:
+        load_dataset(f"csv:{path}", target="label")
+    msg = str(e.value)
+    assert "'label' (column 2)" in msg and "'label.1' (column 5)" in msg  # both columns, by position
+    assert "--target 'label.1'" in msg and "Rename" in msg  # how to pick one
+    ds = load_dataset(f"csv:{path}", target="label.1")  # the second one, by the name kdviz gave it
+    assert ds.class_names == ["no", "yes"] and "label" in ds.feature_names
+    assert any("'label' heads columns 2, 5" in n for n in ds.report.notes)
+    r = _cli("sweep", "--dataset", f"csv:{path}", "--target", "label", *FAST[2:])
+    assert r.returncode != 0 and "matches 2 columns" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_every_rename_of_a_header_is_a_note(tmp_path):
+    path = tmp_path / "renamed.csv"
+    rows = [f"{i % 9},{i % 4},{i % 5},{i % 6},{'a' if i % 2 else 'b'}" for i in range(100)]
+    path.write_text("x,,score, score,y\n" + "\n".join(rows) + "\n")  # ' score' is 'score' once stripped
+    ds = load_dataset(f"csv:{path}", target="y")
+    assert ds.feature_names == ["x", "Unnamed: 1", "score", "score.1"]
+    notes = " | ".join(ds.report.notes)
+    assert "column 2 → 'Unnamed: 1'" in notes
+    assert "'score' heads columns 3, 4: read as 'score', 'score.1'" in notes
+
+
+def test_a_title_line_above_the_data_is_skipped_with_a_note(tmp_path):
+    """UCI's adult.test: a first line `|1x3 Cross validator`, then data rows without a header."""
+    rng = np.random.default_rng(2)
+    rows = [f"{rng.integers(17, 90)}, {rng.choice(['Private', 'State-gov', 'Self-emp'])}, {rng.integers(1e4, 1e6)}, "
+            f"{rng.choice(['11th', 'HS-grad', 'Bachelors'])}, {rng.integers(1, 16)}, {rng.choice(['<=50K.', '>50K.'])}"
+            for _ in range(300)]
+    path = tmp_path / "adult.test"
+    path.write_text("|1x3 Cross validator\n" + "\n".join(rows) + "\n")
+    df = read_table(path)
+    assert df.shape == (300, 6)  # not two pipe-separated columns; the first data row is data
+    notes = df.attrs["kdviz_notes"]
+    assert any("skipped the first line '|1x3 Cross validator'" in n and "the lines below have 6" in n for n in notes)
+    assert any("looks like data, not a header" in n and "column6" in n for n in notes)
+    ds = load_dataset(f"csv:{path}", target="column6")
+    assert ds.class_names == ["<=50K.", ">50K."] and ds.report.rows_used == 300
+    # with a header below the title line, the header is kept
+    path.write_text("|1x3 Cross validator\nage, work, fnlwgt, edu, num, Salary\n" + "\n".join(rows) + "\n")
+    df = read_table(path)
+    assert list(df.columns) == ["age", "work", "fnlwgt", "edu", "num", "Salary"] and len(df) == 300
+
+
+def test_a_header_of_numbers_is_still_a_header(tmp_path):
+    rng = np.random.default_rng(3)
+    rows = [f"{rng.normal():.3f},{rng.normal():.3f},{rng.normal():.3f},{i % 2}" for i in range(100)]
+    path = tmp_path / "indexed.csv"
+    path.write_text("0,1,2,3\n" + "\n".join(rows) + "\n")
+    assert list(read_table(path).columns) == ["0", "1", "2", "3"]
+
+
+def test_the_merge_note_lists_every_variant_with_its_rows(tmp_path):
+    rows = (["a,b,y"] + [f"{i},{i % 7},yes" for i in range(300)] + [f"{i},{i % 5},no" for i in range(300)]
+            + [f'{i},1," no"' for i in range(152)] + [f"{i},1,No" for i in range(20)])
+    path = tmp_path / "labels.csv"
+    path.write_text("\n".join(rows) + "\n")
+    ds = load_dataset(f"csv:{path}", target="y")
+    assert ds.class_names == ["no", "yes"]
+    merged = next(n for n in ds.report.notes if n.startswith("labels merged"))
+    assert "'no' ← 'no' (300 rows), ' no' (152 rows), 'No' (20 rows)" in merged
+
+
+def test_a_presets_demo_data_settings_stay_on_its_own_dataset(tmp_path):
+    from kdviz.cli import build_parser, config_from_args
+
+    path = _write_csv(tmp_path / "mine.csv", _frame(300))
+    parse = build_parser().parse_args
+    cfg = config_from_args(parse(["sweep", "--preset", "quick", "--dataset", f"csv:{path}", "--target", "label"]))
+    assert cfg.n is None and cfg.label_noise == 0.0  # all rows, no label noise
+    assert cfg.capacities == (1, 2, 4, 8, 16)  # the rest of the preset applies
+    cfg = config_from_args(parse(["sweep", "--preset", "quick", "--dataset", f"csv:{path}", "--target", "label",
+                                  "--label-noise", "0.1"]))
+    assert cfg.n is None and cfg.label_noise == 0.1  # given explicitly: kept
+    cfg = config_from_args(parse(["sweep", "--preset", "quick"]))
+    assert cfg.n == 2000 and cfg.label_noise == 0.2  # the preset's own dataset: its demo settings
+    conf = tmp_path / "c.toml"
+    conf.write_text(f'preset = "quick"\ndataset = "csv:{path}"\ntarget = "label"\n')
+    assert make_config(**load_config_file(conf)).n is None
+    r = _cli("sweep", "--preset", "quick", "--dataset", f"csv:{path}", "--target", "label", "--capacities", "1,2",
+             "--repeats", "1", "--folds", "2", "--c", "0.1", "--jobs", "1", "--methods", "vanilla")
+    assert r.returncode == 0, r.stderr
+    assert "demo data settings (n = 2000, label_noise = 0.2)" in r.stderr and "data: 300 rows" in r.stderr

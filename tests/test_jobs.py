@@ -80,6 +80,8 @@ def test_cancel_within_a_second_then_resume_computes_only_missing(home, counter)
     after = Counter(k for k, _, _ in counted(counter)[n_before:])
     assert not stored & set(after), "a stored task was recomputed after resume"
     pd.testing.assert_frame_equal(job_results(jid), expected_table(cfg))
+    logs = "".join(p.read_text() for p in (home / "logs").glob("*.log"))
+    assert "Traceback" not in logs, logs[-2000:]  # the pool stopped cleanly (no loky manager-thread error)
 
 
 def test_cancel_kills_a_stuck_task(home, counter):

@@ -116,7 +116,7 @@ def test_multiclass_sweep_runs():
     cfg = make_config(dataset="sklearn:wine", capacities=(2,), teacher_options={"n_estimators": 10},
                       methods=("no_kd", "vanilla", "enhanced"), folds=3, repeats=1, c=0.1)
     df = run_sweep(cfg, jobs=1)
-    assert df.test_auc.isna().all() and df.test_accuracy.between(0.7, 1).all()
+    assert df.test_auc.between(0.8, 1).all() and df.test_accuracy.between(0.7, 1).all()  # one-vs-rest macro AUC
     assert df.student_error.isna().all()  # no p0 on real data
 
 

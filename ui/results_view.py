@@ -15,7 +15,7 @@ from kdviz.cache import SingleFlightCache
 from kdviz.captions import caption_for
 from kdviz.config import data_settings
 from kdviz.paper import paper_reference
-from kdviz.plots import METRIC_NAMES, axis2_heatmap, capacity_chart, overlay_chart
+from kdviz.plots import axis2_heatmap, capacity_chart, metric_name, overlay_chart
 from ui.common import show_chart
 from ui.state import key_to_link, link_key
 
@@ -50,7 +50,7 @@ def metric_controls(key: str, df: pd.DataFrame | None, default: str = "test_auc"
         ss[f"{key}_metric"] = default if default in metrics else metrics[0]
     if show:
         c1, c2 = st.columns([3, 1])
-        metric = c1.selectbox("Metric", metrics, format_func=lambda m: METRIC_NAMES.get(m, m), key=f"{key}_metric",
+        metric = c1.selectbox("Metric", metrics, format_func=lambda m: metric_name(m, df), key=f"{key}_metric",
                               disabled=disabled)
         log_x = c2.toggle("Log-scale capacity axis", key=f"{key}_logx", disabled=disabled)
     else:
@@ -148,7 +148,7 @@ def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, k
         return fig
     if not present:
         with st.expander("Results table", expanded=False):
-            st.markdown(f"**{METRIC_NAMES.get(metric, metric)}**, mean ± standard error over repeats")
+            st.markdown(f"**{metric_name(metric, df)}**, mean ± standard error over repeats")
             version = df.attrs.get("kdviz_key")
             table = (_charts.get((version, metric, "table"), lambda: summary_table(df, metric)) if version
                      else summary_table(df, metric))

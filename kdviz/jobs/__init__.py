@@ -33,3 +33,7 @@ __all__ = [
     "default_home", "delete", "ensure_workers", "find_run", "get_job", "job_results", "list_jobs", "open_store",
     "resume", "stop_workers", "submit", "wait",
 ]
+
+from kdviz.callmod import make_callable  # noqa: E402  (kdviz.jobs() in a notebook: a table)
+
+make_callable(__name__, "jobs")

@@ -98,6 +98,7 @@ class LocalExecutor:
 
     def __init__(self, jobs: int | None = None):
         self.jobs = max(1, jobs or int(os.environ.get("KDVIZ_WORKER_JOBS", 0)) or default_jobs())
+        self.in_flight = self.jobs + 1  # what loky's call queue holds (see `run_plan`)
         self._pool: Any = None
 
     def _get_pool(self) -> Any:
@@ -121,7 +122,7 @@ class LocalExecutor:
     def kill(self) -> None:
         if self._pool is not None:
             pool, self._pool = self._pool, None
-            pool.shutdown(wait=False, kill_workers=True)
+            pool.shutdown(wait=True, kill_workers=True)  # killed at once; waiting releases its semaphores
 
     def close(self) -> None:
         self.kill()

@@ -25,7 +25,7 @@ from typing import Any
 
 from kdviz import plugins
 from kdviz.errors import KdvizError
-from kdviz.experiments import Task, get_experiment, run_plan
+from kdviz.experiments import Task, get_experiment, is_heartbeat, run_plan
 from kdviz.jobs.executors import (
     EXECUTORS,
     Executor,
@@ -152,6 +152,7 @@ class Worker:
             self._check()
             self._submit_base = executor.submitter(kind, config_json, ctx, self.plugins)
             results = run_plan(tasks, submit=self._submit, jobs=executor.jobs, done=done,
+                               in_flight=getattr(executor, "in_flight", None),
                                on_result=self._on_result, progress=lambda d, t, s: self._progress(job, d, t, s),
                                should_stop=lambda: self._state != "ok")
             self._check()
@@ -234,7 +235,8 @@ class Worker:
 
     def _progress(self, job: JobRecord, done: int, total: int, stage: str) -> None:
         pending, self._pending = self._pending, []
-        label = "running" if stage == "start" else f"running {stage} tasks"
+        label = ("running" if stage == "start" else stage if is_heartbeat(stage)
+                 else f"running {stage} tasks")
         self.store.progress(job.id, self.id, done, total, label, pending, start=stage == "start")
 
     def _flush(self, job: JobRecord) -> None:
