@@ -290,18 +290,25 @@ _RUN_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 
 def overlay_chart(runs: Mapping[str, pd.DataFrame], metric: str = "test_auc", log_x: bool = False,
-                  presentation: bool = False, show_teacher: bool = False) -> go.Figure:
-    """Several runs in one chart: colour = method (as everywhere), line dash = run."""
+                  presentation: bool = False, show_teacher: bool = False,
+                  left_out: Sequence[str] = ()) -> go.Figure:
+    """Several runs in one chart: colour = method (as everywhere), line dash = run; each legend entry
+    reads "<run label> · <method>" (a run's label: its name, else its kind and short id). `left_out`
+    names runs that were not drawn (e.g. another kind of run); the subtitle says so."""
     runs = {k: v for k, v in runs.items() if v is not None and not v.empty and metric in v}
     if not runs:
         return empty_figure("select runs with results to overlay", presentation)
     fig = go.Figure()
     for i, (label, df) in enumerate(runs.items()):
-        _add_run_traces(fig, df, metric, prefix=f"[{label}] ", dash=_RUN_DASHES[i % len(_RUN_DASHES)],
+        _add_run_traces(fig, df, metric, prefix=f"{label} · ", dash=_RUN_DASHES[i % len(_RUN_DASHES)],
                         group_prefix=f"{i}:", show_teacher=show_teacher, show_oracle=False)
     all_df = pd.concat(list(runs.values()), ignore_index=True)
-    fig.update_layout(title=dict(text=f"{METRIC_NAMES.get(metric, metric)} vs teacher capacity — {len(runs)} runs",
-                                 subtitle_text=_band_note(*runs.values())))
+    which = f"{len(runs)} runs" if len(runs) > 1 else next(iter(runs))
+    note = _band_note(*runs.values())
+    if left_out:
+        note += f" · left out: {', '.join(left_out)}"
+    fig.update_layout(title=dict(text=f"{METRIC_NAMES.get(metric, metric)} vs capacity — {which}",
+                                 subtitle_text=note))
     fig.update_xaxes(title=_capacity_axis_title(all_df), type="log" if log_x else "linear")
     fig.update_yaxes(title=metric_title(metric))
     return style_figure(fig, presentation)

@@ -347,3 +347,20 @@ def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None
             st.warning("\n".join(f"- {n}" for n in notes), icon="ℹ️")
     except KdvizError as e:
         st.error(str(e), icon="⚠️")
+
+
+def label_fields(page: str, disabled: bool = False) -> tuple[str, tuple[str, ...], str | None]:
+    """The run's Name and Tags fields (beside Run): (name, tags, error message or None). The name is
+    shown instead of the run's id in overlays, legends, links and packs; both can be edited on Runs."""
+    from kdviz.jobs.labels import clean_name, clean_tags
+
+    c1, c2 = st.columns(2)
+    name = c1.text_input("Run name (optional)", key=f"{page}_run_name", max_chars=80, disabled=disabled,
+                         placeholder="e.g. magic, 20 % label noise",
+                         help="Shown instead of the run's id in overlays, legends and packs; editable on Runs.")
+    tags = c2.text_input("Tags (optional)", key=f"{page}_run_tags", disabled=disabled,
+                         placeholder="comma-separated, e.g. talk, noise", help="Search runs by tag on the Runs page.")
+    try:
+        return clean_name(name), clean_tags(tags), None
+    except ConfigError as e:
+        return "", (), str(e)

@@ -1,0 +1,122 @@
+"""Slide-ready kdviz (issue 19): named runs (CLI, store, overlays, packs), the projector theme's contrast,
+Material icons instead of emoji, the whole-lesson pack, animated HTML frames."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import sqlite3
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from kdviz import plots
+from kdviz.cli import main
+from kdviz.errors import ConfigError
+from kdviz.jobs import open_store, rename, stop_workers, submit
+from kdviz.jobs.labels import clean_tags, matches
+
+ROOT = Path(__file__).resolve().parents[1]
+SWEEP_FLAGS = ["--dataset", "synthetic:gmm", "--n", "300", "--capacities", "1,3", "--folds", "2", "--repeats", "1"]
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("KDVIZ_HOME", str(tmp_path / "home"))
+    yield str(tmp_path / "home")
+    stop_workers()
+
+
+# ----------------------------------------------------------------------------------------------
+# named runs
+def test_cli_submit_names_and_tags_a_run_and_jobs_searches_them(home, capsys):
+    assert main(["submit", *SWEEP_FLAGS, "--home", home, "--no-worker", "--name", "magic  noise 20 %",
+                 "--tag", "talk", "--tag", "noise", "--tag", "Talk"]) == 0
+    named = capsys.readouterr().out.strip()
+    assert main(["submit", *SWEEP_FLAGS, "--home", home, "--no-worker"]) == 0
+    plain = capsys.readouterr().out.strip()
+    job = open_store(home).get_job(named)
+    assert (job.name, job.tags, job.label) == ("magic noise 20 %", ("talk", "noise"), "magic noise 20 %")
+    assert open_store(home).get_job(plain).label == f"sweep {plain[:6]}"
+    assert main(["jobs", "--home", home, "--search", "NOISE talk"]) == 0
+    out = capsys.readouterr().out
+    assert named in out and plain not in out and "name: magic noise 20 %  tags: talk, noise" in out
+    assert main(["label", plain[:6], "--home", home, "--name", "baseline", "--tag", "ref"]) == 0
+    assert "name: baseline  tags: ref" in capsys.readouterr().out
+    assert main(["status", plain, "--home", home]) == 0
+    assert "name      baseline" in capsys.readouterr().out
+    assert main(["label", plain, "--home", home, "--name", "x" * 81]) == 1  # refused: nothing changes
+    assert "at most 80 characters" in capsys.readouterr().err
+    assert open_store(home).get_job(plain).name == "baseline"
+
+
+def test_names_are_validated_before_a_run_is_queued(home):
+    with pytest.raises(ConfigError, match="no commas|at most"):
+        submit("sweep", {"dataset": "synthetic:gmm", "n": 300}, home=home, start_worker=False,
+               tags=["x" * 31])
+    assert open_store(home).list_jobs() == []
+    assert clean_tags("a, b,, a ,B") == ("a", "b")
+    jid = submit("sweep", {"dataset": "synthetic:gmm", "n": 300}, home=home, start_worker=False)
+    job = rename(jid, "  two   words ", ["x"], home=home)
+    assert job.name == "two words" and matches(job, "WORDS x") and not matches(job, "three")
+
+
+def test_an_old_store_gains_name_and_tag_columns(tmp_path):
+    """A store of schema 2 (before names) is migrated: its runs keep everything and get empty labels."""
+    from kdviz.jobs.store_schema import MIGRATIONS
+
+    db = tmp_path / "jobs.sqlite"
+    conn = sqlite3.connect(db)
+    for v, stmts in enumerate(MIGRATIONS[:2]):
+        for s in stmts:
+            conn.execute(s)
+        conn.execute(f"PRAGMA user_version = {v + 1}")
+    conn.execute("INSERT INTO jobs (id, kind, config, digest, status, created) VALUES "
+                 "('abc123abc123', 'sweep', '{}', 'd', 'done', 1.0)")
+    conn.commit()
+    conn.close()
+    job = open_store(tmp_path).get_job("abc123")
+    assert (job.name, job.tags, job.label) == ("", (), "sweep abc123")
+
+
+def _table(shift: float = 0.0, repeats: int = 2) -> pd.DataFrame:
+    rows = []
+    for r in range(repeats):
+        for c in (1, 2, 4):
+            for m, base in (("vanilla", 0.80), ("crossfit", 0.82)):
+                rows.append(dict(method=m, capacity=c, repeat=r, test_auc=base + shift + 0.01 * c + 0.002 * r,
+                                 dataset="synthetic:gmm", teacher="rf-depth"))
+    return pd.DataFrame(rows)
+
+
+def test_overlay_legends_use_run_names_and_say_what_was_left_out():
+    fig = plots.overlay_chart({"magic, no noise": _table(), "magic, 20 % noise": _table(-0.05)}, "test_auc",
+                              left_out=["theory d4a10f"])
+    names = [t.name for t in fig.data if t.showlegend is not False]
+    assert "magic, no noise · Vanilla KD" in names and "magic, 20 % noise · Vanilla KD" in names
+    assert not any(n.startswith("[") for n in names)
+    assert "2 runs" in fig.layout.title.text and "left out: theory d4a10f" in fig.layout.title.subtitle.text
+    one = plots.overlay_chart({"baseline": _table()}, "test_auc")
+    assert "1 runs" not in one.layout.title.text and one.layout.title.text.endswith("— baseline")
+
+
+def test_overlay_of_mixed_kinds_keeps_one_kind():
+    from ui.run_names import pick_same_kind, unique_labels
+
+    kinds = {"a": "sweep", "b": "theory_gamma", "c": "sweep"}
+    assert pick_same_kind(["a", "b", "c"], kinds) == (["a", "c"], ["b"])
+    assert pick_same_kind([], kinds) == ([], [])
+
+    class R:
+        def __init__(self, i, name):
+            self.id, self.name, self.kind = i, name, "sweep"
+
+        @property
+        def label(self):
+            return self.name or f"{self.kind} {self.id[:6]}"
+
+    assert unique_labels([R("aaaaaaa1", "x"), R("bbbbbbb2", "x"), R("ccccccc3", "")]) == {
+        "aaaaaaa1": "x (aaaaaa)", "bbbbbbb2": "x (bbbbbb)", "ccccccc3": "sweep cccccc"}
