@@ -59,7 +59,7 @@ st.markdown(
     "Watch what each student learns from it."
 )
 for m in msgs:
-    st.warning(m, icon="🔗")
+    st.warning(m, icon=":material/link_off:")
 
 with st.sidebar:
     st.header("Data")
@@ -107,8 +107,8 @@ def _toggle_play() -> None:
 
 
 if cls.show("play"):
-    c_play.button("⏸ Pause" if playing else "▶ Play", key="pg_play", on_click=_toggle_play, disabled=cls.locked,
-                  width="stretch", help="Steps the teacher's capacity through its grid, about one step a second.")
+    c_play.button("Pause" if playing else "▶ Play", icon=":material/pause:" if playing else None, key="pg_play",
+                  on_click=_toggle_play, disabled=cls.locked, width="stretch", help="Steps the teacher's capacity through its grid, about one step a second.")
 
 
 @st.fragment(run_every=1.0 if playing else None)
@@ -138,7 +138,7 @@ try:
         res = pg.compute(params)
     compute_s = time.perf_counter() - t0
 except KdvizError as e:
-    st.error(str(e), icon="⚠️")
+    st.error(str(e), icon=":material/error:")
     st.stop()
 
 n = res.numbers
@@ -165,6 +165,6 @@ st.caption(f"**What to look for:** lower is better. When the teacher's error on 
            f"error it has memorised the labels, and vanilla KD inherits that. Drawn in {compute_s * 1000:.0f} ms "
            f"(teacher path fit once in {n['teacher_fit_seconds']:.2f} s, then cached).")
 if cls.show("share"):
-    with st.expander("🔗 Link to this view"):
+    with st.expander("Link to this view", icon=":material/link:"):
         link_builder(cls, query, "Playground", key="pg")
         st.caption("The address bar always holds this link: it reopens exactly these settings (seed included).")

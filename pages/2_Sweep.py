@@ -137,7 +137,7 @@ if "sw_warm" not in ss:  # start one idle worker now, so a Run shows progress at
 
 run_name, run_tags, label_error = form.label_fields(P, disabled=off) if cls.show("run") else ("", (), None)
 c1, c2 = st.columns([1, 3])
-run_clicked = cls.show("run") and c1.button("Run", icon=":material/play_arrow:", type="primary",
+run_clicked = cls.show("run") and c1.button("▶ Run", type="primary",
                                             disabled=config is None or off or label_error is not None, width="stretch")
 if config_error or label_error:
     c2.error(config_error or label_error, icon=":material/error:")

@@ -30,7 +30,7 @@ def _validate(v: dict) -> dict:
 msgs = link_to_widgets(P, {"step": 1, "seed": 0}, KINDS, _validate)
 cls = classroom(("nav", "predict", "try", "seed", "share"))
 for m in msgs:
-    st.warning(m, icon="🔗")
+    st.warning(m, icon=":material/link_off:")
 
 if cls.show("seed"):
     st.sidebar.number_input("Seed (a different data set and forest)", 0, 2**31 - 1, step=1, key=wkey(P, "seed"),
@@ -87,5 +87,5 @@ if cls.show("share"):
                              "settings": (L.params(i, seed).to_dict() if L.params(i, seed) else L.try_link(i, seed)[1])},
                      link=share_link(query, "Lesson"), results=L.table(i, seed),
                      title=f"kdviz lesson, step {i + 1}: {step.title}", filename=f"kdviz_lesson_step{i + 1}")
-    with st.expander("🔗 Link to this view"):
+    with st.expander("Link to this view", icon=":material/link:"):
         link_builder(cls, query, "Lesson", key="lesson")

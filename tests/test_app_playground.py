@@ -67,7 +67,7 @@ def test_play_steps_the_capacity_through_its_grid_then_pause_stops():
     at = page("pages/1_Playground.py", {"capacity": "16"}).run()
     at.button(key="pg_play").click().run()
     no_exceptions(at)
-    assert at.session_state["pg_playing"] and at.button(key="pg_play").label == "⏸ Pause"
+    assert at.session_state["pg_playing"] and at.button(key="pg_play").label == "Pause"
     seen = []
     for _ in range(3):  # run_every never ticks in AppTest: each rerun stands for one tick ≥ 0.9 s later
         at.session_state["_pg_last_step"] = 0.0

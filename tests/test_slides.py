@@ -120,3 +120,18 @@ def test_overlay_of_mixed_kinds_keeps_one_kind():
 
     assert unique_labels([R("aaaaaaa1", "x"), R("bbbbbbb2", "x"), R("ccccccc3", "")]) == {
         "aaaaaaa1": "x (aaaaaa)", "bbbbbbb2": "x (bbbbbb)", "ccccccc3": "sweep cccccc"}
+
+
+# ----------------------------------------------------------------------------------------------
+# icons: Streamlit's Material set, never emoji (a machine without an emoji font draws empty boxes)
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u23E9-\u23FA\u2139\uFE0F]")
+
+
+def test_no_emoji_in_the_dashboard_sources():
+    files = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
+    found = [f"{f.name}:{n}: {line.strip()[:80]}" for f in files
+             for n, line in enumerate(f.read_text().splitlines(), 1) if _EMOJI.search(line)]
+    assert not found, "emoji used as icons (use :material/…: instead):\n" + "\n".join(found)
+    from ui.common import NAV
+
+    assert all(icon.startswith(":material/") for *_, icon in NAV)

@@ -64,7 +64,7 @@ NAV = (("app.py", "Home", ":material/home:"), ("pages/1_Playground.py", "Playgro
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def page_setup(title: str, icon: str = "🎓", layout: str = "wide") -> None:
+def page_setup(title: str, icon: str = ":material/school:", layout: str = "wide") -> None:
     """st.set_page_config with kdviz defaults and the sidebar navigation (call first on every page)."""
     try:
         st.set_page_config(page_title=f"{title} · kdviz", page_icon=icon, layout=layout)
@@ -192,7 +192,7 @@ def show_chart(fig: go.Figure, key: str, caption: str | None = None, *, filename
 
 
 def show_error(message: str, *, prefix: str = "") -> None:
-    st.error(f"{prefix}{message}", icon="⚠️")
+    st.error(f"{prefix}{message}", icon=":material/error:")
 
 
 def status_badge(status: str) -> str:
@@ -212,7 +212,7 @@ def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], can
     """
     job = get_job(job_id)
     if job is None:
-        st.warning(f"Run {job_id} is not stored any more (deleted?).", icon="🔎")
+        st.warning(f"Run {job_id} is not stored any more (deleted?).", icon=":material/search_off:")
         return None
     seen = f"{key}_status_{job_id}"
     st.session_state[seen] = str(job.status)
@@ -221,7 +221,7 @@ def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], can
     def panel() -> None:
         j = get_job(job_id)
         if j is None:  # deleted meanwhile (e.g. from the Runs page)
-            st.warning(f"Run {job_id} is not stored any more (deleted?).", icon="🔎")
+            st.warning(f"Run {job_id} is not stored any more (deleted?).", icon=":material/search_off:")
             return
         status = j.status
         parts = [status_badge(status)]

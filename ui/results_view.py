@@ -45,7 +45,7 @@ def metric_controls(key: str, df: pd.DataFrame | None, default: str = "test_auc"
         for msg in (link_key(link[0], f"{key}_metric", "str", lambda m: m in metrics),
                     link_key(link[1], f"{key}_logx", "bool")):
             if msg:
-                st.warning(msg, icon="🔗")
+                st.warning(msg, icon=":material/link_off:")
     if ss.get(f"{key}_metric") not in metrics:
         ss[f"{key}_metric"] = default if default in metrics else metrics[0]
     if show:

@@ -297,20 +297,20 @@ def dataset_picker(page: str) -> None:
     if up.size > MAX_UPLOAD_MB * 1e6:
         st.error(f"{up.name} is {up.size / 1e6:.0f} MB; uploads are limited to {MAX_UPLOAD_MB} MB. Take a sample "
                  "of its rows, or run it from the command line: kdviz sweep --dataset csv:PATH --target COLUMN "
-                 "--n 50000", icon="⚠️")
+                 "--n 50000", icon=":material/error:")
         return
     data = up.getvalue()
     try:
         with st.spinner(f"Reading {up.name} ({up.size / 1e6:.1f} MB)…"):
             df = read_table(data)
     except KdvizError as e:
-        st.error(f"Cannot use {up.name}: {e}", icon="⚠️")
+        st.error(f"Cannot use {up.name}: {e}", icon=":material/error:")
         return
     path = save_upload(data, up.name)
     prune_uploads({str(r.config.get("dataset")) for r in runs.list_runs()} | {f"csv:{path}"})
     _switch_dataset(page, f"csv:{path}")
     ss[synced] = ss[kd]
-    st.success(f"Loaded {up.name}: {df.shape[0]} rows × {df.shape[1]} columns.", icon="📄")
+    st.success(f"Loaded {up.name}: {df.shape[0]} rows × {df.shape[1]} columns.", icon=":material/description:")
     _target_picker(path, kt, df)
 
 
@@ -329,7 +329,7 @@ def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None
     try:
         df = df if df is not None else read_table(path)
     except KdvizError as e:
-        st.error(str(e), icon="⚠️")
+        st.error(str(e), icon=":material/error:")
         return
     cols = [str(c) for c in df.columns]
     ss = st.session_state
@@ -344,9 +344,9 @@ def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None
             summary, notes = _checked_target(str(path), ss[key], path.stat().st_mtime)
         st.caption(":material/check_circle: " + summary)
         if notes:
-            st.warning("\n".join(f"- {n}" for n in notes), icon="ℹ️")
+            st.warning("\n".join(f"- {n}" for n in notes), icon=":material/info:")
     except KdvizError as e:
-        st.error(str(e), icon="⚠️")
+        st.error(str(e), icon=":material/error:")
 
 
 def label_fields(page: str, disabled: bool = False) -> tuple[str, tuple[str, ...], str | None]:
