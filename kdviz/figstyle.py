@@ -17,12 +17,16 @@ def style_figure(fig: go.Figure, presentation: bool = False) -> go.Figure:
     """
     top = 30 if fig.layout.title.subtitle.text else 0  # room for a subtitle under the title
     if presentation:
+        entries = [t.name or "" for t in fig.data if t.showlegend is not False and t.name]
+        # a few short entries fit in one row under the x-axis title; more would wrap onto it: a column on the right
+        below = len(entries) <= 4 and sum(len(n) + 6 for n in entries) <= 90
         fig.update_layout(
             template="plotly_white+presentation",
             font=dict(size=20),
             title_font=dict(size=26),
-            legend=dict(font=dict(size=18), orientation="h", yanchor="top", y=-0.22, x=0),
-            margin=dict(l=90, r=30, t=80 + top, b=150),
+            legend=dict(font=dict(size=18), orientation="h", yanchor="top", y=-0.22, x=0) if below
+            else dict(font=dict(size=16), orientation="v", yanchor="top", y=1, x=1.02, xanchor="left"),
+            margin=dict(l=90, r=30, t=80 + top, b=150 if below else 90),
             height=max(int(fig.layout.height or 0), 620),
         )
         fig.update_xaxes(title_font=dict(size=22), tickfont=dict(size=18), showline=True, linewidth=2,
@@ -56,36 +60,131 @@ def drop_title_for_presentation(fig: go.Figure, presentation: bool) -> go.Figure
 
 # ----------------------------------------------------------------------------------------------
 # projector theme
-PROJECTOR = dict(bg="#000000", fg="#FFFFFF", grid="#3A3A3A", line="#BBBBBB")
-_DARK_SWAP = {"#000000": "#FFFFFF", "#000": "#FFFFFF", "#222": "#DDDDDD", "#333": "#DDDDDD",
-              "#444444": "#CCCCCC", "#555": "#DDDDDD", "#7F7F7F": "#BBBBBB", "#888": "#BBBBBB"}
+#: the projector theme's colours: one source for the page (ui.common builds its CSS from these) and the charts
+PROJECTOR = dict(
+    bg="#000000", fg="#FFFFFF", grid="#3A3A3A", line="#BBBBBB", muted="#D0D0D0", link="#7FD4FF",
+    code_bg="#222222", code_fg="#FFE066", panel="#1A1A1A", border="#BBBBBB", disabled="#A0A0A0",
+    success_bg="#0E3B1F", info_bg="#0B2E4A", warning_bg="#4A3800", error_bg="#4D0F12",
+    delta_bg="#1A1A1A", boundary="#FFFFFF", input_bg="#111111",
+)
+#: every text-on-background pair the projector page and its charts draw (WCAG AA: contrast ≥ 4.5:1)
+PROJECTOR_TEXT_PAIRS: dict[str, tuple[str, str]] = {
+    "page text": ("fg", "bg"), "captions": ("muted", "bg"), "links": ("link", "bg"), "code": ("code_fg", "code_bg"),
+    "buttons and expanders": ("fg", "panel"), "disabled buttons": ("disabled", "panel"),
+    "text inputs": ("fg", "input_bg"), "success alerts (lesson verdict)": ("fg", "success_bg"),
+    "info alerts": ("fg", "info_bg"), "warning alerts": ("fg", "warning_bg"), "error alerts": ("fg", "error_bg"),
+    "links in alerts": ("link", "info_bg"), "metric values and labels": ("fg", "bg"),
+    "metric deltas": ("fg", "delta_bg"), "chart text": ("fg", "bg"), "chart axis lines": ("line", "bg"),
+}
+#: Playground / lesson heat maps on a dark page: blue → near-black (p = 0.5) → red, the boundary line white
+PROBA_SCALE_DARK = [[0.0, "#4F9BE0"], [0.5, "#141414"], [1.0, "#F0565B"]]
+_DARK_SWAP = {"#000000": "#FFFFFF", "#000": "#FFFFFF", "#111": "#EEEEEE", "#222": "#DDDDDD", "#333": "#DDDDDD",
+              "#444444": "#CCCCCC", "#555": "#DDDDDD", "#555555": "#DDDDDD", "#7F7F7F": "#BBBBBB",
+              "#888": "#BBBBBB", "black": "#FFFFFF"}
+
+
+def _rgb(color: str) -> tuple[float, float, float] | None:
+    c = color.strip()
+    if c.startswith("#"):
+        h = c[1:]
+        if len(h) == 3:
+            h = "".join(ch * 2 for ch in h)
+        if len(h) != 6:
+            return None
+        return tuple(int(h[i:i + 2], 16) / 255 for i in (0, 2, 4))  # type: ignore[return-value]
+    m = c.replace(" ", "")
+    if m.startswith(("rgb(", "rgba(")):
+        parts = m[m.index("(") + 1:-1].split(",")
+        return tuple(float(v) / 255 for v in parts[:3])  # type: ignore[return-value]
+    return None
+
+
+def luminance(color: str) -> float:
+    """WCAG relative luminance of a hex or rgb() colour."""
+    rgb = _rgb(color)
+    if rgb is None:
+        raise ValueError(f"not a colour: {color!r}")
+    lin = [v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4 for v in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def readable_on(color: Any, bg: str = PROJECTOR["bg"], ratio: float = 3.0) -> Any:
+    """`color` lightened toward white (same hue) until it stands out on `bg` by `ratio` (keeps its alpha)."""
+    if not isinstance(color, str):
+        return color
+    color = _DARK_SWAP.get(color, color)
+    rgb = _rgb(color)
+    if rgb is None or contrast(color, bg) >= ratio:
+        return color
+    alpha = color[color.rindex(",") + 1:-1] if color.replace(" ", "").startswith("rgba(") else None
+    for t in np.linspace(0.05, 1.0, 20):
+        mixed = [v + (1 - v) * t for v in rgb]
+        hexed = "#" + "".join(f"{round(v * 255):02X}" for v in mixed)
+        if contrast(hexed, bg) >= ratio:
+            break
+    if alpha is not None:
+        return "rgba(" + ",".join(str(round(v * 255)) for v in mixed) + f",{alpha})"
+    return hexed
 
 
 def _swap(color: Any) -> Any:
     return _DARK_SWAP.get(color, color) if isinstance(color, str) else color
 
 
+def _dark_trace(tr: Any) -> None:
+    """One trace in the projector theme: every line, marker and error bar readable on black; heat maps get
+    the dark colour scale and the 50 % boundary line turns white."""
+    if tr.type in ("heatmap", "contour") and getattr(tr, "colorscale", None) is not None:
+        scale = [[float(a), str(b)] for a, b in tr.colorscale]
+        if len(scale) == 3 and scale[1][1].upper() == "#F7F7F7" and tr.zmin == 0 and tr.zmax == 1:
+            tr.colorscale = PROBA_SCALE_DARK
+    if tr.type == "contour":
+        tr.line.color = PROJECTOR["boundary"]
+        tr.line.width = max(tr.line.width or 0, 2)
+        return
+    if getattr(tr, "line", None) is not None and tr.line.color is not None:
+        tr.line.color = readable_on(tr.line.color)
+    marker = getattr(tr, "marker", None)
+    if marker is not None and isinstance(marker.color, str):
+        marker.color = readable_on(marker.color)
+    if marker is not None and getattr(marker, "line", None) is not None and isinstance(marker.line.color, str):
+        marker.line.color = readable_on(marker.line.color) if tr.type not in ("scattergl",) else "#000000"
+    for err in ("error_y", "error_x"):
+        e = getattr(tr, err, None)
+        if e is not None and e.color is not None:
+            e.color = readable_on(e.color)
+    if getattr(tr, "fillcolor", None) and tr.fill in ("toself", "tonexty", "tozeroy"):
+        tr.fillcolor = readable_on(tr.fillcolor, ratio=1.5)
+
+
 def apply_theme(fig: go.Figure, theme: str = "light") -> go.Figure:
     """A copy of `fig` in `theme`: "light" returns it unchanged; "projector" is dark and high-contrast
-    (black background, white text and axes, black lines turned white, grey annotations lightened)."""
+    (black background, white text and axes, every trace colour lifted to ≥ 3:1 against black, grey
+    annotations lightened, heat maps on a dark diverging scale with a white 50 % boundary)."""
     if theme != "projector":
         return fig
     fig = go.Figure(fig)
     big = (fig.layout.font.size or 0) >= 18  # presentation mode: keep the presentation template's sizes
     fig.update_layout(template="plotly_dark+presentation" if big else "plotly_dark",
                       paper_bgcolor=PROJECTOR["bg"], plot_bgcolor=PROJECTOR["bg"], font_color=PROJECTOR["fg"],
-                      legend_font_color=PROJECTOR["fg"], title_font_color=PROJECTOR["fg"])
+                      legend_font_color=PROJECTOR["fg"], title_font_color=PROJECTOR["fg"],
+                      legend_bgcolor="rgba(0,0,0,0)")
     fig.update_xaxes(gridcolor=PROJECTOR["grid"], linecolor=PROJECTOR["line"], zerolinecolor=PROJECTOR["grid"])
     fig.update_yaxes(gridcolor=PROJECTOR["grid"], linecolor=PROJECTOR["line"], zerolinecolor=PROJECTOR["grid"])
     for tr in fig.data:
-        if getattr(tr, "line", None) is not None and tr.line.color is not None:
-            tr.line.color = _swap(tr.line.color)
-        if getattr(tr, "marker", None) is not None and isinstance(tr.marker.color, str):
-            tr.marker.color = _swap(tr.marker.color)
-        if getattr(tr, "error_y", None) is not None and tr.error_y.color is not None:
-            tr.error_y.color = _swap(tr.error_y.color)
+        _dark_trace(tr)
     for a in fig.layout.annotations:
-        a.font.color = PROJECTOR["fg"] if a.font.color in (None, "#555", "#333", "#222") else _swap(a.font.color)
+        a.font.color = PROJECTOR["fg"] if a.font.color in (None, "#555", "#333", "#222") else readable_on(
+            a.font.color, ratio=4.5)
+    for sh in fig.layout.shapes:
+        if sh.line is not None and sh.line.color is not None:
+            sh.line.color = readable_on(sh.line.color)
     return fig
 
 

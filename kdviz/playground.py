@@ -285,7 +285,7 @@ def figure(params: PlaygroundParams, presentation: bool = False):
         panels.append((f"Student: {method_label(m)}", Z))
         subs.append(f"error vs p0: {res.student_errors[m]:.4f}")
     fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), presentation=presentation,
-                       cols=3 if not presentation else 2, subtitles=subs)
+                       cols=3 if not presentation else len(panels) if len(panels) <= 5 else 3, subtitles=subs)
     fig.update_layout(title=f"P(class 1) — {DATASETS[p.dataset]}, n = {p.n}, label noise {p.label_noise:.0%}")
     return drop_title_for_presentation(fig, presentation)
 

@@ -370,6 +370,13 @@ def axis2_heatmap(df: pd.DataFrame, metric: str = "test_auc", presentation: bool
 PROBA_SCALE = [[0.0, "#2166AC"], [0.5, "#F7F7F7"], [1.0, "#B2182B"]]  # diverging, colour-blind-safe
 
 
+def _wrap(text: str, width: int) -> str:
+    """Plotly text broken into lines of at most `width` characters (<br>)."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
 def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: np.ndarray, *,
                  points: tuple[np.ndarray, np.ndarray] | None = None, presentation: bool = False,
                  cols: int = 3, subtitles: Sequence[str] | None = None) -> go.Figure:
@@ -383,8 +390,10 @@ def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: n
     panels = [(t, np.asarray(Z, np.float32)) for t, Z in panels]
     if points is not None:
         points = (np.asarray(points[0], np.float32), points[1])
-    titles = [t if not subtitles else f"{t}<br><sub>{s}</sub>" for (t, _), s in
-              zip(panels, subtitles or [""] * n)]
+    narrow = cols >= 4  # four or five panels in a row: long titles wrap onto a second line
+    titles = [_wrap(t, 24) if narrow else t for t, _ in panels]
+    titles = [t if not subtitles else f"{t}<br><sub>{_wrap(s, 30) if narrow else s}</sub>" for t, s in
+              zip(titles, subtitles or [""] * n)]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04,
                         vertical_spacing=0.12 if subtitles else 0.08, shared_xaxes=True, shared_yaxes=True)
     for i, (title, Z) in enumerate(panels):
@@ -419,11 +428,13 @@ def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: n
         fig.update_xaxes(title_text="x1 (standardized)", row=rows, col=c)
     for r in range(1, rows + 1):
         fig.update_yaxes(title_text="x2 (standardized)", row=r, col=1)
-    fig.update_layout(height=(360 if not presentation else 460) * rows + 110)
+    # presentation: four panels in a row are narrower, so their rows are lower (the students stay above the fold)
+    row = (480 if cols <= 2 else 360) if not presentation else (460 if cols <= 2 else 400 if cols == 3 else 330)
+    fig.update_layout(height=row * rows + 110)
     style_figure(fig, presentation)
-    top = (150 if subtitles else 120) + (40 if presentation else 0)
+    top = (150 if subtitles else 120) + (60 if presentation else 0) + (50 if narrow else 0)
     fig.update_layout(legend=dict(orientation="h", xanchor="right", x=1.0, yanchor="bottom",
-                                  y=1.0 + (60 if not presentation else 100) / fig.layout.height,
+                                  y=1.0 + ((78 if not presentation else 130) + (50 if narrow else 0)) / fig.layout.height,
                                   font=dict(size=12 if not presentation else 18)),
                       title=dict(x=0.0, xanchor="left", y=1.0 - 18 / fig.layout.height, yanchor="top"),
                       margin=dict(t=top, r=30))

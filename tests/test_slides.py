@@ -135,3 +135,115 @@ def test_no_emoji_in_the_dashboard_sources():
     from ui.common import NAV
 
     assert all(icon.startswith(":material/") for *_, icon in NAV)
+
+
+# ----------------------------------------------------------------------------------------------
+# the projector theme: every text/background pair meets WCAG AA, every trace stands out on black
+def test_projector_text_pairs_meet_wcag_aa():
+    from kdviz.figstyle import PROJECTOR, PROJECTOR_TEXT_PAIRS, contrast
+
+    assert contrast("#FFFFFF", "#000000") == pytest.approx(21.0) and contrast("#777777", "#777777") == 1.0
+    low = {k: round(contrast(PROJECTOR[fg], PROJECTOR[bg]), 2) for k, (fg, bg) in PROJECTOR_TEXT_PAIRS.items()
+           if contrast(PROJECTOR[fg], PROJECTOR[bg]) < 4.5}
+    assert not low, low
+    for needed in ("success alerts (lesson verdict)", "warning alerts", "error alerts", "info alerts",
+                   "metric deltas", "disabled buttons", "captions", "links"):
+        assert needed in PROJECTOR_TEXT_PAIRS
+    from ui.common import _PROJECTOR_CSS
+
+    for fg, bg in PROJECTOR_TEXT_PAIRS.values():  # the page really uses these colours
+        assert PROJECTOR[fg] in _PROJECTOR_CSS and PROJECTOR[bg] in _PROJECTOR_CSS
+    for kind in ("Success", "Info", "Warning", "Error"):
+        assert f'stAlertContent{kind}' in _PROJECTOR_CSS
+    assert "stMetricDelta" in _PROJECTOR_CSS
+
+
+def _trace_colours(fig) -> list[tuple[str, str]]:
+    out = []
+    for t in fig.data:
+        if t.type in ("heatmap",) or (t.visible is False):
+            continue
+        line = getattr(t, "line", None)
+        if line is not None and isinstance(line.color, str) and (line.width is None or line.width > 0):
+            out.append((t.name or t.type, line.color))
+        marker = getattr(t, "marker", None)
+        if marker is not None and isinstance(marker.color, str) and t.mode and "markers" in t.mode:
+            out.append((t.name or t.type, marker.color))
+        err = getattr(t, "error_y", None)
+        if err is not None and err.array is not None and isinstance(err.color, str):
+            out.append((f"{t.name} error bars", err.color))
+    return out
+
+
+def test_every_trace_and_the_boundary_stand_out_on_the_projector_background():
+    from kdviz import lesson as L
+    from kdviz import playground as pg
+    from kdviz.figstyle import PROJECTOR, apply_theme, contrast
+
+    df = _table()
+    df = pd.concat([df, df[df["method"] == "vanilla"].assign(method="teacher"),
+                    df[df["method"] == "vanilla"].assign(method="no_kd", capacity=float("nan"))])
+    figs = {"capacity": plots.capacity_chart(df, "test_auc"), "lesson 3": L.step_figure(2, 0, revealed=True),
+            "playground": pg.figure(pg.PlaygroundParams(n=300, resolution=30, methods=("vanilla", "crossfit"))),
+            "lesson 6": L.step_figure(5, 0)}
+    for name, fig in figs.items():
+        dark = apply_theme(fig, "projector")
+        assert dark.layout.plot_bgcolor == PROJECTOR["bg"]
+        low = [(n, c, round(contrast(c, PROJECTOR["bg"]), 2)) for n, c in _trace_colours(dark)
+               if c.startswith(("#", "rgb(")) and contrast(c, PROJECTOR["bg"]) < 3.0]
+        assert not low, (name, low)
+    boundary = [t for t in apply_theme(figs["playground"], "projector").data if t.type == "contour"]
+    heat = [t for t in apply_theme(figs["playground"], "projector").data if t.type == "heatmap"]
+    assert boundary and all(contrast(t.line.color, PROJECTOR["bg"]) >= 3 for t in boundary)
+    mid = heat[0].colorscale[1][1]  # the map's colour at p = 0.5, where the boundary line runs
+    assert all(contrast(t.line.color, mid) >= 3 for t in boundary)
+    assert figs["playground"].data[1].line.color == "#222"  # the light theme is untouched
+
+
+def test_projector_margins_keep_a_busy_legend_off_the_axis_title():
+    from kdviz.figstyle import style_figure
+
+    fig = plots.capacity_chart(_table(), "test_auc", presentation=True)
+    assert fig.layout.legend.orientation == "h"  # two short entries: one row under the chart
+    busy = plots.overlay_chart({f"run {k}": _table(0.01 * k) for k in range(4)}, "test_auc", presentation=True)
+    assert busy.layout.legend.orientation == "v" and busy.layout.legend.x > 1  # eight entries: a column
+    assert style_figure(busy, True).layout.margin.b < 150
+
+
+# ----------------------------------------------------------------------------------------------
+# the whole-lesson pack
+def test_lesson_pack_holds_before_and_after_for_each_question_and_a_handout():
+    from kdviz import lesson as L
+    from kdviz.export import browser_available
+    from kdviz.lesson_pack import lesson_pack
+
+    pack = lesson_pack(0, link="https://example.org/Lesson?step=1", formats=())
+    z = zipfile.ZipFile(io.BytesIO(pack.data))
+    names = set(z.namelist())
+    for i in range(1, 5):  # steps 2–5 ask a question
+        stem = f"step{i + 1}_{L.STEPS[i].key}"
+        assert {f"charts/{stem}_before.html", f"charts/{stem}_after.html"} <= names
+        before = pd.read_csv(io.BytesIO(z.read(f"results/{stem}_before.csv")))
+        after = pd.read_csv(io.BytesIO(z.read(f"results/{stem}_after.csv")))
+        assert len(before) < len(after)
+        text = before.to_csv()
+        assert "student" not in text.lower() or "student_error" in before and before["student_error"].isna().all()
+        for m in ("vanilla", "crossfit", "corrected"):
+            assert f",{m}," not in text  # no student's row before Reveal
+    assert {"charts/step1_p0.html", "charts/step6_theory.html", "handout.html", "handout.md", "answers.md",
+            "captions.md"} <= names
+    handout = z.read("handout.html").decode()
+    assert handout.startswith("<!doctype html>") and "<h2>2. An underfitting teacher</h2>" in handout
+    assert "answer" not in handout.lower()  # the students' page never gives the answers away
+    answers = z.read("answers.md").decode()
+    for i in range(1, 5):
+        out = L.outcome(i, 0)
+        assert L.STEPS[i].question.choices[out.answer] + "  ← **this run's answer**" in answers
+    assert json.loads(z.read("config.json"))["seed"] == 0
+    assert "hidden until you reveal" in z.read("charts/step2_underfit_before.html").decode()
+    assert "hidden until you reveal" not in z.read("charts/step2_underfit_after.html").decode()
+    if browser_available():  # one SVG of each step through kaleido (PNG: see the browser tests)
+        svg = lesson_pack(0, formats=("svg",))
+        zs = zipfile.ZipFile(io.BytesIO(svg.data))
+        assert zs.read("charts/step2_underfit_before.svg").lstrip().startswith(b"<svg")
+        assert sum(n.endswith(".svg") for n in zs.namelist()) == 10, svg.notes
