@@ -48,6 +48,9 @@ def style_figure(fig: go.Figure, presentation: bool = False) -> go.Figure:
             fig.update_layout(height=int(fig.layout.height or 450) + 40 * sum(t.showlegend is not False for t in fig.data) // 2)
         fig.update_xaxes(showline=True, linecolor="#888", mirror=False)
         fig.update_yaxes(showline=True, linecolor="#888", mirror=False)
+    # plain tick labels (0.001, 10000), never SI prefixes (1m, 100μ) a class may not know
+    fig.update_xaxes(exponentformat="none")
+    fig.update_yaxes(exponentformat="none")
     return fig
 
 

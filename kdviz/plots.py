@@ -433,9 +433,9 @@ def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: n
     fig.update_layout(height=row * rows + 110)
     style_figure(fig, presentation)
     top = (150 if subtitles else 120) + (60 if presentation else 0) + (50 if narrow else 0)
-    fig.update_layout(legend=dict(orientation="h", xanchor="right", x=1.0, yanchor="bottom",
-                                  y=1.0 + ((78 if not presentation else 130) + (50 if narrow else 0)) / fig.layout.height,
-                                  font=dict(size=12 if not presentation else 18)),
+    # the legend in the top-right corner of the figure (container coordinates: clear of the panel titles)
+    fig.update_layout(legend=dict(orientation="h", xanchor="right", x=1.0, yanchor="top", yref="container",
+                                  y=1.0 - 8 / fig.layout.height, font=dict(size=12 if not presentation else 18)),
                       title=dict(x=0.0, xanchor="left", y=1.0 - 18 / fig.layout.height, yanchor="top"),
                       margin=dict(t=top, r=30))
     fig.update_annotations(font_size=24 if presentation else 15)  # the panel titles

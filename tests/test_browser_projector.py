@@ -83,6 +83,7 @@ _CONTRAST_CHECK = """
     if (el.closest('[data-testid="stIconMaterial"], .material-symbols-rounded')) continue;  // icon ligatures
     const fg = parse(st.color); if (!fg) continue;
     let op = 1; for (let e = el; e; e = e.parentElement) op *= parseFloat(getComputedStyle(e).opacity || '1');
+    if (op < 0.1) continue;  // not drawn (e.g. a slider's min/max labels until hovered)
     fg[3] *= op;
     const bg = bgOf(el);
     const fgb = fg.map((v, i) => i < 3 ? v * fg[3] + bg[i] * (1 - fg[3]) : 1);
