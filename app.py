@@ -20,7 +20,7 @@ present = presentation_mode()
 HERE = Path(__file__).parent
 
 st.title("kdviz — what does a student learn from an imperfect teacher?")
-left, right = st.columns([5, 6], gap="large")
+left, right = st.columns([5, 6], gap="large") if not present else (st.container(), st.container())  # projector: full width
 
 with left:
     st.markdown(

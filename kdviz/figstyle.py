@@ -18,16 +18,22 @@ def style_figure(fig: go.Figure, presentation: bool = False) -> go.Figure:
     top = 30 if fig.layout.title.subtitle.text else 0  # room for a subtitle under the title
     if presentation:
         entries = [t.name or "" for t in fig.data if t.showlegend is not False and t.name]
-        # a few short entries fit in one row under the x-axis title; more would wrap onto it: a column on the right
-        below = len(entries) <= 4 and sum(len(n) + 6 for n in entries) <= 90
+        # a few short entries fit in one row under the x-axis title; more would wrap onto it (and a column on
+        # the right squeezes the plot on a 1280-px screen): one entry per row at the bottom, the figure grows
+        below = len(entries) <= 4 and sum(len(n) + 6 for n in entries) <= 70
+        rows = 0 if below else len(entries)
+        grown = 0  # styled before: the rows it added to the height already
+        if fig.layout.legend.entrywidthmode == "fraction" and fig.layout.margin.b and fig.layout.height:
+            grown = 26 * max(0, round((fig.layout.margin.b - 130) / 26))
         fig.update_layout(
             template="plotly_white+presentation",
             font=dict(size=20),
             title_font=dict(size=26),
             legend=dict(font=dict(size=18), orientation="h", yanchor="top", y=-0.22, x=0) if below
-            else dict(font=dict(size=16), orientation="v", yanchor="top", y=1, x=1.02, xanchor="left"),
-            margin=dict(l=90, r=30, t=80 + top, b=150 if below else 90),
-            height=max(int(fig.layout.height or 0), 620),
+            else dict(font=dict(size=16), orientation="h", entrywidthmode="fraction", entrywidth=1,
+                      yref="container", y=0, yanchor="bottom", x=0, tracegroupgap=0),
+            margin=dict(l=90, r=30, t=80 + top, b=150 if below else 130 + 26 * rows),
+            height=max(int(fig.layout.height or 0) - grown, 620) + 26 * rows,
         )
         fig.update_xaxes(title_font=dict(size=22), tickfont=dict(size=18), showline=True, linewidth=2,
                          linecolor="#333")
@@ -205,6 +211,8 @@ def _upto(tr: Any, cap: float) -> dict[str, Any] | None:
     if tr.x is None or tr.y is None or tr.type != "scatter":
         return None
     x, y = np.asarray(tr.x, dtype=float), np.asarray(tr.y, dtype=float)
+    if tr.fill == "toself" and len(x) == 4 and np.unique(x).size == 2:  # a flat band (no-KD, oracle): fixed
+        return None
     if tr.fill == "toself" and len(x) % 2 == 0 and len(x) > 2:  # a band: forward edge then the reverse edge
         h = len(x) // 2
         keep = x[:h] <= cap
@@ -216,8 +224,9 @@ def _upto(tr: Any, cap: float) -> dict[str, Any] | None:
     out: dict[str, Any] = dict(x=x[keep].tolist(), y=y[keep].tolist())
     if tr.customdata is not None:
         out["customdata"] = np.asarray(tr.customdata)[keep].tolist()
-    if tr.error_y is not None and tr.error_y.array is not None:
-        out["error_y"] = dict(type="data", array=np.asarray(tr.error_y.array)[keep].tolist(), visible=True)
+    if tr.error_y is not None and tr.error_y.array is not None:  # the whole error-bar spec, in every frame
+        out["error_y"] = dict(type="data", array=np.asarray(tr.error_y.array)[keep].tolist(), visible=True,
+                              color=tr.error_y.color, thickness=tr.error_y.thickness, width=tr.error_y.width)
     return out
 
 
@@ -247,20 +256,22 @@ def animate_capacity(fig: go.Figure) -> go.Figure:
                   for n, c in zip(names, caps)]
     for i in idx:  # the first frame is what a slide shows before Play
         fig.data[i].update(**_upto(fig.data[i], caps[0]))
-    step_ms = 800
+    step_ms = 1000  # one capacity a second; every frame is redrawn whole (error bars and bands do not tween)
     fig.update_layout(
         updatemenus=[dict(type="buttons", direction="left", x=0.0, xanchor="left", y=1.0, yanchor="bottom",
                           pad=dict(b=8), showactive=False, buttons=[
                               dict(label="▶ Play", method="animate",
-                                   args=[None, dict(frame=dict(duration=step_ms, redraw=False), fromcurrent=True,
-                                                    transition=dict(duration=300), mode="immediate")]),
+                                   args=[None, dict(frame=dict(duration=step_ms, redraw=True), fromcurrent=True,
+                                                    transition=dict(duration=0), mode="immediate")]),
                               dict(label="Pause", method="animate",
                                    args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])],
         sliders=[dict(active=0, x=0.12, len=0.88, y=1.0, yanchor="bottom", pad=dict(b=8),
                       currentvalue=dict(prefix="teacher capacity ≤ "),
                       steps=[dict(label=n, method="animate",
-                                  args=[[n], dict(frame=dict(duration=0, redraw=False), mode="immediate")])
+                                  args=[[n], dict(frame=dict(duration=0, redraw=True), mode="immediate")])
                              for n in names])],
     )
-    fig.update_layout(margin=dict(t=(fig.layout.margin.t or 60) + 70))
+    # the title and subtitle stay at the top; the buttons and the slider (≈ 100 px) sit between them and the plot
+    fig.update_layout(margin=dict(t=(fig.layout.margin.t or 60) + 110),
+                      title=dict(yref="container", y=1.0, yanchor="top", pad=dict(t=12)))
     return fig

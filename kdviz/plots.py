@@ -424,7 +424,7 @@ def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: n
     fig.update_xaxes(matches="x")
     fig.update_yaxes(matches="y")
     fig.update_yaxes(scaleanchor="x", scaleratio=1, row=1, col=1)
-    for c in range(1, cols + 1):
+    for c in range(1, 2 if narrow else cols + 1):  # narrow panels: one x-axis title (they would collide)
         fig.update_xaxes(title_text="x1 (standardized)", row=rows, col=c)
     for r in range(1, rows + 1):
         fig.update_yaxes(title_text="x2 (standardized)", row=r, col=1)

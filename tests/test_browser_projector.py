@@ -217,3 +217,32 @@ def test_every_page_in_the_projector_theme(server, browser, size):
     finally:
         page.close()
     assert not problems, "\n".join(problems)
+
+
+def test_play_steps_once_a_second(server, browser):
+    """▶ Play on the Playground: 10 capacity steps (depth 1 → 20), each 1.0 ± 0.2 s after the one before."""
+    url, _ = server
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    try:
+        page.goto(f"{url}/Playground?capacity=1")
+        page.get_by_role("button", name="▶ Play").wait_for(timeout=90_000)
+        page.locator(".js-plotly-plot").first.wait_for(timeout=90_000)
+        _wait_idle(page)
+        page.evaluate("""() => { window.__steps = []; let last = null;
+            const read = () => new URLSearchParams(location.search).get('capacity');
+            window.__timer = setInterval(() => { const c = read();
+                if (c !== last) { window.__steps.push([performance.now(), c]); last = c; } }, 10); }""")
+        page.get_by_role("button", name="▶ Play").click()
+        t0 = page.evaluate("() => performance.now()")
+        page.wait_for_url("**capacity=20**", timeout=60_000)
+        steps = page.evaluate("() => window.__steps")
+    finally:
+        page.close()
+    times = [t0] + [t for t, c in steps[1:]]
+    values = [c for _, c in steps]
+    gaps = [(b - a) / 1000 for a, b in zip(times, times[1:])]
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "play_gaps.txt").write_text(" ".join(f"{g:.3f}" for g in gaps) + "\n")
+    assert values == ["1", "2", "3", "4", "5", "6", "8", "10", "12", "16", "20"], values  # none skipped
+    assert len(gaps) == 10
+    assert all(0.8 <= g <= 1.2 for g in gaps), gaps

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
+import plotly.graph_objects as go
 import pytest
 
 from kdviz import plots
@@ -206,8 +207,11 @@ def test_projector_margins_keep_a_busy_legend_off_the_axis_title():
     fig = plots.capacity_chart(_table(), "test_auc", presentation=True)
     assert fig.layout.legend.orientation == "h"  # two short entries: one row under the chart
     busy = plots.overlay_chart({f"run {k}": _table(0.01 * k) for k in range(4)}, "test_auc", presentation=True)
-    assert busy.layout.legend.orientation == "v" and busy.layout.legend.x > 1  # eight entries: a column
-    assert style_figure(busy, True).layout.margin.b < 150
+    leg = busy.layout.legend  # eight long entries: one per row in the bottom margin, which grows to hold them
+    assert (leg.entrywidthmode, leg.entrywidth, leg.yref, leg.y) == ("fraction", 1, "container", 0)
+    assert busy.layout.margin.b >= 130 + 26 * 8 and busy.layout.height >= 620 + 26 * 8
+    again = style_figure(go.Figure(busy), True)  # restyling does not pile up
+    assert (again.layout.margin.b, again.layout.height) == (busy.layout.margin.b, busy.layout.height)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -247,3 +251,31 @@ def test_lesson_pack_holds_before_and_after_for_each_question_and_a_handout():
         zs = zipfile.ZipFile(io.BytesIO(svg.data))
         assert zs.read("charts/step2_underfit_before.svg").lstrip().startswith(b"<svg")
         assert sum(n.endswith(".svg") for n in zs.namelist()) == 10, svg.notes
+
+
+# ----------------------------------------------------------------------------------------------
+# animated HTML: every frame keeps every trace's bands and error bars; the slider clears the subtitle
+def test_animated_html_keeps_error_bars_and_bands_in_every_frame():
+    from kdviz.figstyle import animate_capacity
+
+    df = _table()
+    df = pd.concat([df, df[df["method"] == "vanilla"].assign(method="teacher"),
+                    df[df["method"] == "vanilla"].assign(method="no_kd", capacity=float("nan"))])
+    fig = plots.capacity_chart(df, "test_auc")
+    anim = animate_capacity(fig)
+    teacher = next(i for i, t in enumerate(anim.data) if t.name == "Teacher")
+    nokd_band = next(i for i, t in enumerate(anim.data) if t.fill == "toself" and t.legendgroup == "no_kd")
+    assert len(anim.frames) == 3
+    for f in anim.frames:
+        t = next(d for d, k in zip(f.data, f.traces) if k == teacher)
+        assert len(t.error_y.array) == len(t.x) > 0 and t.error_y.color == fig.data[teacher].error_y.color
+        assert t.error_y.visible
+        assert nokd_band not in f.traces  # a flat reference band stays whole in every frame
+        bands = [k for k in f.traces if anim.data[k].fill == "toself"]
+        assert bands and all(len(d.x) >= 2 for d, k in zip(f.data, f.traces) if k in bands)
+    assert len(anim.data[nokd_band].x) == 4
+    play = anim.layout.updatemenus[0].buttons[0].args[1]
+    assert play["frame"]["redraw"] is True and play["frame"]["duration"] == 1000
+    # the title block is pinned to the top; the slider and buttons get their own 110 px above the plot
+    assert anim.layout.title.yref == "container" and anim.layout.title.y == 1.0
+    assert anim.layout.margin.t >= fig.layout.margin.t + 110

@@ -46,7 +46,8 @@ _PROJECTOR_CSS = """
   [data-testid="stMarkdownContainer"], [data-testid="stMarkdownContainer"] *, [data-testid="stWidgetLabel"] *,
   [data-testid="stMetricValue"], [data-testid="stMetricValue"] *, [data-testid="stMetricLabel"] *, h1, h2, h3, h4,
   label, label *, [data-testid="stPageLink"] *, [role="tab"] *, [role="radiogroup"] *, [data-testid="stText"],
-  [data-testid="stProgress"] *, [data-testid="stHeadingWithActionElements"] * {{ color: {fg} !important; }}
+  [data-testid="stProgress"] *, [data-testid="stHeadingWithActionElements"] *, [data-testid="stStatusWidget"] *,
+  [data-testid="stToolbar"] * {{ color: {fg} !important; }}
   [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * {{ color: {muted} !important; }}
   a, a *, [data-testid="stMarkdownContainer"] a, [data-testid="stMarkdownContainer"] a * {{ color: {link} !important; }}
   code {{ background: {code_bg} !important; color: {code_fg} !important; }}
