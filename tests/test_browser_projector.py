@@ -246,3 +246,38 @@ def test_play_steps_once_a_second(server, browser):
     assert values == ["1", "2", "3", "4", "5", "6", "8", "10", "12", "16", "20"], values  # none skipped
     assert len(gaps) == 10
     assert all(0.8 <= g <= 1.2 for g in gaps), gaps
+
+
+def test_animated_html_slider_clears_the_subtitle_and_play_keeps_error_bars(browser, tmp_path):
+    """An exported capacity chart (animated HTML) in chromium: the Play buttons and the slider sit apart from
+    the title and subtitle; after Play the teacher's error bars and every band are still drawn."""
+    import numpy as np
+    import pandas as pd
+
+    from kdviz import export, plots
+
+    rows = [dict(method=m, capacity=c, repeat=r, test_auc=0.8 + 0.01 * c + 0.01 * r + (0.02 if m == "crossfit" else 0),
+                 dataset="synthetic:gmm", teacher="rf-depth")
+            for r in range(3) for c in (1, 2, 4, 8) for m in ("teacher", "vanilla", "crossfit")]
+    rows += [dict(method="no_kd", capacity=np.nan, repeat=r, test_auc=0.78 + 0.01 * r, dataset="synthetic:gmm",
+                  teacher="rf-depth") for r in range(3)]
+    path = tmp_path / "anim.html"
+    path.write_bytes(export.figure_bytes(plots.capacity_chart(pd.DataFrame(rows), "test_auc"), "html"))
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        page.goto(path.as_uri())
+        page.locator(".slider-group").wait_for(timeout=30_000)
+        problems = [p for p in page.evaluate(_CHART_CHECK) if "overlaps" in p or "outside" in p]
+        assert not problems, problems
+        n_err = "() => document.querySelectorAll('.errorbar').length"
+        n_fill = "() => [...document.querySelectorAll('.js-fill')].filter(p => (p.getAttribute('d') || '').length > 10).length"
+        before = page.evaluate(n_err), page.evaluate(n_fill)
+        page.get_by_text("▶ Play").click()
+        page.wait_for_timeout(4_500)  # three frames at one a second, then the last one stays
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "animated_html_after_play.png"))
+        after = page.evaluate(n_err), page.evaluate(n_fill)
+    finally:
+        page.close()
+    assert before[0] > 0 and after[0] >= before[0], (before, after)  # the teacher's error bars survive Play
+    assert after[1] >= 3, after  # vanilla, cross-fit and the no-KD band all drawn after Play
