@@ -17,6 +17,10 @@ def style_figure(fig: go.Figure, presentation: bool = False) -> go.Figure:
     """
     top = 30 if fig.layout.title.subtitle.text else 0  # room for a subtitle under the title
     if presentation:
+        wrap_title(fig)
+    if presentation and fig.layout.title.text and "<br>" in fig.layout.title.text:
+        top += 32 * fig.layout.title.text.count("<br>")
+    if presentation:
         entries = [t.name or "" for t in fig.data if t.showlegend is not False and t.name]
         # a few short entries fit in one row under the x-axis title; more would wrap onto it (and a column on
         # the right squeezes the plot on a 1280-px screen): one entry per row at the bottom, the figure grows
@@ -57,6 +61,29 @@ def style_figure(fig: go.Figure, presentation: bool = False) -> go.Figure:
     # plain tick labels (0.001, 10000), never SI prefixes (1m, 100μ) a class may not know
     fig.update_xaxes(exponentformat="none")
     fig.update_yaxes(exponentformat="none")
+    return fig
+
+
+TITLE_WRAP = 46  # characters per title line in presentation mode (26-px font, a chart 740 px wide)
+
+
+def wrap_title(fig: go.Figure, width: int = TITLE_WRAP) -> bool:
+    """Break a long one-line title onto lines of at most `width` characters, in place; whether it did."""
+    import textwrap
+
+    text = fig.layout.title.text
+    if not text or "<br>" in text or len(text) <= width:
+        return False
+    fig.update_layout(title_text="<br>".join(textwrap.wrap(text, width)))
+    return True
+
+
+def fit_for_presentation(fig: go.Figure) -> go.Figure:
+    """A copy whose long title is wrapped (its top margin grown to match), for a figure titled after styling."""
+    fig = go.Figure(fig)
+    before = fig.layout.margin.t
+    if wrap_title(fig):
+        fig.update_layout(margin_t=(before or 80) + 32 * fig.layout.title.text.count("<br>"))
     return fig
 
 
@@ -163,7 +190,8 @@ def _dark_trace(tr: Any) -> None:
     if marker is not None and isinstance(marker.color, str):
         marker.color = readable_on(marker.color)
     if marker is not None and getattr(marker, "line", None) is not None and isinstance(marker.line.color, str):
-        marker.line.color = readable_on(marker.line.color) if tr.type not in ("scattergl",) else "#000000"
+        thin = marker.line.width is not None and marker.line.width < 1  # a hairline outline (points on a heat map)
+        marker.line.color = "#000000" if thin else readable_on(marker.line.color)
     for err in ("error_y", "error_x"):
         e = getattr(tr, err, None)
         if e is not None and e.color is not None:

@@ -300,9 +300,9 @@ def home_chart(label_noise: float, presentation: bool = False):
     table = capacity_curve(PlaygroundParams(label_noise=label_noise, resolution=30), ("vanilla", "crossfit"))
     fig = capacity_chart(table, "student_error", presentation=presentation,
                          title="Live: student error as the teacher grows (2-D problem)")
-    fig.update_layout(height=440 if not presentation else 600,
-                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
-                      margin=dict(b=110 if not presentation else 170))
+    if not presentation:  # presentation: kdviz.figstyle sizes the legend and margins to fit
+        fig.update_layout(height=440, legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
+                          margin=dict(b=110))
     return fig, caption_for("student_error", table)
 
 

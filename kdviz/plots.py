@@ -412,7 +412,9 @@ def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: n
             X, y = points
             for cls, sym, col in ((0, "circle", "#2166AC"), (1, "x", "#B2182B")):
                 sel = y == cls
-                fig.add_trace(go.Scattergl(
+                # a few hundred points: SVG (no WebGL context per panel: a projector laptop or a headless
+                # browser without a GPU redraws ▶ Play's steps faster); thousands: WebGL
+                fig.add_trace((go.Scatter if len(X) <= 1500 else go.Scattergl)(
                     x=X[sel, 0], y=X[sel, 1], mode="markers", name=f"training label {cls}",
                     legendgroup=f"label{cls}", showlegend=i == 0,
                     marker=dict(symbol=sym, size=4 if not presentation else 6, color=col,

@@ -20,7 +20,7 @@ import streamlit as st
 
 from kdviz import export
 from kdviz.clitools import format_seconds
-from kdviz.figstyle import PROJECTOR, apply_theme
+from kdviz.figstyle import PROJECTOR, apply_theme, fit_for_presentation
 from kdviz.jobs import ACTIVE, JobRecord, Status
 
 _PRESENT_STATE = "kdviz_present"
@@ -201,6 +201,8 @@ def show_chart(fig: go.Figure, key: str, caption: str | None = None, *, filename
     """Draw a Plotly figure with kdviz's own template (theme=None), its caption and export buttons.
 
     The figure follows the page's theme (projector: dark, high contrast), exports included."""
+    if st.session_state.get(_PRESENT_STATE) and (fig.layout.font.size or 0) >= 18:  # long titles fit the slide
+        fig = fit_for_presentation(fig)
     fig = apply_theme(fig, current_theme())
     st.plotly_chart(fig, theme=None, key=key, width="stretch", height=height,
                     config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}})
