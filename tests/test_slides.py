@@ -279,3 +279,46 @@ def test_animated_html_keeps_error_bars_and_bands_in_every_frame():
     # the title block is pinned to the top; the slider and buttons get their own 110 px above the plot
     assert anim.layout.title.yref == "container" and anim.layout.title.y == 1.0
     assert anim.layout.margin.t >= fig.layout.margin.t + 110
+
+
+# ----------------------------------------------------------------------------------------------
+# named runs on the Runs page (AppTest): search, the name editor, an overlay by name, another kind left out
+def test_runs_page_names_search_and_overlay_by_name(tmp_path, monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from apptools import no_exceptions, page, specs, trace_names
+
+    from kdviz.jobs import wait
+    from ui import runs
+
+    monkeypatch.setenv("KDVIZ_HOME", str(tmp_path))
+    base = dict(dataset="synthetic:gmm", n=300, capacities=(1, 4), methods=("no_kd", "vanilla"), repeats=1,
+                folds=2, teacher_options={"n_estimators": 10})
+    a = runs.submit(base, name="baseline", tags=["talk"])
+    b = runs.submit({**base, "label_noise": 0.3}, name="noisy", tags=["noise"])
+    for i in (a, b):
+        assert wait(i, timeout=180).status == "done"
+    store = open_store(str(tmp_path))
+    with store.write() as c:  # a Theory run (its own kind) beside the sweeps
+        c.execute("INSERT INTO jobs (id, kind, config, digest, status, created, name) VALUES "
+                  "('theory000001', 'theory-eps', '{}', 'd', 'done', 1.0, 'slopes')")
+    at = page("pages/4_Runs.py", {"overlay": f"{a},{b},theory000001", "view": "Overlay runs"}).run()
+    no_exceptions(at)
+    assert any("Left out slopes (theory-eps)" in w.value for w in at.warning)
+    overlay = next(s for s in specs(at) if "runs" in s["layout"]["title"]["text"])
+    names = trace_names(overlay)
+    assert "baseline · Vanilla KD" in names and "noisy · Vanilla KD" in names
+    assert "2 runs" in overlay["layout"]["title"]["text"]
+    assert "left out: slopes" in overlay["layout"]["title"]["subtitle"]["text"]
+
+    at.text_input(key="runs_search").set_value("noise").run()  # search by tag
+    assert list(at.dataframe[0].value["name"]) == ["noisy"] and at.query_params["q"] == "noise"
+    at.text_input(key="runs_search").set_value("").run()
+    opened = at.session_state["runs_open"]
+    next(t for t in at.text_input if t.label == "Name").set_value("renamed run")
+    next(t for t in at.text_input if t.label == "Tags").set_value("talk, class 2")
+    at.button[next(i for i, bt in enumerate(at.button) if bt.label == "Save")].click().run()
+    no_exceptions(at)
+    saved = open_store(str(tmp_path)).get_job(opened)
+    assert (saved.name, saved.tags) == ("renamed run", ("talk", "class 2"))
