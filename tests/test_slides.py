@@ -322,3 +322,30 @@ def test_runs_page_names_search_and_overlay_by_name(tmp_path, monkeypatch):
     no_exceptions(at)
     saved = open_store(str(tmp_path)).get_job(opened)
     assert (saved.name, saved.tags) == ("renamed run", ("talk", "class 2"))
+
+
+def test_sweep_form_names_the_run_and_refuses_a_bad_tag(tmp_path, monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from apptools import no_exceptions, page
+
+    from kdviz.jobs import stop_workers
+
+    monkeypatch.setenv("KDVIZ_HOME", str(tmp_path))
+    small = {"dataset": "synthetic:gmm", "n": "300", "capacities": "1,4", "methods": "no_kd,vanilla", "repeats": "1",
+             "folds": "2", "trees": "10", "seed": "3"}
+    try:
+        at = page("pages/2_Sweep.py", small).run()
+        no_exceptions(at)
+        at.text_input(key="sw_run_tags").set_value("x" * 40).run()  # too long: Run is disabled, the page says why
+        assert any("at most 30 characters" in e.value for e in at.error)
+        assert at.button[0].disabled
+        at.text_input(key="sw_run_name").set_value("my first sweep")
+        at.text_input(key="sw_run_tags").set_value("class, demo").run()
+        at.button[0].click().run()
+        no_exceptions(at)
+        job = open_store(str(tmp_path)).get_job(at.query_params["run"])
+        assert (job.name, job.tags) == ("my first sweep", ("class", "demo"))
+    finally:
+        stop_workers(home=str(tmp_path))
