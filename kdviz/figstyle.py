@@ -35,7 +35,7 @@ def style_figure(fig: go.Figure, presentation: bool = False) -> go.Figure:
             title_font=dict(size=26),
             legend=dict(font=dict(size=18), orientation="h", yanchor="top", y=-0.22, x=0) if below
             else dict(font=dict(size=16), orientation="h", entrywidthmode="fraction", entrywidth=1,
-                      yref="container", y=0, yanchor="bottom", x=0, tracegroupgap=0),
+                      yref="container", y=0, yanchor="bottom", xref="container", x=0, tracegroupgap=0),
             margin=dict(l=90, r=30, t=80 + top, b=150 if below else 130 + 26 * rows),
             height=max(int(fig.layout.height or 0) - grown, 620) + 26 * rows,
         )
@@ -80,10 +80,21 @@ def wrap_title(fig: go.Figure, width: int = TITLE_WRAP) -> bool:
 
 def fit_for_presentation(fig: go.Figure) -> go.Figure:
     """A copy whose long title is wrapped (its top margin grown to match), for a figure titled after styling."""
+    import textwrap
+
     fig = go.Figure(fig)
     before = fig.layout.margin.t
     if wrap_title(fig):
         fig.update_layout(margin_t=(before or 80) + 32 * fig.layout.title.text.count("<br>"))
+    if fig.layout.legend.entrywidthmode == "fraction":  # one entry per row: a long one on two lines
+        extra = 0
+        for tr in fig.data:
+            if tr.name and len(tr.name) > 56 and "<br>" not in tr.name and tr.showlegend is not False:
+                tr.name = "<br>".join(textwrap.wrap(tr.name, 56))
+                extra += tr.name.count("<br>")
+        if extra:
+            fig.update_layout(margin_b=(fig.layout.margin.b or 130) + 22 * extra,
+                              height=(fig.layout.height or 620) + 22 * extra)
     return fig
 
 
@@ -285,21 +296,23 @@ def animate_capacity(fig: go.Figure) -> go.Figure:
     for i in idx:  # the first frame is what a slide shows before Play
         fig.data[i].update(**_upto(fig.data[i], caps[0]))
     step_ms = 1000  # one capacity a second; every frame is redrawn whole (error bars and bands do not tween)
+    # the title block at the top, then the ▶ Play / Pause buttons, then the slider just above the plot: stacked,
+    # so that none covers another however narrow the chart (the slider's own label needs ≈ 80 px)
+    t = (fig.layout.margin.t or 60) + 130
+    plot_h = max(int(fig.layout.height or 450) - t - int(fig.layout.margin.b or 60), 150)
     fig.update_layout(
-        updatemenus=[dict(type="buttons", direction="left", x=0.0, xanchor="left", y=1.0, yanchor="bottom",
-                          pad=dict(b=8), showactive=False, buttons=[
+        margin=dict(t=t), title=dict(yref="container", y=1.0, yanchor="top", pad=dict(t=12)),
+        updatemenus=[dict(type="buttons", direction="left", x=0.0, xanchor="left", y=1.0 + 82 / plot_h,
+                          yanchor="bottom", pad=dict(b=4), showactive=False, buttons=[
                               dict(label="▶ Play", method="animate",
                                    args=[None, dict(frame=dict(duration=step_ms, redraw=True), fromcurrent=True,
                                                     transition=dict(duration=0), mode="immediate")]),
                               dict(label="Pause", method="animate",
                                    args=[[None], dict(frame=dict(duration=0, redraw=False), mode="immediate")])])],
-        sliders=[dict(active=0, x=0.12, len=0.88, y=1.0, yanchor="bottom", pad=dict(b=8),
+        sliders=[dict(active=0, x=0.0, len=1.0, y=1.0, yanchor="bottom", pad=dict(b=8, t=0),
                       currentvalue=dict(prefix="teacher capacity ≤ "),
                       steps=[dict(label=n, method="animate",
                                   args=[[n], dict(frame=dict(duration=0, redraw=True), mode="immediate")])
                              for n in names])],
     )
-    # the title and subtitle stay at the top; the buttons and the slider (≈ 100 px) sit between them and the plot
-    fig.update_layout(margin=dict(t=(fig.layout.margin.t or 60) + 110),
-                      title=dict(yref="container", y=1.0, yanchor="top", pad=dict(t=12)))
     return fig

@@ -278,7 +278,8 @@ def test_animated_html_keeps_error_bars_and_bands_in_every_frame():
     assert play["frame"]["redraw"] is True and play["frame"]["duration"] == 1000
     # the title block is pinned to the top; the slider and buttons get their own 110 px above the plot
     assert anim.layout.title.yref == "container" and anim.layout.title.y == 1.0
-    assert anim.layout.margin.t >= fig.layout.margin.t + 110
+    assert anim.layout.margin.t >= fig.layout.margin.t + 130
+    assert anim.layout.updatemenus[0].y > anim.layout.sliders[0].y  # buttons above the slider, not beside it
 
 
 # ----------------------------------------------------------------------------------------------
