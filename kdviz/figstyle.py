@@ -299,9 +299,10 @@ def animate_capacity(fig: go.Figure) -> go.Figure:
     # the title block at the top, then the ▶ Play / Pause buttons, then the slider just above the plot: stacked,
     # so that none covers another however narrow the chart (the slider's own label needs ≈ 80 px)
     t = (fig.layout.margin.t or 60) + 130
-    plot_h = max(int(fig.layout.height or 450) - t - int(fig.layout.margin.b or 60), 150)
+    height = int(fig.layout.height or 450) + 130  # a fixed height: the stacking below is in pixels
+    plot_h = max(height - t - int(fig.layout.margin.b or 60), 150)
     fig.update_layout(
-        margin=dict(t=t), title=dict(yref="container", y=1.0, yanchor="top", pad=dict(t=12)),
+        margin=dict(t=t), height=height, title=dict(yref="container", y=1.0, yanchor="top", pad=dict(t=12)),
         updatemenus=[dict(type="buttons", direction="left", x=0.0, xanchor="left", y=1.0 + 82 / plot_h,
                           yanchor="bottom", pad=dict(b=4), showactive=False, buttons=[
                               dict(label="▶ Play", method="animate",
