@@ -172,9 +172,19 @@ def _views(job: str) -> list[tuple[str, str]]:
     return views
 
 
-def _check(page, name: str, w: int) -> list[str]:
+def _shoot(page, stem: str) -> None:
+    """The top of the page, and its first chart scrolled into view (Streamlit scrolls inside its own pane)."""
     ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"projector_{name}_{w}.png"), full_page=True)
+    page.screenshot(path=str(ARTIFACTS / f"{stem}.png"))
+    charts = page.locator(".js-plotly-plot:visible")
+    if charts.count():
+        charts.first.scroll_into_view_if_needed()
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(ARTIFACTS / f"{stem}_chart.png"))
+
+
+def _check(page, name: str, w: int) -> list[str]:
+    _shoot(page, f"projector_{name}_{w}")
     problems = [f"{name} @{w}: {p}" for p in page.evaluate(_CHART_CHECK)]
     problems += [f"{name} @{w}: contrast {p}" for p in page.evaluate(_CONTRAST_CHECK)]
     return problems
@@ -214,6 +224,13 @@ def test_every_page_in_the_projector_theme(server, browser, size):
         page.get_by_text("Your prediction held").wait_for(timeout=60_000)
         _wait_idle(page)
         problems += _check(page, "lesson_2_revealed", w)
+        if w == 1920:  # the light theme, for comparison (looked at, not checked)
+            for name, path in _views(job):
+                sep = "&" if "?" in path else "?"
+                page.goto(f"{url}/{path}{sep}present=0")
+                page.locator('[data-testid="stMain"]').wait_for(timeout=60_000)
+                _wait_idle(page)
+                _shoot(page, f"light_{name}_{w}")
     finally:
         page.close()
     assert not problems, "\n".join(problems)
