@@ -431,13 +431,15 @@ def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: n
     for r in range(1, rows + 1):
         fig.update_yaxes(title_text="x2 (standardized)", row=r, col=1)
     # presentation: four panels in a row are narrower, so their rows are lower (the students stay above the fold)
-    row = (480 if cols <= 2 else 360) if not presentation else (460 if cols <= 2 else 400 if cols == 3 else 330)
+    row = (600 if cols <= 2 else 360) if not presentation else (460 if cols <= 2 else 400 if cols == 3 else 330)
     fig.update_layout(height=row * rows + 110)
     style_figure(fig, presentation)
     top = (150 if subtitles else 120) + (60 if presentation else 0) + (50 if narrow else 0)
-    # the legend in the top-right corner of the figure (container coordinates: clear of the panel titles)
-    fig.update_layout(legend=dict(orientation="h", xanchor="right", x=1.0, yanchor="top", yref="container",
-                                  y=1.0 - 8 / fig.layout.height, font=dict(size=12 if not presentation else 18)),
+    # the legend just above the panel titles, on the right (paper units from pixels: the plot area's height)
+    titles_px = (45 if subtitles else 22) + (40 if narrow else 0) + (25 if presentation else 0)
+    plot_h = max(fig.layout.height - top - (fig.layout.margin.b or 60), 100)
+    fig.update_layout(legend=dict(orientation="h", xanchor="right", x=1.0, yanchor="bottom",
+                                  y=1.0 + (titles_px + 10) / plot_h, font=dict(size=12 if not presentation else 18)),
                       title=dict(x=0.0, xanchor="left", y=1.0 - 18 / fig.layout.height, yanchor="top"),
                       margin=dict(t=top, r=30))
     fig.update_annotations(font_size=24 if presentation else 15)  # the panel titles
