@@ -20,7 +20,7 @@ present = presentation_mode()
 HERE = Path(__file__).parent
 
 st.title("kdviz — what does a student learn from an imperfect teacher?")
-left, right = st.columns([5, 6], gap="large")
+left, right = st.columns([5, 6], gap="large") if not present else (st.container(), st.container())  # projector: full width
 
 with left:
     st.markdown(
@@ -49,27 +49,27 @@ with right:
         outcome + " Computed live: random-forest teacher, 10-tree student, 600 points."))
 
 st.subheader("Start here")
-page_link("pages/5_Lesson.py", label="New to this? Take the six-step lesson (predict, then see)", icon="🎓")
+page_link("pages/5_Lesson.py", label="New to this? Take the six-step lesson (predict, then see)", icon=":material/school:")
 c1, c2, c3, c4 = st.columns(4)
 with c1:
     st.markdown("**See it** — drag the teacher's capacity on a 2-D picture.")
-    st.page_link("pages/1_Playground.py", label="Playground", icon="🎛️")
-    st.page_link("pages/1_Playground.py", label="…with an overfitting teacher", icon="🌳",
+    st.page_link("pages/1_Playground.py", label="Playground", icon=":material/tune:")
+    st.page_link("pages/1_Playground.py", label="…with an overfitting teacher", icon=":material/park:",
                  query_params={"capacity": "20", "label_noise": "0.3", "teacher": "rf-depth"})
 with c2:
     st.markdown("**Overfitting teacher** — deep forests, vanilla vs cross-fit KD.")
-    st.page_link("pages/2_Sweep.py", label="Preset: overfitting teacher", icon="📈",
+    st.page_link("pages/2_Sweep.py", label="Preset: overfitting teacher", icon=":material/trending_up:",
                  query_params={"preset": "overfitting-teacher"})
-    st.page_link("pages/2_Sweep.py", label="Preset: quick demo (seconds)", icon="⚡",
+    st.page_link("pages/2_Sweep.py", label="Preset: quick demo (seconds)", icon=":material/bolt:",
                  query_params={"preset": "quick"})
 with c3:
     st.markdown("**Underfitting teacher** — shallow forests, where the loss correction helps.")
-    st.page_link("pages/2_Sweep.py", label="Preset: underfitting teacher", icon="📉",
+    st.page_link("pages/2_Sweep.py", label="Preset: underfitting teacher", icon=":material/trending_down:",
                  query_params={"preset": "underfitting-teacher"})
 with c4:
     st.markdown("**The paper's MAGIC figure** — downloads MagicTelescope from OpenML once (offline: upload "
                 "`magic04.csv` on the Sweep page); minutes on 2 cores.")
-    st.page_link("pages/2_Sweep.py", label="Preset: paper's MAGIC figure", icon="📄",
+    st.page_link("pages/2_Sweep.py", label="Preset: paper's MAGIC figure", icon=":material/description:",
                  query_params={"preset": "paper-magic"})
 
 st.subheader("The whole paper, one click each")
@@ -83,7 +83,7 @@ for col, name in zip(cols, PAPER_DATASETS):
     with col:
         st.markdown(f"**{name}**")
         for exp, what in (("A", "vary student"), ("B", "vary teacher")):
-            st.page_link("pages/2_Sweep.py", label=f"{exp}: {what}", icon="📄",
+            st.page_link("pages/2_Sweep.py", label=f"{exp}: {what}", icon=":material/description:",
                          query_params={"preset": f"paper-{name}-{exp}"})
 
 if not present:

@@ -352,7 +352,7 @@ def _heatmaps(i: int, seed: int, revealed: bool, presentation: bool) -> go.Figur
             panels.append((f"Student: {method_label(m)}", np.full_like(Z, np.nan)))
             subs.append("hidden until you reveal")
     fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), presentation=presentation,
-                       cols=2 if presentation and len(panels) > 3 else len(panels), subtitles=subs)
+                       cols=2 if len(panels) > 3 else len(panels), subtitles=subs)
     fig.update_layout(title="P(class 1) — red = class 1 likely, blue = class 0, line = 50 % boundary")
     return drop_title_for_presentation(fig, presentation)  # on a projector the legend needs the room
 

@@ -292,7 +292,7 @@ def figure(params: PlaygroundParams, presentation: bool = False):
         panels.append((f"Student: {method_label(m)}", Z))
         subs.append(f"error vs p0: {res.student_errors[m]:.4f}")
     fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), presentation=presentation,
-                       cols=3 if not presentation else 2, subtitles=subs)
+                       cols=3 if not presentation else len(panels) if len(panels) <= 5 else 3, subtitles=subs)
     fig.update_layout(title=f"P(class 1) — {DATASETS[p.dataset]}, n = {p.n}, label noise {p.label_noise:.0%}")
     return drop_title_for_presentation(fig, presentation)
 
@@ -307,9 +307,9 @@ def home_chart(label_noise: float, presentation: bool = False):
     table = capacity_curve(PlaygroundParams(label_noise=label_noise, resolution=30), ("vanilla", "crossfit"))
     fig = capacity_chart(table, "student_error", presentation=presentation,
                          title="Live: student error as the teacher grows (2-D problem)")
-    fig.update_layout(height=440 if not presentation else 600,
-                      legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
-                      margin=dict(b=110 if not presentation else 170))
+    if not presentation:  # presentation: kdviz.figstyle sizes the legend and margins to fit
+        fig.update_layout(height=440, legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
+                          margin=dict(b=110))
     return fig, caption_for("student_error", table)
 
 

@@ -305,18 +305,25 @@ _RUN_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")
 
 
 def overlay_chart(runs: Mapping[str, pd.DataFrame], metric: str = "test_auc", log_x: bool = False,
-                  presentation: bool = False, show_teacher: bool = False) -> go.Figure:
-    """Several runs in one chart: colour = method (as everywhere), line dash = run."""
+                  presentation: bool = False, show_teacher: bool = False,
+                  left_out: Sequence[str] = ()) -> go.Figure:
+    """Several runs in one chart: colour = method (as everywhere), line dash = run; each legend entry
+    reads "<run label> · <method>" (a run's label: its name, else its kind and short id). `left_out`
+    names runs that were not drawn (e.g. another kind of run); the subtitle says so."""
     runs = {k: v for k, v in runs.items() if v is not None and not v.empty and metric in v}
     if not runs:
         return empty_figure("select runs with results to overlay", presentation)
     fig = go.Figure()
     for i, (label, df) in enumerate(runs.items()):
-        _add_run_traces(fig, df, metric, prefix=f"[{label}] ", dash=_RUN_DASHES[i % len(_RUN_DASHES)],
+        _add_run_traces(fig, df, metric, prefix=f"{label} · ", dash=_RUN_DASHES[i % len(_RUN_DASHES)],
                         group_prefix=f"{i}:", show_teacher=show_teacher, show_oracle=False)
     all_df = pd.concat(list(runs.values()), ignore_index=True)
-    fig.update_layout(title=dict(text=f"{metric_name(metric, all_df)} vs teacher capacity — {len(runs)} runs",
-                                 subtitle_text=_band_note(*runs.values())))
+    which = f"{len(runs)} runs" if len(runs) > 1 else next(iter(runs))
+    note = _band_note(*runs.values())
+    if left_out:
+        note += f" · left out: {', '.join(left_out)}"
+    fig.update_layout(title=dict(text=f"{metric_name(metric, all_df)} vs capacity — {which}",
+                                 subtitle_text=note))
     fig.update_xaxes(title=_capacity_axis_title(all_df), type="log" if log_x else "linear")
     fig.update_yaxes(title=metric_title(metric, all_df))
     return style_figure(fig, presentation)
@@ -378,6 +385,13 @@ def axis2_heatmap(df: pd.DataFrame, metric: str = "test_auc", presentation: bool
 PROBA_SCALE = [[0.0, "#2166AC"], [0.5, "#F7F7F7"], [1.0, "#B2182B"]]  # diverging, colour-blind-safe
 
 
+def _wrap(text: str, width: int) -> str:
+    """Plotly text broken into lines of at most `width` characters (<br>)."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(text, width)) or text
+
+
 def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: np.ndarray, *,
                  points: tuple[np.ndarray, np.ndarray] | None = None, presentation: bool = False,
                  cols: int = 3, subtitles: Sequence[str] | None = None) -> go.Figure:
@@ -391,8 +405,10 @@ def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: n
     panels = [(t, np.asarray(Z, np.float32)) for t, Z in panels]
     if points is not None:
         points = (np.asarray(points[0], np.float32), points[1])
-    titles = [t if not subtitles else f"{t}<br><sub>{s}</sub>" for (t, _), s in
-              zip(panels, subtitles or [""] * n)]
+    narrow = cols >= 4  # four or five panels in a row: long titles wrap onto a second line
+    titles = [_wrap(t, 24) if narrow else t for t, _ in panels]
+    titles = [t if not subtitles else f"{t}<br><sub>{_wrap(s, 30) if narrow else s}</sub>" for t, s in
+              zip(titles, subtitles or [""] * n)]
     fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.04,
                         vertical_spacing=0.12 if subtitles else 0.08, shared_xaxes=True, shared_yaxes=True)
     for i, (title, Z) in enumerate(panels):
@@ -411,7 +427,9 @@ def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: n
             X, y = points
             for cls, sym, col in ((0, "circle", "#2166AC"), (1, "x", "#B2182B")):
                 sel = y == cls
-                fig.add_trace(go.Scattergl(
+                # a few hundred points: SVG (no WebGL context per panel: a projector laptop or a headless
+                # browser without a GPU redraws ▶ Play's steps faster); thousands: WebGL
+                fig.add_trace((go.Scatter if len(X) <= 1500 else go.Scattergl)(
                     x=X[sel, 0], y=X[sel, 1], mode="markers", name=f"training label {cls}",
                     legendgroup=f"label{cls}", showlegend=i == 0,
                     marker=dict(symbol=sym, size=4 if not presentation else 6, color=col,
@@ -423,16 +441,20 @@ def heatmap_grid(panels: Sequence[tuple[str, np.ndarray]], xs: np.ndarray, ys: n
     fig.update_xaxes(matches="x")
     fig.update_yaxes(matches="y")
     fig.update_yaxes(scaleanchor="x", scaleratio=1, row=1, col=1)
-    for c in range(1, cols + 1):
+    for c in range(1, 2 if narrow else cols + 1):  # narrow panels: one x-axis title (they would collide)
         fig.update_xaxes(title_text="x1 (standardized)", row=rows, col=c)
     for r in range(1, rows + 1):
         fig.update_yaxes(title_text="x2 (standardized)", row=r, col=1)
-    fig.update_layout(height=(360 if not presentation else 460) * rows + 110)
+    # presentation: four panels in a row are narrower, so their rows are lower (the students stay above the fold)
+    row = (600 if cols <= 2 else 360) if not presentation else (460 if cols <= 2 else 400 if cols == 3 else 330)
+    fig.update_layout(height=row * rows + 110)
     style_figure(fig, presentation)
-    top = (150 if subtitles else 120) + (40 if presentation else 0)
+    top = (150 if subtitles else 120) + (60 if presentation else 0) + (50 if narrow else 0)
+    # the legend just above the panel titles, on the right (paper units from pixels: the plot area's height)
+    titles_px = (45 if subtitles else 22) + (40 if narrow else 0) + (25 if presentation else 0)
+    plot_h = max(fig.layout.height - top - (fig.layout.margin.b or 60), 100)
     fig.update_layout(legend=dict(orientation="h", xanchor="right", x=1.0, yanchor="bottom",
-                                  y=1.0 + (60 if not presentation else 100) / fig.layout.height,
-                                  font=dict(size=12 if not presentation else 18)),
+                                  y=1.0 + (titles_px + 10) / plot_h, font=dict(size=12 if not presentation else 18)),
                       title=dict(x=0.0, xanchor="left", y=1.0 - 18 / fig.layout.height, yanchor="top"),
                       margin=dict(t=top, r=30))
     fig.update_annotations(font_size=24 if presentation else 15)  # the panel titles

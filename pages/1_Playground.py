@@ -12,6 +12,7 @@ from kdviz.errors import KdvizError
 from kdviz.methods import method_label
 from kdviz.schema import model_fields
 from kdviz.teachers import TEACHERS
+from ui import play
 from ui.classroom import classroom, link_builder
 from ui.common import page_setup, presentation_mode, show_chart
 from ui.state import link_to_widgets, widgets_to_link, wkey
@@ -59,7 +60,7 @@ st.markdown(
     "Watch what each student learns from it."
 )
 for m in msgs:
-    st.warning(m, icon="🔗")
+    st.warning(m, icon=":material/link_off:")
 
 with st.sidebar:
     st.header("Data")
@@ -104,31 +105,16 @@ playing = bool(ss.get("pg_playing"))
 def _toggle_play() -> None:
     ss["pg_playing"] = not ss.get("pg_playing")
     if ss["pg_playing"]:
-        ss["_pg_last_step"] = time.monotonic()
+        play.start(ss, "pg")
         if ss[wkey(P, "capacity")] == steps[-1]:  # at the end: play from the start
             ss[wkey(P, "capacity")] = steps[0]
 
 
 if cls.show("play"):
-    c_play.button("⏸ Pause" if playing else "▶ Play", key="pg_play", on_click=_toggle_play, disabled=cls.locked,
-                  width="stretch", help="Steps the teacher's capacity through its grid, about one step a second.")
-
-
-@st.fragment(run_every=1.0 if playing else None)
-def _ticker() -> None:
-    """While playing: one capacity step per tick (full reruns in between do not step: < 0.9 s)."""
-    if not ss.get("pg_playing") or time.monotonic() - ss.get("_pg_last_step", 0.0) < 0.9:
-        return
-    k = steps.index(ss[wkey(P, "capacity")]) if ss[wkey(P, "capacity")] in steps else -1
-    ss["_pg_last_step"] = time.monotonic()
-    if k + 1 >= len(steps):
-        ss["pg_playing"] = False
-    else:
-        ss["_pg_next_capacity"] = steps[k + 1]
-    st.rerun(scope="app")
-
-
-_ticker()
+    c_play.button("Pause" if playing else "▶ Play", icon=":material/pause:" if playing else None, key="pg_play",
+                  on_click=_toggle_play, disabled=cls.locked, width="stretch",
+                  help="Steps the teacher's capacity through its grid, one step a second (the next step is "
+                       "computed while this one is shown).")
 
 values = {k: st.session_state[wkey(P, k)] for k in KINDS}
 values["methods"] = tuple(values["methods"]) or ("vanilla",)
@@ -141,24 +127,32 @@ try:
         res = pg.compute(params)
     compute_s = time.perf_counter() - t0
 except KdvizError as e:
-    st.error(str(e), icon="⚠️")
+    st.error(str(e), icon=":material/error:")
     st.stop()
+
+if playing:  # ▶ Play: one capacity step a second, the next one computed ahead
+    def _prepare(capacity: int) -> None:
+        pg.figure(params.replace(capacity=capacity), present)
+
+    play.ticker(ss, "pg", playing=playing, steps=steps, current=params.capacity, what=cap_name,
+                apply=lambda c: ss.__setitem__("_pg_next_capacity", c), prepare=_prepare,
+                settings=(repr(params), present))
 
 n = res.numbers
 fig = pg.figure(params, present)  # built once per setting for every session (not modified here)
 show_chart(fig, key="pg_heatmaps", filename=f"playground_{teacher}_{params.capacity}", exports=cls.show("share"),
-           caption="**What to look for:** red = class 1 likely, blue = class 0, black line = the 50 % boundary. "
+           caption="**What to look for:** red = class 1 likely, blue = class 0, the contour line = the 50 % boundary. "
                    "A speckled teacher map around the noisy points means it memorises; compare each student's map "
                    "with p0 (p0 includes the label noise).  \n" + playground_outcome(res.student_errors, n))
 
 st.subheader("The numbers (mean squared error of P(class 1) against p0)")
 cols = st.columns(3 + len(res.students))
-cols[0].metric("Teacher on its training points", f"{n['teacher_in_sample']:.4f}",
+cols[0].metric("Training points: teacher's error", f"{n['teacher_in_sample']:.4f}",
                help="ε2² in-sample: what the vanilla student learns from.")
-cols[1].metric("Teacher on fresh points", f"{n['teacher_out_of_sample']:.4f}",
+cols[1].metric("Fresh points: teacher's error", f"{n['teacher_out_of_sample']:.4f}",
                delta=f"{n['teacher_in_sample'] - n['teacher_out_of_sample']:+.4f} in-sample gap",
                delta_color="off", help="ε2² out-of-sample. A big gap = the teacher overfits.")
-cols[2].metric("Cross-fitted teacher on training points", f"{n['teacher_out_of_fold']:.4f}",
+cols[2].metric("Cross-fitted: out-of-fold error", f"{n['teacher_out_of_fold']:.4f}",
                help="ε2² of the out-of-fold p̂: what the cross-fit student learns from.")
 base = res.student_errors.get("vanilla")
 for col, (m, err) in zip(cols[3:], res.student_errors.items()):
@@ -168,6 +162,6 @@ st.caption(f"**What to look for:** lower is better. When the teacher's error on 
            f"error it has memorised the labels, and vanilla KD inherits that. Drawn in {compute_s * 1000:.0f} ms "
            f"(teacher path fit once in {n['teacher_fit_seconds']:.2f} s, then cached).")
 if cls.show("share"):
-    with st.expander("🔗 Link to this view"):
+    with st.expander("Link to this view", icon=":material/link:"):
         link_builder(cls, query, "Playground", key="pg")
         st.caption("The address bar always holds this link: it reopens exactly these settings (seed included).")

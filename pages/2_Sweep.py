@@ -47,7 +47,7 @@ st.title("Sweep")
 st.markdown("Student quality against **teacher** (or **student**) **capacity**, for every KD method, on your choice of data. "
             "Runs go to the background: you can leave the page and come back.")
 for m in msgs:
-    st.warning(m, icon="🔗")
+    st.warning(m, icon=":material/link_off:")
 cls = classroom(("data", "teacher", "student", "protocol", "run", "metric", "share"))
 off = cls.locked
 
@@ -135,19 +135,21 @@ if "sw_warm" not in ss:  # start one idle worker now, so a Run shows progress at
     ss["sw_warm"] = True
     runs.warm_up()
 
+run_name, run_tags, label_error = form.label_fields(P, disabled=off) if cls.show("run") else ("", (), None)
 c1, c2 = st.columns([1, 3])
-run_clicked = cls.show("run") and c1.button("▶ Run", type="primary", disabled=config is None or off, width="stretch")
-if config_error:
-    c2.error(config_error, icon="⚠️")
+run_clicked = cls.show("run") and c1.button("▶ Run", type="primary",
+                                            disabled=config is None or off or label_error is not None, width="stretch")
+if config_error or label_error:
+    c2.error(config_error or label_error, icon=":material/error:")
 else:
     c2.caption(f"≈ {config.estimated_fits():,} model fits (limit {MAX_TOTAL_FITS:,}) · {runs.config_summary(config.to_dict())}")
 
 if run_clicked and config is not None:
     try:
-        ss["sw_job"] = runs.submit(config)
+        ss["sw_job"] = runs.submit(config, name=run_name, tags=run_tags)
         st.query_params["run"] = ss["sw_job"]
     except KdvizError as e:
-        st.error(f"Could not start the run: {e}", icon="⚠️")
+        st.error(f"Could not start the run: {e}", icon=":material/error:")
 
 job_id = ss.get("sw_job") or st.query_params.get("run")
 if job_id is None and config is not None:  # a shared link: show a stored run of this exact config
@@ -157,14 +159,14 @@ info = runs.get(job_id) if job_id else None
 
 if info is None:
     if job_id:
-        st.warning(f"Run {job_id} is not known here (deleted, or stored on another server).", icon="🔎")
+        st.warning(f"Run {job_id} is not known here (deleted, or stored on another server).", icon=":material/search_off:")
     st.info("Set up a sweep in the sidebar (or load a preset from Home) and press **Run**. "
             "The chart fills in while the run is going.")
     st.stop()
 
 ss["sw_job"] = info.id
 if config is not None and info.config != config.to_dict():
-    st.caption("ℹ️ The sidebar has changed since this run; press **Run** to start a new one.")
+    st.caption(":material/info: The sidebar has changed since this run; press **Run** to start a new one.")
 metric, log_x = metric_controls("sw", runs.results(info.id), default=ss.get("sw_metric_default", "test_auc"),
                                 show=cls.show("metric"), disabled=off)
 
@@ -177,13 +179,15 @@ def _draw(job) -> None:
 
 job_progress(info.id, get_job=runs.get, cancel=runs.cancel, resume=runs.resume, on_update=_draw, every=1.0,
              key="sw")
-st.caption(f"Run {info.id} · background worker (kdviz.jobs) · duration {format_seconds(info.elapsed)}")
+st.caption(f"Run {info.label} · {info.id} · background worker (kdviz.jobs) · duration {format_seconds(info.elapsed)}")
 if cls.show("share"):
     view = {**query, "run": info.id, "metric": metric, **({"logx": "1"} if log_x else {})}
     link = share_link(view, "Sweep")
     if not info.active:
         fig, caption = run_chart(runs.results(info.id), metric, log_x, present=present, config=info.config)
-        talk_pack_button("sw", [TalkChart(f"sweep_{metric}", fig, caption)], config=info.config, link=link,
-                         results=runs.results(info.id), title="kdviz sweep", filename=f"kdviz_sweep_{info.id[:8]}")
-    with st.expander("🔗 Link to this view"):
+        talk_pack_button("sw", [TalkChart(f"sweep_{metric}", fig, caption)],
+                         config=info.config, link=link,
+                         results=runs.results(info.id), title=f"kdviz sweep: {info.label}",
+                         filename=f"kdviz_sweep_{info.name or info.id[:8]}")
+    with st.expander("Link to this view", icon=":material/link:"):
         link_builder(cls, view, "Sweep", key="sw")

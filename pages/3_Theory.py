@@ -57,7 +57,7 @@ st.markdown(
     "bound curve below is a **fitted scaling** (constants fitted to the points), never a prediction."
 )
 for m in msgs:
-    st.warning(m, icon="🔗")
+    st.warning(m, icon=":material/link_off:")
 with st.expander("Why a y-free γ rule?"):
     st.markdown(WHY_Y_FREE)
 cls = classroom(("running", "repeats", "seed", "gamma", "run", "config", "share"))
@@ -79,7 +79,7 @@ with st.sidebar:
     repeats, seed, gamma = int(ss[wkey(P, "repeats")]), int(ss[wkey(P, "seed")]), str(ss[wkey(P, "gamma")])
     query = widgets_to_link(P, {"repeats": repeats, "seed": seed, "gamma": gamma}, KINDS)
     if cls.show("share"):
-        with st.expander("🔗 Link to this view"):
+        with st.expander("Link to this view", icon=":material/link:"):
             link_builder(cls, query, "Theory", key="th")
             st.caption("Reopens these settings; finished runs show at once from the cache.")
 

@@ -9,21 +9,18 @@ import streamlit as st
 
 from kdviz.clitools import format_seconds
 from kdviz.errors import KdvizError
-from kdviz.jobs import Status
-from kdviz.plots import METRIC_NAMES
 from kdviz.talkpack import TalkChart
-from ui import runs
+from ui import run_names, runs
 from ui.common import (
     job_progress,
     page_link,
     page_setup,
     presentation_mode,
-    show_chart,
     status_badge,
     talk_pack_button,
 )
-from ui.results_view import available_metrics, draw_results, metric_controls, overlay, run_chart
-from ui.state import key_to_link, link_key, share_link
+from ui.results_view import draw_results, metric_controls, run_chart
+from ui.state import share_link
 
 page_setup("Runs")
 present = presentation_mode()
@@ -36,12 +33,12 @@ st.markdown("Every sweep started from this dashboard or the command line (`kdviz
 try:
     all_runs = runs.list_runs()
 except KdvizError as e:
-    st.error(f"Cannot read the run store: {e}", icon="⚠️")
+    st.error(f"Cannot read the run store: {e}", icon=":material/error:")
     st.stop()
 
 if not all_runs:
     st.info("No runs yet. Start one on the **Sweep** page (or from Home's presets).")
-    page_link("pages/2_Sweep.py", label="Go to the Sweep page", icon="▶")
+    page_link("pages/2_Sweep.py", label="Go to the Sweep page", icon=":material/play_arrow:")
     st.stop()
 
 by_id = {r.id: r for r in all_runs}
@@ -50,35 +47,40 @@ by_id = {r.id: r for r in all_runs}
 def _label(run_id: str) -> str:
     r = by_id[run_id]
     when = dt.datetime.fromtimestamp(r.created).strftime("%d %b %H:%M") if r.created else ""
-    return f"{run_id[:8]} · {status_badge(r.status)} · {when} · {runs.config_summary(r.config)[:70]}"
+    head = f"{r.name} · {run_id[:6]}" if r.name else f"{r.kind} {run_id[:8]}"
+    return f"{head} · {status_badge(r.status)} · {when} · {runs.config_summary(r.config)[:60]}"
 
 
+listed = run_names.search(all_runs)
 table = pd.DataFrame([{
-    "run": r.id[:8], "status": status_badge(r.status),
+    "run": r.id[:8], "name": r.name, "tags": ", ".join(r.tags), "kind": r.kind, "status": status_badge(r.status),
     "started": dt.datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M") if r.created else "",
     "duration": format_seconds(r.elapsed), "progress": r.fraction,
     "configuration": runs.config_summary(r.config), "error": r.error or "",
-} for r in all_runs])
+} for r in listed])
 st.dataframe(table, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(table)),
              column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)})
 
-tab_open, tab_overlay = st.tabs(["Open a run", "Overlay runs"])
+tab_open, tab_overlay = st.tabs(["Open a run", "Overlay runs"], key="view", bind="query-params")
 
 with tab_open:
-    ids = list(by_id)
+    ids = [r.id for r in listed]
     wanted = st.query_params.get("open")
     if wanted in by_id and ss.get("runs_open") != wanted and "runs_open_set" not in ss:
         ss["runs_open"] = wanted
     elif wanted is not None and wanted not in by_id and "runs_open_set" not in ss:
         st.warning(f"Run {wanted[:40]!r} from the link is not stored here (deleted, or on another server); "
-                   "showing the newest run instead.", icon="🔗")
+                   "showing the newest run instead.", icon=":material/link_off:")
     ss["runs_open_set"] = True
-    if ss.get("runs_open") not in ids:
+    if ss.get("runs_open") not in by_id:
         ss["runs_open"] = ids[0]
+    elif ss["runs_open"] not in ids:
+        ids = [ss["runs_open"], *ids]  # the open run stays open while searching
     run_id = st.selectbox("Run", ids, format_func=_label, key="runs_open")
     st.query_params["open"] = run_id
     info = by_id[run_id]
     st.caption(runs.config_summary(info.config))
+    run_names.label_editor(info)
 
     def _open(new_id: str) -> None:
         ss["runs_open"] = new_id
@@ -91,11 +93,13 @@ with tab_open:
         st.toast(f"Deleted run {victim[:8]}")
 
     c1, c2, _ = st.columns([1, 1, 4])
-    c1.button("↻ Rerun", key="runs_rerun", help="Start a new run with the same configuration",
+    c1.button("Rerun", icon=":material/replay:", key="runs_rerun", help="Start a new run with the same configuration",
               on_click=lambda: _open(runs.rerun(run_id)))
-    c2.button("🗑 Delete", key="runs_delete", on_click=lambda: ss.__setitem__("runs_confirm_delete", run_id))
+    c2.button("Delete", icon=":material/delete:", key="runs_delete",
+              on_click=lambda: ss.__setitem__("runs_confirm_delete", run_id))
     if ss.get("runs_confirm_delete") == run_id:
-        st.warning(f"Delete run {run_id[:8]} and its stored results? This cannot be undone.", icon="🗑")
+        st.warning(f"Delete run {info.label} and its stored results? This cannot be undone.",
+                   icon=":material/delete:")
         d1, d2, _ = st.columns([1, 1, 4])
         d1.button("Yes, delete", type="primary", key="runs_delete_yes", on_click=_delete, args=(run_id,))
         d2.button("Keep it", key="runs_delete_no", on_click=lambda: ss.pop("runs_confirm_delete", None))
@@ -112,33 +116,14 @@ with tab_open:
                  key="runs")
 
 with tab_overlay:
-    shown = (Status.DONE, Status.CANCELLED, Status.INTERRUPTED, Status.RUNNING)  # (a queued run has no results yet)
-    done_ids = [r.id for r in all_runs if r.status in shown]
-    default = [i for i in st.query_params.get("overlay", "").split(",") if i in done_ids] or done_ids[:2]
-    chosen = st.multiselect("Runs to compare", done_ids, default=default, format_func=_label, key="runs_overlay")
-    if chosen:
-        st.query_params["overlay"] = ",".join(chosen)
-    tables = {f"{i[:6]}": runs.results(i) for i in chosen}
-    metrics = available_metrics(pd.concat(list(tables.values())) if tables else None)
-    for param, k, kind, ok in (("ometric", "runs_overlay_metric", "str", metrics.__contains__),
-                               ("ologx", "runs_overlay_logx", "bool", None), ("oteacher", "runs_overlay_teacher", "bool", None)):
-        if msg := link_key(param, k, kind, ok):
-            st.warning(msg, icon="🔗")
-    o1, o2, o3 = st.columns([3, 1, 1])
-    om = o1.selectbox("Metric", metrics, format_func=lambda m: METRIC_NAMES.get(m, m), key="runs_overlay_metric")
-    olog = o2.toggle("Log-scale capacity axis", key="runs_overlay_logx")
-    oteach = o3.toggle("Show teachers", key="runs_overlay_teacher")
-    for param, kind, v in (("ometric", "str", om), ("ologx", "bool", olog), ("oteacher", "bool", oteach)):
-        key_to_link(param, kind, v)
-    ofig = overlay(tables, om, log_x=olog, present=present, show_teacher=oteach)
-    ocaption = ("**What to look for:** colour = KD method (as on every page), line style = run. Compare like with "
-                "like: the same method in two runs shows what the changed setting (data, noise, folds, student…) did.")
-    show_chart(ofig, key="runs_overlay_chart", filename=f"kdviz_overlay_{om}", caption=ocaption)
+    ov = run_names.overlay_tab(all_runs, present=present, format_func=_label)
 
 fig, caption = run_chart(runs.results(run_id), metric, log_x, present=present, config=info.config)
-talk_pack_button("runs", [TalkChart(f"run_{run_id[:8]}_{metric}", fig, caption)]
-                 + ([TalkChart(f"overlay_{om}", ofig, ocaption)] if chosen else []),
-                 config={"run": info.config, "overlay": {i: by_id[i].config for i in chosen}},
+talk_pack_button("runs", [TalkChart(f"run_{info.label}_{metric}", fig, caption)]
+                 + ([TalkChart(f"overlay_{ov.metric}", ov.fig, ov.caption)] if ov.chosen else []),
+                 config={"run": info.config, "overlay": {i: by_id[i].config for i in ov.chosen},
+                         "labels": {i: {"name": by_id[i].name, "tags": list(by_id[i].tags)}
+                                    for i in dict.fromkeys([run_id, *ov.chosen])}},
                  link=share_link(dict(st.query_params), "Runs"),
-                 results={f"run_{run_id[:8]}": runs.results(run_id), **{f"overlay_{k}": v for k, v in tables.items()}},
-                 title="kdviz runs", filename=f"kdviz_runs_{run_id[:8]}")
+                 results={f"run_{info.label}": runs.results(run_id), **{f"overlay_{k}": v for k, v in ov.tables.items()}},
+                 title=f"kdviz runs: {info.label}", filename=f"kdviz_runs_{info.label}")

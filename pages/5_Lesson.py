@@ -8,7 +8,14 @@ from kdviz import lesson as L
 from kdviz.errors import KdvizError
 from kdviz.talkpack import TalkChart
 from ui.classroom import classroom, link_builder
-from ui.common import page_link, page_setup, presentation_mode, show_chart, talk_pack_button
+from ui.common import (
+    lesson_pack_button,
+    page_link,
+    page_setup,
+    presentation_mode,
+    show_chart,
+    talk_pack_button,
+)
 from ui.state import link_to_widgets, share_link, widgets_to_link, wkey
 
 page_setup("Lesson")
@@ -30,7 +37,7 @@ def _validate(v: dict) -> dict:
 msgs = link_to_widgets(P, {"step": 1, "seed": 0}, KINDS, _validate)
 cls = classroom(("nav", "predict", "try", "seed", "share"))
 for m in msgs:
-    st.warning(m, icon="🔗")
+    st.warning(m, icon=":material/link_off:")
 
 if cls.show("seed"):
     st.sidebar.number_input("Seed (a different data set and forest)", 0, 2**31 - 1, step=1, key=wkey(P, "seed"),
@@ -88,5 +95,6 @@ if cls.show("share"):
                              "settings": (L.params(i, seed).to_dict() if L.params(i, seed) else L.try_link(i, seed)[1])},
                      link=share_link(query, "Lesson"), results=L.table(i, seed),
                      title=f"kdviz lesson, step {i + 1}: {step.title}", filename=f"kdviz_lesson_step{i + 1}")
-    with st.expander("🔗 Link to this view"):
+    lesson_pack_button(seed, link=share_link(query, "Lesson"), present=present)
+    with st.expander("Link to this view", icon=":material/link:"):
         link_builder(cls, query, "Lesson", key="lesson")

@@ -19,7 +19,7 @@ def test_default_view_has_p0_teacher_and_three_students():
                           "Student: Enhanced KD (cross-fit + correction)"]
     assert "training label 1" in trace_names(spec)
     labels = [m.label for m in at.metric]
-    assert "Teacher on its training points" in labels and "Teacher on fresh points" in labels
+    assert "Training points: teacher's error" in labels and "Fresh points: teacher's error" in labels
     assert at.query_params["capacity"] == "8" and at.query_params["seed"] == "0"
 
 
@@ -32,7 +32,7 @@ def test_capacity_slider_overfits_the_teacher_and_updates_the_link():
     assert at.query_params["capacity"] == "20"
     assert "max_depth = 20" in _heatmap_titles(specs(at)[0])[1]
     # a deep teacher memorises: its error on its own training points exceeds the fresh-point error ...
-    assert deep["Teacher on its training points"] > deep["Teacher on fresh points"]
+    assert deep["Training points: teacher's error"] > deep["Fresh points: teacher's error"]
     # ... and the vanilla student gets worse while cross-fitting protects the student
     assert deep["Vanilla KD"] > shallow["Vanilla KD"]
     assert deep["Cross-fit KD"] < deep["Vanilla KD"]
@@ -63,25 +63,39 @@ def test_invalid_and_oversized_link_values_are_refused_with_messages():
     assert specs(at)  # and the page still draws
 
 
+def _tick(at) -> None:
+    """One ▶ Play tick: run_every never ticks in AppTest, so each rerun stands for a poll once the step is due
+    (the next step is computed in a background thread: poll until it is ready and shown)."""
+    import time
+
+    before = at.session_state["pg.capacity"]
+    for _ in range(100):
+        at.session_state["pg_due"] = 0.0
+        at.run()
+        no_exceptions(at)
+        if at.session_state["pg.capacity"] != before or not at.session_state["pg_playing"]:
+            return
+        time.sleep(0.1)
+
+
 def test_play_steps_the_capacity_through_its_grid_then_pause_stops():
     at = page("pages/1_Playground.py", {"capacity": "16"}).run()
     at.button(key="pg_play").click().run()
     no_exceptions(at)
-    assert at.session_state["pg_playing"] and at.button(key="pg_play").label == "⏸ Pause"
+    assert at.session_state["pg_playing"] and at.button(key="pg_play").label == "Pause"
+    assert at.session_state["pg_due"] > 0  # the first step is due a second after Play
     seen = []
-    for _ in range(3):  # run_every never ticks in AppTest: each rerun stands for one tick ≥ 0.9 s later
-        at.session_state["_pg_last_step"] = 0.0
-        at.run()
-        no_exceptions(at)
+    for _ in range(2):
+        _tick(at)
         seen.append(at.session_state["pg.capacity"])
-    assert seen == [20, 20, 20] and not at.session_state["pg_playing"]  # the end of the grid stops it
+    assert seen == [20, 20] and not at.session_state["pg_playing"]  # the end of the grid stops it
     assert at.query_params["capacity"] == "20" and "max_depth = 20" in _heatmap_titles(specs(at)[0])[1]
     at.button(key="pg_play").click().run()  # at the end: Play starts again from the first capacity
-    at.session_state["_pg_last_step"] = 0.0
-    at.run()
+    assert at.session_state["pg.capacity"] == 1
+    _tick(at)
     assert at.session_state["pg.capacity"] == 2
     at.button(key="pg_play").click().run()  # Pause
-    at.session_state["_pg_last_step"] = 0.0
+    at.session_state["pg_due"] = 0.0
     at.run()
     assert at.session_state["pg.capacity"] == 2 and at.button(key="pg_play").label == "▶ Play"
 

@@ -341,7 +341,7 @@ def test_lesson_walk_predict_reveal_classroom_play_and_talk_pack(server, browser
     page.get_by_role("button", name="▶ Play").wait_for(timeout=60_000)
     _wait_idle(page)
     page.get_by_role("button", name="▶ Play").click()
-    page.get_by_role("button", name="⏸ Pause").wait_for(timeout=30_000)
+    page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
     page.wait_for_url("**capacity=16**", timeout=30_000)
     page.wait_for_url("**capacity=20**", timeout=30_000)
     page.get_by_role("button", name="▶ Play").wait_for(timeout=30_000)

@@ -65,7 +65,7 @@ def classroom(names: tuple[str, ...]) -> Classroom:
     """The page's classroom flags from its link; shows their messages; hides the sidebar under hide=all."""
     cls = _flags(tuple(dict.fromkeys((*names, *COMMON))))
     for m in cls.messages:
-        st.warning(m, icon="🔗")
+        st.warning(m, icon=":material/link_off:")
     if cls.all_hidden:
         st.markdown(_HIDE_SIDEBAR_CSS, unsafe_allow_html=True)
     return cls

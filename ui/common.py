@@ -20,7 +20,7 @@ import streamlit as st
 
 from kdviz import export
 from kdviz.clitools import format_seconds
-from kdviz.figstyle import apply_theme
+from kdviz.figstyle import PROJECTOR, apply_theme, fit_for_presentation
 from kdviz.jobs import ACTIVE, JobRecord, Status
 
 _PRESENT_STATE = "kdviz_present"
@@ -36,23 +36,42 @@ _PRESENT_CSS = """
 </style>
 """
 
-#: the projector theme: black background, white text, high-contrast links (charts follow via show_chart)
+#: the projector theme: black background, white text, high-contrast links, dark alerts, metric deltas and
+#: inputs (charts follow via show_chart). Built from `kdviz.figstyle.PROJECTOR`, whose text/background pairs
+#: are contrast-tested (WCAG AA).
 _PROJECTOR_CSS = """
 <style>
   [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stHeader"], [data-testid="stSidebar"],
-  [data-testid="stMain"] { background: #000 !important; color: #fff !important; }
-  [data-testid="stMarkdownContainer"], [data-testid="stMarkdownContainer"] *, [data-testid="stCaptionContainer"],
-  [data-testid="stCaptionContainer"] *, [data-testid="stWidgetLabel"] *, [data-testid="stMetricValue"],
-  [data-testid="stMetricLabel"] *, h1, h2, h3, h4, label, [data-testid="stPageLink"] * { color: #fff !important; }
-  a, a * { color: #7FD4FF !important; }
-  code { background: #222 !important; color: #FFE066 !important; }
-  [data-testid^="stBaseButton-secondary"], [data-testid="stDownloadButton"] button,
-  [data-testid="stExpander"] details, [data-testid="stExpander"] summary
-  { background: #1A1A1A !important; color: #fff !important; border-color: #BBB !important; }
-  [data-testid^="stBaseButton"] *, [data-testid="stExpander"] summary * { color: #fff !important; }
-  [data-testid^="stBaseButton"]:disabled, [data-testid^="stBaseButton"]:disabled * { color: #888 !important; }
+  [data-testid="stMain"], [data-testid="stBottom"] > div {{ background: {bg} !important; color: {fg} !important; }}
+  [data-testid="stMarkdownContainer"], [data-testid="stMarkdownContainer"] *, [data-testid="stWidgetLabel"] *,
+  [data-testid="stMetricValue"], [data-testid="stMetricValue"] *, [data-testid="stMetricLabel"] *, h1, h2, h3, h4,
+  label, label *, [data-testid="stPageLink"] *, [role="tab"] *, [role="radiogroup"] *, [data-testid="stText"],
+  [data-testid="stProgress"] *, [data-testid="stHeadingWithActionElements"] *, [data-testid="stStatusWidget"] *,
+  [data-testid="stToolbar"] * {{ color: {fg} !important; }}
+  [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * {{ color: {muted} !important; }}
+  a, a *, [data-testid="stMarkdownContainer"] a, [data-testid="stMarkdownContainer"] a * {{ color: {link} !important; }}
+  code {{ background: {code_bg} !important; color: {code_fg} !important; }}
+  [data-testid^="stBaseButton-secondary"], [data-testid="stDownloadButton"] button, [data-testid^="stBaseButton-pills"],
+  [data-testid="stExpander"] details, [data-testid="stExpander"] summary, [data-testid="stPopover"] button,
+  [data-testid^="stBaseButton-secondaryFormSubmit"]
+  {{ background: {panel} !important; color: {fg} !important; border-color: {border} !important; }}
+  [data-testid^="stBaseButton"] *, [data-testid="stExpander"] summary * {{ color: {fg} !important; }}
+  [data-testid^="stBaseButton"]:disabled, [data-testid^="stBaseButton"]:disabled * {{ color: {disabled} !important; }}
+  [data-baseweb="input"], [data-baseweb="input"] input, [data-baseweb="select"] > div, [data-baseweb="textarea"],
+  textarea, [data-testid="stNumberInputContainer"] input
+  {{ background: {input_bg} !important; color: {fg} !important; border-color: {border} !important; }}
+  [data-baseweb="tag"], [data-baseweb="tag"] * {{ background: {panel} !important; color: {fg} !important; }}
+  [data-testid="stAlertContainer"] * {{ color: {fg} !important; }}
+  [data-testid="stAlertContainer"] a, [data-testid="stAlertContainer"] a * {{ color: {link} !important; }}
+  [data-testid="stAlertContainer"]:has([data-testid="stAlertContentSuccess"]) {{ background: {success_bg} !important; }}
+  [data-testid="stAlertContainer"]:has([data-testid="stAlertContentInfo"]) {{ background: {info_bg} !important; }}
+  [data-testid="stAlertContainer"]:has([data-testid="stAlertContentWarning"]) {{ background: {warning_bg} !important; }}
+  [data-testid="stAlertContainer"]:has([data-testid="stAlertContentError"]) {{ background: {error_bg} !important; }}
+  [data-testid="stMetricDelta"] {{ background: {delta_bg} !important; color: {fg} !important;
+                                   border: 1px solid {border}; }}
+  [data-testid="stMetricDelta"] *, [data-testid="stMetricDelta"] svg {{ color: {fg} !important; fill: {fg} !important; }}
 </style>
-"""
+""".format(**PROJECTOR)
 THEMES = ("light", "projector")
 _THEME_STATE = "kdviz_theme"
 
@@ -64,7 +83,7 @@ NAV = (("app.py", "Home", ":material/home:"), ("pages/1_Playground.py", "Playgro
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def page_setup(title: str, icon: str = "🎓", layout: str = "wide") -> None:
+def page_setup(title: str, icon: str = ":material/school:", layout: str = "wide") -> None:
     """st.set_page_config with kdviz defaults and the sidebar navigation (call first on every page)."""
     try:
         st.set_page_config(page_title=f"{title} · kdviz", page_icon=icon, layout=layout)
@@ -182,6 +201,8 @@ def show_chart(fig: go.Figure, key: str, caption: str | None = None, *, filename
     """Draw a Plotly figure with kdviz's own template (theme=None), its caption and export buttons.
 
     The figure follows the page's theme (projector: dark, high contrast), exports included."""
+    if st.session_state.get(_PRESENT_STATE) and (fig.layout.font.size or 0) >= 18:  # long titles fit the slide
+        fig = fit_for_presentation(fig)
     fig = apply_theme(fig, current_theme())
     st.plotly_chart(fig, theme=None, key=key, width="stretch", height=height,
                     config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}})
@@ -192,7 +213,7 @@ def show_chart(fig: go.Figure, key: str, caption: str | None = None, *, filename
 
 
 def show_error(message: str, *, prefix: str = "") -> None:
-    st.error(f"{prefix}{message}", icon="⚠️")
+    st.error(f"{prefix}{message}", icon=":material/error:")
 
 
 def status_badge(status: str) -> str:
@@ -212,7 +233,7 @@ def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], can
     """
     job = get_job(job_id)
     if job is None:
-        st.warning(f"Run {job_id} is not stored any more (deleted?).", icon="🔎")
+        st.warning(f"Run {job_id} is not stored any more (deleted?).", icon=":material/search_off:")
         return None
     seen = f"{key}_status_{job_id}"
     st.session_state[seen] = str(job.status)
@@ -221,7 +242,7 @@ def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], can
     def panel() -> None:
         j = get_job(job_id)
         if j is None:  # deleted meanwhile (e.g. from the Runs page)
-            st.warning(f"Run {job_id} is not stored any more (deleted?).", icon="🔎")
+            st.warning(f"Run {job_id} is not stored any more (deleted?).", icon=":material/search_off:")
             return
         status = j.status
         parts = [status_badge(status)]
@@ -280,3 +301,19 @@ def talk_pack_button(key: str, charts: list, *, config: dict | None, link: str, 
              "configuration, the link and the results CSV." + ("" if has_browser else " " + export.NO_BROWSER_MESSAGE))
     if not has_browser:
         st.caption("No Chrome/Chromium on the server: the talk pack holds HTML, CSV and the config, without PNG/SVG.")
+
+
+def lesson_pack_button(seed: int, *, link: str, present: bool, key: str = "lesson_pack") -> None:
+    """"Download the whole lesson": one zip with every step's chart before and after Reveal, captions, the
+    questions with this run's answers and a one-page student handout (`kdviz.lesson_pack`; built when clicked)."""
+    from kdviz.lesson_pack import lesson_pack
+
+    theme = current_theme()
+    has_browser = export.browser_available()
+    st.download_button(
+        "⬇ Download the whole lesson", key=key, on_click="ignore", mime="application/zip",
+        data=lambda: lesson_pack(seed, link=link, presentation=present, theme=theme).data,
+        file_name=f"kdviz_lesson_seed{seed}.zip",
+        help="One zip: every step's chart before and after Reveal (PNG, SVG, HTML), captions, the questions with "
+             "this run's answers (answers.md) and a one-page handout for students (handout.html)."
+             + ("" if has_browser else " " + export.NO_BROWSER_MESSAGE))

@@ -45,7 +45,7 @@ def metric_controls(key: str, df: pd.DataFrame | None, default: str = "test_auc"
         for msg in (link_key(link[0], f"{key}_metric", "str", lambda m: m in metrics),
                     link_key(link[1], f"{key}_logx", "bool")):
             if msg:
-                st.warning(msg, icon="🔗")
+                st.warning(msg, icon=":material/link_off:")
     if ss.get(f"{key}_metric") not in metrics:
         ss[f"{key}_metric"] = default if default in metrics else metrics[0]
     if show:
@@ -100,13 +100,15 @@ def shared_figure(key: tuple | None, build: Callable[[], go.Figure]) -> go.Figur
 
 
 def overlay(tables: dict[str, pd.DataFrame], metric: str, log_x: bool, *, present: bool,
-            show_teacher: bool) -> go.Figure:
-    """Several runs in one chart (`kdviz.plots.overlay_chart`), drawn once per view and shared like `run_chart`."""
-    build = lambda: overlay_chart(tables, metric, log_x=log_x, presentation=present, show_teacher=show_teacher)  # noqa: E731
+            show_teacher: bool, left_out: tuple[str, ...] = ()) -> go.Figure:
+    """Several runs in one chart (`kdviz.plots.overlay_chart`; `tables` keyed by run label), drawn once per
+    view and shared like `run_chart`."""
+    build = lambda: overlay_chart(tables, metric, log_x=log_x, presentation=present, show_teacher=show_teacher,  # noqa: E731
+                                  left_out=left_out)
     versions = tuple((name, df.attrs.get("kdviz_key")) for name, df in tables.items())
     if any(v is None for _, v in versions):
         return build()
-    return _charts.get(("overlay", versions, metric, log_x, present, show_teacher), build)
+    return _charts.get(("overlay", versions, metric, log_x, present, show_teacher, left_out), build)
 
 
 def _run_chart(df: pd.DataFrame, metric: str, log_x: bool, present: bool, title: str | None, partial: bool,

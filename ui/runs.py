@@ -55,10 +55,11 @@ def _changed() -> None:
     _status.clear()
 
 
-def submit(config: Any, kind: str = "sweep") -> str:
-    """Start a background run (config: a dict or a config object of experiment `kind`); returns its id."""
+def submit(config: Any, kind: str = "sweep", name: str | None = None, tags: Any = None) -> str:
+    """Start a background run (config: a dict or a config object of experiment `kind`, optionally named
+    and tagged); returns its id."""
     _changed()
-    return str(jobs.submit(kind, config))
+    return str(jobs.submit(kind, config, name=name, tags=tags))
 
 
 def _read(job_id: str) -> JobRecord | None:

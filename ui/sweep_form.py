@@ -297,20 +297,20 @@ def dataset_picker(page: str) -> None:
     if up.size > MAX_UPLOAD_MB * 1e6:
         st.error(f"{up.name} is {up.size / 1e6:.0f} MB; uploads are limited to {MAX_UPLOAD_MB} MB. Take a sample "
                  "of its rows, or run it from the command line: kdviz sweep --dataset csv:PATH --target COLUMN "
-                 "--n 50000", icon="⚠️")
+                 "--n 50000", icon=":material/error:")
         return
     data = up.getvalue()
     try:
         with st.spinner(f"Reading {up.name} ({up.size / 1e6:.1f} MB)…"):
             df = read_table(data)
     except KdvizError as e:
-        st.error(f"Cannot use {up.name}: {e}", icon="⚠️")
+        st.error(f"Cannot use {up.name}: {e}", icon=":material/error:")
         return
     path = save_upload(data, up.name)
     prune_uploads({str(r.config.get("dataset")) for r in runs.list_runs()} | {f"csv:{path}"})
     _switch_dataset(page, f"csv:{path}")
     ss[synced] = ss[kd]
-    st.success(f"Loaded {up.name}: {df.shape[0]} rows × {df.shape[1]} columns.", icon="📄")
+    st.success(f"Loaded {up.name}: {df.shape[0]} rows × {df.shape[1]} columns.", icon=":material/description:")
     _target_picker(path, kt, df)
 
 
@@ -329,7 +329,7 @@ def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None
     try:
         df = df if df is not None else read_table(path)
     except KdvizError as e:
-        st.error(str(e), icon="⚠️")
+        st.error(str(e), icon=":material/error:")
         return
     cols = [str(c) for c in df.columns]
     ss = st.session_state
@@ -344,6 +344,23 @@ def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None
             summary, notes = _checked_target(str(path), ss[key], path.stat().st_mtime)
         st.caption(":material/check_circle: " + summary)
         if notes:
-            st.warning("\n".join(f"- {n}" for n in notes), icon="ℹ️")
+            st.warning("\n".join(f"- {n}" for n in notes), icon=":material/info:")
     except KdvizError as e:
-        st.error(str(e), icon="⚠️")
+        st.error(str(e), icon=":material/error:")
+
+
+def label_fields(page: str, disabled: bool = False) -> tuple[str, tuple[str, ...], str | None]:
+    """The run's Name and Tags fields (beside Run): (name, tags, error message or None). The name is
+    shown instead of the run's id in overlays, legends, links and packs; both can be edited on Runs."""
+    from kdviz.jobs.labels import clean_name, clean_tags
+
+    c1, c2 = st.columns(2)
+    name = c1.text_input("Run name (optional)", key=f"{page}_run_name", max_chars=80, disabled=disabled,
+                         placeholder="e.g. magic, 20 % label noise",
+                         help="Shown instead of the run's id in overlays, legends and packs; editable on Runs.")
+    tags = c2.text_input("Tags (optional)", key=f"{page}_run_tags", disabled=disabled,
+                         placeholder="comma-separated, e.g. talk, noise", help="Search runs by tag on the Runs page.")
+    try:
+        return clean_name(name), clean_tags(tags), None
+    except ConfigError as e:
+        return "", (), str(e)

@@ -77,7 +77,7 @@ def cmd_submit(args: argparse.Namespace, config_from_args: Callable[[argparse.Na
     config = config_from_args(args)
     describe_data(config)  # a job whose data cannot load is refused here, not queued to fail later
     job_id = engine.submit("sweep", config, home=args.home, executor=args.executor,
-                           start_worker=not args.no_worker)
+                           start_worker=not args.no_worker, name=args.name, tags=args.tag)
     if args.wait:
         if not args.quiet:
             print(f"submitted job {job_id}; waiting (Ctrl-C stops waiting, not the job)", file=sys.stderr)
@@ -92,10 +92,27 @@ def cmd_submit(args: argparse.Namespace, config_from_args: Callable[[argparse.Na
     return 0
 
 
+def _label_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--name", default=None, help="a name for the run (shown instead of its id in overlays and packs)")
+    p.add_argument("--tag", action="append", default=None, help="a tag for the run (repeat for several)")
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from kdviz.jobs import engine
+
+    job = engine.rename(args.id, args.name, args.tag, home=args.home)
+    print(f"{job.id}  name: {job.name or '-'}  tags: {', '.join(job.tags) or '-'}")
+    return 0
+
+
 def cmd_jobs(args: argparse.Namespace) -> int:
     from kdviz.jobs import engine
 
     jobs = engine.list_jobs(home=args.home, status=args.status, limit=args.limit)
+    if getattr(args, "search", None):
+        from kdviz.jobs.labels import matches
+
+        jobs = [j for j in jobs if matches(j, args.search)]
     if args.json:
         print(json.dumps([j.to_dict() for j in jobs], indent=1, default=str))
         return 0
@@ -107,12 +124,14 @@ def cmd_jobs(args: argparse.Namespace) -> int:
         note = j.error if j.error and j.status in (Status.FAILED, Status.INTERRUPTED) else j.stage
         print(f"{j.id:<12}  {j.kind:<10} {j.status:<11} {f'{j.done}/{j.total}':>9}  {_when(j.created):<19}  "
               f"{_fmt_s(j.elapsed):>11}  {_fmt_s(j.eta):>11}  {note}")
+        if j.name or j.tags:
+            print(f"{'':<12}  name: {j.name or '-'}" + (f"  tags: {', '.join(j.tags)}" if j.tags else ""))
     return 0
 
 
 def _print_job(job: Any) -> None:
     d = job.to_dict()
-    print(f"job       {job.id}\nkind      {job.kind}\nstatus    {job.status}\nstage     {job.stage}\n"
+    print(f"job       {job.id}\nname      {job.name or '-'}\ntags      {', '.join(job.tags) or '-'}\nkind      {job.kind}\nstatus    {job.status}\nstage     {job.stage}\n"
           f"progress  {job.done}/{job.total} tasks ({100 * job.fraction:.0f}%), {job.computed} computed by this job\n"
           f"executor  {job.executor}\ncreated   {_when(job.created)}\nstarted   {_when(job.started)}\n"
           f"finished  {_when(job.finished)}\nelapsed   {_fmt_s(d['elapsed'])}\neta       {_fmt_s(d['eta'])}\n"
@@ -217,13 +236,21 @@ def add_job_commands(sub: argparse._SubParsersAction, add_sweep_arguments: Calla
                    help="where tasks run (default local; ray uses $KDVIZ_RAY_ADDRESS or a local Ray)")
     p.add_argument("--no-worker", action="store_true", help="only queue it (a `kdviz worker` runs it)")
     p.add_argument("--quiet", action="store_true", help="no progress while waiting")
+    _label_args(p)
     p.set_defaults(func=lambda a: cmd_submit(a, config_from_args))
+
+    p = sub.add_parser("label", help="set a job's name and tags (shown in overlays, legends and packs)")
+    p.add_argument("id", help="job id (or a unique prefix)")
+    _home_arg(p)
+    _label_args(p)
+    p.set_defaults(func=cmd_label)
 
     p = sub.add_parser("jobs", help="list jobs, newest first")
     _home_arg(p)
     p.add_argument("--status", choices=[str(s) for s in STATUSES])
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--search", default=None, help="only jobs whose name, tags or id contain these words")
     p.set_defaults(func=cmd_jobs)
 
     for name, func, text in [("status", cmd_status, "show one job"),

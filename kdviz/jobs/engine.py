@@ -22,6 +22,7 @@ import pandas as pd
 from kdviz.cache import SingleFlightCache
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.experiments import get_experiment
+from kdviz.jobs import labels
 from kdviz.jobs.executors import EXECUTORS, load_plugins
 from kdviz.jobs.records import ACTIVE, JobRecord, Status
 from kdviz.jobs.store import Store, open_store
@@ -54,17 +55,22 @@ def config_digest(kind: str, config_json: str) -> str:
 
 
 def submit(kind: str, config: Any, *, home: Home = None, start_worker: bool = True,
-           executor: str | None = None) -> str:
+           executor: str | None = None, name: str | None = None, tags: Any = None) -> str:
     """Queue a job (experiment `kind`, e.g. "sweep", with `config`); return its id at once.
 
     The config is validated now (a `ConfigError` names the bad field). `executor` is "local"
     (default, or ``$KDVIZ_EXECUTOR``) or "ray". With `start_worker`, a worker is started if needed.
+    `name` and `tags` label the run (`kdviz.jobs.labels`; checked before anything is queued).
     """
     _, text = normalize_config(kind, config)
+    labelled = bool(name) or bool(tags)
+    name, tags = labels.clean_name(name), labels.clean_tags(tags)
     executor = executor or os.environ.get("KDVIZ_EXECUTOR") or "local"
     if executor not in EXECUTORS:
         raise ConfigError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
     job_id = _store(home).add_job(kind, text, config_digest(kind, text), executor)
+    if labelled:
+        labels.set_label(_store(home), job_id, name, tags)
     if start_worker:
         ensure_workers(home)
     return job_id
@@ -100,6 +106,13 @@ def find_run(kind: str, config: Any, *, home: Home = None,
     or queued; None: any); None if there is none. An indexed look-up by the config's digest."""
     _, text = normalize_config(kind, config)
     return _checked_store(home).find_by_digest(kind, config_digest(kind, text), status)
+
+
+def rename(job_id: str, name: str | None = None, tags: Any = None, *, home: Home = None) -> JobRecord:
+    """Set a run's name and tags (both replaced; a bad one raises `ConfigError` and changes nothing)."""
+    store = _store(home)
+    labels.set_label(store, job_id, name, tags)
+    return store.get_job(job_id)
 
 
 def cancel(job_id: str, *, home: Home = None) -> JobRecord:

@@ -107,6 +107,13 @@ class JobRecord:
     error: str | None
     cancel_requested: bool
     has_table: bool
+    name: str = ""  # a run's name and tags (kdviz.jobs.labels): shown in overlays, legends, links and packs
+    tags: tuple[str, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """What a person calls this run: its name, else its kind and short id (e.g. "sweep d4a10f")."""
+        return self.name or f"{self.kind} {self.id[:6]}"
 
     @property
     def active(self) -> bool:

@@ -77,21 +77,24 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 2: runs are looked up by their config's digest ("the stored run of this config")
     ["CREATE INDEX IF NOT EXISTS jobs_digest ON jobs (kind, digest)"],
+    # 3: a run's name and tags (a JSON list), set at submit time or later (kdviz.jobs.labels)
+    ["ALTER TABLE jobs ADD COLUMN name TEXT NOT NULL DEFAULT ''",
+     "ALTER TABLE jobs ADD COLUMN tags TEXT NOT NULL DEFAULT '[]'"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 JOB_COLUMNS = ("id, kind, config, executor, status, stage, done, total, computed, created, started, finished, "
                "run_started, run_done, run_time, heartbeat, pid, host, worker, error, cancel, "
-               "table_blob IS NOT NULL")
+               "table_blob IS NOT NULL, name, tags")
 
 
 def job_record(row: tuple) -> JobRecord:
     """The `JobRecord` of a row of ``SELECT {JOB_COLUMNS} FROM jobs``."""
     (jid, kind, config, executor, status, stage, done, total, computed, created, started, finished,
-     run_started, run_done, run_time, heartbeat, pid, host, worker, error, cancel, has_table) = row
+     run_started, run_done, run_time, heartbeat, pid, host, worker, error, cancel, has_table, name, tags) = row
     return JobRecord(jid, kind, json.loads(config), executor, Status(status), stage, done, total, computed, created,
                      started, finished, run_started, run_done, run_time, heartbeat, pid, host, worker, error,
-                     bool(cancel), bool(has_table))
+                     bool(cancel), bool(has_table), name or "", tuple(json.loads(tags or "[]")))
 
 
 def migrate(conn: sqlite3.Connection, path: Path) -> None:
