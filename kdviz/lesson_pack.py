@@ -49,7 +49,8 @@ def _before_table(i: int, seed: int) -> pd.DataFrame:
     """What a class may see before Reveal: the step's table without any student's numbers."""
     t = L.table(i, seed)
     if "method" in t:
-        return t[t["method"] == "teacher"].reset_index(drop=True)
+        t = t[t["method"] == "teacher"].reset_index(drop=True)
+        return t.drop(columns=[c for c in t.columns if "student" in str(c).lower()])
     if "quantity" in t:
         return t[~t["quantity"].str.startswith("student")].reset_index(drop=True)
     return t.iloc[0:0]
@@ -91,8 +92,8 @@ def answers_markdown(seed: int) -> str:
         lines += [f"## {i + 1}. {step.title}", "", f"**Question:** {q.prompt}", ""]
         lines += [f"- {label}" + ("  ← **this run's answer**" if key == out.answer else "")
                   for key, label in q.choices.items()]
-        lines += ["", f"**The numbers:** {out.text}." + (" (Within 10 % of each other: try another seed.)"
-                                                         if out.close else ""), ""]
+        lines += ["", f"**The numbers:** {out.text}." + (" (Unclear: the difference is within two standard errors over the seeds.)"
+                                                         if out.unclear else ""), ""]
     return "\n".join(lines)
 
 
