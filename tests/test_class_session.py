@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import threading
 
 import pytest
@@ -184,3 +185,132 @@ def test_concurrent_votes_are_each_counted_once(store):
     tally = store.tally(c.code, Q, 0)
     assert sum(tally.values()) == 30
     assert tally == {x: sum(1 for k in range(30) if ch[(k + 2) % len(ch)] == x) for x in ch}
+
+
+# ----------------------------------------------------------------------------------------------
+# the Lesson and Playground pages in a class (AppTest; one AppTest per browser, identities patched)
+LESSON, PLAYGROUND = "pages/5_Lesson.py", "pages/1_Playground.py"
+
+
+@pytest.fixture
+def browsers(monkeypatch):
+    """`run(at, who)`: run an AppTest as browser `who` ("T" is the instructor; a key is set)."""
+    from ui import identity
+
+    def run(at, who: str):
+        monkeypatch.setattr(identity, "owner_id", lambda: f"id-{who}")
+        monkeypatch.setattr(identity, "is_instructor", lambda: who == "T")
+        monkeypatch.setattr(identity, "key_configured", lambda: True)
+        return at.run()
+
+    return run
+
+
+def _page(path: str, query: dict | None = None):
+    from apptools import page
+
+    return page(path, query)
+
+
+def _no_exc(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _title(at) -> str:
+    return at.title[0].value
+
+
+def test_instructor_starts_students_join_follow_vote_and_see_the_reveal(browsers):
+    from kdviz.classroom_session import open_class_store
+
+    store = open_class_store()
+    t = browsers(_page(LESSON), "T")
+    _no_exc(t)
+    t.button(key="class_start").click()
+    browsers(t, "T")
+    _no_exc(t)
+    code = t.query_params["class"]
+    assert store.get(code).step == 0 and store.is_owner(code, "id-T")
+    assert t.get("imgs") or t.get("image"), "the QR code is shown"
+    assert any(code in c.value for c in t.code)
+
+    s = browsers(_page(LESSON, {"class": code.lower(), "step": "5"}), "A")  # the class's step wins
+    _no_exc(s)
+    assert _title(s).startswith("1.") and store.member_count(code) == 1
+    assert s.button(key="lesson_next").disabled and s.button(key="lesson_back").disabled
+    assert not any(b.key == "class_start" for b in s.button)
+
+    browsers(t.button(key="lesson_next").click(), "T")  # the instructor moves to the first predict step
+    assert store.get(code).step == Q and _title(t).startswith(f"{Q + 1}.")
+    browsers(s, "A")  # (the follow fragment's tick)
+    assert _title(s).startswith(f"{Q + 1}.")
+    assert not any(b.key == f"lesson_reveal_{Q}" for b in s.button)  # the instructor reveals, not the student
+    assert s.button(key="lesson_next").disabled
+    out = L.outcome(Q, 0)
+    wrong = next(k for k in _choices(Q) if k != out.answer)
+    browsers(s.radio(key=f"lesson_pred_{Q}_0").set_value(wrong), "A")
+    browsers(s.radio(key=f"lesson_pred_{Q}_0").set_value(out.answer), "A")  # a changed answer replaces it
+    assert store.tally(code, Q, 0)[out.answer] == 1 and sum(store.tally(code, Q, 0).values()) == 1
+    assert not s.success and not s.warning  # nothing revealed yet
+
+    browsers(t, "T")
+    assert any("1 of 1 students answered" in m.value for m in t.markdown)
+    (spec,) = [json.loads(c.proto.spec) for c in t.get("plotly_chart") if "answers" in c.proto.spec]
+    assert dict(zip(spec["data"][0]["x"], spec["data"][0]["y"]))[L.STEPS[Q].question.choices[out.answer]] == 1
+    browsers(t.button(key="class_reveal").click(), "T")
+    assert store.get(code).is_revealed(Q, 0)
+
+    browsers(s, "A")
+    _no_exc(s)
+    assert len(s.success) == 1 and "prediction held" in s.success[0].value  # judged by this run's numbers
+    assert s.radio[0].disabled
+
+    s.button(key="class_follow_btn").click()  # stop following: explore freely
+    browsers(s, "A")
+    assert not s.button(key="lesson_next").disabled
+    browsers(s.button(key="lesson_next").click(), "A")
+    assert _title(s).startswith(f"{Q + 2}.")
+    browsers(s.button(key="class_follow_btn").click(), "A")  # rejoin with one click
+    assert _title(s).startswith(f"{Q + 1}.")
+
+
+def test_exploring_students_cannot_pass_an_unrevealed_class_question(browsers):
+    from kdviz.classroom_session import open_class_store
+
+    store = open_class_store()
+    c = store.create("id-T")
+    store.set_step(c.code, "id-T", Q, 0)
+    s = browsers(_page(LESSON, {"class": c.code}), "B")
+    s.button(key="class_follow_btn").click()
+    browsers(s, "B")
+    assert s.button(key="lesson_next").disabled and not s.button(key="lesson_back").disabled
+    s.query_params["step"] = str(Q + 3)  # a link past the question
+    browsers(s, "B")
+    _no_exc(s)
+    assert _title(s).startswith(f"{Q + 1}.") and any("explore up to it" in m.value for m in s.info)
+
+
+def test_a_bad_class_code_gets_a_message_and_the_lesson_still_works(browsers):
+    s = browsers(_page(LESSON, {"class": "NOPE0"}), "A")
+    _no_exc(s)
+    assert any("not a class code" in w.value for w in s.warning) and _title(s).startswith("1.")
+    s = browsers(_page(LESSON, {"class": "CCCCC"}), "A")
+    assert any("no class CCCCC" in w.value for w in s.warning)
+
+
+def test_followers_take_the_playground_settings_the_instructor_shares(browsers):
+    from kdviz.classroom_session import open_class_store
+
+    store = open_class_store()
+    c = store.create("id-T")
+    t = _page(PLAYGROUND)
+    t.session_state["class_code"] = c.code
+    t.query_params.update({"capacity": "20", "n": "400"})
+    browsers(t, "T")
+    _no_exc(t)
+    t.toggle(key="class_share_pg").set_value(True)
+    browsers(t, "T")
+    assert store.get(c.code).settings["capacity"] == "20" and store.get(c.code).settings["n"] == "400"
+    s = browsers(_page(PLAYGROUND, {"class": c.code}), "A")
+    _no_exc(s)
+    assert s.query_params["capacity"] == "20" and s.query_params["n"] == "400"
