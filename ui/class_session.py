@@ -191,10 +191,10 @@ def _instructor_sidebar(klass: LessonClass, P: str) -> None:
             st.rerun()
 
 
-def _join_panel(code: str) -> None:
+def _join_panel(code: str, open_: bool) -> None:
     url = join_url(code)
     with st.expander(f"Class **{code}** — join link and QR code for the projector", icon=":material/qr_code_2:",
-                     expanded=True):
+                     expanded=open_):
         c1, c2 = st.columns([1, 2])
         c1.image(qr_png(url), width=220)
         c2.markdown(f"## {code}\nStudents open this link (or scan the code):")
@@ -264,7 +264,7 @@ def lesson_class(P: str, cls: Classroom) -> LessonClass:
             state = klass.state = _store().set_step(code, identity.owner_id(), int(ss[step_key]) - 1,
                                                     int(ss[seed_key]), instructor=True)
         ss[_SEEN] = state.version
-        _join_panel(code)
+        _join_panel(code, open_=state.step == 0)
         return klass
 
     def follow(s: ClassState) -> None:
