@@ -314,3 +314,20 @@ def test_followers_take_the_playground_settings_the_instructor_shares(browsers):
     s = browsers(_page(PLAYGROUND, {"class": c.code}), "A")
     _no_exc(s)
     assert s.query_params["capacity"] == "20" and s.query_params["n"] == "400"
+
+
+def test_a_server_restart_mid_class_keeps_the_step_and_the_votes_on_the_pages(browsers):
+    import kdviz.classroom_session as cs
+
+    store = cs.open_class_store()
+    c = store.create("id-T")
+    store.join(c.code, "id-A")
+    store.set_step(c.code, "id-T", Q, 0)
+    store.vote(c.code, "id-A", Q, 0, _choices(Q)[0])
+    cs._STORES.clear()  # a new server process: no cached store, no sessions; only the file remains
+    t = browsers(_page(LESSON, {"class": c.code}), "T")  # the instructor reopens the class link
+    _no_exc(t)
+    assert _title(t).startswith(f"{Q + 1}.") and any("1 of 1 students answered" in m.value for m in t.markdown)
+    s = browsers(_page(LESSON, {"class": c.code}), "A")  # the student reloads theirs
+    _no_exc(s)
+    assert _title(s).startswith(f"{Q + 1}.") and s.radio[0].value == _choices(Q)[0]

@@ -270,11 +270,18 @@ def lesson_class(P: str, cls: Classroom) -> LessonClass:
     def follow(s: ClassState) -> None:
         ss[step_key], ss[seed_key], ss[_SEEN] = s.step + 1, s.seed, s.version
 
+    def rename() -> None:
+        try:
+            _store().join(code, identity.owner_id(), ss.get("class_name", ""))
+        except ClassError as e:
+            ss["_class_msg"] = str(e)
+
     with st.sidebar:
         st.markdown("### Class")
-        st.text_input("Your name (optional)", key="class_name", max_chars=30,
-                      on_change=lambda: _store().join(code, identity.owner_id(), ss.get("class_name", "")),
-                      help="Shown to the instructor in the poll results; leave empty to stay anonymous.")
+        st.text_input("Your name (optional)", key="class_name", max_chars=30, on_change=rename,
+                      help="Shown to the instructor in the poll results only; leave empty to stay anonymous.")
+        if ss.get("_class_msg"):
+            st.warning(ss.pop("_class_msg"), icon=":material/group_off:")
     if klass.following:
         follow(state)
     _student_bar(klass)
