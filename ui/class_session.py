@@ -201,7 +201,7 @@ def _join_panel(code: str, open_: bool) -> None:
         c2.code(url, language=None)
 
 
-def _student_bar(klass: LessonClass) -> None:
+def _student_bar(klass: LessonClass, lesson: bool = True) -> None:
     """A student's line: following or exploring, with one button to switch; polls the class every second."""
     ss, code = st.session_state, klass.code
 
@@ -220,8 +220,9 @@ def _student_bar(klass: LessonClass) -> None:
             st.rerun()  # the instructor moved: redraw the page at the class's step
         c1, c2 = st.columns([4, 1], vertical_alignment="center")
         c1.markdown(f":material/groups: Class **{code}** · " + (
-            f"following the instructor (step {state.step + 1})" if following else
-            f"exploring on your own — the class is on step {state.step + 1}"))
+            (f"following the instructor (step {state.step + 1})" if lesson else
+             "following the settings the instructor shares") if following else
+            f"exploring on your own — the class is on step {state.step + 1} of the lesson"))
         if c2.button("Stop following" if following else "Follow the instructor", key="class_follow_btn",
                      icon=":material/explore:" if following else ":material/sync:", width="stretch"):
             ss[_FOLLOW] = not following
@@ -344,7 +345,7 @@ def playground_class(P: str, defaults: Mapping[str, Any], kinds: Mapping[str, st
 
     if klass.following:
         follow(state)
-    _student_bar(klass)
+    _student_bar(klass, lesson=False)
     if state.settings is None:
         st.caption("Your instructor is not sharing Playground settings right now.")
     return PlaygroundClass(code, False)
