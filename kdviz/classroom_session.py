@@ -357,10 +357,12 @@ class ClassStore:
             self._control(c, code, identity, instructor)
         members = self._query("SELECT member, name FROM members WHERE code = ? ORDER BY joined, rowid", (code,))
         names = {m: (n or f"student {k}") for k, (m, n) in enumerate(members, start=1)}
-        rows = []
+        rows, outcomes = [], {}
         for step, seed, member, choice in self._query(
                 "SELECT step, seed, member, choice FROM votes WHERE code = ? ORDER BY step, seed, at", (code,)):
-            q, out = L.STEPS[step].question, L.outcome(step, seed)
+            if (step, seed) not in outcomes:
+                outcomes[step, seed] = L.outcome(step, seed)
+            q, out = L.STEPS[step].question, outcomes[step, seed]
             rows.append({"step": step + 1, "step_title": L.STEPS[step].title, "seed": seed,
                          "student": names.get(member, "student ?"), "answer": choice,
                          "answer_text": q.choices.get(choice, choice) if q else choice,
