@@ -174,7 +174,11 @@ def _instructor_sidebar(klass: LessonClass, P: str) -> None:
         if klass.code is None:
             if st.button("Start a class", icon=":material/groups:", key="class_start",
                          help="A short code, a link and a QR code: students who open it follow your steps."):
-                state = _store().create(identity.owner_id(), int(ss[f"{P}.step"]) - 1, int(ss[f"{P}.seed"]))
+                try:
+                    state = _store().create(identity.owner_id(), int(ss[f"{P}.step"]) - 1, int(ss[f"{P}.seed"]))
+                except ClassError as e:
+                    st.warning(str(e), icon=":material/group_off:")
+                    return
                 ss[_CODE], ss[_SEEN] = state.code, state.version
                 st.query_params[PARAM] = state.code
                 st.rerun()
