@@ -11,8 +11,8 @@
 
 Everything lives in one SQLite file (WAL), so a class, its step, its reveals and its votes survive a
 server restart. Identities are stored as SHA-256 digests, never as given, and never leave the
-store: the CSV export names students by display name (or "student 3"). Only the class's owner, or a
-caller that says it is in instructor mode (``instructor=True``), may move, reveal, share or export.
+store: the CSV export names students by display name (or "student 3"). Only the identity that started the
+class (its instructor) may move, reveal, share, export or end it.
 `ClassStore.snapshot` is what pages poll every second: one read per class per `POLL_TTL` per process,
 however many students watch.
 """
@@ -250,12 +250,12 @@ class ClassStore:
     def _bump(self, c: sqlite3.Connection, code: str, sql: str = "", params: tuple = ()) -> None:
         c.execute(f"UPDATE classes SET version = version + 1{sql} WHERE code = ?", (*params, code))
 
-    def _control(self, c: sqlite3.Connection, code: str, identity: str, instructor: bool) -> None:
-        """Raise unless `identity` owns the class (or the caller is in instructor mode); the class must exist."""
+    def _control(self, c: sqlite3.Connection, code: str, identity: str) -> None:
+        """Raise unless `identity` started the class (its instructor); the class must exist."""
         rows = c.execute("SELECT owner FROM classes WHERE code = ?", (code,)).fetchall()
         if not rows:
             raise ClassNotFound(f"there is no class {code} on this server")
-        if rows[0][0] != _digest(identity) and not instructor:
+        if rows[0][0] != _digest(identity):
             raise NotAllowed(f"only the instructor of class {code} can do this")
 
     def create(self, owner: str, step: int = 0, seed: int = 0) -> ClassState:
@@ -270,43 +270,42 @@ class ClassStore:
             return self.get(code)
         raise ClassError("could not find a free class code; try again")  # pragma: no cover - 1.9 M codes
 
-    def set_step(self, code: str, identity: str, step: int, seed: int, *, instructor: bool = False) -> ClassState:
+    def set_step(self, code: str, identity: str, step: int, seed: int) -> ClassState:
         code, (step, seed) = normalize_code(code), _check_step(step, seed)
         with self.write() as c:
-            self._control(c, code, identity, instructor)
+            self._control(c, code, identity)
             if c.execute("SELECT 1 FROM classes WHERE code = ? AND step = ? AND seed = ?", (code, step, seed)).fetchall():
                 return self.get(code)
             self._bump(c, code, ", step = ?, seed = ?", (step, seed))
         return self.get(code)
 
-    def reveal(self, code: str, identity: str, step: int, seed: int, *, instructor: bool = False) -> ClassState:
+    def reveal(self, code: str, identity: str, step: int, seed: int) -> ClassState:
         code, (step, seed) = normalize_code(code), _check_step(step, seed)
         with self.write() as c:
-            self._control(c, code, identity, instructor)
+            self._control(c, code, identity)
             pairs = {tuple(p) for p in json.loads(c.execute("SELECT revealed FROM classes WHERE code = ?",
                                                             (code,)).fetchone()[0])}
             if (step, seed) not in pairs:
                 self._bump(c, code, ", revealed = ?", (json.dumps(sorted(pairs | {(step, seed)})),))
         return self.get(code)
 
-    def share_settings(self, code: str, identity: str, settings: Mapping[str, str] | None, *,
-                       instructor: bool = False) -> ClassState:
+    def share_settings(self, code: str, identity: str, settings: Mapping[str, str] | None) -> ClassState:
         """Share Playground settings (a link query of strings) with the class; None stops sharing."""
         code = normalize_code(code)
         value = None if settings is None else json.dumps({str(k): str(v) for k, v in settings.items()}, sort_keys=True)
         if value is not None and len(value) > 4000:
             raise ClassError("these settings are too long to share")
         with self.write() as c:
-            self._control(c, code, identity, instructor)
+            self._control(c, code, identity)
             if c.execute("SELECT settings IS ? FROM classes WHERE code = ?", (value, code)).fetchone()[0]:
                 return self.get(code)
             self._bump(c, code, ", settings = ?, settings_version = settings_version + 1", (value,))
         return self.get(code)
 
-    def close_class(self, code: str, identity: str, *, instructor: bool = False) -> ClassState:
+    def close_class(self, code: str, identity: str) -> ClassState:
         code = normalize_code(code)
         with self.write() as c:
-            self._control(c, code, identity, instructor)
+            self._control(c, code, identity)
             self._bump(c, code, ", closed = ?", (time.time(),))
         return self.get(code)
 
@@ -349,12 +348,12 @@ class ClassStore:
                       (state.code, step, seed, member, choice, time.time()))
 
     # -- after class --------------------------------------------------------------------------------
-    def results(self, code: str, identity: str, *, instructor: bool = False) -> list[dict[str, Any]]:
+    def results(self, code: str, identity: str) -> list[dict[str, Any]]:
         """Every recorded answer, judged by this run's numbers (`kdviz.lesson.outcome`); students by display
         name, or "student k" in joining order. No identities."""
         code = normalize_code(code)
         with self.write() as c:
-            self._control(c, code, identity, instructor)
+            self._control(c, code, identity)
         members = self._query("SELECT member, name FROM members WHERE code = ? ORDER BY joined, rowid", (code,))
         names = {m: (n or f"student {k}") for k, (m, n) in enumerate(members, start=1)}
         rows, outcomes = [], {}
@@ -370,8 +369,8 @@ class ClassStore:
                          "held": bool(out and out.answer == choice)})
         return rows
 
-    def export_csv(self, code: str, identity: str, *, instructor: bool = False) -> str:
-        rows = self.results(code, identity, instructor=instructor)
+    def export_csv(self, code: str, identity: str) -> str:
+        rows = self.results(code, identity)
         buf = io.StringIO()
         cols = ["step", "step_title", "seed", "student", "answer", "answer_text", "answer_of_this_run", "held"]
         w = csv.DictWriter(buf, fieldnames=cols, lineterminator="\n")

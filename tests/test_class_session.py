@@ -102,13 +102,13 @@ def test_join_step_vote_replace_reveal_and_export(store):
 def test_only_the_instructor_moves_reveals_shares_and_exports(store):
     c = store.create(TEACHER)
     store.join(c.code, A)
-    for action in (lambda **k: store.set_step(c.code, A, 2, 0, **k), lambda **k: store.reveal(c.code, A, Q, 0, **k),
-                   lambda **k: store.share_settings(c.code, A, {"n": "400"}, **k),
-                   lambda **k: store.export_csv(c.code, A, **k), lambda **k: store.close_class(c.code, A, **k)):
+    for action in (lambda: store.set_step(c.code, A, 2, 0), lambda: store.reveal(c.code, A, Q, 0),
+                   lambda: store.share_settings(c.code, A, {"n": "400"}),
+                   lambda: store.export_csv(c.code, A), lambda: store.close_class(c.code, A)):
         with pytest.raises(NotAllowed, match="only the instructor"):
             action()
     assert store.get(c.code).version == c.version and store.get(c.code).settings is None
-    assert store.set_step(c.code, A, 2, 0, instructor=True).step == 2  # instructor mode (the key) may
+    assert store.set_step(c.code, TEACHER, 2, 0).step == 2
     assert store.is_owner(c.code, TEACHER) and not store.is_owner(c.code, A)
 
 
@@ -200,7 +200,6 @@ def browsers(monkeypatch):
     def run(at, who: str):
         monkeypatch.setattr(identity, "owner_id", lambda: f"id-{who}")
         monkeypatch.setattr(identity, "is_instructor", lambda: who == "T")
-        monkeypatch.setattr(identity, "key_configured", lambda: True)
         return at.run()
 
     return run

@@ -37,8 +37,8 @@ def _store():
 
 
 def _controls(code: str) -> bool:
-    """The class's own instructor: its creator, or any browser in instructor mode when a key is set."""
-    return _store().is_owner(code, identity.owner_id()) or (identity.key_configured() and identity.is_instructor())
+    """The class's instructor: the browser that started it, in instructor mode (with a key set: unlocked)."""
+    return identity.is_instructor() and _store().is_owner(code, identity.owner_id())
 
 
 def _code_from_link() -> str | None:
@@ -161,7 +161,7 @@ class LessonClass:
                         + ", ".join(f"{L.STEPS[i].question.choices[k].split(' (')[0]} **{v}**" for k, v in tally.items()))
             st.plotly_chart(poll_chart(tally, L.STEPS[i].question.choices), key="class_poll_live")
             if st.button("Reveal for everyone", type="primary", icon=":material/visibility:", key="class_reveal"):
-                _store().reveal(code, identity.owner_id(), i, seed, instructor=_controls(code))
+                _store().reveal(code, identity.owner_id(), i, seed)
                 st.rerun()
 
         live()
@@ -185,11 +185,11 @@ def _instructor_sidebar(klass: LessonClass, P: str) -> None:
             return
         st.markdown(f"Class **{klass.code}** · {_store().member_count(klass.code)} students")
         st.download_button("Poll results (CSV)", icon=":material/download:", key="class_csv",
-                           data=lambda: _store().export_csv(klass.code, identity.owner_id(), instructor=True),
+                           data=lambda: _store().export_csv(klass.code, identity.owner_id()),
                            file_name=f"kdviz_class_{klass.code}_poll.csv", mime="text/csv",
                            help="Every answer with the student's display name, judged by this run's numbers.")
         if st.button("End the class", icon=":material/logout:", key="class_end"):
-            _store().close_class(klass.code, identity.owner_id(), instructor=True)
+            _store().close_class(klass.code, identity.owner_id())
             ss.pop(_CODE, None)
             st.query_params.pop(PARAM, None)
             st.rerun()
@@ -267,7 +267,7 @@ def lesson_class(P: str, cls: Classroom) -> LessonClass:
             ss[step_key], ss[seed_key] = state.step + 1, state.seed
         elif (int(ss[step_key]) - 1, int(ss[seed_key])) != (state.step, state.seed):
             state = klass.state = _store().set_step(code, identity.owner_id(), int(ss[step_key]) - 1,
-                                                    int(ss[seed_key]), instructor=True)
+                                                    int(ss[seed_key]))
         ss[_SEEN] = state.version
         _join_panel(code, open_=state.step == 0)
         return klass
@@ -317,7 +317,7 @@ class PlaygroundClass:
         on = st.sidebar.toggle("Share these settings with the class", key="class_share_pg",
                                help="Students who follow you see this Playground with your settings.")
         try:
-            _store().share_settings(self.code, identity.owner_id(), dict(query) if on else None, instructor=True)
+            _store().share_settings(self.code, identity.owner_id(), dict(query) if on else None)
         except ClassError as e:
             st.sidebar.warning(str(e), icon=":material/group_off:")
 
