@@ -15,6 +15,7 @@ the instructor sees the counts live and reveals for everyone. Outside a class ev
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -152,6 +153,7 @@ class LessonClass:
         if (i, seed) != (self.state.step, self.state.seed):
             return
         code = self.code
+        _warm_reveal(i, seed)
 
         @st.fragment(run_every=1)
         def live() -> None:
@@ -165,6 +167,21 @@ class LessonClass:
                 st.rerun()
 
         live()
+
+
+_WARMED: set[tuple[int, int]] = set()
+_WARM_LOCK = threading.Lock()
+
+
+def _warm_reveal(i: int, seed: int) -> None:
+    """While the class votes, draw the revealed chart once in the background (shared, single-flight cache),
+    so that after **Reveal for everyone** every student's page only has to send it."""
+    with _WARM_LOCK:
+        if (i, seed) in _WARMED:
+            return
+        _WARMED.add((i, seed))
+    threading.Thread(target=L.step_figure, args=(i, seed), kwargs={"revealed": True}, daemon=True,
+                     name=f"kdviz-warm-reveal-{i}-{seed}").start()
 
 
 def _instructor_sidebar(klass: LessonClass, P: str) -> None:
