@@ -22,6 +22,7 @@ from kdviz import export
 from kdviz.clitools import format_seconds
 from kdviz.figstyle import apply_theme
 from kdviz.jobs import ACTIVE, JobRecord, Status
+from ui.identity import instructor_sidebar
 
 _PRESENT_STATE = "kdviz_present"
 _TRUE = {"1", "true", "yes", "on"}
@@ -76,6 +77,7 @@ def page_setup(title: str, icon: str = "🎓", layout: str = "wide") -> None:
             if (ROOT / path).exists():
                 page_link(path, label=label, icon=emoji)
         st.divider()
+        instructor_sidebar()
 
 
 def page_link(path: str, label: str, icon: str | None = None, query_params: dict | None = None) -> None:
