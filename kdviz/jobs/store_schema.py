@@ -9,7 +9,8 @@ Tables (schema version in ``PRAGMA user_version``, upgraded by `MIGRATIONS`):
 - ``claims``: which worker is computing which task key right now (atomic per-task claims, so two
   workers never compute the same task at the same time);
 - ``workers``: live worker processes (pid, heartbeat, current job), to bound how many run at once;
-- ``settings``: the instructor's choices (name → value), e.g. the per-student cap of the fair queue.
+- ``settings``: the instructor's choices (name → value), e.g. the per-student cap of the fair queue;
+- ``uploads``: which browser uploaded which CSV (uploads are private to their owners and the instructor).
 
 A job's ``owner`` is who started it (`kdviz.jobs.owners`); ``shared`` marks a run the instructor shares
 with the class.
@@ -90,7 +91,10 @@ MIGRATIONS: list[list[str]] = [
      "ALTER TABLE jobs ADD COLUMN cost_total REAL NOT NULL DEFAULT 0",
      "ALTER TABLE jobs ADD COLUMN run_cost_done REAL NOT NULL DEFAULT 0",
      "CREATE INDEX IF NOT EXISTS jobs_owner ON jobs (owner, status)",
-     "CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)"],
+     "CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+     # who uploaded which CSV (content-addressed file names: two students uploading the same file both own it)
+     "CREATE TABLE IF NOT EXISTS uploads (name TEXT NOT NULL, owner TEXT NOT NULL, created REAL NOT NULL, "
+     "PRIMARY KEY (name, owner))"],
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
