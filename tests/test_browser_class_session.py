@@ -70,10 +70,10 @@ def test_instructor_and_three_students_poll_and_reveal(class_server):
         try:
             teacher = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
             teacher.goto(f"{url}/Lesson")
-            teacher.get_by_label("Instructor key").wait_for(timeout=60_000)
+            teacher.get_by_label("Instructor key", exact=True).wait_for(timeout=60_000)
             _wait_idle(teacher)
-            teacher.get_by_label("Instructor key").fill(KEY)
-            teacher.get_by_label("Instructor key").press("Enter")
+            teacher.get_by_label("Instructor key", exact=True).fill(KEY)
+            teacher.get_by_label("Instructor key", exact=True).press("Enter")
             teacher.get_by_role("button", name="Start a class").wait_for(timeout=30_000)
             _wait_idle(teacher)
             teacher.get_by_role("button", name="Start a class").click()
