@@ -35,6 +35,7 @@ class Student:
     revealed: dict[int, float] = field(default_factory=dict)  # step → time its verdict arrived
     radio: dict[int, str] = field(default_factory=dict)       # step → the radio's widget id
     errors: list[str] = field(default_factory=list)
+    last: dict[str, float] = field(default_factory=dict)      # kind of message → when it last arrived
 
 
 def _title(i: int) -> str:
@@ -96,6 +97,7 @@ async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> No
                 msg = ForwardMsg()
                 msg.ParseFromString(raw)
                 kind = msg.WhichOneof("type")
+                st.last[kind or "?"] = time.monotonic()
                 if kind == "auto_rerun":
                     fragment["id"] = msg.auto_rerun.fragment_id
                 elif kind == "navigation":
@@ -162,7 +164,10 @@ async def run_class(port: int, home: Path, n: int, *, timeout: float = 30.0) -> 
             t0 = time.monotonic()
             store.reveal(code, INSTRUCTOR, i, 0)
             if not await _wait(lambda i=i: all(i in s.revealed for s in students), timeout):
-                errors.append(f"step {i + 1}: {sum(i in s.revealed for s in students)} of {n} saw the reveal")
+                now, late = time.monotonic(), [s for s in students if i not in s.revealed]
+                errors.append(f"step {i + 1}: {n - len(late)} of {n} saw the reveal; the others last got: "
+                              + "; ".join(", ".join(f"{k} {now - t:.0f}s ago" for k, t in s.last.items())
+                                          for s in late[:2]))
             reveal += [s.revealed[i] - t0 for s in students if i in s.revealed]
     finally:
         stop.set()

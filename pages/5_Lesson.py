@@ -93,3 +93,4 @@ if cls.show("share"):
                      title=f"kdviz lesson, step {i + 1}: {step.title}", filename=f"kdviz_lesson_step{i + 1}")
     with st.expander("🔗 Link to this view"):
         link_builder(cls, query, "Lesson", key="lesson")
+klass.rendered()  # in a class: the page got to its end with the class's state

@@ -31,6 +31,15 @@ from ui.links import from_query
 
 PARAM = "class"
 _CODE, _FOLLOW, _VOTED, _SEEN = "class_code", "class_follow", "class_voted", "class_seen"
+#: the class version this full run draws, and whether the follow fragment is running inline in it: the version
+#: counts as seen (_SEEN) only when the page got to its end (`rendered`), so an interrupted rerun is redone
+_RENDERING, _INLINE = "class_rendering", "_class_inline"
+
+
+def _rendered() -> None:
+    ss = st.session_state
+    if _RENDERING in ss:
+        ss[_SEEN] = ss[_RENDERING]
 
 
 def _store():
@@ -102,6 +111,11 @@ class LessonClass:
     @property
     def student(self) -> bool:
         return self.code is not None and not self.instructs
+
+    def rendered(self) -> None:
+        """Call at the end of the page: the class state it drew counts as seen."""
+        if self.student:
+            _rendered()
 
     def revealed(self, i: int, seed: int) -> bool:
         return self.state is not None and self.state.is_revealed(i, seed)
@@ -237,7 +251,8 @@ def _student_bar(klass: LessonClass, lesson: bool = True) -> None:
             st.info(f"Class {code} has ended: explore on your own.", icon=":material/school:")
             return
         following = bool(ss.get(_FOLLOW, True))
-        if following and ss.get(_SEEN) != state.version:
+        inline = ss.pop(_INLINE, False)  # inline in a full run: compare with what this run draws
+        if following and ss.get(_RENDERING if inline else _SEEN) != state.version:
             st.rerun()  # the instructor moved: redraw the page at the class's step
         c1, c2 = st.columns([4, 1], vertical_alignment="center")
         c1.markdown(f":material/groups: Class **{code}** · " + (
@@ -250,6 +265,7 @@ def _student_bar(klass: LessonClass, lesson: bool = True) -> None:
             ss.pop(_SEEN, None)
             st.rerun()
 
+    ss[_INLINE] = True
     bar()
 
 
@@ -290,7 +306,7 @@ def lesson_class(P: str, cls: Classroom) -> LessonClass:
         return klass
 
     def follow(s: ClassState) -> None:
-        ss[step_key], ss[seed_key], ss[_SEEN] = s.step + 1, s.seed, s.version
+        ss[step_key], ss[seed_key], ss[_RENDERING] = s.step + 1, s.seed, s.version
 
     def rename() -> None:
         try:
@@ -328,8 +344,10 @@ class PlaygroundClass:
     instructs: bool = False
 
     def share(self, query: Mapping[str, str]) -> None:
-        """Instructor: a sidebar switch that shares these settings with the class (kept in step while on)."""
+        """Instructor: a sidebar switch that shares these settings with the class (kept in step while on).
+        Students: the settings are drawn (call after the widgets)."""
         if not self.instructs:
+            _rendered()
             return
         on = st.sidebar.toggle("Share these settings with the class", key="class_share_pg",
                                help="Students who follow you see this Playground with your settings.")
@@ -356,7 +374,7 @@ def playground_class(P: str, defaults: Mapping[str, Any], kinds: Mapping[str, st
     klass = LessonClass(code, False, state)
 
     def follow(s: ClassState) -> None:
-        ss[_SEEN] = s.version
+        ss[_RENDERING] = s.version
         if s.settings and ss.get("_class_pg_applied") != s.settings_version:
             values, msgs = from_query(s.settings, defaults, kinds, validate)
             for k, v in values.items():
