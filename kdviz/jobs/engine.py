@@ -24,7 +24,7 @@ from kdviz.errors import ConfigError, KdvizError
 from kdviz.experiments import get_experiment
 from kdviz.jobs.executors import EXECUTORS, load_plugins
 from kdviz.jobs.owners import SERVER, SERVER_OWNER, Actor, PermissionDenied, check_manage, may_see
-from kdviz.jobs.queue import CAP_SETTING, queue_info, queue_order, set_setting, set_shared, student_limit
+from kdviz.jobs.queue import CAP_SETTING, queue_info, queue_order, set_setting, set_shared, stored_limit
 from kdviz.jobs.records import ACTIVE, JobRecord, Status
 from kdviz.jobs.store import Store, open_store
 
@@ -110,6 +110,11 @@ def share(job_id: str, shared: bool = True, *, home: Home = None, actor: Actor =
     if not actor.instructor:
         raise PermissionDenied("only the instructor shares runs with the class")
     return set_shared(store, job_id, shared)
+
+
+def student_limit(*, home: Home = None) -> int:
+    """Runs a student may have queued or running: the instructor's setting, else ``$KDVIZ_STUDENT_CAP`` or 2."""
+    return stored_limit(_store(home))
 
 
 def set_student_limit(limit: int, *, home: Home = None, actor: Actor = SERVER) -> int:

@@ -88,12 +88,8 @@ def set_setting(store: Store, name: str, value: str) -> None:
         c.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, str(value)))
 
 
-def student_limit(*, home: Any = None, store: Store = None) -> int:
+def stored_limit(store: Store) -> int:
     """Runs a student may have queued or running: the instructor's setting, else ``$KDVIZ_STUDENT_CAP`` or 2."""
-    if store is None:
-        from kdviz.jobs.store import open_store
-
-        store = open_store(home)
     value = get_setting(store, CAP_SETTING)
     try:
         return max(1, int(value)) if value is not None else student_cap()
