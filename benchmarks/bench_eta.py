@@ -1,7 +1,7 @@
 """How good is a run's ETA? A small sweep with CV-tuned loss correction (CV tasks cost cv_folds × grid
-fits), one worker; the job is polled every 0.2 s and, once 20 % (and 50 %) of its duration has passed,
+fits), one worker; the job is polled every 0.2 s and, once 20 % (and 50 %) of its model fits are done,
 the ETA shown is compared with the time that really remained. Fit-weighted (today's) against the
-task-count ETA (before).
+task-count ETA (the same pace baseline, counting tasks instead of fits).
 
     PYTHONPATH=. python benchmarks/bench_eta.py [--repeats 3]
 """
@@ -18,7 +18,7 @@ from kdviz.methods import corrected_methods, crossfit_methods
 
 def one(seed: int, home: str) -> dict[str, float]:
     methods = ("no_kd", "vanilla", *crossfit_methods()[:1], *corrected_methods())
-    cfg = dict(dataset="synthetic:gmm", n=1500, capacities=(1, 2, 4, 8), methods=methods, repeats=2, folds=3,
+    cfg = dict(dataset="synthetic:gmm", n=4000, capacities=(1, 2, 4, 8, 16), methods=methods, repeats=3, folds=3,
                c="cv", c_grid=(0.01, 0.1, 1.0, 10.0), cv_folds=3, seed=seed, teacher_options={"n_estimators": 30})
     jid = jobs.submit("sweep", cfg, home=home)
     trace = []
@@ -28,15 +28,15 @@ def one(seed: int, home: str) -> dict[str, float]:
             by_tasks = None
             if j.done > j.run_done:
                 by_tasks = (time.time() - j.run_started) / (j.done - j.run_done) * (j.total - j.done)
-            trace.append((time.time(), j.run_started, j.eta, by_tasks))
+            trace.append((time.time(), j.cost_done / j.cost_total if j.cost_total else 0.0, j.eta, by_tasks))
         if not j.active:
             break
         time.sleep(0.2)
     end = time.time()
     out = {}
-    start = trace[0][1]
+    start = trace[0][0]
     for at in (0.2, 0.5):
-        t, _, eta, by_tasks = next(x for x in trace if x[0] - start >= at * (end - start) and x[2] is not None)
+        t, _, eta, by_tasks = next(x for x in trace if x[1] >= at and x[2] is not None)
         left = end - t
         out[f"fits@{at:.0%}"] = (eta - left) / left
         out[f"tasks@{at:.0%}"] = (by_tasks - left) / left if by_tasks is not None else float("nan")
