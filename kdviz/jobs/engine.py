@@ -138,7 +138,17 @@ def queue_places(*, home: Home = None) -> dict[str, tuple[int, float | None]]:
     if not order:
         return {}
     jobs = store.list_jobs((Status.QUEUED, Status.RUNNING)) + store.list_jobs(Status.DONE, limit=20)
-    return queue_info(jobs, order, workers=max_workers())
+    return queue_info(jobs, order, workers=max_workers(),
+                      costs={j.id: _estimated_fits(j.kind, j.config) for j in jobs if j.status == Status.QUEUED})
+
+
+def _estimated_fits(kind: str, config: dict) -> float | None:
+    """A queued job's cost in model fits, from its config (`SweepConfig.estimated_fits`); None if unknown."""
+    try:
+        cfg, _ = normalize_config(kind, config)
+        return float(cfg.estimated_fits()) if hasattr(cfg, "estimated_fits") else None
+    except Exception:  # noqa: BLE001 — only an estimate: a config that no longer loads has none
+        return None
 
 
 def find_run(kind: str, config: Any, *, home: Home = None,

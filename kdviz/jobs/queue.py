@@ -113,12 +113,14 @@ def workers_bound() -> int:
 
 
 def queue_info(jobs: Iterable[JobRecord], order: Sequence[str], *, workers: int | None = None,
-               default_job_s: float = 30.0) -> dict[str, tuple[int, float | None]]:
+               default_job_s: float = 30.0, costs: dict[str, float | None] | None = None,
+               ) -> dict[str, tuple[int, float | None]]:
     """For each queued job: (place in the queue, 1-based; estimated seconds until it finishes).
 
     Running jobs' remaining time is their ETA; a queued job starts when one of ``workers`` slots frees,
     slots taken in queue order; a queued job's own duration is its cost (fits) at the mean pace (seconds
-    per fit) of the running and finished jobs seen, else `default_job_s`."""
+    per fit) of the running and finished jobs seen, else `default_job_s`; `costs` gives queued jobs' fits
+    (estimated from their configs: they are not planned yet)."""
     jobs = list(jobs)
     by_id = {j.id: j for j in jobs}
     paces = [j.pace for j in jobs if j.pace]
@@ -130,7 +132,7 @@ def queue_info(jobs: Iterable[JobRecord], order: Sequence[str], *, workers: int 
     out: dict[str, tuple[int, float | None]] = {}
     for place, jid in enumerate(order, start=1):
         job = by_id.get(jid)
-        cost = job.cost_total if job is not None and job.cost_total else None
+        cost = (job.cost_total if job is not None and job.cost_total else None) or (costs or {}).get(jid)
         own = cost * pace if (cost and pace) else default_job_s
         start = slots.pop(0)
         end = start + own
