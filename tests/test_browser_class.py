@@ -18,7 +18,8 @@ from test_browser import ARGS, ARTIFACTS, ROOT, _browser, _free_port, _wait_idle
 
 import kdviz.jobs as jobs
 from kdviz.jobs import SERVER, Actor, Status
-from kdviz.jobs.owners import grant_upload, new_secret, owner_from_secret
+from kdviz.jobs.owners import new_secret, owner_from_secret
+from kdviz.jobs.store_owners import grant_upload
 
 pytestmark = pytest.mark.browser
 KEY = "class-key-123"

@@ -16,7 +16,6 @@ import kdviz.jobs as jobs
 from kdviz.errors import ConfigError
 from kdviz.jobs import Actor, PermissionDenied, QueueFull, Status
 from kdviz.jobs.owners import (
-    grant_upload,
     instructor_token,
     key_matches,
     may_read_upload,
@@ -28,6 +27,7 @@ from kdviz.jobs.owners import (
 )
 from kdviz.jobs.queue import queue_info, round_robin, task_cost
 from kdviz.jobs.records import JobRecord
+from kdviz.jobs.store_owners import grant_upload
 
 CFG = dict(dataset="synthetic:gmm", n=200, capacities=(1, 2), methods=("no_kd", "vanilla"), repeats=1, folds=2)
 A, B, C = Actor("b-aaaa"), Actor("b-bbbb"), Actor("b-cccc")

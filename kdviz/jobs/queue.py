@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from kdviz.jobs.owners import SERVER_OWNER, student_cap
+from kdviz.jobs.store_owners import get_setting, queue_state
 
 Store = Any  # a kdviz.jobs.store.Store (not imported: the store imports this module)
 JobRecord = Any  # a kdviz.jobs.records.JobRecord
@@ -45,17 +46,9 @@ def round_robin(queued: Sequence[tuple[str, str | None, float]], last_served: di
     return order
 
 
-def _queue_state(c: Any) -> tuple[list[tuple[str, str | None, float]], dict[str, float]]:
-    queued = c.execute("SELECT id, COALESCE(owner, ?), created FROM jobs WHERE status = 'queued' "
-                       "ORDER BY created, rowid", (SERVER_OWNER,)).fetchall()
-    served = dict(c.execute("SELECT COALESCE(owner, ?), MAX(run_started) FROM jobs WHERE run_started IS NOT NULL "
-                            "GROUP BY COALESCE(owner, ?)", (SERVER_OWNER, SERVER_OWNER)).fetchall())
-    return queued, served
-
-
 def next_job(c: Any) -> str | None:
     """Inside a store transaction `c`: the id of the queued job the fair queue serves next."""
-    queued, served = _queue_state(c)
+    queued, served = queue_state(c, SERVER_OWNER)
     if not queued:
         return None
     return round_robin(queued, served)[0]
@@ -65,29 +58,12 @@ def queue_order(store: Store) -> list[str]:
     """Every queued job's id, in the order workers will take them."""
     conn = store._conn()
     with store._errors():
-        queued, served = _queue_state(conn)
+        queued, served = queue_state(conn, SERVER_OWNER)
     return round_robin(queued, served)
 
 
 # ----------------------------------------------------------------------------------------------
 # the cap and sharing (instructor settings, kept in the store)
-def set_shared(store: Store, job_id: str, shared: bool) -> JobRecord:
-    """Mark a run shared with the class (or not)."""
-    jid = store.resolve_id(job_id)
-    with store.write() as c:
-        c.execute("UPDATE jobs SET shared = ? WHERE id = ?", (int(bool(shared)), jid))
-    return store.get_job(jid)
-
-
-def get_setting(store: Store, name: str, default: str | None = None) -> str | None:
-    return next((r[0] for r in store.query("SELECT value FROM settings WHERE name = ?", (name,))), default)
-
-
-def set_setting(store: Store, name: str, value: str) -> None:
-    with store.write() as c:
-        c.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, str(value)))
-
-
 def stored_limit(store: Store) -> int:
     """Runs a student may have queued or running: the instructor's setting, else ``$KDVIZ_STUDENT_CAP`` or 2."""
     value = get_setting(store, CAP_SETTING)
