@@ -16,7 +16,6 @@ import kdviz.jobs as jobs
 from kdviz.errors import ConfigError
 from kdviz.jobs import Actor, PermissionDenied, QueueFull, Status
 from kdviz.jobs.owners import (
-    grant_upload,
     instructor_token,
     key_matches,
     may_read_upload,
@@ -28,6 +27,7 @@ from kdviz.jobs.owners import (
 )
 from kdviz.jobs.queue import queue_info, round_robin, task_cost
 from kdviz.jobs.records import JobRecord
+from kdviz.jobs.store_owners import grant_upload
 
 CFG = dict(dataset="synthetic:gmm", n=200, capacities=(1, 2), methods=("no_kd", "vanilla"), repeats=1, folds=2)
 A, B, C = Actor("b-aaaa"), Actor("b-bbbb"), Actor("b-cccc")
@@ -151,6 +151,9 @@ def test_queue_places_and_etas():
     assert info["q1"][1] == pytest.approx(80.0, abs=0.5)
     two = queue_info([running, q1, q2], ["q2", "q1"], workers=2, default_job_s=30.0)
     assert two["q2"][1] == pytest.approx(30.0, abs=0.5)  # a free worker takes it at once
+    # with the queued jobs' costs (fits, from their configs) at the running job's pace (1 s per fit)
+    costed = queue_info([running, q1, q2], ["q2", "q1"], workers=1, costs={"q2": 100.0, "q1": 5.0})
+    assert costed["q2"][1] == pytest.approx(120.0, abs=0.5) and costed["q1"][1] == pytest.approx(125.0, abs=0.5)
 
 
 # ----------------------------------------------------------------------------------------------

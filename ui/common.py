@@ -245,8 +245,8 @@ def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], can
         c1.progress(min(max(j.done / j.total if j.total else 0.0, 0.0), 1.0), text=text)
         if j.active:
             if c2.button("Cancel", key=f"{key}_cancel_{job_id}", type="secondary", width="stretch"):
-                cancel(job_id)
-                st.toast("Cancelling the run …")
+                if cancel(job_id) is not False:  # (False: refused, e.g. another student's run; it says why)
+                    st.toast("Cancelling the run …")
         elif j.resumable and resume is not None:
             if c2.button("▶ Resume", key=f"{key}_resume_{job_id}", width="stretch",
                          help="Compute only the missing tasks; finished ones come from the store"):

@@ -128,21 +128,25 @@ def _leave() -> None:
 
 
 def _cookie_script() -> None:
-    """Write the owner secret (first visit) and the instructor token (after unlocking) to cookies."""
+    """Write the owner secret (first visit) and the instructor token (after unlocking) to cookies.
+
+    Sent once; the script then blanks its own text, so the secret does not stay in the page's DOM."""
     ss = st.session_state
     parts = []
     secure = "(location.protocol === 'https:' ? '; Secure' : '')"
-    if ss.get(_NEW):
+    if ss.pop(_NEW, False):
         parts.append(f"if (!document.cookie.split('; ').some(c => c.startsWith('{OWNER_COOKIE}='))) "
                      f"document.cookie = '{OWNER_COOKIE}={ss[_SECRET]}; path=/; max-age=31536000; "
                      f"SameSite=Strict' + {secure};")
-    token = ss.get(_TOKEN_OUT)
+    token = ss.pop(_TOKEN_OUT, None)
     if token is not None:
         age = "" if token else "; max-age=0"
         parts.append(f"document.cookie = '{INSTRUCTOR_COOKIE}={token}; path=/; SameSite=Strict{age}' + {secure};")
     if parts:
         # values are hex digits only (valid_secret / hmac hexdigest): nothing to escape
-        st.html(f"<script>{' '.join(parts)}</script>", unsafe_allow_javascript=True)
+        wipe = ("document.querySelectorAll('script').forEach(s => { if (s.textContent.includes('kdviz_')) "
+                "s.textContent = ''; });")
+        st.html(f"<script>{' '.join(parts)} {wipe}</script>", unsafe_allow_javascript=True)
 
 
 def instructor_sidebar() -> None:

@@ -167,9 +167,11 @@ def results(job_id: str) -> pd.DataFrame:
     return _tables.get(key, load)
 
 
-def cancel(job_id: str) -> None:
-    _attempt(lambda j: jobs.cancel(j, actor=actor()), job_id)
+def cancel(job_id: str) -> bool:
+    """Cancel the run (its owner or the instructor only); False if refused."""
+    ok = _attempt(lambda j: jobs.cancel(j, actor=actor()), job_id) is not None
     _changed()
+    return ok
 
 
 def resume(job_id: str) -> str:

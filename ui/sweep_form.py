@@ -22,7 +22,8 @@ from kdviz.data import MAX_CLASSES, check_openml, list_datasets, load_dataset, r
 from kdviz.datasets import generated
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.home import kdviz_home
-from kdviz.jobs.owners import grant_upload, may_read_upload
+from kdviz.jobs.owners import may_read_upload
+from kdviz.jobs.store_owners import grant_upload
 from kdviz.plots import dataset_label
 from kdviz.schema import FieldSpec
 from kdviz.students import STUDENTS

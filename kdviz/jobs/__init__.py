@@ -27,11 +27,11 @@ from kdviz.jobs.engine import (
     set_student_limit,
     share,
     stop_workers,
+    student_limit,
     submit,
     wait,
 )
 from kdviz.jobs.owners import SERVER, Actor, PermissionDenied, QueueFull
-from kdviz.jobs.queue import student_limit
 from kdviz.jobs.records import ACTIVE, RESUMABLE, STATUSES, JobNotFound, JobRecord, Status, StoreError
 from kdviz.jobs.store import Store, default_home, open_store
 

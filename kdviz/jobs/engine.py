@@ -24,9 +24,10 @@ from kdviz.errors import ConfigError, KdvizError
 from kdviz.experiments import get_experiment
 from kdviz.jobs.executors import EXECUTORS, load_plugins
 from kdviz.jobs.owners import SERVER, SERVER_OWNER, Actor, PermissionDenied, check_manage, may_see
-from kdviz.jobs.queue import CAP_SETTING, queue_info, queue_order, set_setting, set_shared, student_limit
+from kdviz.jobs.queue import CAP_SETTING, queue_info, queue_order, stored_limit
 from kdviz.jobs.records import ACTIVE, JobRecord, Status
 from kdviz.jobs.store import Store, open_store
+from kdviz.jobs.store_owners import set_setting, set_shared
 
 Home = str | os.PathLike | None
 
@@ -112,6 +113,11 @@ def share(job_id: str, shared: bool = True, *, home: Home = None, actor: Actor =
     return set_shared(store, job_id, shared)
 
 
+def student_limit(*, home: Home = None) -> int:
+    """Runs a student may have queued or running: the instructor's setting, else ``$KDVIZ_STUDENT_CAP`` or 2."""
+    return stored_limit(_store(home))
+
+
 def set_student_limit(limit: int, *, home: Home = None, actor: Actor = SERVER) -> int:
     """Set how many runs a student may have queued or running (the instructor only); returns it."""
     if not actor.instructor:
@@ -133,7 +139,17 @@ def queue_places(*, home: Home = None) -> dict[str, tuple[int, float | None]]:
     if not order:
         return {}
     jobs = store.list_jobs((Status.QUEUED, Status.RUNNING)) + store.list_jobs(Status.DONE, limit=20)
-    return queue_info(jobs, order, workers=max_workers())
+    return queue_info(jobs, order, workers=max_workers(),
+                      costs={j.id: _estimated_fits(j.kind, j.config) for j in jobs if j.status == Status.QUEUED})
+
+
+def _estimated_fits(kind: str, config: dict) -> float | None:
+    """A queued job's cost in model fits, from its config (`SweepConfig.estimated_fits`); None if unknown."""
+    try:
+        cfg, _ = normalize_config(kind, config)
+        return float(cfg.estimated_fits()) if hasattr(cfg, "estimated_fits") else None
+    except Exception:  # noqa: BLE001 — only an estimate: a config that no longer loads has none
+        return None
 
 
 def find_run(kind: str, config: Any, *, home: Home = None,

@@ -135,17 +135,8 @@ def student_cap() -> int:
 
 # ----------------------------------------------------------------------------------------------
 # uploads: private to whoever uploaded them (and the instructor); `store` is a kdviz.jobs.Store
-def grant_upload(store: object, name: str, owner: str) -> None:
-    """Record that `owner` uploaded the CSV stored as `name` (a file name in the uploads folder)."""
-    import time
-
-    with store.write() as c:  # type: ignore[attr-defined]
-        c.execute("INSERT OR IGNORE INTO uploads (name, owner, created) VALUES (?, ?, ?)", (name, owner, time.time()))
-
-
 def may_read_upload(store: object, name: str, actor: Actor) -> bool:
     """Whether `actor` may use or preview the upload `name`: its uploaders and the instructor."""
-    if actor.instructor:
-        return True
-    rows = store.query("SELECT 1 FROM uploads WHERE name = ? AND owner = ?", (name, actor.owner))  # type: ignore[attr-defined]
-    return bool(rows)
+    from kdviz.jobs.store_owners import owns_upload
+
+    return actor.instructor or owns_upload(store, name, actor.owner)

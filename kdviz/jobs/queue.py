@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from kdviz.jobs.owners import SERVER_OWNER, student_cap
+from kdviz.jobs.store_owners import get_setting, queue_state
 
 Store = Any  # a kdviz.jobs.store.Store (not imported: the store imports this module)
 JobRecord = Any  # a kdviz.jobs.records.JobRecord
@@ -45,17 +46,9 @@ def round_robin(queued: Sequence[tuple[str, str | None, float]], last_served: di
     return order
 
 
-def _queue_state(c: Any) -> tuple[list[tuple[str, str | None, float]], dict[str, float]]:
-    queued = c.execute("SELECT id, COALESCE(owner, ?), created FROM jobs WHERE status = 'queued' "
-                       "ORDER BY created, rowid", (SERVER_OWNER,)).fetchall()
-    served = dict(c.execute("SELECT COALESCE(owner, ?), MAX(run_started) FROM jobs WHERE run_started IS NOT NULL "
-                            "GROUP BY COALESCE(owner, ?)", (SERVER_OWNER, SERVER_OWNER)).fetchall())
-    return queued, served
-
-
 def next_job(c: Any) -> str | None:
     """Inside a store transaction `c`: the id of the queued job the fair queue serves next."""
-    queued, served = _queue_state(c)
+    queued, served = queue_state(c, SERVER_OWNER)
     if not queued:
         return None
     return round_robin(queued, served)[0]
@@ -65,35 +58,14 @@ def queue_order(store: Store) -> list[str]:
     """Every queued job's id, in the order workers will take them."""
     conn = store._conn()
     with store._errors():
-        queued, served = _queue_state(conn)
+        queued, served = queue_state(conn, SERVER_OWNER)
     return round_robin(queued, served)
 
 
 # ----------------------------------------------------------------------------------------------
 # the cap and sharing (instructor settings, kept in the store)
-def set_shared(store: Store, job_id: str, shared: bool) -> JobRecord:
-    """Mark a run shared with the class (or not)."""
-    jid = store.resolve_id(job_id)
-    with store.write() as c:
-        c.execute("UPDATE jobs SET shared = ? WHERE id = ?", (int(bool(shared)), jid))
-    return store.get_job(jid)
-
-
-def get_setting(store: Store, name: str, default: str | None = None) -> str | None:
-    return next((r[0] for r in store.query("SELECT value FROM settings WHERE name = ?", (name,))), default)
-
-
-def set_setting(store: Store, name: str, value: str) -> None:
-    with store.write() as c:
-        c.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, str(value)))
-
-
-def student_limit(*, home: Any = None, store: Store = None) -> int:
+def stored_limit(store: Store) -> int:
     """Runs a student may have queued or running: the instructor's setting, else ``$KDVIZ_STUDENT_CAP`` or 2."""
-    if store is None:
-        from kdviz.jobs.store import open_store
-
-        store = open_store(home)
     value = get_setting(store, CAP_SETTING)
     try:
         return max(1, int(value)) if value is not None else student_cap()
@@ -117,12 +89,14 @@ def workers_bound() -> int:
 
 
 def queue_info(jobs: Iterable[JobRecord], order: Sequence[str], *, workers: int | None = None,
-               default_job_s: float = 30.0) -> dict[str, tuple[int, float | None]]:
+               default_job_s: float = 30.0, costs: dict[str, float | None] | None = None,
+               ) -> dict[str, tuple[int, float | None]]:
     """For each queued job: (place in the queue, 1-based; estimated seconds until it finishes).
 
     Running jobs' remaining time is their ETA; a queued job starts when one of ``workers`` slots frees,
     slots taken in queue order; a queued job's own duration is its cost (fits) at the mean pace (seconds
-    per fit) of the running and finished jobs seen, else `default_job_s`."""
+    per fit) of the running and finished jobs seen, else `default_job_s`; `costs` gives queued jobs' fits
+    (estimated from their configs: they are not planned yet)."""
     jobs = list(jobs)
     by_id = {j.id: j for j in jobs}
     paces = [j.pace for j in jobs if j.pace]
@@ -134,7 +108,7 @@ def queue_info(jobs: Iterable[JobRecord], order: Sequence[str], *, workers: int 
     out: dict[str, tuple[int, float | None]] = {}
     for place, jid in enumerate(order, start=1):
         job = by_id.get(jid)
-        cost = job.cost_total if job is not None and job.cost_total else None
+        cost = (job.cost_total if job is not None and job.cost_total else None) or (costs or {}).get(jid)
         own = cost * pace if (cost and pace) else default_job_s
         start = slots.pop(0)
         end = start + own

@@ -66,6 +66,7 @@ class Worker:
         self._mine: set[str] = set()
         self._pending: list[tuple[str, str, bytes]] = []
         self._cost: list | None = None  # [fits done, fits in all, {key: fits} of tasks not yet done]
+        self._rebased = False  # the ETA's baseline moved to the first finished task of this run
         self._submit_base: Any = None
         self._closing = threading.Event()
         self._wake = threading.Event()
@@ -137,7 +138,7 @@ class Worker:
         with self._lock:
             self._job, self._state = job.id, "ok"
             self._waiting, self._mine, self._pending = {}, set(), []
-            self._cost = None
+            self._cost, self._rebased = None, False
         executor: Executor | None = None
         try:
             kind, config_json, ex_name = self.store.job_config(job.id)
@@ -244,7 +245,12 @@ class Worker:
         pending, self._pending = self._pending, []
         label = "running" if stage == "start" else f"running {stage} tasks"
         cost = (self._cost[0], self._cost[1]) if self._cost is not None else None
-        self.store.progress(job.id, self.id, done, total, label, pending, start=stage == "start", cost=cost)
+        # the ETA's pace is measured from the first finished task on: the pool's start-up (seconds on a
+        # loaded machine) is no model fit, and would inflate every later estimate
+        first = stage != "start" and not self._rebased
+        self._rebased = self._rebased or first
+        start = stage == "start" or first
+        self.store.progress(job.id, self.id, done, total, label, pending, start=start, cost=cost)
 
     def _flush(self, job: JobRecord) -> None:
         """Store results received but not yet written (they would be lost otherwise)."""
