@@ -9,6 +9,12 @@ label noise and n once (to data no earlier class has used: the teacher fits are 
 CPU seconds per rerun (from /proc, so it only counts the server process); server RSS before, with the
 class connected, and after 30 students connect and leave twice. Loopback only, bounded in count and
 time: every student walks the lesson once and stops.
+
+    .venv/bin/python benchmarks/bench_classroom.py --students 30 --class-session   # issue 18
+
+adds, alongside each N, a class session of N more students (`--class-size`) who open the class link,
+follow an instructor through the lesson and vote on its predict steps (`class_session_load`): follow and
+reveal latency p50/p95 and the votes counted per step (must equal the class size).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import class_session_load as csl  # noqa: E402
 import loadgen as lg  # noqa: E402
 
 
@@ -61,6 +68,12 @@ def report(n: int, results: list[list[lg.Outcome]], cpu: float, wall: float) -> 
     return lines
 
 
+async def walk_with_class(port: int, home: Path, n: int, class_size: int, steps, timeout: float):
+    """N students walking the lesson while a class of `class_size` follows an instructor and votes (issue 18)."""
+    return await asyncio.gather(lg.classroom(port, n, steps, timeout=timeout),
+                                csl.run_class(port, home, class_size))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", default="1,10,30", help="class sizes, comma-separated")
@@ -68,7 +81,13 @@ def main() -> None:
     ap.add_argument("--timeout", type=float, default=120.0, help="seconds before an interaction counts as failed")
     ap.add_argument("--processes", type=int, default=1,
                     help="server processes; more than 1 starts scripts/serve_class.sh (nginx, sticky sessions)")
+    ap.add_argument("--class-session", action="store_true",
+                    help="alongside each class size N, a class session of N more students (or --class-size) "
+                         "following an instructor and voting: follow/reveal latency, votes counted")
+    ap.add_argument("--class-size", type=int, default=None, help="students in the class session (default: N)")
     args = ap.parse_args()
+    if args.class_session and args.port:
+        ap.error("--class-session needs a server this benchmark starts (it shares the server's KDVIZ_HOME)")
     home = Path(tempfile.mkdtemp(prefix="kdviz-classroom-"))
     run_id = finished_run(home) if args.port is None else None
     if args.port:
@@ -93,9 +112,14 @@ def main() -> None:
             out.append(f"server CPU per warm rerun (one student, 3 passes): {1000 * (cpu() - c0) / (3 * len(steps)):.0f} ms")
         for k, n in enumerate(int(x) for x in args.students.split(",")):
             c0, t0 = cpu() if pids else 0.0, time.perf_counter()
-            results = asyncio.run(lg.classroom(port, n, lg.lesson(run_id, fresh=k + 1), timeout=args.timeout))
+            walk = lg.lesson(run_id, fresh=k + 1)
+            if args.class_session:
+                results, klass = asyncio.run(walk_with_class(port, home, n, args.class_size or n, walk, args.timeout))
+            else:
+                results, klass = asyncio.run(lg.classroom(port, n, walk, timeout=args.timeout)), None
             wall = time.perf_counter() - t0
             out += report(n, results, (cpu() - c0) if pids else float("nan"), wall)
+            out += csl.report(klass) if klass else []
             if pids:
                 out.append(f"  server RSS after N = {n}: {rss():.0f} MB")
         if pids:

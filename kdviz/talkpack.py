@@ -60,6 +60,24 @@ def captions_markdown(charts: Sequence[TalkChart], title: str, link: str) -> str
     return "\n".join(lines)
 
 
+def _no_paths(value: Any) -> Any:
+    """A config with every ``csv:PATH`` dataset reduced to ``upload:FILE`` (no server path in a pack)."""
+    if isinstance(value, Mapping):
+        return {k: _no_paths(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_paths(v) for v in value]
+    if isinstance(value, str) and value.startswith("csv:"):
+        return "upload:" + value.replace("\\", "/").rsplit("/", 1)[-1]
+    return value
+
+
+def _table_no_paths(df: pd.DataFrame) -> pd.DataFrame:
+    """A results table whose ``dataset`` column names uploads by file, not by server path."""
+    if "dataset" in df.columns and df["dataset"].astype(str).str.startswith("csv:").any():
+        df = df.assign(dataset=df["dataset"].map(_no_paths))
+    return df
+
+
 def talk_pack(charts: Sequence[TalkChart], *, config: Mapping[str, Any] | None = None, link: str = "",
               results: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None, title: str = "kdviz talk pack",
               images: bool | None = None) -> TalkPack:
@@ -83,14 +101,14 @@ def talk_pack(charts: Sequence[TalkChart], *, config: Mapping[str, Any] | None =
     elif charts:
         notes.append("PNG/SVG are missing: " + (export.NO_BROWSER_MESSAGE if images is None else "not requested."))
     files["captions.md"] = captions_markdown(charts, title, link).encode()
-    files["config.json"] = json.dumps(dict(config or {}), indent=1, default=str).encode()
+    files["config.json"] = json.dumps(_no_paths(dict(config or {})), indent=1, default=str).encode()
     files["link.txt"] = (link + "\n").encode()
     if isinstance(results, pd.DataFrame):
-        files["results.csv"] = results.to_csv(index=False).encode()
+        files["results.csv"] = _table_no_paths(results).to_csv(index=False).encode()
     elif results:
         for k, df in results.items():
             if df is not None and len(df):
-                files[f"results_{_slug(k)}.csv"] = df.to_csv(index=False).encode()
+                files[f"results_{_slug(k)}.csv"] = _table_no_paths(df).to_csv(index=False).encode()
     if not any(k.endswith(".csv") for k in files):
         notes.append("No results table: this view has no results yet.")
     readme = [title, "", "Files:", *[f"- {k}" for k in sorted(files)], ""]

@@ -13,6 +13,7 @@ from kdviz.methods import method_label
 from kdviz.schema import model_fields
 from kdviz.teachers import TEACHERS
 from ui import play
+from ui.class_session import playground_class
 from ui.classroom import classroom, link_builder
 from ui.common import page_setup, presentation_mode, show_chart
 from ui.state import link_to_widgets, widgets_to_link, wkey
@@ -43,6 +44,7 @@ def options(name: str) -> list:
 
 msgs = link_to_widgets(P, DEFAULTS, KINDS, _validate)
 cls = classroom((*KINDS, "play", "share"))
+klass = playground_class(P, DEFAULTS, KINDS, _validate)  # in a class: followers take the instructor's settings
 ss = st.session_state
 if "_pg_next_capacity" in ss:  # ▶ Play's next step (set by the ticker below, applied before the slider exists)
     ss[wkey(P, "capacity")] = ss.pop("_pg_next_capacity")
@@ -119,6 +121,7 @@ if cls.show("play"):
 values = {k: st.session_state[wkey(P, k)] for k in KINDS}
 values["methods"] = tuple(values["methods"]) or ("vanilla",)
 query = widgets_to_link(P, values, KINDS)
+klass.share(query)  # the instructor in a class: "Share these settings with the class"
 
 try:
     t0 = time.perf_counter()

@@ -178,7 +178,7 @@ def _draw(job) -> None:
 
 
 job_progress(info.id, get_job=runs.get, cancel=runs.cancel, resume=runs.resume, on_update=_draw, every=1.0,
-             key="sw")
+             key="sw", queue_place=runs.queue_place)
 st.caption(f"Run {info.label} · {info.id} · background worker (kdviz.jobs) · duration {format_seconds(info.elapsed)}")
 if cls.show("share"):
     view = {**query, "run": info.id, "metric": metric, **({"logx": "1"} if log_x else {})}

@@ -110,7 +110,7 @@ def _start(p: TheoryPreset) -> None:
             ss[f"theory_df_{p.key}"] = run_experiment(p.kind, cfg, jobs=1)
         ss.pop(f"theory_job_{p.key}", None)
     else:
-        ss[f"theory_job_{p.key}"] = jobs.submit(p.kind, cfg)
+        ss[f"theory_job_{p.key}"] = runs.submit(cfg, p.kind)  # (owned by this browser: it may cancel it)
 
 
 def _results(p: TheoryPreset) -> pd.DataFrame | None:

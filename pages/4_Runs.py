@@ -9,6 +9,7 @@ import streamlit as st
 
 from kdviz.clitools import format_seconds
 from kdviz.errors import KdvizError
+from kdviz.jobs import Status
 from kdviz.talkpack import TalkChart
 from ui import run_names, runs
 from ui.common import (
@@ -19,6 +20,7 @@ from ui.common import (
     status_badge,
     talk_pack_button,
 )
+from ui.identity import is_instructor
 from ui.results_view import draw_results, metric_controls, run_chart
 from ui.state import share_link
 
@@ -27,8 +29,8 @@ present = presentation_mode()
 ss = st.session_state
 
 st.title("Runs")
-st.markdown("Every sweep started from this dashboard or the command line (`kdviz submit`). "
-            "Open one to see its chart, overlay several to compare them, rerun or delete.")
+st.markdown("Your sweeps (and those the instructor shares) started from this dashboard or the command line "
+            "(`kdviz submit`). Open one to see its chart, overlay several to compare them, rerun or delete.")
 
 try:
     all_runs = runs.list_runs()
@@ -42,6 +44,16 @@ if not all_runs:
     st.stop()
 
 by_id = {r.id: r for r in all_runs}
+if refused := runs.last_refusal():
+    st.error(refused, icon=":material/lock:")
+if is_instructor():
+    with st.expander("Instructor: the class queue", icon=":material/school:"):
+        cap = st.number_input("Runs each student may have queued or running", 1, 100, value=runs.student_limit(),
+                              step=1, key="runs_cap", help="The fair queue serves students round-robin; "
+                              "identical configurations still compute once.")
+        if cap != runs.student_limit():
+            runs.set_student_limit(int(cap))
+            st.toast(f"Each student may now have {int(cap)} runs queued or running")
 
 
 def _label(run_id: str) -> str:
@@ -51,9 +63,16 @@ def _label(run_id: str) -> str:
     return f"{head} · {status_badge(r.status)} · {when} · {runs.config_summary(r.config)[:60]}"
 
 
+def _queue(r) -> str:
+    place = runs.queue_place(r.id) if r.status == Status.QUEUED else None
+    return f"#{place[0]} in queue · ETA {format_seconds(place[1])}" if place else ""
+
+
 listed = run_names.search(all_runs)
 table = pd.DataFrame([{
-    "run": r.id[:8], "name": r.name, "tags": ", ".join(r.tags), "kind": r.kind, "status": status_badge(r.status),
+    "run": r.id[:8], "name": r.name, "tags": ", ".join(r.tags), "kind": r.kind,
+    "owner": runs.owner_label(r) + (" · shared" if r.shared else ""),
+    "status": status_badge(r.status), "queue": _queue(r),
     "started": dt.datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M") if r.created else "",
     "duration": format_seconds(r.elapsed), "progress": r.fraction,
     "configuration": runs.config_summary(r.config), "error": r.error or "",
@@ -87,16 +106,21 @@ with tab_open:
         st.query_params["open"] = new_id
 
     def _delete(victim: str) -> None:
-        runs.delete(victim)
         ss.pop("runs_confirm_delete", None)
-        ss.pop("runs_open", None)
-        st.toast(f"Deleted run {victim[:8]}")
+        if runs.delete(victim):  # (the job layer refuses another student's run; the page shows why)
+            ss.pop("runs_open", None)
+            st.toast(f"Deleted run {victim[:8]}")
 
-    c1, c2, _ = st.columns([1, 1, 4])
-    c1.button("Rerun", icon=":material/replay:", key="runs_rerun", help="Start a new run with the same configuration",
-              on_click=lambda: _open(runs.rerun(run_id)))
+    c1, c2, c3, _ = st.columns([1, 1, 2, 3])
+    c1.button("Rerun", icon=":material/replay:", key="runs_rerun",
+              help="Start a new run (yours) with the same configuration", on_click=lambda: _open(runs.rerun(run_id)))
     c2.button("Delete", icon=":material/delete:", key="runs_delete",
-              on_click=lambda: ss.__setitem__("runs_confirm_delete", run_id))
+              on_click=lambda: ss.__setitem__("runs_confirm_delete", run_id),
+              help=None if runs.mine(info) else "Only its owner or the instructor may delete this run")
+    if is_instructor():
+        c3.toggle("Share with class", value=info.shared, key=f"runs_share_{run_id}",
+                  on_change=lambda: runs.share(run_id, ss[f"runs_share_{run_id}"]),
+                  help="Students see shared runs on their Runs page (they cannot cancel or delete them)")
     if ss.get("runs_confirm_delete") == run_id:
         st.warning(f"Delete run {info.label} and its stored results? This cannot be undone.",
                    icon=":material/delete:")
@@ -113,7 +137,7 @@ with tab_open:
                      partial=job.active)
 
     job_progress(run_id, get_job=runs.get, cancel=runs.cancel, resume=runs.resume, on_update=_draw, every=1.5,
-                 key="runs")
+                 key="runs", queue_place=runs.queue_place)
 
 with tab_overlay:
     ov = run_names.overlay_tab(all_runs, present=present, format_func=_label)

@@ -7,6 +7,7 @@ import streamlit as st
 from kdviz import lesson as L
 from kdviz.errors import KdvizError
 from kdviz.talkpack import TalkChart
+from ui.class_session import lesson_class
 from ui.classroom import classroom, link_builder
 from ui.common import (
     lesson_pack_button,
@@ -36,12 +37,13 @@ def _validate(v: dict) -> dict:
 
 msgs = link_to_widgets(P, {"step": 1, "seed": 0}, KINDS, _validate)
 cls = classroom(("nav", "predict", "try", "seed", "share"))
+klass = lesson_class(P, cls)  # ?class=CODE: a class session (start, join, follow, poll): ui/class_session.py
 for m in msgs:
     st.warning(m, icon=":material/link_off:")
 
 if cls.show("seed"):
     st.sidebar.number_input("Seed (a different data set and forest)", 0, 2**31 - 1, step=1, key=wkey(P, "seed"),
-                            disabled=cls.locked)
+                            disabled=cls.locked or klass.nav_disabled())
 i = int(ss[wkey(P, "step")]) - 1
 seed = int(ss[wkey(P, "seed")])
 query = widgets_to_link(P, {"step": i + 1, "seed": seed}, KINDS)
@@ -58,22 +60,25 @@ st.markdown(step.text)
 
 revealed_key = f"lesson_revealed_{i}_{seed}"
 ask = step.question is not None and cls.show("predict")
-revealed = step.question is None or not cls.show("predict") or bool(ss.get(revealed_key))
+revealed = step.question is None or not cls.show("predict") or bool(ss.get(revealed_key)) or klass.revealed(i, seed)
 if ask:
     q = step.question
     st.markdown(f"**Predict first:** {q.prompt}")
     choice = st.radio("Your prediction", list(q.choices), format_func=q.choices.get, index=None,
                       key=f"lesson_pred_{i}_{seed}", disabled=cls.locked or revealed, label_visibility="collapsed")
-    if not revealed:
+    klass.vote(i, seed, choice)  # in a class: a student's answer goes to the class poll
+    klass.poll(i, seed)  # in a class: the instructor sees the answers live and reveals for everyone
+    if not revealed and not klass.instructs and not klass.waits(i, seed):
         if st.button("Reveal", type="primary", key=f"lesson_reveal_{i}", disabled=choice is None or cls.locked,
                      help="Shows the students and checks your prediction against this run's numbers."):
             ss[revealed_key] = True
             st.rerun()
         st.caption("Pick an answer, then press **Reveal**: the students stay hidden until then.")
-        L.warm(i, seed)  # the answer over the seeds is computed while the class predicts
-    else:
+    elif revealed:
         v = L.verdict(i, seed, choice)
         (st.success if v.held else st.warning)(v.text, icon=":material/check_circle:" if v.held else ":material/help:")
+    if not revealed:
+        L.warm(i, seed)  # the answer over the seeds is computed while the class predicts
 
 fig = L.step_figure(i, seed, revealed=revealed, presentation=present)
 caption = f"**What to look for:** {step.look_for}  \n{L.chart_caption(i, seed, revealed)}"
@@ -85,8 +90,8 @@ if cls.show("try"):
 
 if cls.show("nav"):
     b1, b2, _ = st.columns([1, 1, 4])
-    b1.button("Back", key="lesson_back", disabled=i == 0 or cls.locked, on_click=_go, args=(i - 1,), width="stretch")
-    b2.button("Next", key="lesson_next", disabled=i == N - 1 or cls.locked, on_click=_go, args=(i + 1,),
+    b1.button("Back", key="lesson_back", disabled=i == 0 or cls.locked or klass.nav_disabled(), on_click=_go, args=(i - 1,), width="stretch")
+    b2.button("Next", key="lesson_next", disabled=i == N - 1 or cls.locked or klass.next_disabled(i), on_click=_go, args=(i + 1,),
               type="primary", width="stretch")
 
 if cls.show("share"):
@@ -98,3 +103,4 @@ if cls.show("share"):
     lesson_pack_button(seed, link=share_link(query, "Lesson"), present=present)
     with st.expander("Link to this view", icon=":material/link:"):
         link_builder(cls, query, "Lesson", key="lesson")
+klass.rendered()  # in a class: the page got to its end with the class's state

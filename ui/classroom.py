@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 import streamlit as st
 
+from ui.identity import instructor_key, is_instructor
 from ui.links import classroom_query, parse_hide, parse_lock
 from ui.state import share_link
 
@@ -72,7 +73,13 @@ def classroom(names: tuple[str, ...]) -> Classroom:
 
 
 def link_builder(cls: Classroom, query: Mapping[str, str], page_path: str, key: str) -> str:
-    """The page's link and, below it, a classroom link built from checkboxes (one per control)."""
+    """The page's link and, below it, a classroom link built from checkboxes (one per control).
+
+    A page opened from a locked or hidden classroom link offers neither (a student could otherwise build
+    themselves an unlocked link), except to the instructor when an instructor key is set."""
+    if (cls.locked or cls.hidden) and not (instructor_key() is not None and is_instructor()):
+        st.caption("🔒 This page was opened from a classroom link: its links are the instructor's to share.")
+        return ""
     st.code(share_link(query, page_path), language=None)
     st.markdown("**Classroom link** — tick the controls to hide from the class:")
     cols = st.columns(4)

@@ -22,6 +22,7 @@ from kdviz import export
 from kdviz.clitools import format_seconds
 from kdviz.figstyle import PROJECTOR, apply_theme, fit_for_presentation
 from kdviz.jobs import ACTIVE, JobRecord, Status
+from ui.identity import instructor_sidebar
 
 _PRESENT_STATE = "kdviz_present"
 _TRUE = {"1", "true", "yes", "on"}
@@ -95,6 +96,7 @@ def page_setup(title: str, icon: str = ":material/school:", layout: str = "wide"
             if (ROOT / path).exists():
                 page_link(path, label=label, icon=emoji)
         st.divider()
+        instructor_sidebar()
 
 
 def page_link(path: str, label: str, icon: str | None = None, query_params: dict | None = None) -> None:
@@ -223,12 +225,14 @@ def status_badge(status: str) -> str:
 
 def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], cancel: Callable[[str], Any],
                  resume: Callable[[str], Any] | None = None, on_update: Callable[[JobRecord], None] | None = None,
-                 every: float = 1.0, key: str = "job") -> JobRecord | None:
+                 every: float = 1.0, key: str = "job",
+                 queue_place: Callable[[str], tuple[int, float | None] | None] | None = None) -> JobRecord | None:
     """A self-refreshing progress panel (bar, stage, elapsed, ETA, Cancel / Resume) for one background job.
 
     Runs as an `st.fragment(run_every=every)` while the job is queued or running; when the job ends the
     whole page reruns once and the fragment is then drawn without `run_every`, so it stops ticking.
-    `on_update(job)` is called on every tick inside the fragment (e.g. to draw partial results).
+    `on_update(job)` is called on every tick inside the fragment (e.g. to draw partial results);
+    `queue_place(job_id)` gives a queued job's (place, ETA) in the fair queue.
     Returns the job record seen by the first draw (None if the job is gone).
     """
     job = get_job(job_id)
@@ -249,7 +253,8 @@ def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], can
         if j.total:
             parts.append(f"{j.done}/{j.total} tasks")
         elif status == Status.QUEUED:
-            parts.append("waiting for a worker")
+            place = queue_place(job_id) if queue_place is not None else None
+            parts.append(f"#{place[0]} in the queue · ETA {format_seconds(place[1])}" if place else "waiting for a worker")
         if j.stage and j.stage != status:
             parts.append(j.stage)
         if j.elapsed is not None:
@@ -261,8 +266,8 @@ def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], can
         c1.progress(min(max(j.done / j.total if j.total else 0.0, 0.0), 1.0), text=text)
         if j.active:
             if c2.button("Cancel", key=f"{key}_cancel_{job_id}", type="secondary", width="stretch"):
-                cancel(job_id)
-                st.toast("Cancelling the run …")
+                if cancel(job_id) is not False:  # (False: refused, e.g. another student's run; it says why)
+                    st.toast("Cancelling the run …")
         elif j.resumable and resume is not None:
             if c2.button("▶ Resume", key=f"{key}_resume_{job_id}", width="stretch",
                          help="Compute only the missing tasks; finished ones come from the store"):

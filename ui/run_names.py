@@ -14,7 +14,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-import kdviz.jobs as jobs
 from kdviz.errors import KdvizError
 from kdviz.jobs import JobRecord, Status
 from kdviz.jobs.labels import matches
@@ -66,11 +65,10 @@ def label_editor(run: JobRecord, key: str = "runs_label") -> None:
         tags = c2.text_input("Tags", value=", ".join(run.tags), placeholder="comma-separated, e.g. talk, noise")
         if c3.form_submit_button("Save", icon=":material/label:", width="stretch"):
             try:
-                jobs.rename(run.id, name, tags)
+                runs.rename(run.id, name, tags)
             except KdvizError as e:
                 st.error(f"Not saved: {e}", icon=":material/error:")
                 return
-            runs._changed()
             st.toast(f"Saved the name of run {run.id[:8]}", icon=":material/label:")
             st.rerun()
 

@@ -20,7 +20,9 @@ from kdviz.config import data_settings
 from kdviz.errors import KdvizError
 from kdviz.home import kdviz_home
 from kdviz.jobs import ACTIVE, JobRecord, Status
+from kdviz.jobs.owners import SERVER_OWNER, may_manage, may_see, short_owner
 from kdviz.plots import dataset_label
+from ui.identity import actor, owner_id
 
 
 def warm_up() -> None:
@@ -31,13 +33,24 @@ def warm_up() -> None:
         pass
 
 
+REFUSAL = "_kdviz_runs_refusal"
+
+
 def _attempt(action: Callable[[str], Any], job_id: str) -> Any:
-    """Run a button's action; a failure (e.g. the job was deleted meanwhile) becomes a toast."""
+    """Run a button's action; a failure (the job was deleted meanwhile, or it is someone else's run:
+    the job layer refuses) becomes a toast and a message the page shows (`last_refusal`)."""
     try:
+        st.session_state.pop(REFUSAL, None)
         return action(job_id)
     except KdvizError as e:
+        st.session_state[REFUSAL] = str(e)
         st.toast(str(e), icon=":material/error:")
         return None
+
+
+def last_refusal() -> str | None:
+    """The message of the last refused action of this session (shown once)."""
+    return st.session_state.pop(REFUSAL, None)
 
 
 #: job status is read from the store at most this often per run, however many sessions watch it
@@ -56,10 +69,17 @@ def _changed() -> None:
 
 
 def submit(config: Any, kind: str = "sweep", name: str | None = None, tags: Any = None) -> str:
-    """Start a background run (config: a dict or a config object of experiment `kind`, optionally named
-    and tagged); returns its id."""
+    """Start a background run owned by this browser (config: a dict or a config object of experiment
+    `kind`, optionally named and tagged); returns its id. A student over the per-student limit gets
+    `jobs.QueueFull`."""
     _changed()
-    return str(jobs.submit(kind, config, name=name, tags=tags))
+    return str(jobs.submit(kind, config, actor=actor(), name=name, tags=tags))
+
+
+def rename(job_id: str, name: str | None, tags: Any) -> None:
+    """Name and tag a run (its owner or the instructor only: the job layer refuses anyone else)."""
+    jobs.rename(job_id, name, tags, actor=actor())
+    _changed()
 
 
 def _read(job_id: str) -> JobRecord | None:
@@ -70,13 +90,67 @@ def _read(job_id: str) -> JobRecord | None:
 
 
 def get(job_id: str) -> JobRecord | None:
-    """The run's status, shared by every session for STATUS_TTL_S (30 watchers ≠ 30 store reads a second)."""
-    return _status.get((_home(), job_id, int(time.monotonic() / STATUS_TTL_S)), lambda: _read(job_id))
+    """The run's status, shared by every session for STATUS_TTL_S (30 watchers ≠ 30 store reads a second);
+    None if it is gone or not this browser's to see (another student's unshared run)."""
+    job = _status.get((_home(), job_id, int(time.monotonic() / STATUS_TTL_S)), lambda: _read(job_id))
+    return job if visible(job) else None
 
 
 def list_runs() -> list[JobRecord]:
-    """Every run, newest first."""
-    return jobs.list_jobs()
+    """The runs this browser sees, newest first: its own and the shared ones (all for the instructor)."""
+    return jobs.list_jobs(actor=actor())
+
+
+def datasets_in_use() -> set[str]:
+    """The datasets every stored run (anyone's) refers to: their uploads must not be pruned."""
+    try:
+        return {str(r.config.get("dataset")) for r in jobs.list_jobs()}
+    except KdvizError:
+        return set()
+
+
+def visible(job: JobRecord | None) -> bool:
+    """Whether this browser may see the run (its own, shared, or the instructor)."""
+    return job is not None and may_see(actor(), job.owner or SERVER_OWNER, job.shared)
+
+
+def mine(job: JobRecord) -> bool:
+    """Whether this browser may cancel, delete or resume the run (its owner or the instructor)."""
+    return may_manage(actor(), job.owner or SERVER_OWNER)
+
+
+def owner_label(job: JobRecord) -> str:
+    """Who started the run, as shown: "you", or a short non-reversible label."""
+    return "you" if job.owner == owner_id() else short_owner(job.owner)
+
+
+def share(job_id: str, shared: bool) -> None:
+    _attempt(lambda j: jobs.share(j, shared, actor=actor()), job_id)
+    _changed()
+
+
+def student_limit() -> int:
+    try:
+        return jobs.student_limit()
+    except KdvizError:
+        return 2
+
+
+def set_student_limit(n: int) -> None:
+    _attempt(lambda _: jobs.set_student_limit(n, actor=actor()), "")
+
+
+_places = SingleFlightCache(maxsize=8)
+
+
+def queue_place(job_id: str) -> tuple[int, float | None] | None:
+    """A queued run's (place in the fair queue, estimated seconds until it finishes); None if not queued."""
+    def load() -> dict:
+        try:
+            return jobs.queue_places()
+        except KdvizError:
+            return {}
+    return _places.get((_home(), int(time.monotonic() / 1.0)), load).get(job_id)
 
 
 def results(job_id: str) -> pd.DataFrame:
@@ -100,13 +174,15 @@ def results(job_id: str) -> pd.DataFrame:
     return _tables.get(key, load)
 
 
-def cancel(job_id: str) -> None:
-    _attempt(jobs.cancel, job_id)
+def cancel(job_id: str) -> bool:
+    """Cancel the run (its owner or the instructor only); False if refused."""
+    ok = _attempt(lambda j: jobs.cancel(j, actor=actor()), job_id) is not None
     _changed()
+    return ok
 
 
 def resume(job_id: str) -> str:
-    _attempt(jobs.resume, job_id)
+    _attempt(lambda j: jobs.resume(j, actor=actor()), job_id)
     _changed()
     return job_id
 
@@ -118,9 +194,11 @@ def rerun(job_id: str) -> str:
     return new or job_id
 
 
-def delete(job_id: str) -> None:
-    _attempt(jobs.delete, job_id)
+def delete(job_id: str) -> bool:
+    """Delete the run (its owner or the instructor only); whether it was deleted."""
+    ok = _attempt(lambda j: jobs.delete(j, actor=actor()) or True, job_id)
     _changed()
+    return bool(ok)
 
 
 def find_run(config: Any, kind: str = "sweep",

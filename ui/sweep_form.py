@@ -16,11 +16,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+import kdviz.jobs as jobs
 from kdviz.config import OPTION_LIMITS, PRESETS, SweepConfig, make_config, sweep_field
 from kdviz.data import MAX_CLASSES, check_openml, list_datasets, load_dataset, read_table
 from kdviz.datasets import generated
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.home import kdviz_home
+from kdviz.jobs.owners import may_read_upload
+from kdviz.jobs.store_owners import grant_upload
 from kdviz.plots import dataset_label
 from kdviz.schema import FieldSpec
 from kdviz.students import STUDENTS
@@ -28,6 +31,7 @@ from kdviz.students import load_plugins as load_student_plugins
 from kdviz.teachers import TEACHERS, load_plugins, validate_grid
 from ui import runs
 from ui import sweep_axes as axes
+from ui.identity import actor, owner_id
 
 load_plugins()  # the torch teacher families and students register themselves
 load_student_plugins()
@@ -188,6 +192,9 @@ def validate_values(v: dict[str, Any]) -> SweepConfig:
         path = Path(ds[4:]).expanduser().resolve()
         if uploads_dir().resolve() not in path.parents:
             raise ConfigError("CSV datasets must be uploaded on the Sweep page (links cannot name server files)")
+        if not upload_allowed(path):  # (the same answer whether it exists or not: nothing leaks)
+            raise ConfigError(f"there is no upload {dataset_label(ds)!r} of yours on this server (uploads are "
+                              "private to whoever uploaded them); upload the CSV on the Sweep page")
         if not path.exists():
             raise ConfigError(f"the uploaded file {path.name} is no longer on the server; upload it again")
         if not v.get("target"):
@@ -203,6 +210,14 @@ def validate_values(v: dict[str, Any]) -> SweepConfig:
 @functools.lru_cache(maxsize=64)
 def _openml_available(name: str, minute: int) -> None:  # cached per minute: the check may wait 3 s
     check_openml(name)
+
+
+def upload_allowed(path: Path) -> bool:
+    """Whether this browser may use or preview the upload at `path`: its uploader or the instructor."""
+    try:
+        return may_read_upload(jobs.open_store(), Path(path).name, actor())
+    except KdvizError:
+        return False
 
 
 def prune_uploads(in_use: set[str], keep_s: float = UPLOAD_KEEP_S) -> list[Path]:
@@ -267,6 +282,10 @@ def dataset_picker(page: str) -> None:
     kd, kt = f"{page}.dataset", f"{page}.target"
     options = builtin_datasets()
     current = ss[kd] = from_link_dataset(ss.get(kd, DEFAULTS["dataset"]))
+    if str(current).startswith("csv:") and not upload_allowed(Path(current[4:])):
+        st.warning(f"There is no upload {dataset_label(current)!r} of yours here (uploads are private to whoever "
+                   "uploaded them); upload the CSV yourself.", icon="🔒")
+        current = ss[kd] = DEFAULTS["dataset"]
     if str(current).startswith("csv:"):
         options.append(current)
     options.append(UPLOAD_CHOICE)
@@ -307,7 +326,12 @@ def dataset_picker(page: str) -> None:
         st.error(f"Cannot use {up.name}: {e}", icon=":material/error:")
         return
     path = save_upload(data, up.name)
-    prune_uploads({str(r.config.get("dataset")) for r in runs.list_runs()} | {f"csv:{path}"})
+    try:
+        grant_upload(jobs.open_store(), path.name, owner_id())  # private to this browser (and the instructor)
+    except KdvizError as e:
+        st.error(f"Cannot record the upload: {e}", icon="⚠️")
+        return
+    prune_uploads(runs.datasets_in_use() | {f"csv:{path}"})
     _switch_dataset(page, f"csv:{path}")
     ss[synced] = ss[kd]
     st.success(f"Loaded {up.name}: {df.shape[0]} rows × {df.shape[1]} columns.", icon=":material/description:")
@@ -326,6 +350,9 @@ def _switch_dataset(page: str, dataset: str) -> None:
 
 
 def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None:
+    if not upload_allowed(path):  # never preview another browser's rows
+        st.error("This upload is private to whoever uploaded it; upload the CSV yourself.", icon="🔒")
+        return
     try:
         df = df if df is not None else read_table(path)
     except KdvizError as e:

@@ -18,6 +18,7 @@ from typing import Any
 
 from kdviz.clitools import format_seconds
 from kdviz.errors import KdvizError
+from kdviz.jobs.owners import short_owner
 from kdviz.jobs.records import STATUSES, Status
 
 
@@ -135,7 +136,8 @@ def _print_job(job: Any) -> None:
           f"progress  {job.done}/{job.total} tasks ({100 * job.fraction:.0f}%), {job.computed} computed by this job\n"
           f"executor  {job.executor}\ncreated   {_when(job.created)}\nstarted   {_when(job.started)}\n"
           f"finished  {_when(job.finished)}\nelapsed   {_fmt_s(d['elapsed'])}\neta       {_fmt_s(d['eta'])}\n"
-          f"worker    pid {job.pid or '-'} on {job.host or '-'}, heartbeat {_when(job.heartbeat)}")
+          f"worker    pid {job.pid or '-'} on {job.host or '-'}, heartbeat {_when(job.heartbeat)}\n"
+          f"owner     {short_owner(job.owner)}{' (shared with the class)' if job.shared else ''}")
     if job.error:
         print(f"error     {job.error}")
     print("config    " + json.dumps(job.config, sort_keys=True))

@@ -24,8 +24,11 @@ from kdviz.errors import ConfigError, KdvizError
 from kdviz.experiments import get_experiment
 from kdviz.jobs import labels
 from kdviz.jobs.executors import EXECUTORS, load_plugins
+from kdviz.jobs.owners import SERVER, SERVER_OWNER, Actor, PermissionDenied, check_manage, may_see
+from kdviz.jobs.queue import CAP_SETTING, queue_info, queue_order, stored_limit
 from kdviz.jobs.records import ACTIVE, JobRecord, Status
 from kdviz.jobs.store import Store, open_store
+from kdviz.jobs.store_owners import set_setting, set_shared
 
 Home = str | os.PathLike | None
 
@@ -55,12 +58,15 @@ def config_digest(kind: str, config_json: str) -> str:
 
 
 def submit(kind: str, config: Any, *, home: Home = None, start_worker: bool = True,
-           executor: str | None = None, name: str | None = None, tags: Any = None) -> str:
-    """Queue a job (experiment `kind`, e.g. "sweep", with `config`); return its id at once.
+           executor: str | None = None, actor: Actor = SERVER, name: str | None = None,
+           tags: Any = None) -> str:
+    """Queue a job (experiment `kind`, e.g. "sweep", with `config`) for `actor`; return its id at once.
 
     The config is validated now (a `ConfigError` names the bad field). `executor` is "local"
     (default, or ``$KDVIZ_EXECUTOR``) or "ray". With `start_worker`, a worker is started if needed.
-    `name` and `tags` label the run (`kdviz.jobs.labels`; checked before anything is queued).
+    A student (an actor who is not the instructor) has at most `student_limit` runs queued or running:
+    one more is refused with `QueueFull`. `name` and `tags` label the run (`kdviz.jobs.labels`; checked
+    before anything is queued).
     """
     _, text = normalize_config(kind, config)
     labelled = bool(name) or bool(tags)
@@ -68,9 +74,11 @@ def submit(kind: str, config: Any, *, home: Home = None, start_worker: bool = Tr
     executor = executor or os.environ.get("KDVIZ_EXECUTOR") or "local"
     if executor not in EXECUTORS:
         raise ConfigError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
-    job_id = _store(home).add_job(kind, text, config_digest(kind, text), executor)
+    store = _store(home)
+    cap = None if actor.instructor else student_limit(home=home)
+    job_id = store.add_job(kind, text, config_digest(kind, text), executor, owner=actor.owner, cap=cap)
     if labelled:
-        labels.set_label(_store(home), job_id, name, tags)
+        labels.set_label(store, job_id, name, tags)
     if start_worker:
         ensure_workers(home)
     return job_id
@@ -94,9 +102,61 @@ def get_job(job_id: str, *, home: Home = None) -> JobRecord:
     return _checked_store(home).get_job(job_id)
 
 
-def list_jobs(*, home: Home = None, status: str | list[str] | None = None, limit: int | None = None) -> list[JobRecord]:
-    """All jobs, newest first (optionally only those with `status`)."""
-    return _checked_store(home).list_jobs(status, limit)
+def list_jobs(*, home: Home = None, status: str | list[str] | None = None, limit: int | None = None,
+              actor: Actor = SERVER) -> list[JobRecord]:
+    """The jobs `actor` sees, newest first (optionally only those with `status`): all of them for the
+    instructor, a student's own and the shared ones for a student."""
+    jobs = _checked_store(home).list_jobs(status, None if not actor.instructor else limit)
+    if not actor.instructor:
+        jobs = [j for j in jobs if may_see(actor, j.owner or SERVER_OWNER, j.shared)][:limit or None]
+    return jobs
+
+
+def share(job_id: str, shared: bool = True, *, home: Home = None, actor: Actor = SERVER) -> JobRecord:
+    """Share a run with the class (or stop sharing it): the instructor only."""
+    store = _store(home)
+    if not actor.instructor:
+        raise PermissionDenied("only the instructor shares runs with the class")
+    return set_shared(store, job_id, shared)
+
+
+def student_limit(*, home: Home = None) -> int:
+    """Runs a student may have queued or running: the instructor's setting, else ``$KDVIZ_STUDENT_CAP`` or 2."""
+    return stored_limit(_store(home))
+
+
+def set_student_limit(limit: int, *, home: Home = None, actor: Actor = SERVER) -> int:
+    """Set how many runs a student may have queued or running (the instructor only); returns it."""
+    if not actor.instructor:
+        raise PermissionDenied("only the instructor sets the per-student limit")
+    try:
+        limit = int(limit)
+    except (TypeError, ValueError):
+        raise ConfigError(f"the per-student limit must be a whole number, got {limit!r}") from None
+    if not 1 <= limit <= 100:
+        raise ConfigError(f"the per-student limit must be between 1 and 100, got {limit}")
+    set_setting(_store(home), CAP_SETTING, str(limit))
+    return limit
+
+
+def queue_places(*, home: Home = None) -> dict[str, tuple[int, float | None]]:
+    """Every queued job's (place in the fair queue, estimated seconds until it finishes)."""
+    store = _checked_store(home)
+    order = queue_order(store)
+    if not order:
+        return {}
+    jobs = store.list_jobs((Status.QUEUED, Status.RUNNING)) + store.list_jobs(Status.DONE, limit=20)
+    return queue_info(jobs, order, workers=max_workers(),
+                      costs={j.id: _estimated_fits(j.kind, j.config) for j in jobs if j.status == Status.QUEUED})
+
+
+def _estimated_fits(kind: str, config: dict) -> float | None:
+    """A queued job's cost in model fits, from its config (`SweepConfig.estimated_fits`); None if unknown."""
+    try:
+        cfg, _ = normalize_config(kind, config)
+        return float(cfg.estimated_fits()) if hasattr(cfg, "estimated_fits") else None
+    except Exception:  # noqa: BLE001 — only an estimate: a config that no longer loads has none
+        return None
 
 
 def find_run(kind: str, config: Any, *, home: Home = None,
@@ -108,35 +168,48 @@ def find_run(kind: str, config: Any, *, home: Home = None,
     return _checked_store(home).find_by_digest(kind, config_digest(kind, text), status)
 
 
-def rename(job_id: str, name: str | None = None, tags: Any = None, *, home: Home = None) -> JobRecord:
-    """Set a run's name and tags (both replaced; a bad one raises `ConfigError` and changes nothing)."""
+def rename(job_id: str, name: str | None = None, tags: Any = None, *, home: Home = None,
+           actor: Actor = SERVER) -> JobRecord:
+    """Set a run's name and tags (both replaced; a bad one raises `ConfigError` and changes nothing).
+    Only the job's owner or the instructor may (`PermissionDenied` otherwise)."""
     store = _store(home)
-    labels.set_label(store, job_id, name, tags)
-    return store.get_job(job_id)
+    jid = _allowed(store, job_id, actor, "rename")
+    labels.set_label(store, jid, name, tags)
+    return store.get_job(jid)
 
 
-def cancel(job_id: str, *, home: Home = None) -> JobRecord:
+def _allowed(store: Store, job_id: str, actor: Actor, action: str) -> str:
+    """The job's full id if `actor` may `action` it (its owner or the instructor); else `PermissionDenied`."""
+    job = store.get_job(job_id)
+    check_manage(actor, job.owner or SERVER_OWNER, action, job.id)
+    return job.id
+
+
+def cancel(job_id: str, *, home: Home = None, actor: Actor = SERVER) -> JobRecord:
     """Cancel a job: queued/interrupted ones at once, a running one within about a second (its
-    running tasks are killed). Finished tasks stay stored, so `resume` continues from there."""
+    running tasks are killed). Finished tasks stay stored, so `resume` continues from there.
+    Only the job's owner or the instructor may (`PermissionDenied` otherwise)."""
     store = _store(home)
     store.reap()
-    return store.request_cancel(job_id)
+    return store.request_cancel(_allowed(store, job_id, actor, "cancel"))
 
 
-def resume(job_id: str, *, home: Home = None, start_worker: bool = True) -> JobRecord:
-    """Queue an interrupted, cancelled or failed job again; only its missing tasks are computed."""
+def resume(job_id: str, *, home: Home = None, start_worker: bool = True, actor: Actor = SERVER) -> JobRecord:
+    """Queue an interrupted, cancelled or failed job again; only its missing tasks are computed.
+    Only the job's owner or the instructor may (`PermissionDenied` otherwise)."""
     store = _store(home)
     store.reap()
-    job = store.requeue(job_id)
+    job = store.requeue(_allowed(store, job_id, actor, "resume"))
     if start_worker and job.status == Status.QUEUED:
         ensure_workers(home)
     return job
 
 
-def delete(job_id: str, *, home: Home = None) -> None:
-    """Forget a job (a running one is stopped). Its task results stay in the shared cache."""
+def delete(job_id: str, *, home: Home = None, actor: Actor = SERVER) -> None:
+    """Forget a job (a running one is stopped). Its task results stay in the shared cache.
+    Only the job's owner or the instructor may (`PermissionDenied` otherwise)."""
     store = _store(home)
-    jid = store.resolve_id(job_id)
+    jid = _allowed(store, job_id, actor, "delete")
     store.request_cancel(jid)
     store.delete_job(jid)
 

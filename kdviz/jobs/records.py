@@ -107,6 +107,11 @@ class JobRecord:
     error: str | None
     cancel_requested: bool
     has_table: bool
+    owner: str | None = None  # who started it (kdviz.jobs.owners); None: before runs had owners
+    shared: bool = False  # the instructor shares it with the class
+    cost_done: float = 0.0  # model fits done (tasks weighted by cost: kdviz.jobs.queue.task_cost)
+    cost_total: float = 0.0  # model fits in all (0: not known yet)
+    run_cost_done: float = 0.0  # fits done when this run started (the ETA's baseline)
     name: str = ""  # a run's name and tags (kdviz.jobs.labels): shown in overlays, legends, links and packs
     tags: tuple[str, ...] = ()
 
@@ -139,14 +144,30 @@ class JobRecord:
         return self.run_time + max(0.0, current)
 
     @property
+    def pace(self) -> float | None:
+        """Seconds per model fit of this run (tasks weighted by their cost); None until one finished."""
+        if self.status == Status.DONE and self.cost_total and self.run_time and self.cost_done > self.run_cost_done:
+            return self.run_time / (self.cost_done - self.run_cost_done)
+        if self.status != Status.RUNNING or not self.run_started or not self.cost_total:
+            return None
+        if self.cost_done <= self.run_cost_done:
+            return None
+        return (time.time() - self.run_started) / (self.cost_done - self.run_cost_done)
+
+    @property
     def eta(self) -> float | None:
-        """Estimated seconds left, from this run's pace; None until a task has finished."""
-        if self.status != Status.RUNNING or not self.run_started or self.done <= self.run_done:
+        """Estimated seconds left, from this run's pace in model fits (a CV task weighs cv_folds × grid
+        fits; by tasks when the costs are unknown); None until a task has finished."""
+        if self.status != Status.RUNNING or not self.run_started:
+            return None
+        if self.cost_total and self.cost_done > self.run_cost_done:
+            return self.pace * max(0.0, self.cost_total - self.cost_done)
+        if self.done <= self.run_done:
             return None
         pace = (time.time() - self.run_started) / (self.done - self.run_done)
         return pace * max(0, self.total - self.done)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d.update(status=str(self.status), elapsed=self.elapsed, eta=self.eta, fraction=self.fraction)
+        d.update(status=str(self.status), elapsed=self.elapsed, eta=self.eta, fraction=self.fraction, pace=self.pace)
         return d

@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from kdviz.home import kdviz_home
+from kdviz.jobs.owners import SERVER_OWNER, QueueFull
+from kdviz.jobs.queue import next_job
 from kdviz.jobs.records import (
     ACTIVE,
     HOST,
@@ -159,12 +161,20 @@ class Store:
         return self.query("PRAGMA user_version")[0][0]
 
     # -- jobs ---------------------------------------------------------------------------------------
-    def add_job(self, kind: str, config_json: str, digest: str, executor: str = "local") -> str:
+    def add_job(self, kind: str, config_json: str, digest: str, executor: str = "local", *,
+                owner: str = SERVER_OWNER, cap: int | None = None) -> str:
+        """Queue a job for `owner`; with `cap`, refuse (`QueueFull`) if they have `cap` jobs active (atomically)."""
         job_id = uuid.uuid4().hex[:12]
         with self.write() as c:
-            c.execute("INSERT INTO jobs (id, kind, config, digest, executor, status, stage, created) "
-                      "VALUES (?, ?, ?, ?, ?, 'queued', 'queued', ?)",
-                      (job_id, kind, config_json, digest, executor, time.time()))
+            if cap is not None:
+                n = c.execute(f"SELECT COUNT(*) FROM jobs WHERE owner = ? AND status IN {_sql_in(ACTIVE)}",
+                              (owner,)).fetchone()[0]
+                if n >= cap:
+                    raise QueueFull(f"you already have {n} run{'s' * (n != 1)} queued or running (the limit is "
+                                    f"{cap} per student); wait for one to finish or cancel one on the Runs page")
+            c.execute("INSERT INTO jobs (id, kind, config, digest, executor, status, stage, created, owner) "
+                      "VALUES (?, ?, ?, ?, ?, 'queued', 'queued', ?, ?)",
+                      (job_id, kind, config_json, digest, executor, time.time(), owner))
         return job_id
 
     def resolve_id(self, job_id: str) -> str:
@@ -229,13 +239,14 @@ class Store:
         return job_record(rows[0]) if rows else None
 
     def claim_job(self, worker: str, job_id: str | None = None) -> JobRecord | None:
-        """Atomically take the oldest queued job (or `job_id`) for `worker`; None if there is none."""
+        """Atomically take the next queued job of the fair queue (`kdviz.jobs.queue`: round-robin across
+        owners), or `job_id`, for `worker`; None if there is none."""
         if job_id is None and not self.has_queued():
             return None  # the common idle case: no write transaction
         now = time.time()
         with self.write() as c:
             if job_id is None:
-                row = c.execute("SELECT id FROM jobs WHERE status = 'queued' ORDER BY created, rowid LIMIT 1").fetchone()
+                row = (nxt,) if (nxt := next_job(c)) else None  # the fair queue: round-robin across owners
             else:
                 row = c.execute("SELECT id FROM jobs WHERE status = 'queued' AND id = ?", (job_id,)).fetchone()
             if row is None:
@@ -256,7 +267,8 @@ class Store:
         return cur.rowcount == 1
 
     def progress(self, job_id: str, worker: str, done: int, total: int, stage: str,
-                 results: list[tuple[str, str, bytes]] = (), start: bool = False) -> bool:
+                 results: list[tuple[str, str, bytes]] = (), start: bool = False,
+                 cost: tuple[float, float] | None = None) -> bool:
         """Store finished task results and the job's progress in one transaction (`start`: the first
         call of a run, which sets the baseline of the ETA)."""
         now = time.time()
@@ -268,8 +280,12 @@ class Store:
             cur = c.execute("UPDATE jobs SET done = ?, total = ?, stage = ?, heartbeat = ?, computed = computed + ? "
                             "WHERE id = ? AND worker = ? AND status = 'running'",
                             (done, total, stage, now, len(results), job_id, worker))
+            if cost is not None:  # (fits done, fits in all)
+                c.execute("UPDATE jobs SET cost_done = ?, cost_total = ? WHERE id = ? AND worker = ?",
+                          (cost[0], cost[1], job_id, worker))
             if start:
-                c.execute("UPDATE jobs SET run_done = ?, run_time = run_time + MAX(0, ? - run_started), "
+                c.execute("UPDATE jobs SET run_done = ?, run_cost_done = cost_done, "
+                          "run_time = run_time + MAX(0, ? - run_started), "
                           "run_started = ? WHERE id = ? AND worker = ?", (done, now, now, job_id, worker))
         return cur.rowcount == 1
 

@@ -1,0 +1,197 @@
+"""A class session under load: one instructor, N following and voting students (no browsers; loopback).
+
+Each student is one websocket session on the Lesson page with ``?class=CODE`` (see `loadgen`). Like a
+browser tab it answers the page's ``st.fragment(run_every=1)`` with a fragment rerun every second, so
+it follows the instructor by itself; on a predict step it answers (and changes its answer once, which
+must replace the first). The instructor acts on the class store directly (`ClassStore.set_step` /
+`reveal`: what the instructor's click writes, early in its rerun) and times, per student:
+
+- follow latency: from the instructor's step write to the student's page showing that step's title;
+- reveal latency: from **Reveal for everyone** to the student's page showing its verdict;
+- votes: after every predict step the class tally must equal N exactly (every vote counted once).
+
+Used by ``benchmarks/bench_classroom.py --class-session``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kdviz import lesson as L
+from kdviz.classroom_session import ClassStore
+
+INSTRUCTOR = "bench-instructor"
+PATH = (0, 1, 2, 3)  # the steps the instructor walks (1 and 2 ask a question, 2's after 1's reveal)
+
+
+@dataclass
+class Student:
+    k: int
+    seen: dict[int, float] = field(default_factory=dict)      # step → monotonic time its title arrived
+    revealed: dict[int, float] = field(default_factory=dict)  # step → time its verdict arrived
+    radio: dict[int, str] = field(default_factory=dict)       # step → the radio's widget id
+    errors: list[str] = field(default_factory=list)
+    last: dict[str, float] = field(default_factory=dict)      # kind of message → when it last arrived
+
+
+def _title(i: int) -> str:
+    return f"{i + 1}. {L.STEPS[i].title}"
+
+
+async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> None:
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    query = f"class={code}"
+    fragment = {"id": "", "page": ""}  # the fragment to tick, and the page's script hash (a tab sends both)
+    voted: dict[int, int] = {}
+    current = {"step": -1}
+
+    def back(fragment_id: str = "", vote: tuple[str, str] | None = None) -> bytes:
+        m = BackMsg()
+        m.rerun_script.query_string = query
+        if fragment["page"]:
+            m.rerun_script.page_script_hash = fragment["page"]
+        else:
+            m.rerun_script.page_name = "Lesson"
+        if fragment_id:
+            m.rerun_script.fragment_id = fragment_id
+            m.rerun_script.is_auto_rerun = True
+        if vote:
+            w = m.rerun_script.widget_states.widgets.add()
+            w.id, w.string_value = vote
+        return m.SerializeToString()
+
+    async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
+                                  max_size=64 * 2**20, open_timeout=30, ping_interval=None,
+                                  additional_headers={"Cookie": f"kdvizroute=classstudent{st.k:03d}"}) as ws:
+        async def ticker() -> None:  # what the browser does for st.fragment(run_every=1)
+            while not stop.is_set():
+                await asyncio.sleep(1.0)
+                if fragment["id"]:
+                    await ws.send(back(fragment["id"]))
+
+        async def vote(i: int) -> None:
+            q = L.STEPS[i].question
+            labels = list(q.choices.values())
+            for n in range(2):  # an answer, then a changed answer (it must replace the first)
+                await asyncio.sleep(0.2 + 0.01 * st.k)
+                if i in st.revealed or i not in st.radio:
+                    return
+                await ws.send(back(vote=(st.radio[i], labels[(st.k + n) % len(labels)])))
+                voted[i] = n + 1
+
+        tick = asyncio.create_task(ticker())
+        await ws.send(back())
+        try:
+            while not stop.is_set():
+                try:
+                    raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
+                except TimeoutError:
+                    continue
+                msg = ForwardMsg()
+                msg.ParseFromString(raw)
+                kind = msg.WhichOneof("type")
+                st.last[kind or "?"] = time.monotonic()
+                if kind == "auto_rerun":
+                    fragment["id"] = msg.auto_rerun.fragment_id
+                elif kind == "navigation":
+                    fragment["page"] = msg.navigation.page_script_hash
+                if kind != "delta":
+                    continue
+                el = msg.delta.new_element
+                what = el.WhichOneof("type")
+                now = time.monotonic()
+                if what == "heading":
+                    for i in PATH:
+                        if el.heading.body == _title(i):
+                            st.seen.setdefault(i, now)
+                            current["step"] = i
+                elif what == "radio" and current["step"] >= 0:
+                    i = current["step"]
+                    st.radio[i] = el.radio.id
+                    if i not in voted and not el.radio.disabled:
+                        voted[i] = 0
+                        asyncio.create_task(vote(i))
+                elif what == "alert" and "prediction" in el.alert.body and current["step"] >= 0:
+                    st.revealed.setdefault(current["step"], now)
+                elif what == "exception":
+                    st.errors.append(f"{el.exception.type}: {el.exception.message}"[:200])
+        finally:
+            tick.cancel()
+
+
+async def _wait(cond, timeout: float) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        await asyncio.sleep(0.05)
+    return cond()
+
+
+async def run_class(port: int, home: Path, n: int, *, timeout: float = 30.0) -> dict:
+    """N students in one class; the instructor walks PATH. Returns the figures (see `report`)."""
+    store = ClassStore(home)
+    code = store.create(INSTRUCTOR).code
+    students = [Student(k) for k in range(n)]
+    stop = asyncio.Event()
+    tasks = [asyncio.create_task(_student(port, code, s, stop)) for s in students]
+    follow, reveal, votes, errors = [], [], [], []
+    try:
+        if not await _wait(lambda: store.member_count(code) == n and all(0 in s.seen for s in students), 120):
+            errors.append(f"only {store.member_count(code)} of {n} students joined")
+        for i in PATH:
+            t0 = time.monotonic()
+            if i:
+                store.set_step(code, INSTRUCTOR, i, 0)
+            ok = await _wait(lambda i=i: all(i in s.seen for s in students), timeout)
+            if not ok:
+                errors.append(f"step {i + 1}: {sum(i in s.seen for s in students)} of {n} students followed")
+            if i:
+                follow += [max(0.0, s.seen[i] - t0) for s in students if i in s.seen]
+            if L.STEPS[i].question is None:
+                continue
+            await _wait(lambda i=i: sum(store.tally(code, i, 0).values()) == n, timeout)
+            await asyncio.sleep(1.5)  # the changed answers land
+            counted = sum(store.tally(code, i, 0).values())
+            votes.append((i, counted))
+            t0 = time.monotonic()
+            store.reveal(code, INSTRUCTOR, i, 0)
+            if not await _wait(lambda i=i: all(i in s.revealed for s in students), timeout):
+                now, late = time.monotonic(), [s for s in students if i not in s.revealed]
+                errors.append(f"step {i + 1}: {n - len(late)} of {n} saw the reveal; the others last got: "
+                              + "; ".join(", ".join(f"{k} {now - t:.0f}s ago" for k, t in s.last.items())
+                                          for s in late[:2]))
+            reveal += [s.revealed[i] - t0 for s in students if i in s.revealed]
+    finally:
+        stop.set()
+        done = await asyncio.gather(*tasks, return_exceptions=True)
+    errors += [f"{type(e).__name__}: {e}" for e in done if isinstance(e, BaseException)]
+    errors += [e for s in students for e in s.errors]
+    return {"n": n, "follow": follow, "reveal": reveal, "votes": votes, "errors": errors}
+
+
+def _pct(values: list[float], q: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+def report(r: dict) -> list[str]:
+    n = r["n"]
+    ok_votes = all(c == n for _, c in r["votes"])
+    lines = [f"class session, N = {n} students following and voting: {len(r['errors'])} errors"]
+    for name in ("follow", "reveal"):
+        v = r[name]
+        if v:
+            lines.append(f"  {name + ' latency':<22} p50 {statistics.median(v):6.2f} s   p95 {_pct(v, 0.95):6.2f} s   "
+                         f"max {max(v):6.2f} s   (n={len(v)})")
+    lines.append("  votes counted: " + ", ".join(f"step {i + 1}: {c} of {n}" for i, c in r["votes"])
+                 + ("  (every vote counted exactly once)" if ok_votes else "  (MISMATCH)"))
+    lines += [f"  error: {e}" for e in r["errors"][:5]]
+    return lines
