@@ -65,7 +65,9 @@ def _label(run_id: str) -> str:
 
 def _queue(r) -> str:
     place = runs.queue_place(r.id) if r.status == Status.QUEUED else None
-    return f"#{place[0]} in queue · ETA {format_seconds(place[1])}" if place else ""
+    if not place:
+        return ""
+    return f"#{place[0]} in queue" + (f" · ETA {format_seconds(place[1])}" if place[1] is not None else "")
 
 
 listed = run_names.search(all_runs)

@@ -143,17 +143,19 @@ def test_eta_weighs_tasks_by_cost():
 def test_queue_places_and_etas():
     now = time.time()
     running = _record(id="r", run_started=now - 10, cost_done=10.0, cost_total=30.0)  # 1 s/fit, 20 s left
-    q1 = _record(id="q1", status=Status.QUEUED, started=None, cost_total=0.0)
-    q2 = _record(id="q2", status=Status.QUEUED, started=None, cost_total=0.0)
-    info = queue_info([running, q1, q2], ["q2", "q1"], workers=1, default_job_s=30.0)
+    q1 = _record(id="q1", status=Status.QUEUED, started=None)
+    q2 = _record(id="q2", status=Status.QUEUED, started=None)
+    costs = {"q2": 30.0, "q1": 5.0}  # fits, from their configs
+    info = queue_info([running, q1, q2], ["q2", "q1"], workers=1, costs=costs)
     assert info["q2"][0] == 1 and info["q1"][0] == 2
-    assert info["q2"][1] == pytest.approx(50.0, abs=0.5)  # after the running one (20 s) plus its own 30 s
-    assert info["q1"][1] == pytest.approx(80.0, abs=0.5)
-    two = queue_info([running, q1, q2], ["q2", "q1"], workers=2, default_job_s=30.0)
+    assert info["q2"][1] == pytest.approx(50.0, abs=0.5)  # after the running one (20 s) plus its own 30 fits
+    assert info["q1"][1] == pytest.approx(55.0, abs=0.5)
+    two = queue_info([running, q1, q2], ["q2", "q1"], workers=2, costs=costs)
     assert two["q2"][1] == pytest.approx(30.0, abs=0.5)  # a free worker takes it at once
-    # with the queued jobs' costs (fits, from their configs) at the running job's pace (1 s per fit)
-    costed = queue_info([running, q1, q2], ["q2", "q1"], workers=1, costs={"q2": 100.0, "q1": 5.0})
-    assert costed["q2"][1] == pytest.approx(120.0, abs=0.5) and costed["q1"][1] == pytest.approx(125.0, abs=0.5)
+    assert two["q1"][1] == pytest.approx(25.0, abs=0.5)  # the running job's worker frees at 20 s
+    # no pace seen yet (nothing ran) or no cost: places, but no made-up ETA
+    idle = queue_info([q1, q2], ["q2", "q1"], workers=1, costs=costs)
+    assert idle == {"q2": (1, None), "q1": (2, None)}
 
 
 # ----------------------------------------------------------------------------------------------

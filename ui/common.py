@@ -254,7 +254,8 @@ def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], can
             parts.append(f"{j.done}/{j.total} tasks")
         elif status == Status.QUEUED:
             place = queue_place(job_id) if queue_place is not None else None
-            parts.append(f"#{place[0]} in the queue · ETA {format_seconds(place[1])}" if place else "waiting for a worker")
+            parts.append("waiting for a worker" + (f" · #{place[0]} in the queue" if place else "")
+                         + (f" · ETA {format_seconds(place[1])}" if place and place[1] is not None else ""))
         if j.stage and j.stage != status:
             parts.append(j.stage)
         if j.elapsed is not None:

@@ -89,30 +89,27 @@ def workers_bound() -> int:
 
 
 def queue_info(jobs: Iterable[JobRecord], order: Sequence[str], *, workers: int | None = None,
-               default_job_s: float = 30.0, costs: dict[str, float | None] | None = None,
-               ) -> dict[str, tuple[int, float | None]]:
-    """For each queued job: (place in the queue, 1-based; estimated seconds until it finishes).
+               costs: dict[str, float | None] | None = None) -> dict[str, tuple[int, float | None]]:
+    """For each queued job: (place in the queue, 1-based; estimated seconds until it finishes, or None).
 
     Running jobs' remaining time is their ETA; a queued job starts when one of ``workers`` slots frees,
-    slots taken in queue order; a queued job's own duration is its cost (fits) at the mean pace (seconds
-    per fit) of the running and finished jobs seen, else `default_job_s`; `costs` gives queued jobs' fits
-    (estimated from their configs: they are not planned yet)."""
+    slots taken in queue order; a queued job's own duration is its cost in fits (`costs`, estimated from
+    its config: it is not planned yet) at the mean pace (seconds per fit) of the running and finished
+    jobs seen. Without a pace or a cost there is no estimate (None) for it and the jobs behind it."""
     jobs = list(jobs)
     by_id = {j.id: j for j in jobs}
     paces = [j.pace for j in jobs if j.pace]
     pace = sum(paces) / len(paces) if paces else None
     slots = sorted((j.eta or 0.0) for j in jobs if j.status == "running")
     n = workers or workers_bound()
-    slots = (slots + [0.0] * n)[:max(n, len(slots))]
-    slots.sort()
+    slots = sorted((slots + [0.0] * n)[:max(n, len(slots))])
+    known = True
     out: dict[str, tuple[int, float | None]] = {}
     for place, jid in enumerate(order, start=1):
         job = by_id.get(jid)
         cost = (job.cost_total if job is not None and job.cost_total else None) or (costs or {}).get(jid)
-        own = cost * pace if (cost and pace) else default_job_s
-        start = slots.pop(0)
-        end = start + own
-        slots.append(end)
-        slots.sort()
-        out[jid] = (place, end)
+        known = known and bool(cost and pace)
+        end = slots.pop(0) + (cost * pace if known else 0.0)
+        slots = sorted([*slots, end])
+        out[jid] = (place, end if known else None)
     return out
