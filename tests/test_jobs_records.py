@@ -48,11 +48,13 @@ SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE) ")
 
 
 def test_no_sql_outside_the_store():
-    """Every SQL statement is a named method of `Store` (kdviz/jobs/store*.py); nothing else runs SQL."""
+    """Every SQL statement is a named method of a store: the job store (kdviz/jobs/store*.py) or the class
+    sessions' own database (kdviz/classroom_session.py, `ClassStore`); nothing else runs SQL."""
     files = [p for d in ("kdviz", "ui", "pages") for p in (ROOT / d).rglob("*.py")] + [ROOT / "app.py"]
     assert len(files) > 20
     leaks = [f"{p.relative_to(ROOT)}:{i}: {line.strip()}" for p in files
              if not (p.parent.name == "jobs" and p.name.startswith("store"))
+             and p.relative_to(ROOT).as_posix() != "kdviz/classroom_session.py"
              for i, line in enumerate(p.read_text().splitlines(), 1) if SQL.search(line)]
     assert not leaks, "SQL outside kdviz/jobs/store*.py:\n" + "\n".join(leaks)
 

@@ -78,7 +78,7 @@ def link_builder(cls: Classroom, query: Mapping[str, str], page_path: str, key: 
     A page opened from a locked or hidden classroom link offers neither (a student could otherwise build
     themselves an unlocked link), except to the instructor when an instructor key is set."""
     if (cls.locked or cls.hidden) and not (instructor_key() is not None and is_instructor()):
-        st.caption("🔒 This page was opened from a classroom link: its links are the instructor's to share.")
+        st.caption(":material/lock: This page was opened from a classroom link: its links are the instructor's to share.")
         return ""
     st.code(share_link(query, page_path), language=None)
     st.markdown("**Classroom link** — tick the controls to hide from the class:")

@@ -156,12 +156,12 @@ def instructor_sidebar() -> None:
     key = instructor_key()
     if key is not None:
         if is_instructor():
-            st.caption(f"🎓 Instructor mode · you are {short_label()}")
+            st.caption(f":material/school: Instructor mode · you are {short_label()}")
             st.button("Leave instructor mode", key="kdviz_leave_instructor", on_click=_leave)
         else:
             st.text_input("Instructor key", type="password", key=KEY_FIELD, on_change=_try_key,
                           help="Only for the instructor: unlocks instructor mode in this browser until it closes.")
             if st.session_state.get(_REFUSED):
-                st.error("That is not the instructor key.", icon="🔒")
+                st.error("That is not the instructor key.", icon=":material/lock:")
             st.caption(f"You are {short_label()} (your runs are yours).")
     _cookie_script()

@@ -284,7 +284,7 @@ def dataset_picker(page: str) -> None:
     current = ss[kd] = from_link_dataset(ss.get(kd, DEFAULTS["dataset"]))
     if str(current).startswith("csv:") and not upload_allowed(Path(current[4:])):
         st.warning(f"There is no upload {dataset_label(current)!r} of yours here (uploads are private to whoever "
-                   "uploaded them); upload the CSV yourself.", icon="🔒")
+                   "uploaded them); upload the CSV yourself.", icon=":material/lock:")
         current = ss[kd] = DEFAULTS["dataset"]
     if str(current).startswith("csv:"):
         options.append(current)
@@ -329,7 +329,7 @@ def dataset_picker(page: str) -> None:
     try:
         grant_upload(jobs.open_store(), path.name, owner_id())  # private to this browser (and the instructor)
     except KdvizError as e:
-        st.error(f"Cannot record the upload: {e}", icon="⚠️")
+        st.error(f"Cannot record the upload: {e}", icon=":material/error:")
         return
     prune_uploads(runs.datasets_in_use() | {f"csv:{path}"})
     _switch_dataset(page, f"csv:{path}")
@@ -351,7 +351,7 @@ def _switch_dataset(page: str, dataset: str) -> None:
 
 def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None:
     if not upload_allowed(path):  # never preview another browser's rows
-        st.error("This upload is private to whoever uploaded it; upload the CSV yourself.", icon="🔒")
+        st.error("This upload is private to whoever uploaded it; upload the CSV yourself.", icon=":material/lock:")
         return
     try:
         df = df if df is not None else read_table(path)

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from kdviz.errors import ConfigError
+from kdviz.jobs.store_owners import set_name_tags
 
 MAX_NAME = 80
 MAX_TAG = 30
@@ -59,9 +60,7 @@ def clean_tags(tags: Any) -> tuple[str, ...]:
 def set_label(store: Any, job_id: str, name: Any = None, tags: Any = None) -> tuple[str, tuple[str, ...]]:
     """Store a run's name and tags (both replaced; validated first, so a bad one changes nothing)."""
     text, words = clean_name(name), clean_tags(tags)
-    jid = store.resolve_id(job_id)
-    with store.write() as c:
-        c.execute("UPDATE jobs SET name = ?, tags = ? WHERE id = ?", (text, json.dumps(list(words)), jid))
+    set_name_tags(store, store.resolve_id(job_id), text, json.dumps(list(words)))
     return text, words
 
 

@@ -27,6 +27,12 @@ def set_shared(store: Any, job_id: str, shared: bool) -> Any:
     return store.get_job(jid)
 
 
+def set_name_tags(store: Any, jid: str, name: str, tags_json: str) -> None:
+    """Store a run's (validated) name and tags (a JSON list): `kdviz.jobs.labels.set_label`."""
+    with store.write() as c:
+        c.execute("UPDATE jobs SET name = ?, tags = ? WHERE id = ?", (name, tags_json, jid))
+
+
 def get_setting(store: Any, name: str, default: str | None = None) -> str | None:
     return next((r[0] for r in store.query("SELECT value FROM settings WHERE name = ?", (name,))), default)
 
