@@ -27,6 +27,7 @@ from kdviz.clitools import (
     summary_table,
 )
 from kdviz.config import PRESETS, SweepConfig, load_config_file, make_config, sweep_fields
+from kdviz.csearch import C_SEARCHES
 from kdviz.errors import DatasetError, KdvizError
 from kdviz.schema import FieldSpec
 
@@ -117,11 +118,14 @@ def config_from_args(args: argparse.Namespace) -> SweepConfig:
         v = getattr(args, field.name)
         if v is not None:
             values[field.name] = v
-    if values.get("c") not in (None, "cv"):
+    if isinstance(values.get("c"), str) and values["c"].strip().lower() in C_SEARCHES:
+        values["c"] = values["c"].strip().lower()
+    elif values.get("c") is not None:
         try:
             values["c"] = float(values["c"])
         except (TypeError, ValueError):
-            raise UsageError(f"--c must be a positive number or 'cv', got {values['c']!r}") from None
+            raise UsageError(f"--c must be a positive number or 'cv' (full cross-validation) or 'cv-fast' "
+                             f"(the cheaper search of c), got {values['c']!r}") from None
     if args.teacher_option:
         values["teacher_options"] = {**values.get("teacher_options", {}), **dict(args.teacher_option)}
     if args.student_option:

@@ -36,6 +36,9 @@ C_SEARCH_LABELS: dict[str, str] = {
     "fixed": "fixed by the user",
 }
 
+#: The short names of charts' subtitles.
+C_SEARCH_SHORT: dict[str, str] = {"cv": "full CV", "cv-fast": "fast search", "fixed": "fixed"}
+
 #: (c, fold index) → the held-out score of a student trained with that c on that fold's training rows.
 FoldScore = Callable[[float, int], float]
 
@@ -119,3 +122,22 @@ def run_search(search: str, grid: Sequence[float], n_folds: int, score: FoldScor
     if search == "cv-fast":
         return fast_search(grid, n_folds, score)
     raise ConfigError(f"unknown c search {search!r}; choose from {', '.join(C_SEARCHES)}")
+
+
+def searches_in(*tables) -> list[str]:
+    """The searches that chose c in results tables (their ``c_search`` column), in `C_SEARCH_SHORT` order."""
+    found = set()
+    for df in tables:
+        if df is not None and "c_search" in df:
+            found |= {str(v) for v in df["c_search"].dropna().unique()}
+    return [s for s in C_SEARCH_SHORT if s in found] + sorted(found - set(C_SEARCH_SHORT))
+
+
+def c_search_subtitle(*tables) -> str:
+    """A chart subtitle's part naming which search chose c (``c by fast search``), or ``""``."""
+    names = searches_in(*tables)
+    if not names:
+        return ""
+    if names == ["fixed"]:
+        return "c fixed"
+    return "c by " + " / ".join(C_SEARCH_SHORT.get(s, s) for s in names)

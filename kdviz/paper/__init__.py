@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from kdviz.csearch import C_SEARCH_LABELS, searches_in
 from kdviz.errors import ConfigError
 from kdviz.methods import METHODS
 
@@ -152,7 +153,7 @@ def compare(results: pd.DataFrame, paper: str | None = None, *, scale: str = "lo
     out = pd.DataFrame(rows, columns=["method", "capacity", "yours", "yours_se", "yours_n", "paper", "paper_se",
                                       "diff", "c_yours", "c_paper"])
     out["within"] = out["diff"].abs() <= tol
-    out.attrs.update(paper=paper, scale=scale, tol=tol, metric=metric)
+    out.attrs.update(paper=paper, scale=scale, tol=tol, metric=metric, c_search=searches_in(results))
     return out
 
 
@@ -173,4 +174,7 @@ def format_comparison(table: pd.DataFrame) -> str:
     text = t.to_string(index=False, float_format=lambda v: f"{v:.4f}",
                        columns=["method", "capacity", "yours", "yours_se", "paper", "paper_se", "diff", "within",
                                 "c_yours", "c_paper"])
+    searches = [C_SEARCH_LABELS.get(s, s) for s in table.attrs.get("c_search", [])]
+    if searches:  # which search chose c_yours (the paper's: 5-fold CV over its grid)
+        text += "\nc_yours chosen by " + " / ".join(searches)
     return head + text + f"\n{int(table.within.sum())}/{len(table)} means within ±{tol:g}"
