@@ -44,7 +44,7 @@ TOL, NEVER = 0.002, 0.005
 def case_config(name: str, args: argparse.Namespace) -> dict | None:
     if name == "magic-B":
         path = DATA / "magic04.csv"
-        cfg = {**paper_preset("magic", "B"), "dataset": f"csv:{path}", "target": "class"}
+        cfg = {**paper_preset("magic", "B"), "dataset": f"csv:{path}", "target": "class", "n": args.magic_n}
     elif name == "adult-B":
         path = DATA / "adult-full.csv" if args.adult_full else DATA / "adult.csv"
         cfg = {**paper_preset("adult", "B"), "dataset": f"csv:{path}", "target": "Salary", "n": args.adult_n}
@@ -100,6 +100,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", default="magic-B,adult-B,quick,underfitting-teacher,theory-capacity")
     ap.add_argument("--repeats", type=int, default=None, help="override the paper cases' repeats (default 5)")
+    ap.add_argument("--magic-n", type=int, default=None, help="subsample MAGIC to n rows (default: all 19,020)")
     ap.add_argument("--adult-n", type=int, default=None, help="subsample Adult to n rows (default: all)")
     ap.add_argument("--adult-full", action="store_true", help="adult-full.csv (48,842 rows) instead of adult.csv")
     ap.add_argument("--jobs", type=int, default=os.cpu_count())

@@ -120,3 +120,19 @@ def test_chosen_c_needs_the_search_result():
         chosen_c(cfg, "enhanced", [])
     assert chosen_c(cfg, "vanilla", []) is None
     assert chosen_c(make_config(c=0.5), "enhanced", []) == 0.5
+
+
+def test_the_sweep_page_defaults_to_the_fast_search_and_offers_full_cv(tmp_path, monkeypatch):
+    from apptools import no_exceptions, page
+
+    monkeypatch.setenv("KDVIZ_HOME", str(tmp_path))
+    at = page("pages/2_Sweep.py", {"dataset": "synthetic:gmm", "n": "300"}).run()
+    no_exceptions(at)
+    assert at.session_state["sw.c"] == "cv-fast"
+    search = next(r for r in at.radio if r.key == "sw.c")
+    assert list(search.options) == ["fast search", "full cross-validation (paper)"]
+    search.set_value("cv").run()
+    no_exceptions(at)
+    assert at.session_state["sw.c"] == "cv" and at.query_params.get("c") == "cv"
+    at = page("pages/2_Sweep.py", {"c": "cv"}).run()  # a link to full CV keeps it
+    assert at.session_state["sw.c"] == "cv"
