@@ -117,8 +117,8 @@ class SweepConfig(BaseModel):
                                   "full γ*")
     c: SweepCValue = Field("cv", description="bound-fast constant c in (0, 1e6], or how to choose it from "
                                              "c_grid: 'cv' = K-fold cross-validation (the paper's), 'cv-fast' "
-                                             "= coarse-to-fine on one fold, then the best two on a second "
-                                             "(at most 9 student fits instead of 45 on the paper's grid)")
+                                             "= coarse-to-fine over the grid on 2 of the folds (at most 14 "
+                                             "student fits instead of 45 on the paper's grid)")
     c_grid: CGrid = Field(PAPER_C_GRID, min_length=1, max_length=15,
                           description="the values of c that cross-validation chooses from")
     cv_folds: int = Field(5, ge=2, le=10, description="folds of the cross-validation that chooses c")

@@ -110,8 +110,8 @@ with st.sidebar:
                 ss[wkey(P, "c")] = "cv-fast"
             st.radio("Search", list(form.C_SEARCH_CHOICES), horizontal=True, key=wkey(P, "c"), disabled=off,
                      format_func=form.C_SEARCH_CHOICES.get,
-                     help="fast: coarse-to-fine over the c grid on one CV fold, then the best two on a second "
-                          "(≤ 9 student fits per capacity and method on the paper's grid instead of 45; "
+                     help="fast: coarse-to-fine over the c grid, scored on 2 of the CV folds "
+                          "(≤ 14 student fits per capacity and method on the paper's grid instead of 45; "
                           "benchmarks/bench_c_search.py). Full: every c on every fold, the paper's protocol.")
             st.radio("CV criterion", form.options("cv_metric"), horizontal=True, key=wkey(P, "cv_metric"), disabled=off,
                      format_func={"brier": "distance to p0 (Brier)", "task": "AUC / accuracy (paper)"}.get,
