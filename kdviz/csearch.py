@@ -18,8 +18,9 @@ score is the same number in both. They differ in which (c, fold) pairs they pay 
   On the paper's nine-value grid that is at most (5 + 2) · 2 = 14 fits instead of 9 · 5 = 45
   (`fast_fits_max`). One fold alone (7–9 fits) was measured and rejected: on MAGIC B (n = 4000) and
   Adult B (n = 1500) its chosen students were within ±0.002 of full CV's in only 57 % and 71 % of the
-  cells, worst −0.013; the two-fold bracket reached 93 % on Adult with a worst of −0.0004
-  (`benchmarks/results/c_search.md` has the measurements of the search as it is now).
+  cells, worst −0.013; the two-fold bracket reached 93 % on Adult (worst −0.0004) but only 50 % on
+  MAGIC (worst −0.0078), where neighbouring c's AUC scores differ by less than one fold's noise —
+  the agreement target of issue 21 is not met there (`benchmarks/results/c_search.md`).
 """
 
 from __future__ import annotations
