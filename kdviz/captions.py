@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from kdviz.csearch import C_SEARCH_LABELS, searches_in
 from kdviz.methods import METHODS, corrected_methods, kd_methods, method_label, tuned_method
 from kdviz.plots import METRIC_NAMES, METRICS, summarize
 
@@ -375,6 +376,21 @@ def guidance(metric: str, df: pd.DataFrame) -> str:
     return " ".join(parts)
 
 
+def c_search_note(df: pd.DataFrame | None) -> str:
+    """Which search chose the γ rule's c in this table, and the values it chose (from its rows)."""
+    if df is None or "c_search" not in df or "c" not in df:
+        return ""
+    parts = []
+    for search in searches_in(df):
+        cs = sorted(float(c) for c in df.loc[df["c_search"] == search, "c"].dropna().unique())
+        if not cs:
+            continue
+        values = f"c = {cs[0]:g}" if len(cs) == 1 else f"c between {cs[0]:g} and {cs[-1]:g}"
+        how = "fixed" if search == "fixed" else f"chosen per capacity and method by {C_SEARCH_LABELS.get(search, search)}"
+        parts.append(f"{values}, {how}")
+    return ("**c of the corrected students:** " + "; ".join(parts) + ".") if parts else ""
+
+
 def caption_for(metric: str, df: pd.DataFrame | None = None) -> str:
     """The 'what to look for' caption of a capacity chart of `metric`; with the chart's table `df`, built
     for what that chart draws (`guidance`) and followed by what its numbers show (`capacity_outcome`)."""
@@ -390,4 +406,7 @@ def caption_for(metric: str, df: pd.DataFrame | None = None) -> str:
         outcome = capacity_outcome(df, metric)
         if outcome:
             text += "  \n" + outcome
+        note = c_search_note(df)
+        if note:
+            text += "  \n" + note
     return text

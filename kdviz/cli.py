@@ -28,6 +28,7 @@ from kdviz.clitools import (
     summary_table,
 )
 from kdviz.config import PRESETS, SweepConfig, apply_preset, load_config_file, make_config, sweep_fields
+from kdviz.csearch import C_SEARCHES
 from kdviz.errors import DatasetError, KdvizError
 from kdviz.schema import FieldSpec
 
@@ -119,11 +120,14 @@ def config_from_args(args: argparse.Namespace) -> SweepConfig:
     values, notes = apply_preset(preset, values)  # demo n / label noise: the preset's own dataset only
     for text in notes:
         note(f"note: {text}")
-    if values.get("c") not in (None, "cv"):
+    if isinstance(values.get("c"), str) and values["c"].strip().lower() in C_SEARCHES:
+        values["c"] = values["c"].strip().lower()
+    elif values.get("c") is not None:
         try:
             values["c"] = float(values["c"])
         except (TypeError, ValueError):
-            raise UsageError(f"--c must be a positive number or 'cv', got {values['c']!r}") from None
+            raise UsageError(f"--c must be a positive number or 'cv' (full cross-validation) or 'cv-fast' "
+                             f"(the cheaper search of c), got {values['c']!r}") from None
     if args.teacher_option:
         values["teacher_options"] = {**values.get("teacher_options", {}), **dict(args.teacher_option)}
     if args.student_option:

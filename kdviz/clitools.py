@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from kdviz.config import SweepConfig
+from kdviz.csearch import C_SEARCH_LABELS, searches_in
 from kdviz.errors import KdvizError
 from kdviz.experiments import is_heartbeat
 from kdviz.metrics import MULTICLASS_AUC
@@ -146,6 +147,9 @@ def summary_table(df: pd.DataFrame) -> str:
     fixed = df[(df.method == "teacher") & df["capacity"].isna()][metric]
     if len(fixed):  # the student is varied: one fixed teacher
         text += f"\nteacher (fixed, {len(fixed)} repeats): {fixed.mean():.4f}"
+    searches = searches_in(df)
+    if searches:
+        text += "\nc of the corrected students chosen by " + " / ".join(C_SEARCH_LABELS.get(x, x) for x in searches)
     if df["student_error"].notna().any():
         err = df.pivot_table(index="method", columns="capacity", values="student_error", aggfunc="mean", sort=False)
         text += "\n\nmean student_error (vs p0)\n" + err.round(5).to_string()

@@ -3,7 +3,8 @@ per-task path (`kdviz.sweep`) and the batched torch path (`kdviz.neural.sweep`).
 
 Task results are pickled into the job store; change a class here and bump
 ``kdviz.experiments.KEY_VERSION`` so that results of the old shape are never read as new ones.
-A ``student`` task's result stays a plain ``dict`` of metrics: it becomes a row of the table.
+A ``student`` task's result stays a plain ``dict`` of metrics: it becomes a row of the table; a
+``csearch`` task (c chosen by ``c = "cv-fast"``) returns a `kdviz.csearch.CSearch`.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from kdviz.csearch import CSearch
+from kdviz.distill import C_RULES, best_c
 from kdviz.methods import METHODS
 from kdviz.students import KDSpec
 
@@ -100,3 +103,20 @@ def teacher_inputs(method: str, cap: int, deps: Iterable[Any], n_train: int) -> 
 def cv_results(deps: Iterable[Any]) -> dict[float, float]:
     """{c: mean CV score} of the :class:`CVScore` results among `deps`."""
     return {d.c: d.score for d in deps if isinstance(d, CVScore)}
+
+
+def chosen_c(config: Any, method: str, deps: Iterable[Any]) -> float | None:
+    """The γ rule's c a student of `method` uses: None without a correction or c, a number when
+    fixed, else the choice of its search — the best of the ``cv`` tasks' scores (``c = "cv"``) or the
+    ``csearch`` task's pick (``c = "cv-fast"``) among `deps`."""
+    if not METHODS[method].corrected or config.gamma not in C_RULES:
+        return None
+    deps = list(deps)
+    if config.c == "cv":
+        return best_c(cv_results(deps))
+    if config.c == "cv-fast":
+        found = [d for d in deps if isinstance(d, CSearch)]
+        if len(found) != 1:
+            raise RuntimeError(f"{method} needs exactly one c search result, got {len(found)}")
+        return float(found[0].c)
+    return float(config.c)

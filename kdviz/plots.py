@@ -25,6 +25,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from kdviz import metrics
+from kdviz.csearch import c_search_subtitle
 from kdviz.figstyle import CAPACITY_META, style_figure
 from kdviz.methods import METHODS, method_color, method_label, ordered
 from kdviz.metrics import MULTICLASS_AUC
@@ -293,12 +294,14 @@ def capacity_chart(df: pd.DataFrame, metric: str = "test_auc", log_x: bool = Fal
 
 
 def _band_note(*dfs: pd.DataFrame) -> str:
-    """What the bands mean, in the figure itself (exported slides carry no caption)."""
+    """What the bands mean and which search chose c, in the figure itself (exported slides carry no caption)."""
     ns = sorted({df["repeat"].nunique() if "repeat" in df else 1 for df in dfs})
+    search = c_search_subtitle(*dfs)
+    search = f" · {search}" if search else ""
     if ns[-1] == 1:
-        return "one repeat: no error band"
+        return "one repeat: no error band" + search
     span = str(ns[0]) if ns[0] == ns[-1] else f"{ns[0]}–{ns[-1]}"
-    return f"mean ± 1 standard error over {span} repeats"
+    return f"mean ± 1 standard error over {span} repeats" + search
 
 
 _RUN_DASHES = ("solid", "dash", "dot", "dashdot", "longdash", "longdashdot")

@@ -25,17 +25,19 @@ THEORY_CAPACITY = dict(dataset="synthetic:curve", n=3000, label_noise=0.2, capac
 
 #: Ready-made configurations (the dashboard's "start here" buttons and `kdviz sweep --preset`).
 PRESETS: dict[str, dict[str, Any]] = {
-    # Interactive: finishes in seconds on 2 cores.
+    # Interactive: finishes in seconds on 2 cores. The exploration presets choose c by the fast search
+    # (kdviz.csearch: ≤ 10 student fits per capacity and method on these grids instead of 15).
     "quick": dict(dataset="synthetic:gmm", n=2000, label_noise=0.2, capacities=(1, 2, 4, 8, 16),
-                  teacher_options={"n_estimators": 50}, folds=5, repeats=2,
+                  teacher_options={"n_estimators": 50}, folds=5, repeats=2, c="cv-fast",
                   c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier"),
     "overfitting-teacher": dict(dataset="synthetic:gmm", n=3000, label_noise=0.2,
                                 capacities=(2, 4, 8, 16, 24), teacher_options={"n_estimators": 50},
-                                methods=("no_kd", "vanilla", "crossfit"), folds=5, repeats=3),
+                                methods=("no_kd", "vanilla", "crossfit"), folds=5, repeats=3, c="cv-fast"),
     "underfitting-teacher": dict(dataset="synthetic:gmm", n=3000, label_noise=0.2, capacities=(1, 2, 3),
                                  teacher_options={"n_estimators": 50},
                                  methods=("no_kd", "vanilla", "crossfit", "enhanced"), folds=5, repeats=3,
-                                 c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier"),
+                                 c="cv-fast", c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3,
+                                 cv_metric="brier"),
     # THEORY §4: the paper's MAGIC protocol (needs the MAGIC CSV; heavy: minutes on 2 cores).
     "paper-magic": dict(dataset="openml:MagicTelescope", capacities=(1, 2, 3, 5, 10, 15, 20),
                         teacher_options={"n_estimators": 100}, student_options={"n_estimators": 10},

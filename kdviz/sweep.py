@@ -6,7 +6,10 @@ returns a typed result (`kdviz.kd`) that `execute` and `assemble` tell apart wit
 - ``teacher``: one capacity-path fit — the full-data teacher (``fold = -1``, used by vanilla,
   corrected and the teacher rows; → `TeacherPredictions`) or the teacher of cross-fitting fold t
   (used by crossfit and enhanced; → `FoldPredictions`), with probabilities for the whole grid;
-- ``cv``: the K-fold CV score of one c value of the γ rule, for one (capacity, method) → `CVScore`;
+- ``cv``: the K-fold CV score of one c value of the γ rule, for one (capacity, method) → `CVScore`
+  (``c = "cv"``, the paper's full CV);
+- ``csearch``: the whole ``cv-fast`` search of c for one (capacity, method) → `CSearch`
+  (``c = "cv-fast"``, `kdviz.csearch.fast_search`: adaptive, so one task runs it all);
 - ``oracle``: a student trained on the exact targets g(p0), when p0 is known → `OracleError`;
 - ``student_batch`` (torch students only): every KD student of one capacity trained in one stacked
   model → `BatchRows`; its params carry ``method_deps`` ({method: [dependency keys]});
@@ -29,8 +32,9 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from kdviz.config import SweepConfig, make_config
+from kdviz.csearch import run_search
 from kdviz.data import Dataset, load_dataset
-from kdviz.distill import C_RULES, best_c, one_hot
+from kdviz.distill import one_hot
 from kdviz.errors import ConfigError
 from kdviz.experiments import Experiment, Progress, Task, register_experiment, run_experiment, task_key
 from kdviz.kd import (
@@ -39,7 +43,7 @@ from kdviz.kd import (
     FoldPredictions,
     OracleError,
     TeacherPredictions,
-    cv_results,
+    chosen_c,
     kd_spec,
     teacher_inputs,
 )
@@ -50,7 +54,7 @@ from kdviz.students import STUDENTS, make_student
 from kdviz.teachers import TEACHERS, make_teacher
 
 COLUMNS = [
-    "dataset", "teacher", "capacity_name", "capacity", "method", "repeat", "c",
+    "dataset", "teacher", "capacity_name", "capacity", "method", "repeat", "c", "c_search",
     "test_auc", "test_accuracy", "test_log_loss", "student_error", "oracle_error",
     "teacher_error_l2", "teacher_error_l4", "teacher_error_train", "teacher_label_mse",
     "varied", "axis2_name", "axis2", "n_classes",
@@ -207,15 +211,19 @@ def _plan_one(config: SweepConfig, dataset: Dataset) -> list[Task]:
                 add("student", {"method": m, "repeat": r}, sfields)
         if dataset.p0_train is not None:
             add("oracle", {"repeat": r}, sfields)
-    tune_c = config.gamma in C_RULES and config.c == "cv"
+    search = config.c_search()
+    cv_fields = {**sfields, "cv_folds": config.cv_folds, "cv_metric": config.cv_metric}
     for i, cap in points:
         method_deps: dict[str, tuple[str, ...]] = {}
         for m in kd_methods:
             method_deps[m] = teacher_deps[m]
-            if METHODS[m].corrected and tune_c:
-                cv_fields = {**sfields, "cv_folds": config.cv_folds, "cv_metric": config.cv_metric}
+            if METHODS[m].corrected and search == "cv":
                 method_deps[m] += tuple(add("cv", {"cap": i, "capacity": cap, "method": m, "c": c}, cv_fields,
                                             teacher_deps[m]).key for c in config.c_grid)
+            elif METHODS[m].corrected and search == "cv-fast":  # one task: the search adapts to its scores
+                method_deps[m] += (add("csearch", {"cap": i, "capacity": cap, "method": m},
+                                       {**cv_fields, "search": search, "c_grid": config.c_grid},
+                                       teacher_deps[m]).key,)
         batch: tuple[str, ...] = ()
         if kd_methods and _batch_runner(config.student):  # torch students: one model trains them all
             by_method = {m: list(ks) for m, ks in sorted(method_deps.items())}  # JSON-serialisable
@@ -273,14 +281,26 @@ def _student_row(config: SweepConfig, ds: Dataset, method: str, seed: int, p_tra
     return {**classification_metrics(scores, ds.y_test), "student_error": error_vs_p0(scores, ds.p0_test)}
 
 
-def _cv_score(config: SweepConfig, ds: Dataset, method: str, c: float, p_train: np.ndarray) -> float:
+def cv_fold_scorer(config: SweepConfig, ds: Dataset, method: str, p_train: np.ndarray) -> Callable[[float, int], float]:
+    """(c, fold) → the held-out score of a student trained with c on that CV fold's training rows.
+
+    Both searches of c (`kdviz.csearch`) use it: the same folds and student seed, so a fold score is
+    the same number whichever search asks for it."""
     Y = one_hot(ds.y_train, ds.n_classes)
-    scores = []
-    for tr, va in crossfit_folds(ds.y_train, config.cv_folds, sub_seed(config.seed, 1)):
+    splits = crossfit_folds(ds.y_train, config.cv_folds, sub_seed(config.seed, 1))
+
+    def score(c: float, fold: int) -> float:
+        tr, va = splits[fold]
         student = make_student(config.student, seed=config.seed, **config.student_options)
         student.fit_kd(ds.X_train[tr], Y[tr], p_train[tr], kd_spec(config, method, c))
-        scores.append(task_score(student.predict_scores(ds.X_train[va]), ds.y_train[va], config.cv_metric))
-    return float(np.mean(scores))
+        return task_score(student.predict_scores(ds.X_train[va]), ds.y_train[va], config.cv_metric)
+
+    return score
+
+
+def _cv_score(config: SweepConfig, ds: Dataset, method: str, c: float, p_train: np.ndarray) -> float:
+    score = cv_fold_scorer(config, ds, method, p_train)
+    return float(np.mean([score(c, f) for f in range(config.cv_folds)]))
 
 
 def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, Any]) -> Any:
@@ -305,9 +325,9 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
     p_train, p_test = teacher_inputs(method, p["cap"], deps.values(), len(ds.y_train))
     if task.kind == "cv":
         return CVScore(c=p["c"], score=_cv_score(config, ds, method, p["c"], p_train))
-    c: float | None = None
-    if METHODS[method].corrected and config.gamma in C_RULES:
-        c = best_c(cv_results(deps.values())) if config.c == "cv" else float(config.c)
+    if task.kind == "csearch":
+        return run_search(config.c, config.c_grid, config.cv_folds, cv_fold_scorer(config, ds, method, p_train))
+    c = chosen_c(config, method, deps.values())
     batch = next((d for d in deps.values() if isinstance(d, BatchRows)), None)
     if batch is not None:
         row = dict(batch.rows[BatchRows.name(method, p["repeat"])])
@@ -317,7 +337,7 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
     crossfit = METHODS[method].teacher == "crossfit"
     e2, e4 = teacher_errors(p_train, ds.p0_train) if crossfit else teacher_errors(p_test, ds.p0_test)
     Y = one_hot(ds.y_train, ds.n_classes)
-    row.update(c=c, teacher_error_l2=e2, teacher_error_l4=e4,
+    row.update(c=c, c_search=config.c_search() if c is not None else None, teacher_error_l2=e2, teacher_error_l4=e4,
                teacher_error_train=teacher_errors(p_train, ds.p0_train)[0],
                teacher_label_mse=float(np.mean(sq_dist(p_train, Y))))
     return row

@@ -104,9 +104,15 @@ with st.sidebar:
                  key=wkey(P, "gamma"), disabled=off, format_func=GAMMA_LABELS.get,
                  help="bound-fast: γ = c/(c + r²) with r = y − p̂ (the paper's). y-free: r² replaced by its "
                       "expectation p̂(1 − p̂), so the correction stays mean-zero at p̂ = p0 for every c. full: γ = γ*.")
-        c_is_cv = ss[wkey(P, "c")] == "cv"
+        c_is_cv = ss[wkey(P, "c")] in form.C_SEARCH_CHOICES
         if st.toggle("Choose c by cross-validation", value=c_is_cv, key="_sw_c_cv", disabled=off):
-            ss[wkey(P, "c")] = "cv"
+            if not c_is_cv:
+                ss[wkey(P, "c")] = "cv-fast"
+            st.radio("Search", list(form.C_SEARCH_CHOICES), horizontal=True, key=wkey(P, "c"), disabled=off,
+                     format_func=form.C_SEARCH_CHOICES.get,
+                     help="fast: coarse-to-fine over the c grid, scored on 2 of the CV folds "
+                          "(≤ 14 student fits per capacity and method on the paper's grid instead of 45; "
+                          "benchmarks/bench_c_search.py). Full: every c on every fold, the paper's protocol.")
             st.radio("CV criterion", form.options("cv_metric"), horizontal=True, key=wkey(P, "cv_metric"), disabled=off,
                      format_func={"brier": "distance to p0 (Brier)", "task": "AUC / accuracy (paper)"}.get,
                      help="Brier scores each c by how close the student's probabilities come to the held-out "

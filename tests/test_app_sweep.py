@@ -70,7 +70,8 @@ def test_link_restores_config_and_refuses_oversized_runs():
 
     # each value fine alone, too many fits together: the value that crosses the limit is refused
     big = {"capacities": ",".join(str(c) for c in range(1, 31)), "repeats": "20", "folds": "20",
-           "cv_folds": "10", "c_grid": ",".join(str(10.0**k) for k in range(-5, 5))}
+           "cv_folds": "10", "c_grid": ",".join(str(10.0**k) for k in range(-5, 5)), "c": "cv"}  # full CV (the
+    # form's default, the fast search, costs ≤ 16 fits per cell on this grid: the link would fit)
     at = page("pages/2_Sweep.py", big).run()
     no_exceptions(at)
     assert any("model fits" in w.value and "limit" in w.value for w in at.warning)

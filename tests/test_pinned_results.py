@@ -21,7 +21,7 @@ METRICS = ("test_auc", "test_accuracy", "test_log_loss", "student_error", "oracl
 CONFIGS = {
     "gmm-all-methods": dict(dataset="synthetic:gmm", n=600, label_noise=0.2, capacities=(1, 4, 12),
                             teacher_options={"n_estimators": 10}, folds=3, repeats=2,
-                            c_grid=(0.01, 1.0), cv_folds=2, cv_metric="brier", seed=3),
+                            c="cv", c_grid=(0.01, 1.0), cv_folds=2, cv_metric="brier", seed=3),
     "curve-knn-fixed-c": dict(dataset="synthetic:curve", n=500, teacher="knn-k", capacities=(1, 5, 25),
                               methods=("vanilla", "crossfit", "corrected", "enhanced"), folds=3, repeats=1,
                               c=0.1, seed=1),

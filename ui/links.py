@@ -6,7 +6,7 @@ is refused with a message naming it and the default takes its place, so a link c
 invalid or unbounded run (`MAX_TOTAL_FITS` is enforced by `make_config`).
 
 Field kinds: "int", "float", "str", "bool", "strs" (comma-separated strings), "ints"
-(comma-separated integers), "floats", "cfloat" (a float or the word "cv").
+(comma-separated integers), "floats", "cfloat" (a float or the words "cv" / "cv-fast").
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def _decode(kind: str, raw: str) -> Any:
             raise ValueError("not a finite number")
         return v
     if kind == "cfloat":
-        return "cv" if raw.lower() == "cv" else _decode("float", raw)
+        return raw.lower() if raw.lower() in ("cv", "cv-fast") else _decode("float", raw)
     if kind == "bool":
         if raw.lower() in ("1", "true", "yes", "on"):
             return True

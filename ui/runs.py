@@ -17,6 +17,7 @@ import streamlit as st
 import kdviz.jobs as jobs
 from kdviz.cache import SingleFlightCache
 from kdviz.config import data_settings
+from kdviz.csearch import C_SEARCH_SHORT
 from kdviz.errors import KdvizError
 from kdviz.home import kdviz_home
 from kdviz.jobs import ACTIVE, JobRecord, Status
@@ -226,6 +227,9 @@ def config_summary(cfg: dict[str, Any]) -> str:
         teacher, student = f"{cfg.get('teacher', '?')} [{caps_s}]", f"student {cfg.get('student', '?')}"
     text = (f"{ds} · {data_settings(cfg)} · {teacher} · {student} · {methods} · "
             f"K={cfg.get('folds')} · ×{cfg.get('repeats')} · seed {cfg.get('seed')}")
+    c = cfg.get("c")
+    if c is not None and cfg.get("gamma", "bound_fast") != "full":  # which search chose c (kdviz.csearch)
+        text += f" · c by {C_SEARCH_SHORT.get(c, c)}" if isinstance(c, str) else f" · c = {float(c):g}"
     if cfg.get("axis2"):
         text += f" · {cfg['axis2']} ∈ {{{', '.join(f'{v:g}' for v in cfg.get('axis2_values') or ())}}}"
     if cfg.get("paper"):

@@ -40,8 +40,10 @@ load_student_plugins()
 FIELDS = ("dataset", "n", "target", "label_noise", "teacher", "capacities", "student", "methods", "scale", "folds",
           "gamma", "c", "c_grid", "cv_folds", "cv_metric", "repeats", "seed", "temperature", "alpha")
 #: the form's own values that differ from the config's defaults (the synthetic demo, a quick first run)
-OVERRIDES: dict[str, Any] = dict(n=2000, label_noise=0.2, capacities=(1, 2, 4, 8, 16), trees=50,
+OVERRIDES: dict[str, Any] = dict(n=2000, label_noise=0.2, capacities=(1, 2, 4, 8, 16), trees=50, c="cv-fast",
                                  c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier", repeats=2)
+#: how the Sweep page names the two searches of c (kdviz.csearch)
+C_SEARCH_CHOICES: dict[str, str] = {"cv-fast": "fast search", "cv": "full cross-validation (paper)"}
 #: the widgets' steps (their ranges are the schema's bounds; an open bound moves one step inwards)
 STEPS: dict[str, float] = dict(n=500, label_noise=0.05, trees=1, folds=1, repeats=1, seed=1, temperature=0.5,
                                alpha=0.05, teacher_capacity=1)

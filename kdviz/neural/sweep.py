@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from kdviz.distill import C_RULES, best_c, one_hot
-from kdviz.kd import BatchRows, cv_results, kd_spec, teacher_inputs
+from kdviz.distill import one_hot
+from kdviz.kd import BatchRows, chosen_c, kd_spec, teacher_inputs
 from kdviz.methods import METHODS
 from kdviz.metrics import classification_metrics, error_vs_p0
 from kdviz.neural.students import STUDENT_OPTIONS, fit_kd_many
@@ -39,8 +39,9 @@ def run_student_batch(config: Any, dataset: Any, cap: int, methods: list[str], d
         config: the ``SweepConfig``; dataset: the ``Dataset``.
         cap: index of the capacity in the grid.
         methods: KD methods to train (``no_kd`` is planned per repeat elsewhere and is skipped).
-        deps: results of this task's dependencies (teacher tasks and, for a γ rule with c="cv",
-            the cv tasks of the corrected methods, as planned per method by ``kdviz.sweep.plan``).
+        deps: results of this task's dependencies (teacher tasks and, for a γ rule with c="cv" or
+            "cv-fast", the cv or csearch tasks of the corrected methods, as planned per method by
+            ``kdviz.sweep.plan``).
         method_deps: ``{method: [dependency keys]}`` (the task's ``method_deps`` param): which
             dependency belongs to which method.
 
@@ -55,9 +56,7 @@ def run_student_batch(config: Any, dataset: Any, cap: int, methods: list[str], d
             continue
         mdeps = [deps[k] for k in method_deps.get(m, [])]
         p_train, _ = teacher_inputs(m, cap, mdeps, len(ds.y_train))
-        c = None
-        if METHODS[m].corrected and config.gamma in C_RULES:
-            c = best_c(cv_results(mdeps)) if config.c == "cv" else float(config.c)
+        c = chosen_c(config, m, mdeps)
         for r in range(config.repeats):
             jobs.append((sub_seed(config.seed, r, 2), p_train, kd_spec(config, m, c)))
             names.append(BatchRows.name(m, r))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from kdviz.csearch import C_SEARCH_LABELS, searches_in
 from kdviz.errors import ConfigError
 from kdviz.methods import METHODS
 from kdviz.paper.published import CITATION, EXPERIMENTS, METHOD_SPLIT, _parse, guess_paper, published
@@ -290,6 +291,8 @@ def compare(results: pd.DataFrame, paper: str | None = None, *, scale: str | Non
         raise PaperMismatchError(f"the results table has no finite {metric!r} value; is it a finished run?")
     ran = tuple(sorted(set(ours.scale))) or ((scale or "logp"),)
     notes: list[str] = []
+    if searches := [C_SEARCH_LABELS.get(s, s) for s in searches_in(results)]:
+        notes.append("c_yours chosen by " + " / ".join(searches) + " (the paper's: 5-fold CV over its grid)")
     # published cells on a scale you did not run count only for methods the paper has on no scale you ran
     ran_methods = set(cells[cells.scale.isin(ran)].method)
     skipped = cells[~cells.scale.isin(ran) & cells.method.isin(ran_methods)]
