@@ -145,9 +145,10 @@ class Results:
         t.attrs["metric"] = metric_name(metric, self.df)
         return t
 
-    def compare_paper(self, paper: str | None = None, **kwargs: Any) -> pd.DataFrame:
-        """Your means next to the paper's published ones (:func:`kdviz.paper.compare`): one row per
-        published (method, capacity) you ran, with ``diff`` and ``within`` (|diff| ≤ tol).
+    def compare_paper(self, paper: str | None = None, **kwargs: Any) -> Any:
+        """The agreement test against the paper's published means (:func:`kdviz.paper.compare`): an
+        :class:`kdviz.paper.Agreement` with per-cell ``levels`` and ``effects`` (yours, the paper's, both
+        standard errors, ``diff``, ``within``), the cells not compared (``missing``) and ``summary_line()``.
 
         `paper` defaults to the run's paper preset (e.g. ``"magic-B"``), the scale to the run's.
         Example: ``kdviz.sweep(preset="paper-magic-B", dataset="csv:magic04.csv", target="class").compare_paper()``

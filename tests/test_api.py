@@ -101,9 +101,10 @@ def test_compare_paper_is_kdviz_paper_compare():
                        "repeat": [0] * 4 + [1] * 4, "test_auc": list(rows["mean"] + 0.01) * 2, "c": np.nan})
     res = Results(df, kdviz.make_config(**kdviz.presets.PRESETS["paper-magic-B"]))
     got = res.compare_paper()
-    assert got.attrs["paper"] == "magic-B" and len(got) == 4
-    assert np.allclose(got["diff"], 0.01) and got["within"].all()
-    pd.testing.assert_frame_equal(got, compare(df, "magic-B", scale="logp"))
+    assert got.paper == "magic-B" and len(got.levels) == 4
+    assert np.allclose(got.levels["diff"], 0.01) and not got.levels["within"].any()  # 0.01 > ±0.005
+    pd.testing.assert_frame_equal(got.levels, compare(df, "magic-B", scale="logp").levels)
+    assert got.summary_line().startswith("levels 0/4 within ±0.005")
 
 
 def test_config_from_a_preset_a_dict_a_file_and_keywords(tmp_path):
