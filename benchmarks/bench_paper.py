@@ -32,7 +32,9 @@ from sklearn.metrics import roc_auc_score
 from kdviz.data import load_dataset
 from kdviz.teachers import make_teacher
 
-MAGIC = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "magic04.csv"
+#: ../shared/datasets/magic04.csv beside the checkout (or one level up, from a worktree under wt/)
+MAGIC = next((p for p in (Path(__file__).resolve().parents[i] / "shared" / "datasets" / "magic04.csv"
+                          for i in (2, 3)) if p.exists()), Path("magic04.csv"))
 DEPTHS = (1, 2, 3, 5, 10, 15, 20)
 #: MAGIC B, split "none", as published (kdviz/paper/published_means.csv)
 PUBLISHED_TEACHER = (0.82489, 0.86586, 0.87574, 0.89681, 0.92649, 0.9337, 0.93447)
