@@ -62,6 +62,11 @@ def main() -> None:
         d = df[df.kind == kind]
         print(f"{kind}s {int(d.within.sum())}/{int(d['diff'].notna().sum())} within ±{TOL} "
               f"(max |diff| {d['diff'].abs().max():.4f}); not comparable {int(d['diff'].isna().sum())}")
+    # the issue's counts: teacher, vanilla, cross-fit, enhanced levels; cross-fit and enhanced minus vanilla
+    lv = df[(df.kind == "level") & df.name.str.match(r"(teacher|vanilla|crossfit|enhanced)@")]
+    ef = df[(df.kind == "effect") & df.name.str.match(r"(crossfit|enhanced)-vanilla@")]
+    if len(ef):
+        print(f"[issue 17's cells: levels {int(lv.within.sum())}/{len(lv)}, effects {int(ef.within.sum())}/{len(ef)}]")
     e = df[(df.kind == "effect") & (df.paper.abs() > 0.01)]
     print(f"signs {int((np.sign(e['mine']) == np.sign(e['paper'])).sum())}/{len(e)} of published effects > 0.01")
 
