@@ -149,3 +149,13 @@ def test_a_sweep_reads_the_protocol_options_and_tags_rows_with_their_scale(tmp_p
     np.testing.assert_array_equal(ds.X_test, ref.X_test)
     table = run_sweep(cfg, jobs=1)
     assert "scale" in COLUMNS and set(table["scale"]) == {"p"}
+
+
+def test_the_sweep_form_keeps_the_data_protocol_of_a_paper_preset():
+    from ui import sweep_form as form
+
+    for name in ("paper-adult-B", "paper-fico-A-p", "paper-magic-B", "quick"):
+        want = make_config(**PRESETS[name])
+        got = make_config(**form.to_config_dict(form.preset_values(name)))
+        assert (got.split, got.encoding, got.categories, got.special_values, got.scale) == (
+            want.split, want.encoding, want.categories, want.special_values, want.scale), name
