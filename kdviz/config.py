@@ -104,6 +104,17 @@ class SweepConfig(BaseModel):
     target: str | None = Field(None, max_length=200, description="target column of a CSV dataset")
     test_size: float = Field(0.3, gt=0.05, lt=0.9, description="fraction of the rows held out for testing")
     label_noise: float = Field(0.0, ge=0.0, lt=0.5, description="fraction of training labels flipped")
+    split: Literal["stratified", "authors"] = Field(
+        "stratified", description="train/test split: 'stratified' (seeded from seed), or 'authors': the paper's "
+                                  "train_test_split(test_size, random_state=seed), not stratified, in file order")
+    encoding: Literal["onehot", "ordinal"] = Field(
+        "onehot", description="categorical columns: one-hot, or 'ordinal' codes with mean imputation (the "
+                              "paper's Adult)")
+    categories: dict[str, tuple[str, ...]] = Field(
+        default_factory=dict, description="ordinal encoding: the declared order of each column's levels")
+    special_values: tuple[float, ...] = Field(
+        (), max_length=10, description="numbers coding a missing reading (FICO: -7, -8, -9): each becomes the "
+                                       "last, rows coded in every feature are dropped")
     # teacher
     teacher: Annotated[str, Choices(teacher_names)] = Field("rf-depth", max_length=50,
                                                             description="teacher family")

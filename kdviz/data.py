@@ -38,7 +38,7 @@ from kdviz.datasets import (
     register_dataset,
     unknown_dataset,
 )
-from kdviz.encoding import encode_split
+from kdviz.encoding import ENCODINGS, encode_split
 from kdviz.errors import DatasetError
 from kdviz.openml import check_openml
 from kdviz.seeds import sub_rng, sub_seed
@@ -52,6 +52,8 @@ __all__ = ["Dataset", "DataReport", "DatasetSpec", "Param", "RawData", "load_dat
 
 # Independent random streams derived from the user's seed (1 generates synthetic rows, kdviz.synthetic).
 _STREAM_SUBSAMPLE, _STREAM_SPLIT, _STREAM_NOISE = 2, 3, 4
+#: the train/test splits: kdviz's stratified one, or the paper authors' plain train_test_split
+SPLITS = ("stratified", "authors")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -135,6 +137,10 @@ def load_dataset(
     target: str | None = None,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    split: str = "stratified",
+    encoding: str = "onehot",
+    categories: dict[str, list[str]] | None = None,
+    special_values: tuple[float, ...] | list[float] = (),
 ) -> Dataset:
     """Load a dataset by name (see :func:`list_datasets`) and split it.
 
@@ -158,6 +164,16 @@ def load_dataset(
             ``openml:`` (default: OpenML's target).
         cache_dir: OpenML cache (default ``$KDVIZ_HOME/cache/openml``, KDVIZ_HOME = ``~/.kdviz``).
         progress: called with a short message at each stage of reading a big table.
+        split: ``"stratified"`` (default): a stratified split seeded by a stream derived from `seed`;
+            ``"authors"``: the paper's own split, ``train_test_split(rows, test_size=test_size,
+            random_state=seed)`` (not stratified) on the rows in the file's order.
+        encoding: categorical columns of a table: ``"onehot"`` (default, below) or ``"ordinal"``
+            (codes, every column imputed with its training mean; :mod:`kdviz.encoding`).
+        categories: for ``encoding="ordinal"``, the declared order of each column's levels
+            (``{"workclass": ["Private", ...]}``); undeclared levels follow, sorted.
+        special_values: numbers that code a missing reading in a table (FICO HELOC: −7, −8, −9, as
+            the authors treat them): each becomes the last of them, and rows with one of them in every
+            feature column are dropped (and counted) before the split.
 
     CSV / OpenML preprocessing (:mod:`kdviz.tables`, :mod:`kdviz.encoding`; ``Dataset.report`` and
     ``Dataset.summary()`` say what it did): rows with a missing target are dropped and counted; label
@@ -175,6 +191,10 @@ def load_dataset(
     if not spec.matches(name):  # a pattern as written, e.g. 'csv:<path>'
         raise unknown_dataset(name)
     _validate(seed=seed, test_size=test_size, label_noise=label_noise)
+    if split not in SPLITS:
+        raise DatasetError(f"split must be one of {', '.join(SPLITS)}, got {split!r}.")
+    if encoding not in ENCODINGS:
+        raise DatasetError(f"encoding must be one of {', '.join(ENCODINGS)}, got {encoding!r}.")
     params = spec.resolve({"n": n, "d": d, "r": r, "target": target})
     arg = name[len(spec.prefix):] if spec.template else name.partition(":")[2]
     raw = spec.loader(LoadRequest(name, arg, params, int(seed), cache_dir, progress))
@@ -184,7 +204,10 @@ def load_dataset(
     if idx is not None:
         X = X.iloc[idx].reset_index(drop=True) if isinstance(X, pd.DataFrame) else np.asarray(X)[idx]
         y, p0 = y[idx], (None if p0 is None else p0[idx])
-    return _finish(name, raw, X, y, p0, seed=seed, test_size=test_size, label_noise=label_noise)
+    if special_values:
+        X, y, p0 = _special_values(X, y, p0, [float(v) for v in special_values], raw)
+    return _finish(name, raw, X, y, p0, seed=seed, test_size=test_size, label_noise=label_noise,
+                   split=split, encoding=encoding, categories=categories)
 
 
 def _validate(*, seed: int, test_size: float, label_noise: float) -> None:
@@ -218,8 +241,38 @@ def _subsample(y: np.ndarray, n: int | None, seed: int) -> np.ndarray | None:
     return np.sort(idx)
 
 
-def _split(y: np.ndarray, seed: int, test_size: float) -> tuple[np.ndarray, np.ndarray]:
-    """The stratified train/test row indices: they depend on y, seed and test_size only."""
+def _special_values(X: np.ndarray | pd.DataFrame, y: np.ndarray, p0: np.ndarray | None, values: list[float],
+                    raw: RawData) -> tuple[np.ndarray | pd.DataFrame, np.ndarray, np.ndarray | None]:
+    """Codes of a missing reading → the last code; rows coded in every feature column are dropped."""
+    frame = X if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X, dtype=np.float64))
+    numeric = [c for c in frame.columns if pd.api.types.is_numeric_dtype(frame[c])]
+    if not numeric:
+        return X, y, p0
+    frame = frame.copy()
+    for col in numeric:
+        frame.loc[frame[col].isin(values), col] = values[-1]
+    keep = ~(frame[numeric] == values[-1]).all(axis=1).to_numpy()
+    if raw.report is None:
+        raw.report = DataReport(rows_read=len(y))
+    codes = ", ".join(f"{v:g}" for v in values)
+    raw.report.notes.append(f"special values {codes} → {values[-1]:g}")
+    if not keep.all():
+        raw.report.dropped.append(f"{int((~keep).sum())} rows with a special value ({codes}) in every feature")
+    if keep.sum() < MIN_ROWS:
+        raise DatasetError(f"only {int(keep.sum())} rows are left after dropping rows coded {codes} in every "
+                           f"feature; at least {MIN_ROWS} are needed.")
+    frame = frame[keep].reset_index(drop=True)
+    out = frame if isinstance(X, pd.DataFrame) else frame.to_numpy(dtype=np.float64)
+    return out, y[keep], (None if p0 is None else p0[keep])
+
+
+def _split(y: np.ndarray, seed: int, test_size: float, split: str = "stratified") -> tuple[np.ndarray, np.ndarray]:
+    """The train/test row indices: they depend on y, seed, test_size and the kind of split only.
+
+    ``"authors"``: the paper's ``train_test_split(X, y, test_size, random_state=seed)``, not stratified.
+    """
+    if split == "authors":
+        return train_test_split(np.arange(len(y)), test_size=float(test_size), random_state=int(seed))
     try:
         return train_test_split(
             np.arange(len(y)), test_size=float(test_size), stratify=y, random_state=sub_seed(seed, _STREAM_SPLIT)
@@ -251,6 +304,9 @@ def _finish(
     seed: int,
     test_size: float,
     label_noise: float,
+    split: str = "stratified",
+    encoding: str = "onehot",
+    categories: dict[str, list[str]] | None = None,
 ) -> Dataset:
     report = raw.report if raw.report is not None else DataReport(rows_read=len(y))
     report.rows_used = len(y)
@@ -259,9 +315,14 @@ def _finish(
     y = np.asarray(y, dtype=np.int64)
     class_names = list(raw.class_names) if raw.class_names is not None else [str(c) for c in range(int(y.max()) + 1)]
     k = len(class_names)
-    train_idx, test_idx = _split(y, seed, test_size)
+    train_idx, test_idx = _split(y, seed, test_size, split)
+    if split == "authors":
+        report.notes.append(f"the authors' split: train_test_split(test_size={test_size:g}, random_state={seed}), "
+                            "not stratified, rows in the file's order")
     if isinstance(X, pd.DataFrame):
-        X_train, X_test, feature_names = encode_split(X, train_idx, test_idx, report)
+        X_train, X_test, feature_names = encode_split(X, train_idx, test_idx, report, encoding, categories)
+        if encoding == "ordinal":
+            report.notes.append("categorical columns as ordinal codes, mean imputation")
         if not feature_names:
             raise DatasetError(f"{name}: no feature column has a value in the training rows.")
     else:

@@ -12,6 +12,12 @@ columns are numeric, object columns categorical) and the train/test row indices,
 
 Columns keep the table's order; feature names are the column name, or ``col=level`` for a level.
 Numeric columns without missing cells pass through unchanged.
+
+``encoding="ordinal"`` (the paper's Adult protocol: OpenML's nominal attributes as codes) instead gives
+each categorical column one feature, its level's code: levels in the declared order
+(``categories={col: [level, ...]}``, e.g. the order of UCI's adult.names), then the other levels the
+training rows have, sorted; a missing cell or a level only the test rows have is missing. Every column
+is then imputed with its training mean (``SimpleImputer()``).
 """
 
 from __future__ import annotations
@@ -27,7 +33,10 @@ from sklearn.preprocessing import OneHotEncoder
 
 from kdviz.tables import MAX_CATEGORY_LEVELS, DataReport
 
-__all__ = ["OTHER", "encode_split", "make_encoder"]
+__all__ = ["ENCODINGS", "OTHER", "encode_split", "make_encoder", "ordinal_codes"]
+
+#: the encodings of categorical columns: one-hot (the default) or ordinal codes with mean imputation
+ENCODINGS = ("onehot", "ordinal")
 
 #: name of the pooled level (rare levels, and unseen ones when the column has pooled levels)
 OTHER = "<other>"
@@ -59,15 +68,59 @@ def make_encoder(frame: pd.DataFrame) -> ColumnTransformer:
     return ColumnTransformer(steps, remainder="drop", sparse_threshold=0.0)
 
 
+def ordinal_codes(train: pd.Series, declared: list[str] | tuple[str, ...] | None = None) -> list[str]:
+    """The levels of an ordinally encoded column, code 0 first: the declared ones, then the other
+    levels of the training rows, sorted."""
+    levels = [str(v) for v in (declared or ())]
+    seen = set(levels)
+    return levels + sorted(str(v) for v in train.dropna().unique() if str(v) not in seen)
+
+
+def _codes(s: pd.Series, code: dict[str, float]) -> pd.Series:
+    """Each cell's code (NaN: missing, or a level without a code)."""
+    return s.map(lambda v: code.get(str(v), np.nan) if pd.notna(v) else np.nan).astype(np.float64)
+
+
+def _encode_ordinal(frame: pd.DataFrame, train_idx: np.ndarray, test_idx: np.ndarray, report: DataReport,
+                    categories: dict[str, list[str]] | None) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    categories = dict(categories or {})
+    unknown = sorted(set(categories) - set(frame.columns))
+    if unknown:
+        report.notes.append(f"declared categories for columns the table does not have: {', '.join(unknown)}")
+    train, test = frame.iloc[train_idx], frame.iloc[test_idx]
+    cols_train, cols_test, unseen = [], [], []
+    for col in frame.columns:
+        a, b = train[col], test[col]
+        if _is_categorical(frame[col]):
+            code = {level: float(i) for i, level in enumerate(ordinal_codes(a, categories.get(str(col))))}
+            n_unseen = int((b.notna() & ~b.astype(str).isin(code)).sum())
+            a, b = _codes(a, code), _codes(b, code)
+            if n_unseen:
+                unseen.append(f"{col!r} {n_unseen} row{'s' if n_unseen > 1 else ''}")
+        cols_train.append(np.asarray(a, dtype=np.float64))
+        cols_test.append(np.asarray(b, dtype=np.float64))
+    if unseen:
+        report.notes.append("levels without a code (seen only in the test rows; imputed): " + ", ".join(unseen))
+    imputer = SimpleImputer(keep_empty_features=True)  # mean of the training rows (0 for an empty column)
+    X_train = imputer.fit_transform(np.column_stack(cols_train))
+    X_test = imputer.transform(np.column_stack(cols_test))
+    return (np.ascontiguousarray(X_train, dtype=np.float64), np.ascontiguousarray(X_test, dtype=np.float64),
+            [str(c) for c in frame.columns])
+
+
 def encode_split(
-    frame: pd.DataFrame, train_idx: np.ndarray, test_idx: np.ndarray, report: DataReport | None = None
+    frame: pd.DataFrame, train_idx: np.ndarray, test_idx: np.ndarray, report: DataReport | None = None,
+    encoding: str = "onehot", categories: dict[str, list[str]] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """``X_train, X_test, feature_names``: imputation and encoding fitted on ``frame.iloc[train_idx]``.
 
     A categorical column without any value in the training rows is dropped (and reported); test-only
-    levels are counted in ``report.notes``.
+    levels are counted in ``report.notes``. ``encoding`` is ``"onehot"`` (default) or ``"ordinal"``
+    (codes in the ``categories`` order, mean imputation; see the module docstring).
     """
     report = report if report is not None else DataReport()
+    if encoding not in ENCODINGS:
+        raise ValueError(f"encoding must be one of {', '.join(ENCODINGS)}, got {encoding!r}")
     train, test = frame.iloc[train_idx], frame.iloc[test_idx]
     empty = [c for c in frame.columns if _is_categorical(frame[c]) and train[c].isna().all()]
     for col in empty:
@@ -76,6 +129,8 @@ def encode_split(
         frame, train, test = (f.drop(columns=empty) for f in (frame, train, test))
     if frame.shape[1] == 0:
         return np.empty((len(train), 0)), np.empty((len(test), 0)), []
+    if encoding == "ordinal":
+        return _encode_ordinal(frame, train_idx, test_idx, report, categories)
     encoder = make_encoder(frame)
     X_train = encoder.fit_transform(train)
     with warnings.catch_warnings():  # unseen levels: counted below, not warned about

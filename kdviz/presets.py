@@ -44,13 +44,40 @@ PRESETS: dict[str, dict[str, Any]] = {
                         methods=("no_kd", "vanilla", "crossfit", "enhanced"), folds=10, repeats=5),
 }
 
-#: The paper's tabular datasets: where the authors load each one from (datamodules/tabular.py of
-#: microsoft/semiparametric-distillation). FICO and StumbleUpon come from the user's own files.
+#: Adult's categorical levels in the order UCI's adult.names declares them (= the nominal order of
+#: OpenML's Adult v2 ARFF, whose codes the authors' ``fetch_openml`` returned).
+ADULT_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "workclass": ("Private", "Self-emp-not-inc", "Self-emp-inc", "Federal-gov", "Local-gov", "State-gov",
+                  "Without-pay", "Never-worked"),
+    "education": ("Bachelors", "Some-college", "11th", "HS-grad", "Prof-school", "Assoc-acdm", "Assoc-voc", "9th",
+                  "7th-8th", "12th", "Masters", "1st-4th", "10th", "Doctorate", "5th-6th", "Preschool"),
+    "marital-status": ("Married-civ-spouse", "Divorced", "Never-married", "Separated", "Widowed",
+                       "Married-spouse-absent", "Married-AF-spouse"),
+    "occupation": ("Tech-support", "Craft-repair", "Other-service", "Sales", "Exec-managerial", "Prof-specialty",
+                   "Handlers-cleaners", "Machine-op-inspct", "Adm-clerical", "Farming-fishing", "Transport-moving",
+                   "Priv-house-serv", "Protective-serv", "Armed-Forces"),
+    "relationship": ("Wife", "Own-child", "Husband", "Not-in-family", "Other-relative", "Unmarried"),
+    "race": ("White", "Asian-Pac-Islander", "Amer-Indian-Eskimo", "Other", "Black"),
+    "sex": ("Female", "Male"),
+    "native-country": ("United-States", "Cambodia", "England", "Puerto-Rico", "Canada", "Germany",
+                       "Outlying-US(Guam-USVI-etc)", "India", "Japan", "Greece", "South", "China", "Cuba", "Iran",
+                       "Honduras", "Philippines", "Italy", "Poland", "Jamaica", "Vietnam", "Mexico", "Portugal",
+                       "Ireland", "France", "Dominican-Republic", "Laos", "Ecuador", "Taiwan", "Haiti", "Columbia",
+                       "Hungary", "Guatemala", "Nicaragua", "Scotland", "Thailand", "Yugoslavia", "El-Salvador",
+                       "Trinadad&Tobago", "Peru", "Hong", "Holand-Netherlands"),
+}
+
+#: The paper's tabular datasets: where the authors load each one from and how they prepare it
+#: (datamodules/tabular.py of microsoft/semiparametric-distillation). FICO and StumbleUpon come from
+#: the user's own files.
 PAPER_DATASETS: dict[str, dict[str, Any]] = {
-    "adult": dict(dataset="openml:Adult@2", source="OpenML Adult version 2 (48,842 rows)"),
-    "fico": dict(dataset="csv:heloc_dataset_v1.csv", target="RiskPerformance",
+    # OpenML Adult v2 (= UCI adult.data + adult.test): nominal columns as ordinal codes, mean imputation
+    "adult": dict(dataset="openml:Adult@2", encoding="ordinal", categories=ADULT_CATEGORIES,
+                  source="OpenML Adult version 2 (48,842 rows)"),
+    # −7/−8/−9 all become −9; rows that are −9 in every feature are dropped
+    "fico": dict(dataset="csv:heloc_dataset_v1.csv", target="RiskPerformance", special_values=(-7.0, -8.0, -9.0),
                  source="FICO HELOC (heloc_dataset_v1.csv, your own copy)"),
-    "higgs": dict(dataset="openml:Higgs@2", source="OpenML Higgs version 2"),
+    "higgs": dict(dataset="openml:Higgs@2", encoding="ordinal", source="OpenML Higgs version 2"),
     "magic": dict(dataset="openml:MagicTelescope", source="OpenML MagicTelescope (= UCI magic04)"),
     "stumbleupon": dict(dataset="csv:stumbleupon.csv", target="label",
                         source="StumbleUpon evergreen (your own CSV, label column 'label')"),
@@ -66,17 +93,51 @@ PAPER_PROTOCOLS: dict[str, dict[str, Any]] = {
               student="rf", student_capacity="n_estimators", capacities=(1, 2, 3, 5, 10, 15, 20, 30, 40),
               methods=kd_methods()),
 }
-_PAPER_COMMON = dict(scale="logp", folds=10, repeats=5, seed=2357, test_size=0.3, c="cv", c_grid=PAPER_C_GRID,
-                     cv_folds=5, cv_metric="task")
+#: The scale of each published curve of Experiment A: the authors published no-KD, vanilla and the
+#: corrected student on the log p scale (their run without cross-fitting) and no-KD, cross-fit and
+#: enhanced on the p scale (their cross-fitting run). ``paper-<dataset>-A`` runs the first,
+#: ``paper-<dataset>-A-p`` the second; together they cover every published cell. B is published on
+#: both scales with every method; its presets run log p.
+PAPER_A_SCALES: dict[str, tuple[str, ...]] = {"logp": ("no_kd", "vanilla", "corrected"),
+                                              "p": ("no_kd", "crossfit", "enhanced")}
+#: The authors' protocol: their split (``train_test_split(test_size=0.3, random_state=2357)``, not
+#: stratified, rows in OpenML's order) with StandardScaler on the training rows, K = 10, 5 repeats.
+_PAPER_COMMON = dict(scale="logp", split="authors", folds=10, repeats=5, seed=2357, test_size=0.3, c="cv",
+                     c_grid=PAPER_C_GRID, cv_folds=5, cv_metric="task")
 
 
-def paper_preset(dataset: str, experiment: str) -> dict[str, Any]:
-    """The authors' exact protocol of Experiment A or B on one of their five datasets."""
+def paper_preset(dataset: str, experiment: str, scale: str | None = None) -> dict[str, Any]:
+    """The authors' exact protocol of Experiment A or B on one of their five datasets.
+
+    ``scale``: Experiment A's scale (``"logp"``, the default, or ``"p"``): the methods the authors
+    published on that scale (:data:`PAPER_A_SCALES`). B runs every method on log p unless told.
+    """
     src = {k: v for k, v in PAPER_DATASETS[dataset].items() if k != "source"}
-    return {**_PAPER_COMMON, **PAPER_PROTOCOLS[experiment], **src, "paper": f"{dataset}-{experiment}"}
+    out = {**_PAPER_COMMON, **PAPER_PROTOCOLS[experiment], **src, "paper": f"{dataset}-{experiment}"}
+    if scale is not None:
+        out["scale"] = scale
+    if experiment == "A":
+        out["methods"] = PAPER_A_SCALES[out["scale"]]
+    return out
 
 
 PRESETS.update({f"paper-{d}-{e}": paper_preset(d, e) for d in PAPER_DATASETS for e in ("A", "B")})
+PRESETS.update({f"paper-{d}-A-p": paper_preset(d, "A", "p") for d in PAPER_DATASETS})
+
+#: The config fields that prepare a paper dataset's rows (the split, encoding and special values).
+PAPER_DATA_FIELDS = ("split", "encoding", "categories", "special_values")
+
+
+def paper_data_options(paper: str | None) -> dict[str, Any]:
+    """The data preparation of the paper experiment ``paper`` (``"adult-B"``): the authors' split, and the
+    dataset's encoding and special values — what a form that only carries the ``paper`` tag adds back.
+    Empty for None or an unknown tag."""
+    dataset, _, experiment = str(paper or "").partition("-")
+    if dataset not in PAPER_DATASETS or experiment not in PAPER_PROTOCOLS:
+        return {}
+    preset = paper_preset(dataset, experiment)
+    return {k: preset[k] for k in PAPER_DATA_FIELDS if k in preset}
+
 
 
 #: A preset's demo data settings: they belong to the preset's own dataset.

@@ -57,7 +57,7 @@ COLUMNS = [
     "dataset", "teacher", "capacity_name", "capacity", "method", "repeat", "c", "c_search",
     "test_auc", "test_accuracy", "test_log_loss", "student_error", "oracle_error",
     "teacher_error_l2", "teacher_error_l4", "teacher_error_train", "teacher_label_mse",
-    "varied", "axis2_name", "axis2", "n_classes",
+    "varied", "axis2_name", "axis2", "n_classes", "scale",
 ]
 
 #: Default grids of the student axis, per varied student option.
@@ -72,7 +72,9 @@ STUDENT_GRIDS: dict[str, tuple[int, ...]] = {
 def load_data(config: SweepConfig, progress: Callable[[str], None] | None = None) -> Dataset:
     return load_dataset(config.dataset, seed=config.seed, test_size=config.test_size,
                         label_noise=config.label_noise, n=config.n, d=config.d, r=config.r,
-                        target=config.target, progress=progress)
+                        target=config.target, progress=progress, split=config.split,
+                        encoding=config.encoding, categories={k: list(v) for k, v in config.categories.items()},
+                        special_values=config.special_values)
 
 
 def capacity_grid(config: SweepConfig) -> list[int]:
@@ -367,7 +369,7 @@ def _assemble_one(config: SweepConfig, dataset: Dataset, tasks: list[Task], resu
     by_student = config.vary == "student"
     cap_name = config.student_capacity_name() if by_student else spec.capacity_name
     base = dict(dataset=config.dataset, teacher=config.teacher, capacity_name=cap_name, varied=config.vary,
-                n_classes=dataset.n_classes)  # > 2: test_auc is the one-vs-rest macro AUC
+                n_classes=dataset.n_classes, scale=config.scale)  # n_classes > 2: test_auc is the one-vs-rest macro AUC
     rows: list[dict[str, Any]] = []
     oracle: dict[int, float] = {}
     for t in tasks:

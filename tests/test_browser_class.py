@@ -111,7 +111,7 @@ def test_students_cannot_touch_each_others_runs(server, home, browser):
     b_page.get_by_role("button", name="Cancel").first.click()  # by button: refused by the job layer
     b_page.get_by_text("only its owner or the instructor may").first.wait_for(timeout=30_000)
     _shot(b_page, "class_01_student_cancel_refused")
-    b_page.get_by_role("button", name="🗑 Delete").click()
+    b_page.get_by_role("button", name="Delete", exact=True).click()
     b_page.get_by_role("button", name="Yes, delete").click()
     b_page.get_by_text("only its owner or the instructor may").first.wait_for(timeout=30_000)
     _wait_idle(b_page)
@@ -132,7 +132,7 @@ def test_students_cannot_touch_each_others_runs(server, home, browser):
     # student A (identity from the cookie): sees and deletes their own run
     _open(a_page, f"{server}/Runs?open={a_run}")
     a_page.get_by_text("you", exact=False).first.wait_for(timeout=30_000)
-    a_page.get_by_role("button", name="🗑 Delete").click()
+    a_page.get_by_role("button", name="Delete", exact=True).click()
     a_page.get_by_role("button", name="Yes, delete").click()
     a_page.get_by_text(f"Deleted run {a_run[:8]}").first.wait_for(timeout=30_000)
     assert all(j.id != a_run for j in jobs.list_jobs(home=home))

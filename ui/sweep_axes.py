@@ -12,6 +12,7 @@ import streamlit as st
 
 from kdviz.config import default_student_capacity, sweep_field
 from kdviz.plots import AXIS2_TITLES
+from kdviz.presets import paper_data_options
 from kdviz.sweep import STUDENT_GRIDS
 from ui.state import wkey
 
@@ -33,7 +34,7 @@ def to_config(v: dict[str, Any]) -> dict[str, Any]:
     return dict(vary="student" if student else "teacher",
                 teacher_capacity=(v.get("teacher_capacity") or None) if student else None,
                 axis2=v.get("axis2") or None, axis2_values=tuple(v.get("axis2_values") or ()) if v.get("axis2") else (),
-                paper=v.get("paper") or None)
+                paper=v.get("paper") or None, **paper_data_options(v.get("paper")))
 
 
 def from_config(cfg: dict[str, Any]) -> dict[str, Any]:
