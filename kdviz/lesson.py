@@ -381,9 +381,11 @@ def _theory(seed: int, presentation: bool) -> go.Figure:
 
     fig = eps_chart(_theory_table(seed), presentation=presentation)
     fig.update_layout(title="The teacher-bias term vs the teacher's error ε2 (log-log): slope 2 vs slope 4")
-    if presentation:  # on a projector: the page's heading names the chart; the legend goes below it, full width
-        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.22, x=0, xanchor="left"))
-        fig.update_xaxes(title_text="teacher error ε2 (distance of p̂ from p0)")
+    if presentation:  # on a projector: the page's heading names the chart; the legend sits in the empty top left
+        fig.update_layout(legend=dict(orientation="v", x=0.01, xanchor="left", y=0.99, yanchor="top",
+                                      bgcolor="rgba(0,0,0,0.7)"))
+        fig.update_xaxes(title_text="teacher error ε2")
+        fig.for_each_trace(lambda t: t.update(name=str(t.name).split(":")[0]))  # short entries: the page explains
     return drop_title_for_presentation(fig, presentation)
 
 
