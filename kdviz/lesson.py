@@ -382,10 +382,14 @@ def _theory(seed: int, presentation: bool) -> go.Figure:
     fig = eps_chart(_theory_table(seed), presentation=presentation)
     fig.update_layout(title="The teacher-bias term vs the teacher's error ε2 (log-log): slope 2 vs slope 4")
     if presentation:  # on a projector: the page's heading names the chart; the legend sits in the empty top left
-        fig.update_layout(legend=dict(orientation="v", x=0.01, xanchor="left", y=0.99, yanchor="top",
-                                      bgcolor="rgba(0,0,0,0.7)"))
+        fig.update_layout(legend=dict(orientation="v", x=0.01, xanchor="left", y=0.99, yanchor="top", xref="paper",
+                                      yref="paper"), margin=dict(b=90, t=40))
         fig.update_xaxes(title_text="teacher error ε2")
-        fig.for_each_trace(lambda t: t.update(name=str(t.name).split(":")[0]))  # short entries: the page explains
+        fig.update_yaxes(title_text="squared error (f̂ − f0)², log-p scale")
+        short = {"reference slope": lambda n: n.split(" (")[0], "oracle floor": lambda n: "oracle floor δ²"}
+        for t in fig.data:  # short entries: the page's text explains them
+            name = str(t.name).split(":")[0]
+            t.name = next((f(name) for k, f in short.items() if name.startswith(k)), name)
     return drop_title_for_presentation(fig, presentation)
 
 
