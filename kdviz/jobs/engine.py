@@ -22,8 +22,8 @@ import pandas as pd
 from kdviz.cache import SingleFlightCache
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.experiments import get_experiment
-from kdviz.jobs import labels
 from kdviz.jobs.executors import EXECUTORS, load_plugins
+from kdviz.jobs.labels import clean_name, clean_tags, set_label
 from kdviz.jobs.owners import SERVER, SERVER_OWNER, Actor, PermissionDenied, check_manage, may_see
 from kdviz.jobs.queue import CAP_SETTING, queue_info, queue_order, stored_limit
 from kdviz.jobs.records import ACTIVE, JobRecord, Status
@@ -70,7 +70,7 @@ def submit(kind: str, config: Any, *, home: Home = None, start_worker: bool = Tr
     """
     _, text = normalize_config(kind, config)
     labelled = bool(name) or bool(tags)
-    name, tags = labels.clean_name(name), labels.clean_tags(tags)
+    name, tags = clean_name(name), clean_tags(tags)
     executor = executor or os.environ.get("KDVIZ_EXECUTOR") or "local"
     if executor not in EXECUTORS:
         raise ConfigError(f"unknown executor {executor!r}; choose from {', '.join(EXECUTORS)}")
@@ -78,7 +78,7 @@ def submit(kind: str, config: Any, *, home: Home = None, start_worker: bool = Tr
     cap = None if actor.instructor else student_limit(home=home)
     job_id = store.add_job(kind, text, config_digest(kind, text), executor, owner=actor.owner, cap=cap)
     if labelled:
-        labels.set_label(store, job_id, name, tags)
+        set_label(store, job_id, name, tags)
     if start_worker:
         ensure_workers(home)
     return job_id
@@ -174,7 +174,7 @@ def rename(job_id: str, name: str | None = None, tags: Any = None, *, home: Home
     Only the job's owner or the instructor may (`PermissionDenied` otherwise)."""
     store = _store(home)
     jid = _allowed(store, job_id, actor, "rename")
-    labels.set_label(store, jid, name, tags)
+    set_label(store, jid, name, tags)
     return store.get_job(jid)
 
 
