@@ -37,6 +37,7 @@ from typing import Any
 from kdviz import lesson as L
 from kdviz.errors import KdvizError
 from kdviz.home import kdviz_home
+from kdviz.sqlite import PerHome, connect_wal
 
 DB_NAME = "classes.sqlite"
 #: letters that cannot be mistaken for each other or for digits on a projector (no B/8, G/6, I/1/L, O/0/Q, S/5, Z/2)
@@ -150,10 +151,7 @@ class ClassStore:
         conn = getattr(self._local, "conn", None)
         if conn is None or self._local.pid != os.getpid():
             with self._errors():
-                conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
-                conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.execute("PRAGMA synchronous = NORMAL")
+                conn = connect_wal(self.path, self.timeout)
             self._local.conn, self._local.pid = conn, os.getpid()
         return conn
 
@@ -385,15 +383,9 @@ def _csv_safe(text: str) -> str:
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
-_STORES: dict[Path, ClassStore] = {}
-_STORES_LOCK = threading.Lock()
+_STORES = PerHome(ClassStore)
 
 
 def open_class_store(home: str | os.PathLike | None = None) -> ClassStore:
     """The (per-process, cached) class store of a data directory (default: `kdviz_home()`)."""
-    path = (Path(home).expanduser() if home else kdviz_home()).absolute()
-    with _STORES_LOCK:
-        store = _STORES.get(path)
-        if store is None or not store.path.exists():
-            store = _STORES[path] = ClassStore(path)
-        return store
+    return _STORES.get(Path(home).expanduser() if home else kdviz_home())

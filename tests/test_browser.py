@@ -7,12 +7,14 @@ in CI (CI=true) a missing browser is a failure.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -46,14 +48,15 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
+@contextlib.contextmanager
+def streamlit_server(home, **env):
+    """The dashboard served on a free local port with KDVIZ_HOME = `home` (and `env`); yields its URL."""
     port = _free_port()
-    env = {**os.environ, "KDVIZ_HOME": str(tmp_path_factory.mktemp("kdviz-home"))}
+    log = tempfile.TemporaryFile()  # (a pipe nobody reads could fill up and stall the server)
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
          str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        cwd=ROOT, env={**os.environ, "KDVIZ_HOME": str(home), **env}, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     end = time.time() + 60
     while True:
@@ -63,16 +66,25 @@ def server(tmp_path_factory):
         except OSError:
             pass
         if proc.poll() is not None or time.time() > end:
-            out = proc.stdout.read().decode() if proc.stdout else ""
             proc.kill()
-            pytest.fail(f"streamlit did not start: {out[-2000:]}")
+            log.seek(0)
+            pytest.fail(f"streamlit did not start: {log.read().decode(errors='replace')[-2000:]}")
         time.sleep(0.5)
-    yield url
-    proc.terminate()
     try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    with streamlit_server(tmp_path_factory.mktemp("kdviz-home")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

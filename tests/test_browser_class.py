@@ -7,14 +7,8 @@ link), does not see A's run nor A's upload; A deletes their own run. Screenshots
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
-
 import pytest
-from test_browser import ARGS, ARTIFACTS, ROOT, _browser, _free_port, _wait_idle
+from test_browser import ARGS, ARTIFACTS, _browser, _wait_idle, streamlit_server
 
 import kdviz.jobs as jobs
 from kdviz.jobs import SERVER, Actor, Status
@@ -36,30 +30,8 @@ def home(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(home):
-    port = _free_port()
-    env = {**os.environ, "KDVIZ_HOME": str(home), "KDVIZ_INSTRUCTOR_KEY": KEY}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    end = time.time() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > end:
-            proc.kill()
-            pytest.fail("streamlit did not start")
-        time.sleep(0.5)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with streamlit_server(home, KDVIZ_INSTRUCTOR_KEY=KEY) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

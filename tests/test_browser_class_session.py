@@ -8,14 +8,10 @@ reveal (their own answer judged by this run's numbers) within 5 s. Screenshots g
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
-import urllib.request
 
 import pytest
-from test_browser import ARGS, ARTIFACTS, ROOT, _browser, _free_port, _wait_idle
+from test_browser import ARGS, ARTIFACTS, _browser, _wait_idle, streamlit_server
 
 from kdviz import lesson as L
 
@@ -26,31 +22,8 @@ Q = next(i for i, s in enumerate(L.STEPS) if s.question is not None)
 
 @pytest.fixture(scope="module")
 def class_server(tmp_path_factory):
-    port = _free_port()
-    env = {**os.environ, "KDVIZ_HOME": str(tmp_path_factory.mktemp("kdviz-class-home")), "KDVIZ_INSTRUCTOR_KEY": KEY}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    end = time.time() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > end:
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            proc.kill()
-            pytest.fail(f"streamlit did not start: {out[-2000:]}")
-        time.sleep(0.5)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with streamlit_server(tmp_path_factory.mktemp("kdviz-class-home"), KDVIZ_INSTRUCTOR_KEY=KEY) as url:
+        yield url
 
 
 def _shot(page, name: str) -> None:

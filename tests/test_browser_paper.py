@@ -1,28 +1,25 @@
 """End-to-end in a real browser: the /Paper gallery with one finished run (the stored MAGIC B table).
 
 The store of a fresh KDVIZ_HOME gets one finished run of the paper-magic-B preset, whose table is
-`benchmarks/results/paper/paper-magic-B.csv` (a real full-protocol run); the page must draw every card,
+`benchmarks/results/paper/paper-magic-B.kdviz.csv` (a real full-protocol run, the authors' protocol); the page must draw every card,
 the MAGIC B card with the run beside the published curves and its agreement line. Screenshots go to
 test-artifacts/.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_browser import ARGS, _browser, _free_port, _shot, _wait_idle
+from test_browser import ARGS, _browser, _shot, _wait_idle, streamlit_server
+
+from kdviz.paper import compare
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-RUN = ROOT / "benchmarks" / "results" / "paper" / "paper-magic-B.csv"
+RUN = ROOT / "benchmarks" / "results" / "paper" / "paper-magic-B.kdviz.csv"
 
 
 def _store_run(home: Path) -> None:
@@ -45,31 +42,8 @@ def paper_server(tmp_path_factory):
         pytest.skip(f"{RUN.name} is not in this checkout")
     home = tmp_path_factory.mktemp("kdviz-home")
     _store_run(home)
-    port = _free_port()
-    env = {**os.environ, "KDVIZ_HOME": str(home)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    end = time.time() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > end:
-            out = proc.stdout.read().decode() if proc.stdout else ""
-            proc.kill()
-            pytest.fail(f"streamlit did not start: {out[-2000:]}")
-        time.sleep(0.5)
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with streamlit_server(home) as url:
+        yield url
 
 
 def test_the_paper_gallery_renders_every_card(paper_server):
@@ -87,7 +61,8 @@ def test_the_paper_gallery_renders_every_card(paper_server):
         panel = page.locator('[role="tabpanel"]:visible')
         panel.locator(".js-plotly-plot").nth(3).wait_for(timeout=60_000)
         assert panel.locator(".js-plotly-plot").count() == 4
-        assert panel.get_by_text("levels 34/36 within ±0.005").count() >= 1
+        line = compare(pd.read_csv(RUN), "magic-B", scales=["logp"]).summary_line()  # the card's own line
+        assert panel.get_by_text(line.split(";")[0]).count() >= 1
         legend = panel.locator(".js-plotly-plot").nth(2).locator(".legend").text_content()
         assert "paper: Vanilla KD" in legend and "Vanilla KD" in legend.replace("paper: Vanilla KD", "")
         _shot(page, "paper_01_magic")

@@ -8,21 +8,12 @@ and every piece of page text meets WCAG AA contrast (≥ 4.5:1) against the back
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
+from test_browser import ARGS, ARTIFACTS, _browser, streamlit_server
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTIFACTS = ROOT / "test-artifacts"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SIZES = ((1920, 1080), (1280, 720))
 
 #: legend / titles of every chart, and whether they stay inside it and apart from each other
@@ -95,21 +86,6 @@ _CONTRAST_CHECK = """
 """
 
 
-def _browser() -> str:
-    for cand in (os.environ.get("KDVIZ_CHROMIUM"), "/usr/bin/chromium"):
-        if cand and Path(cand).exists():
-            return cand
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail("browser test required in CI: no chromium")
-    pytest.skip("no chromium found (apt-get install -y chromium, or set KDVIZ_CHROMIUM)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     from kdviz.jobs import stop_workers, submit, wait
@@ -120,30 +96,8 @@ def server(tmp_path_factory):
     job = submit("sweep", cfg, home=home, name="gmm demo", tags=["talk"])
     assert wait(job, home=home, timeout=180).status == "done"
     stop_workers(home=home)
-    port = _free_port()
-    env = {**os.environ, "KDVIZ_HOME": str(home)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.port",
-         str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    end = time.time() + 60
-    while True:
-        try:
-            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
-                break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.time() > end:
-            proc.kill()
-            pytest.fail("streamlit did not start")
-        time.sleep(0.5)
-    yield url, job
-    proc.terminate()
-    try:
-        proc.wait(10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    with streamlit_server(home) as url:
+        yield url, job
     stop_workers(home=home)
 
 

@@ -37,6 +37,7 @@ from kdviz.jobs.records import (
     pid_alive,
 )
 from kdviz.jobs.store_schema import DB_NAME, JOB_COLUMNS, MIGRATIONS, SCHEMA_VERSION, job_record, migrate
+from kdviz.sqlite import PerHome, connect_wal
 
 __all__ = [  # (records and liveness helpers live in kdviz.jobs.records; importable from here too)
     "ACTIVE", "DB_NAME", "HOST", "MIGRATIONS", "RESUMABLE", "SCHEMA_VERSION", "STATUSES", "JobNotFound", "JobRecord",
@@ -84,17 +85,7 @@ class Store:
         return conn
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None, check_same_thread=False)
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {int(self.timeout * 1000)}")
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if mode.lower() != "wal":
-                raise sqlite3.OperationalError(f"cannot switch to WAL mode (got {mode})")
-            conn.execute("PRAGMA synchronous = NORMAL")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
+        return connect_wal(self.path, self.timeout)
 
     def _retry_locked(self, fn: Callable[[], T]) -> T:
         """``fn()``, retried while SQLite says the file is locked, up to the store's timeout.
@@ -486,15 +477,9 @@ class Store:
                 "workers": self.query("SELECT COUNT(*) FROM workers")[0][0]}
 
 
-_STORES: dict[Path, Store] = {}
-_STORES_LOCK = threading.Lock()
+_STORES = PerHome(Store)
 
 
 def open_store(home: str | os.PathLike | None = None) -> Store:
     """The (per-process, cached) store of a data directory (default: `default_home()`)."""
-    path = (Path(home).expanduser() if home else default_home()).absolute()
-    with _STORES_LOCK:
-        store = _STORES.get(path)
-        if store is None or not store.path.exists():
-            store = _STORES[path] = Store(path)
-        return store
+    return _STORES.get(Path(home).expanduser() if home else default_home())
