@@ -16,11 +16,12 @@ score is the same number in both. They differ in which (c, fold) pairs they pay 
   3. the best two-fold mean wins (the smaller c on ties).
 
   On the paper's nine-value grid that is at most (5 + 2) · 2 = 14 fits instead of 9 · 5 = 45
-  (`fast_fits_max`). One fold alone (7–9 fits) was measured and rejected: on MAGIC B (n = 4000) and
-  Adult B (n = 1500) its chosen students were within ±0.002 of full CV's in only 57 % and 71 % of the
-  cells, worst −0.013; the two-fold bracket reached 93 % on Adult (worst −0.0004) but only 50 % on
-  MAGIC (worst −0.0078), where neighbouring c's AUC scores differ by less than one fold's noise —
-  the agreement target of issue 21 is not met there (`benchmarks/results/c_search.md`).
+  (`fast_fits_max`). Measured on the paper's protocol B at full size (`benchmarks/c_search_replay.py`,
+  every fold score and every c's test AUC, the searches replayed): the fast search's students are within
+  ±0.002 of full CV's in 14/14 cells on MAGIC (worst −0.0005) and 14/14 on Adult (worst −0.0008); on
+  the synthetic presets it picks full CV's c in 20/20 cells. On small subsamples (MAGIC n = 4000)
+  neighbouring c's scores differ by less than one fold's noise and it agreed in only 7/14 cells; one
+  fold alone (7–9 fits) was worse still (`benchmarks/results/c_search.md`).
 """
 
 from __future__ import annotations
