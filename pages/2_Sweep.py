@@ -10,7 +10,7 @@ from kdviz.errors import KdvizError
 from kdviz.methods import method_label
 from kdviz.plots import GAMMA_LABELS
 from kdviz.students import STUDENTS
-from kdviz.talkpack import TalkChart
+from kdviz.talkpack import TalkChart, no_paths
 from kdviz.teachers import TEACHERS
 from ui import runs
 from ui import sweep_axes as axes
@@ -134,7 +134,7 @@ try:
     config = form.validate_values(values)
     config_error = None
 except KdvizError as e:
-    config, config_error = None, str(e)
+    config, config_error = None, no_paths(str(e))
 query = widgets_to_link(P, form.link_values(values), form.KINDS)
 
 if "sw_warm" not in ss:  # start one idle worker now, so a Run shows progress at once

@@ -191,3 +191,18 @@ def test_talk_pack_holds_no_server_path(tmp_path):
         cfg = json.loads(z.read("config.json"))
     assert str(tmp_path) not in text
     assert cfg["run"]["dataset"] == "upload:0123456789ab_grades.csv"
+
+
+def test_no_paths_cleans_texts_and_every_text_column():
+    from kdviz.talkpack import no_paths, table_no_paths
+
+    assert no_paths("File not found: /srv/home/uploads/0123456789ab_g.csv. Check the path (relative to /srv/app).") \
+        == "File not found: 0123456789ab_g.csv. Check the path (relative to app)."
+    assert no_paths("run on csv:/srv/up/a_b.csv failed") == "run on upload:a_b.csv failed"
+    for kept in ("csv:<path>", "load it with csv:magic04.csv", "see https://www.openml.org/d/1120", "n/a, 1/2 fits/s", "synthetic:gmm"):
+        assert no_paths(kept) == kept
+    df = pd.DataFrame({"dataset": pd.Series(["csv:/srv/up/x_d.csv"], dtype="string"), "note": ["at /srv/up/x_d.csv"],
+                       "auc": [0.8]})
+    clean = table_no_paths(df)
+    assert list(clean["dataset"]) == ["upload:x_d.csv"] and list(clean["note"]) == ["at x_d.csv"]
+    assert "/srv" not in clean.to_csv() and table_no_paths(clean) is clean  # nothing left: the same table

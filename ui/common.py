@@ -22,6 +22,7 @@ from kdviz import export
 from kdviz.clitools import format_seconds
 from kdviz.figstyle import PROJECTOR, apply_theme, fit_for_presentation
 from kdviz.jobs import ACTIVE, JobRecord, Status
+from kdviz.talkpack import no_paths
 from ui.identity import instructor_sidebar
 
 _PRESENT_STATE = "kdviz_present"
@@ -215,7 +216,7 @@ def show_chart(fig: go.Figure, key: str, caption: str | None = None, *, filename
 
 
 def show_error(message: str, *, prefix: str = "") -> None:
-    st.error(f"{prefix}{message}", icon=":material/error:")
+    st.error(f"{prefix}{no_paths(message)}", icon=":material/error:")
 
 
 def status_badge(status: str) -> str:
@@ -275,7 +276,7 @@ def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], can
                 resume(job_id)
                 st.rerun(scope="app")  # the panel ticks again while the job runs
         if status == Status.FAILED:
-            st.error(f"The run failed: {j.error or 'unknown error'}", icon=":material/error:")
+            show_error(j.error or "unknown error", prefix="The run failed: ")
         elif status in (Status.CANCELLED, Status.INTERRUPTED):
             st.warning(f"The run was {status}; partial results are shown. Resume computes only the missing tasks.")
         if on_update is not None:
