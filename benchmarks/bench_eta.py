@@ -4,6 +4,11 @@ the ETA shown is compared with the time that really remained. Fit-weighted (toda
 task-count ETA (the same pace baseline, counting tasks instead of fits).
 
     PYTHONPATH=. python benchmarks/bench_eta.py [--repeats 3]
+
+``--magic PATH`` runs the MAGIC paper protocol instead (``kdviz.presets.paper_preset("magic", "B")`` on
+PATH, e.g. magic04.csv, target "class"; minutes per run): the ETA shown is compared with the time that
+really remained once the progress shown reaches 20 % and 50 %, and once 20 % and 50 % of the run's
+wall time has passed (the time a user has waited: independent of how progress is counted).
 """
 
 from __future__ import annotations
@@ -44,10 +49,52 @@ def one(seed: int, home: str) -> dict[str, float]:
     return out
 
 
+def magic(path: str, home: str) -> dict[str, float]:
+    from kdviz.presets import paper_preset
+
+    cfg = {**paper_preset("magic", "B"), "dataset": f"csv:{path}", "target": "class"}
+    jid = jobs.submit("sweep", cfg, home=home)
+    trace = []  # (time, progress shown, ETA shown)
+    while True:
+        j = jobs.get_job(jid, home=home)
+        if j.status == "running" and j.run_started:
+            trace.append((time.time(), j.fraction, j.eta))
+        if not j.active:
+            break
+        time.sleep(0.5)
+    end = time.time()
+    assert j.status == "done", j.error
+    start = trace[0][0]
+    out: dict[str, float] = {"duration_s": end - start}
+    for at in (0.2, 0.5):
+        t, _, eta = next(x for x in trace if x[1] >= at and x[2] is not None)
+        out[f"shown@{at:.0%}"] = (eta - (end - t)) / (end - t)
+        t, _, eta = next(x for x in trace if x[0] - start >= at * (end - start) and x[2] is not None)
+        out[f"time@{at:.0%}"] = (eta - (end - t)) / (end - t)
+    return out
+
+
+def main_magic(path: str, repeats: int) -> None:
+    rows = []
+    for _ in range(repeats):
+        with tempfile.TemporaryDirectory() as home:
+            rows.append(magic(path, home))
+            jobs.stop_workers()
+    print("MAGIC paper protocol (magic-B), one worker: ETA error = (ETA shown − time left) / time left")
+    print("| run | duration s | @20 % shown | @50 % shown | @20 % of the time | @50 % of the time |")
+    print("|---|---|---|---|---|---|")
+    for i, r in enumerate(rows):
+        print(f"| {i} | {r['duration_s']:.0f} | {r['shown@20%']:+.0%} | {r['shown@50%']:+.0%} | "
+              f"{r['time@20%']:+.0%} | {r['time@50%']:+.0%} |")
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("--repeats", type=int, default=3)
+    p.add_argument("--magic", metavar="PATH", help="the MAGIC paper protocol on this magic04.csv instead")
     args = p.parse_args()
+    if args.magic:
+        return main_magic(args.magic, args.repeats)
     rows = []
     for seed in range(args.repeats):
         with tempfile.TemporaryDirectory() as home:

@@ -265,7 +265,7 @@ def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], can
             parts.append(f"ETA {format_seconds(j.eta)}")
         text = " · ".join(parts)
         c1, c2 = st.columns([6, 1])
-        c1.progress(min(max(j.done / j.total if j.total else 0.0, 0.0), 1.0), text=text)
+        c1.progress(j.fraction, text=text)  # work weighted by cost, as the ETA counts it
         if j.active:
             if c2.button("Cancel", key=f"{key}_cancel_{job_id}", type="secondary", width="stretch"):
                 if cancel(job_id) is not False:  # (False: refused, e.g. another student's run; it says why)
