@@ -14,6 +14,7 @@ progress shown and the ETA (fits left × the pace in seconds per fit) count the 
 from __future__ import annotations
 
 import os
+import statistics
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -101,7 +102,7 @@ class CostModel:
     than one of another (a 10-tree student), so each kind's seconds per fit is measured on this run's
     finished tasks (each task's time from its start in a pool slot to its end: `slots` slots, taken in
     submission order) and every task weighs ``fits × seconds per fit of its kind`` (a kind not measured
-    yet: that of the kind its fits are, `FITS_OF`, else the mean of the kinds measured). Weights are scaled to sum to the run's fits, so ``(done,
+    yet: that of the kind its fits are, `FITS_OF`, else the median of all measured). Weights are scaled to sum to the run's fits, so ``(done,
     total, base)`` from `snapshot` stay in fits: the ETA's pace (seconds per fit) and the queue's
     estimates (fits from a config × that pace) keep one unit. No task measured yet: plain fits."""
 
@@ -113,8 +114,7 @@ class CostModel:
         self.slots = max(1, slots)
         self._start: dict[str, float] = {}
         self._queued: list[str] = []
-        self._seconds: dict[str, float] = {}  # kind → measured seconds; fits below
-        self._measured: dict[str, float] = {}
+        self._per_fit: dict[str, list[float]] = {}  # kind → seconds per fit of each task measured
 
     def submitted(self, key: str, now: float) -> None:
         """A task of this run went to the pool (it starts when a slot is free)."""
@@ -132,9 +132,7 @@ class CostModel:
         if key in self._queued:  # it started earlier than the slots said: no time measured
             self._queued.remove(key)
         elif start is not None:
-            kind = self.kind[key]
-            self._seconds[kind] = self._seconds.get(kind, 0.0) + max(0.0, now - start)
-            self._measured[kind] = self._measured.get(kind, 0.0) + self.fits[key]
+            self._per_fit.setdefault(self.kind[key], []).append(max(0.0, now - start) / self.fits[key])
         while self._queued and len(self._start) < self.slots:
             self._start[self._queued.pop(0)] = now
 
@@ -143,15 +141,16 @@ class CostModel:
         self.base = set(self.done)
 
     def rates(self) -> dict[str, float]:
-        """Seconds per fit of each kind measured so far."""
-        return {k: self._seconds[k] / f for k, f in self._measured.items() if f > 0 and self._seconds[k] > 0}
+        """Seconds per fit of each kind measured so far: the median over its tasks (the first tasks of a run
+        also wait for the pool's processes to start, which is no fit)."""
+        return {k: statistics.median(v) for k, v in self._per_fit.items() if statistics.median(v) > 0}
 
     def weights(self) -> dict[str, float]:
         """Each task's weight in fits (calibrated; they sum to the run's fits)."""
         rates = self.rates()
         if not rates:
             return dict(self.fits)
-        mean = sum(self._seconds[k] for k in rates) / sum(self._measured[k] for k in rates)
+        mean = statistics.median([r for k in rates for r in self._per_fit[k]])
         def rate(kind: str) -> float:
             return rates.get(kind, rates.get(FITS_OF.get(kind, ""), mean))
 

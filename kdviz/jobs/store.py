@@ -423,6 +423,11 @@ class Store:
             out.update((k, pickle.loads(v)) for k, v in rows)
         return out
 
+    def result_times(self, job_id: str) -> list[tuple[str, float]]:
+        """(kind, time stored) of each task result the job computed, oldest first (`benchmarks/bench_eta.py`)."""
+        return [(k, float(t)) for k, t in self.query("SELECT kind, created FROM results WHERE job = ? ORDER BY created",
+                                                      (job_id,))]
+
     def result_keys(self, keys: Iterable[str]) -> set[str]:
         keys = list(dict.fromkeys(keys))
         out: set[str] = set()

@@ -248,7 +248,7 @@ class Worker:
                  else f"running {stage} tasks")
         # the ETA's pace is measured from the first finished task on: the pool's start-up (seconds on a
         # loaded machine) is no model fit, and would inflate every later estimate
-        first = stage != "start" and not self._rebased
+        first = stage != "start" and not is_heartbeat(stage) and not self._rebased  # (a heartbeat: none yet)
         self._rebased = self._rebased or first
         start = stage == "start" or first
         if start and self._cost is not None:
