@@ -155,7 +155,7 @@ if run_clicked and config is not None:
         ss["sw_job"] = runs.submit(config, name=run_name, tags=run_tags)
         st.query_params["run"] = ss["sw_job"]
     except KdvizError as e:
-        st.error(f"Could not start the run: {e}", icon=":material/error:")
+        st.error(f"Could not start the run: {no_paths(str(e))}", icon=":material/error:")
 
 job_id = ss.get("sw_job") or st.query_params.get("run")
 if job_id is None and config is not None:  # a shared link: show a stored run of this exact config

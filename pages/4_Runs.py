@@ -35,7 +35,7 @@ st.markdown("Your sweeps (and those the instructor shares) started from this das
 try:
     all_runs = runs.list_runs()
 except KdvizError as e:
-    st.error(f"Cannot read the run store: {e}", icon=":material/error:")
+    st.error(f"Cannot read the run store: {no_paths(str(e))}", icon=":material/error:")
     st.stop()
 
 if not all_runs:
