@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -199,6 +200,34 @@ def export_buttons(fig: go.Figure, key: str, filename: str | None = None) -> Non
         row.caption("PNG/SVG unavailable: no Chrome/Chromium on the server. HTML export works.")
 
 
+class _Marshalled(go.Figure):
+    """A figure that hands `st.plotly_chart` a plotly dict made earlier (`marshalled`)."""
+
+    def __init__(self, spec: dict[str, Any]):
+        layout = spec.get("layout") or {}
+        super().__init__(layout={k: layout[k] for k in ("width", "height") if layout.get(k) is not None})
+        self._kdviz_spec = spec
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._kdviz_spec
+
+
+_SPECS: dict[int, dict[str, Any]] = {}  # id of a live figure → its plotly dict
+
+
+def marshalled(fig: go.Figure) -> go.Figure:
+    """`fig` for `st.plotly_chart`, its plotly dict (`fig.to_dict()`, a deep copy: ≈ 20 ms for the
+    Playground's heat maps) made once per figure object: the figures pages draw are shared by every
+    session and never modified (`kdviz.cache`), so thirty students moving a slider to the same setting
+    pay for it once. The dict is dropped with its figure."""
+    spec = _SPECS.get(id(fig))
+    if spec is None:
+        spec = fig.to_dict()
+        _SPECS[id(fig)] = spec
+        weakref.finalize(fig, _SPECS.pop, id(fig), None)
+    return _Marshalled(spec)
+
+
 def show_chart(fig: go.Figure, key: str, caption: str | None = None, *, filename: str | None = None,
                exports: bool = True, height: int | str = "content") -> None:
     """Draw a Plotly figure with kdviz's own template (theme=None), its caption and export buttons.
@@ -207,7 +236,7 @@ def show_chart(fig: go.Figure, key: str, caption: str | None = None, *, filename
     if st.session_state.get(_PRESENT_STATE) and (fig.layout.font.size or 0) >= 18:  # long titles fit the slide
         fig = fit_for_presentation(fig)
     fig = apply_theme(fig, current_theme())
-    st.plotly_chart(fig, theme=None, key=key, width="stretch", height=height,
+    st.plotly_chart(marshalled(fig), theme=None, key=key, width="stretch", height=height,
                     config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}})
     if caption:
         st.caption(caption)
