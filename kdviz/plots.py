@@ -66,8 +66,9 @@ METRIC_NAMES: dict[str, str] = {
 CAPACITY_TITLES: Mapping[str, str] = TEACHER_CAPACITY_TITLES
 
 def dataset_label(name: str) -> str:
-    """A dataset name fit for a slide: an uploaded CSV shows its file name, not the server path."""
-    if name.startswith("csv:"):
+    """A dataset name fit for a slide: an uploaded CSV shows its file name, not the server path (nor the
+    ``upload:`` prefix that results tables on pages name it by)."""
+    if name.startswith(("csv:", "upload:")):
         return re.sub(r"^[0-9a-f]{12}_", "", name.replace("\\", "/").rsplit("/", 1)[-1])
     return name
 

@@ -60,22 +60,37 @@ def captions_markdown(charts: Sequence[TalkChart], title: str, link: str) -> str
     return "\n".join(lines)
 
 
-def _no_paths(value: Any) -> Any:
-    """A config with every ``csv:PATH`` dataset reduced to ``upload:FILE`` (no server path in a pack)."""
+#: ``csv:DIR/FILE`` inside a text (up to a space or a quote; not ``csv:<path>``); its file name is group 1
+_CSV_IN_TEXT = re.compile(r"csv:(?:[^\s'\"`,;()<]*[/\\])([^\s/\\'\"`,;()]+)")
+#: an absolute POSIX path inside a text (not a URL's or a ratio's slash); its last part is group 1
+_ABS_IN_TEXT = re.compile(r"(?<![\w:/.~-])(?:/[^\s/'\"`,;()]+)*/([^\s/'\"`,;()]+)")
+
+
+def no_paths(value: Any) -> Any:
+    """`value` with no server path: every ``csv:PATH`` dataset reduced to ``upload:FILE`` and every absolute
+    path in a text to its file name (in a pack, a results CSV, a run's JSON, an error on a page).
+    Mappings and lists are cleaned item by item; other values are returned as they are."""
     if isinstance(value, Mapping):
-        return {k: _no_paths(v) for k, v in value.items()}
+        return {k: no_paths(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_no_paths(v) for v in value]
-    if isinstance(value, str) and value.startswith("csv:"):
+        return [no_paths(v) for v in value]
+    if isinstance(value, str) and value.startswith("csv:") and not value.startswith("csv:<"):
         return "upload:" + value.replace("\\", "/").rsplit("/", 1)[-1]
+    if isinstance(value, str) and ("/" in value or "csv:" in value):
+        return _ABS_IN_TEXT.sub(r"\1", _CSV_IN_TEXT.sub(r"upload:\1", value))
     return value
 
 
-def _table_no_paths(df: pd.DataFrame) -> pd.DataFrame:
-    """A results table whose ``dataset`` column names uploads by file, not by server path."""
-    if "dataset" in df.columns and df["dataset"].astype(str).str.startswith("csv:").any():
-        df = df.assign(dataset=df["dataset"].map(_no_paths))
-    return df
+def table_no_paths(df: pd.DataFrame) -> pd.DataFrame:
+    """A results table with no server path in any text column (uploads named by file: ``upload:FILE``).
+    The same table is returned when there is nothing to clean."""
+    def texts(col: pd.Series) -> bool:
+        return (pd.api.types.is_object_dtype(col) or pd.api.types.is_string_dtype(col)
+                or isinstance(col.dtype, pd.CategoricalDtype))
+
+    dirty = [c for c in df.columns if texts(df[c])
+             and df[c].astype(str).str.contains("/|csv:", regex=True).any()]
+    return df.assign(**{str(c): df[c].astype(object).map(no_paths) for c in dirty}) if dirty else df
 
 
 def talk_pack(charts: Sequence[TalkChart], *, config: Mapping[str, Any] | None = None, link: str = "",
@@ -101,14 +116,14 @@ def talk_pack(charts: Sequence[TalkChart], *, config: Mapping[str, Any] | None =
     elif charts:
         notes.append("PNG/SVG are missing: " + (export.NO_BROWSER_MESSAGE if images is None else "not requested."))
     files["captions.md"] = captions_markdown(charts, title, link).encode()
-    files["config.json"] = json.dumps(_no_paths(dict(config or {})), indent=1, default=str).encode()
+    files["config.json"] = json.dumps(no_paths(dict(config or {})), indent=1, default=str).encode()
     files["link.txt"] = (link + "\n").encode()
     if isinstance(results, pd.DataFrame):
-        files["results.csv"] = _table_no_paths(results).to_csv(index=False).encode()
+        files["results.csv"] = table_no_paths(results).to_csv(index=False).encode()
     elif results:
         for k, df in results.items():
             if df is not None and len(df):
-                files[f"results_{_slug(k)}.csv"] = _table_no_paths(df).to_csv(index=False).encode()
+                files[f"results_{_slug(k)}.csv"] = table_no_paths(df).to_csv(index=False).encode()
     if not any(k.endswith(".csv") for k in files):
         notes.append("No results table: this view has no results yet.")
     readme = [title, "", "Files:", *[f"- {k}" for k in sorted(files)], ""]

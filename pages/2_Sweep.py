@@ -10,7 +10,7 @@ from kdviz.errors import KdvizError
 from kdviz.methods import method_label
 from kdviz.plots import GAMMA_LABELS
 from kdviz.students import STUDENTS
-from kdviz.talkpack import TalkChart
+from kdviz.talkpack import TalkChart, no_paths
 from kdviz.teachers import TEACHERS
 from ui import runs
 from ui import sweep_axes as axes
@@ -134,7 +134,7 @@ try:
     config = form.validate_values(values)
     config_error = None
 except KdvizError as e:
-    config, config_error = None, str(e)
+    config, config_error = None, no_paths(str(e))
 query = widgets_to_link(P, form.link_values(values), form.KINDS)
 
 if "sw_warm" not in ss:  # start one idle worker now, so a Run shows progress at once
@@ -155,7 +155,7 @@ if run_clicked and config is not None:
         ss["sw_job"] = runs.submit(config, name=run_name, tags=run_tags)
         st.query_params["run"] = ss["sw_job"]
     except KdvizError as e:
-        st.error(f"Could not start the run: {e}", icon=":material/error:")
+        st.error(f"Could not start the run: {no_paths(str(e))}", icon=":material/error:")
 
 job_id = ss.get("sw_job") or st.query_params.get("run")
 if job_id is None and config is not None:  # a shared link: show a stored run of this exact config

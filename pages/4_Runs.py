@@ -10,7 +10,7 @@ import streamlit as st
 from kdviz.clitools import format_seconds
 from kdviz.errors import KdvizError
 from kdviz.jobs import Status
-from kdviz.talkpack import TalkChart
+from kdviz.talkpack import TalkChart, no_paths
 from ui import run_names, runs
 from ui.common import (
     job_progress,
@@ -35,7 +35,7 @@ st.markdown("Your sweeps (and those the instructor shares) started from this das
 try:
     all_runs = runs.list_runs()
 except KdvizError as e:
-    st.error(f"Cannot read the run store: {e}", icon=":material/error:")
+    st.error(f"Cannot read the run store: {no_paths(str(e))}", icon=":material/error:")
     st.stop()
 
 if not all_runs:
@@ -77,7 +77,7 @@ table = pd.DataFrame([{
     "status": status_badge(r.status), "queue": _queue(r),
     "started": dt.datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M") if r.created else "",
     "duration": format_seconds(r.elapsed), "progress": r.fraction,
-    "configuration": runs.config_summary(r.config), "error": r.error or "",
+    "configuration": runs.config_summary(r.config), "error": no_paths(r.error or ""),
 } for r in listed])
 st.dataframe(table, hide_index=True, width="stretch", height=min(400, 38 + 35 * len(table)),
              column_config={"progress": st.column_config.ProgressColumn("progress", min_value=0.0, max_value=1.0)})

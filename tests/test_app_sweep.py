@@ -238,3 +238,52 @@ def test_the_chart_names_the_data_settings():
     at = run_until(at, lambda a: "done" in progress_text(a))
     subtitle = specs(at)[0]["layout"]["title"]["subtitle"]["text"]
     assert subtitle.endswith("n = 300 · label noise 10%"), subtitle
+
+
+#: an absolute path in a text: "/" after a space, quote, comma or the start, then a folder and more
+_ABSOLUTE = re.compile(r"(?:^|[\s'\",:=(\[])/[\w.~-]+/")
+
+
+def test_no_server_path_in_the_page_or_its_downloads(tmp_path, monkeypatch):
+    """A run on an upload: its results CSV, run JSON and talk pack (the bytes a click downloads), its tables
+    and texts on the page name the upload by file (`upload:FILE`), never by the server's path."""
+    import io
+    import zipfile
+
+    import numpy as np
+    import pandas as pd
+    from streamlit.runtime.media_file_manager import MediaFileManager
+
+    import kdviz.jobs as jobs
+    from kdviz.config import make_config
+
+    made: dict[str, object] = {}  # file name → the callable a click on its download button runs
+    original = MediaFileManager.add_deferred
+
+    def record(self, data_callable, mimetype, coordinates, file_name=None, **kw):
+        made[file_name] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", record)
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"a": rng.normal(size=200), "b": rng.normal(size=200), "label": ["x", "y"] * 100})
+    path = form.save_upload(table.to_csv(index=False).encode(), "grades.csv")
+    job = jobs.submit("sweep", make_config(dataset=f"csv:{path}", target="label", capacities=(1, 4),
+                                           methods=("no_kd", "vanilla"), repeats=1, folds=2,
+                                           teacher_options={"n_estimators": 10}))
+    jobs.wait(job, timeout=120)
+    assert jobs.get_job(job).status == "done", jobs.get_job(job).error
+    at = page("pages/2_Sweep.py", {"run": job}).run()
+    no_exceptions(at)
+    downloads = {name: made[name]() for name in ("kdviz_results.csv", "kdviz_run.json")}
+    pack = next(f for n, f in made.items() if n.endswith(".zip"))()
+    with zipfile.ZipFile(io.BytesIO(pack)) as z:
+        downloads.update({n: z.read(n) for n in z.namelist() if not n.endswith((".png", ".svg"))})
+    on_page = [df.value.to_csv() for df in at.dataframe] + [str(e.value) for e in (*at.markdown, *at.caption)]
+    shown = {**{n: b.decode(errors="ignore") for n, b in downloads.items()}, **dict(enumerate(on_page))}
+    assert "upload:" + path.name in shown["kdviz_results.csv"]  # the upload is still named, by its file
+    for name, text in shown.items():
+        for server in (str(tmp_path), str(form.uploads_dir()), str(path)):
+            assert server not in text, (name, server)
+        if not str(name).endswith(".html"):  # (a chart's HTML carries plotly.js, whose code has slashes)
+            assert not _ABSOLUTE.search(text), (name, _ABSOLUTE.search(text))

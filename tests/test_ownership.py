@@ -25,7 +25,7 @@ from kdviz.jobs.owners import (
     short_owner,
     token_valid,
 )
-from kdviz.jobs.queue import queue_info, round_robin, task_cost
+from kdviz.jobs.queue import CostModel, queue_info, round_robin, task_cost
 from kdviz.jobs.records import JobRecord
 from kdviz.jobs.store_owners import grant_upload
 
@@ -121,10 +121,55 @@ def _record(**kw) -> JobRecord:
 
 
 def test_task_cost_counts_cv_fits():
+    from kdviz.csearch import fast_fits_max
+
     cfg = SimpleNamespace(cv_folds=5, c_grid=(0.1, 0.3, 1, 3, 10))
-    assert task_cost(SimpleNamespace(kind="cv"), cfg) == 25
+    assert task_cost(SimpleNamespace(kind="cv"), cfg) == 5  # one value of c: a student per CV fold
+    assert task_cost(SimpleNamespace(kind="csearch"), cfg) == fast_fits_max(5, 5) > 5  # the whole fast search
     assert task_cost(SimpleNamespace(kind="student"), cfg) == 1
     assert task_cost(SimpleNamespace(kind="teacher"), cfg) == 1
+
+
+def test_progress_shown_counts_the_work_the_eta_counts():
+    # 2 CV tasks of 25 fits done of 2 CV + 50 one-fit students: 2 of 52 tasks, but half the fits
+    now = time.time()
+    job = _record(done=2, total=52, run_started=now - 50.0, cost_done=50.0, cost_total=100.0)
+    assert job.work == (50.0, 100.0, 0.0)
+    assert job.fraction == pytest.approx(0.5)  # not 2/52
+    assert job.eta == pytest.approx(job.pace * (1 - job.fraction) * 100.0, rel=0.02)
+    # before the worker has costed the plan: tasks, for both
+    plain = _record(done=13, total=52, run_started=now - 13.0)
+    assert plain.work == (13.0, 52.0, 0.0) and plain.fraction == pytest.approx(0.25)
+    assert plain.eta == pytest.approx(39.0, rel=0.05)
+    assert _record(status=Status.DONE, done=52, total=52, cost_done=99.0, cost_total=100.0).fraction == 1.0
+
+
+def test_cost_model_calibrates_each_kind_on_finished_tasks():
+    cfg = SimpleNamespace(cv_folds=5, c_grid=(1, 10))
+    tasks = [SimpleNamespace(key=f"t{i}", kind="teacher") for i in range(2)]
+    tasks += [SimpleNamespace(key=f"s{i}", kind="student") for i in range(8)]
+    tasks += [SimpleNamespace(key=f"c{i}", kind="cv") for i in range(2)]
+    model = CostModel(tasks, cfg, done=(), slots=1)
+    assert model.snapshot() == (0.0, 20.0, 0.0)  # nothing measured: plain fits (2 + 8 + 2 × 5)
+    clock = 0.0
+    for key, seconds in (("t0", 10.0), ("s0", 1.0)):  # a teacher takes 10 s, a student 1 s (one slot)
+        model.submitted(key, clock)
+        clock += seconds
+        model.finished(key, clock)
+    assert model.rates() == {"teacher": 10.0, "student": 1.0}
+    done, total, base = model.snapshot()
+    assert total == pytest.approx(20.0)  # still in fits
+    # the work left: 1 teacher (10 s) + 7 students (7 s) + 2 CV tasks (a fit costs what a student fit costs: 10 s)
+    assert done / total == pytest.approx(11.0 / 38.0)
+    model.rebase()
+    assert model.snapshot()[2] == pytest.approx(done)
+    # a second slot: a task submitted while both are busy starts when one frees
+    two = CostModel(tasks, cfg, slots=2)
+    for key in ("t0", "t1", "s0"):
+        two.submitted(key, 0.0)
+    two.finished("t0", 10.0)
+    two.finished("s0", 11.0)  # started at 10 s, not at 0 s
+    assert two.rates()["student"] == pytest.approx(1.0)
 
 
 def test_eta_weighs_tasks_by_cost():
@@ -191,3 +236,18 @@ def test_talk_pack_holds_no_server_path(tmp_path):
         cfg = json.loads(z.read("config.json"))
     assert str(tmp_path) not in text
     assert cfg["run"]["dataset"] == "upload:0123456789ab_grades.csv"
+
+
+def test_no_paths_cleans_texts_and_every_text_column():
+    from kdviz.talkpack import no_paths, table_no_paths
+
+    assert no_paths("File not found: /srv/home/uploads/0123456789ab_g.csv. Check the path (relative to /srv/app).") \
+        == "File not found: 0123456789ab_g.csv. Check the path (relative to app)."
+    assert no_paths("run on csv:/srv/up/a_b.csv failed") == "run on upload:a_b.csv failed"
+    for kept in ("csv:<path>", "load it with csv:magic04.csv", "see https://www.openml.org/d/1120", "n/a, 1/2 fits/s", "synthetic:gmm"):
+        assert no_paths(kept) == kept
+    df = pd.DataFrame({"dataset": pd.Series(["csv:/srv/up/x_d.csv"], dtype="string"), "note": ["at /srv/up/x_d.csv"],
+                       "auc": [0.8]})
+    clean = table_no_paths(df)
+    assert list(clean["dataset"]) == ["upload:x_d.csv"] and list(clean["note"]) == ["at x_d.csv"]
+    assert "/srv" not in clean.to_csv() and table_no_paths(clean) is clean  # nothing left: the same table

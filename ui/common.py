@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from kdviz import export
 from kdviz.clitools import format_seconds
 from kdviz.figstyle import PROJECTOR, apply_theme, fit_for_presentation
 from kdviz.jobs import ACTIVE, JobRecord, Status
+from kdviz.talkpack import no_paths
 from ui.identity import instructor_sidebar
 
 _PRESENT_STATE = "kdviz_present"
@@ -198,6 +200,34 @@ def export_buttons(fig: go.Figure, key: str, filename: str | None = None) -> Non
         row.caption("PNG/SVG unavailable: no Chrome/Chromium on the server. HTML export works.")
 
 
+class _Marshalled(go.Figure):
+    """A figure that hands `st.plotly_chart` a plotly dict made earlier (`marshalled`)."""
+
+    def __init__(self, spec: dict[str, Any]):
+        layout = spec.get("layout") or {}
+        super().__init__(layout={k: layout[k] for k in ("width", "height") if layout.get(k) is not None})
+        self._kdviz_spec = spec
+
+    def to_dict(self) -> dict[str, Any]:
+        return self._kdviz_spec
+
+
+_SPECS: dict[int, dict[str, Any]] = {}  # id of a live figure → its plotly dict
+
+
+def marshalled(fig: go.Figure) -> go.Figure:
+    """`fig` for `st.plotly_chart`, its plotly dict (`fig.to_dict()`, a deep copy: ≈ 20 ms for the
+    Playground's heat maps) made once per figure object: the figures pages draw are shared by every
+    session and never modified (`kdviz.cache`), so thirty students moving a slider to the same setting
+    pay for it once. The dict is dropped with its figure."""
+    spec = _SPECS.get(id(fig))
+    if spec is None:
+        spec = fig.to_dict()
+        _SPECS[id(fig)] = spec
+        weakref.finalize(fig, _SPECS.pop, id(fig), None)
+    return _Marshalled(spec)
+
+
 def show_chart(fig: go.Figure, key: str, caption: str | None = None, *, filename: str | None = None,
                exports: bool = True, height: int | str = "content") -> None:
     """Draw a Plotly figure with kdviz's own template (theme=None), its caption and export buttons.
@@ -206,7 +236,7 @@ def show_chart(fig: go.Figure, key: str, caption: str | None = None, *, filename
     if st.session_state.get(_PRESENT_STATE) and (fig.layout.font.size or 0) >= 18:  # long titles fit the slide
         fig = fit_for_presentation(fig)
     fig = apply_theme(fig, current_theme())
-    st.plotly_chart(fig, theme=None, key=key, width="stretch", height=height,
+    st.plotly_chart(marshalled(fig), theme=None, key=key, width="stretch", height=height,
                     config={"displaylogo": False, "toImageButtonOptions": {"scale": 2}})
     if caption:
         st.caption(caption)
@@ -215,7 +245,7 @@ def show_chart(fig: go.Figure, key: str, caption: str | None = None, *, filename
 
 
 def show_error(message: str, *, prefix: str = "") -> None:
-    st.error(f"{prefix}{message}", icon=":material/error:")
+    st.error(f"{prefix}{no_paths(message)}", icon=":material/error:")
 
 
 def status_badge(status: str) -> str:
@@ -264,7 +294,7 @@ def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], can
             parts.append(f"ETA {format_seconds(j.eta)}")
         text = " · ".join(parts)
         c1, c2 = st.columns([6, 1])
-        c1.progress(min(max(j.done / j.total if j.total else 0.0, 0.0), 1.0), text=text)
+        c1.progress(j.fraction, text=text)  # work weighted by cost, as the ETA counts it
         if j.active:
             if c2.button("Cancel", key=f"{key}_cancel_{job_id}", type="secondary", width="stretch"):
                 if cancel(job_id) is not False:  # (False: refused, e.g. another student's run; it says why)
@@ -275,7 +305,7 @@ def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], can
                 resume(job_id)
                 st.rerun(scope="app")  # the panel ticks again while the job runs
         if status == Status.FAILED:
-            st.error(f"The run failed: {j.error or 'unknown error'}", icon=":material/error:")
+            show_error(j.error or "unknown error", prefix="The run failed: ")
         elif status in (Status.CANCELLED, Status.INTERRUPTED):
             st.warning(f"The run was {status}; partial results are shown. Resume computes only the missing tasks.")
         if on_update is not None:

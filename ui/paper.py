@@ -22,7 +22,7 @@ from kdviz.paper.gallery import (
     pick_run,
     run_config,
 )
-from kdviz.talkpack import TalkChart
+from kdviz.talkpack import TalkChart, no_paths
 from ui import runs
 from ui.common import page_link, show_chart
 
@@ -102,7 +102,7 @@ def draw_card(state: CardState, *, present: bool) -> TalkChart:
             st.caption(why)
         err = st.session_state.pop(f"pp_err_{card.key}", None)
         if err:
-            st.error(f"Could not start the run: {err}", icon=":material/error:")
+            st.error(f"Could not start the run: {no_paths(err)}", icon=":material/error:")
         if state.agreement is not None:
             with st.expander("Per-cell agreement", icon=":material/table_chart:"):
                 st.dataframe(_cells(state), hide_index=True, width="stretch")

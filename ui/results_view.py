@@ -16,6 +16,7 @@ from kdviz.captions import caption_for
 from kdviz.config import data_settings
 from kdviz.paper import paper_reference
 from kdviz.plots import axis2_heatmap, capacity_chart, metric_name, overlay_chart
+from kdviz.talkpack import no_paths, table_no_paths
 from ui.common import show_chart
 from ui.state import key_to_link, link_key
 
@@ -123,7 +124,7 @@ def _run_chart(df: pd.DataFrame, metric: str, log_x: bool, present: bool, title:
 
 
 def _run_json(df: pd.DataFrame, config: dict[str, Any] | None) -> bytes:
-    payload = {"config": config or {}, "results": json.loads(df.to_json(orient="records"))}
+    payload = {"config": no_paths(config or {}), "results": json.loads(df.to_json(orient="records"))}
     return json.dumps(payload, indent=1).encode()
 
 
@@ -159,7 +160,7 @@ def draw_results(df: pd.DataFrame, metric: str, log_x: bool, *, present: bool, k
             st.dataframe(df, hide_index=True, width="stretch", height=260)
     if downloads and not partial:
         c1, c2, _ = st.columns([1, 1, 4])
-        c1.download_button("⬇ Results CSV", lambda: full.to_csv(index=False).encode(), file_name="kdviz_results.csv",
+        c1.download_button("⬇ Results CSV", lambda: table_no_paths(full).to_csv(index=False).encode(), file_name="kdviz_results.csv",
                            mime="text/csv", key=f"{key}_csv", on_click="ignore")
         c2.download_button("⬇ Run JSON", lambda: _run_json(full, config), file_name="kdviz_run.json",
                            mime="application/json", key=f"{key}_json", on_click="ignore")

@@ -23,6 +23,7 @@ from kdviz.home import kdviz_home
 from kdviz.jobs import ACTIVE, JobRecord, Status
 from kdviz.jobs.owners import SERVER_OWNER, may_manage, may_see, short_owner
 from kdviz.plots import dataset_label
+from kdviz.talkpack import table_no_paths
 from ui.identity import actor, owner_id
 
 
@@ -168,7 +169,7 @@ def results(job_id: str) -> pd.DataFrame:
             df = jobs.job_results(job_id)
         except KdvizError:
             df = None
-        df = df if df is not None else pd.DataFrame()
+        df = table_no_paths(df) if df is not None else pd.DataFrame()  # a page never shows a server path
         df.attrs["kdviz_key"] = key
         return df
 

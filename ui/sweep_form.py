@@ -28,6 +28,7 @@ from kdviz.plots import dataset_label
 from kdviz.schema import FieldSpec
 from kdviz.students import STUDENTS
 from kdviz.students import load_plugins as load_student_plugins
+from kdviz.talkpack import no_paths
 from kdviz.teachers import TEACHERS, load_plugins, validate_grid
 from ui import runs
 from ui import sweep_axes as axes
@@ -325,7 +326,7 @@ def dataset_picker(page: str) -> None:
         with st.spinner(f"Reading {up.name} ({up.size / 1e6:.1f} MB)…"):
             df = read_table(data)
     except KdvizError as e:
-        st.error(f"Cannot use {up.name}: {e}", icon=":material/error:")
+        st.error(f"Cannot use {up.name}: {no_paths(str(e))}", icon=":material/error:")
         return
     path = save_upload(data, up.name)
     try:
@@ -358,7 +359,7 @@ def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None
     try:
         df = df if df is not None else read_table(path)
     except KdvizError as e:
-        st.error(str(e), icon=":material/error:")
+        st.error(no_paths(str(e)), icon=":material/error:")
         return
     cols = [str(c) for c in df.columns]
     ss = st.session_state
@@ -375,7 +376,7 @@ def _target_picker(path: Path, key: str, df: pd.DataFrame | None = None) -> None
         if notes:
             st.warning("\n".join(f"- {n}" for n in notes), icon=":material/info:")
     except KdvizError as e:
-        st.error(str(e), icon=":material/error:")
+        st.error(no_paths(str(e)), icon=":material/error:")
 
 
 def label_fields(page: str, disabled: bool = False) -> tuple[str, tuple[str, ...], str | None]:

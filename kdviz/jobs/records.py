@@ -131,9 +131,21 @@ class JobRecord:
         return self.status in RESUMABLE
 
     @property
+    def work(self) -> tuple[float, float, float]:
+        """(done, in all, done when this run started): the work the progress shown and the ETA both count.
+        In model fits weighted by cost (`kdviz.jobs.queue.CostModel`: a CV task weighs its fits, each
+        kind calibrated on the run's finished tasks) once the worker has costed the plan; else in tasks."""
+        if self.cost_total:
+            return self.cost_done, self.cost_total, self.run_cost_done
+        return float(self.done), float(self.total), float(self.run_done)
+
+    @property
     def fraction(self) -> float:
-        """Tasks done, between 0 and 1 (1 for a finished job with no tasks)."""
-        return self.done / self.total if self.total else (1.0 if self.status == Status.DONE else 0.0)
+        """Work done (`work`: fits weighted by cost, else tasks), between 0 and 1 (1 for a finished job)."""
+        if self.status == Status.DONE:
+            return 1.0
+        done, total, _ = self.work
+        return min(1.0, max(0.0, done / total)) if total else 0.0
 
     @property
     def elapsed(self) -> float | None:
@@ -156,16 +168,14 @@ class JobRecord:
 
     @property
     def eta(self) -> float | None:
-        """Estimated seconds left, from this run's pace in model fits (a CV task weighs cv_folds × grid
-        fits; by tasks when the costs are unknown); None until a task has finished."""
+        """Estimated seconds left: the work left (`work`, what the progress shown counts) at this run's
+        pace over the work done since it started; None until a task has finished."""
         if self.status != Status.RUNNING or not self.run_started:
             return None
-        if self.cost_total and self.cost_done > self.run_cost_done:
-            return self.pace * max(0.0, self.cost_total - self.cost_done)
-        if self.done <= self.run_done:
+        done, total, base = self.work
+        if done <= base:
             return None
-        pace = (time.time() - self.run_started) / (self.done - self.run_done)
-        return pace * max(0, self.total - self.done)
+        return (time.time() - self.run_started) / (done - base) * max(0.0, total - done)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -259,7 +259,7 @@ class Store:
 
     def progress(self, job_id: str, worker: str, done: int, total: int, stage: str,
                  results: list[tuple[str, str, bytes]] = (), start: bool = False,
-                 cost: tuple[float, float] | None = None) -> bool:
+                 cost: tuple[float, float, float] | None = None) -> bool:
         """Store finished task results and the job's progress in one transaction (`start`: the first
         call of a run, which sets the baseline of the ETA)."""
         now = time.time()
@@ -271,9 +271,9 @@ class Store:
             cur = c.execute("UPDATE jobs SET done = ?, total = ?, stage = ?, heartbeat = ?, computed = computed + ? "
                             "WHERE id = ? AND worker = ? AND status = 'running'",
                             (done, total, stage, now, len(results), job_id, worker))
-            if cost is not None:  # (fits done, fits in all)
-                c.execute("UPDATE jobs SET cost_done = ?, cost_total = ? WHERE id = ? AND worker = ?",
-                          (cost[0], cost[1], job_id, worker))
+            if cost is not None:  # (fits done, fits in all, fits done at the pace's baseline), calibrated
+                c.execute("UPDATE jobs SET cost_done = ?, cost_total = ?, run_cost_done = ? WHERE id = ? AND worker = ?",
+                          (cost[0], cost[1], cost[2], job_id, worker))
             if start:
                 c.execute("UPDATE jobs SET run_done = ?, run_cost_done = cost_done, "
                           "run_time = run_time + MAX(0, ? - run_started), "
@@ -422,6 +422,11 @@ class Store:
             rows = self.query(f"SELECT key, value FROM results WHERE key IN ({','.join('?' * len(chunk))})", chunk)
             out.update((k, pickle.loads(v)) for k, v in rows)
         return out
+
+    def result_times(self, job_id: str) -> list[tuple[str, float]]:
+        """(kind, time stored) of each task result the job computed, oldest first (`benchmarks/bench_eta.py`)."""
+        return [(k, float(t)) for k, t in self.query("SELECT kind, created FROM results WHERE job = ? ORDER BY created",
+                                                      (job_id,))]
 
     def result_keys(self, keys: Iterable[str]) -> set[str]:
         keys = list(dict.fromkeys(keys))

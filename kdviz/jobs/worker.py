@@ -34,7 +34,7 @@ from kdviz.jobs.executors import (
     plugin_modules,
     readable_error,
 )
-from kdviz.jobs.queue import task_cost
+from kdviz.jobs.queue import CostModel
 from kdviz.jobs.records import JobRecord, Status, is_dead
 from kdviz.jobs.store import Store, open_store
 
@@ -65,7 +65,7 @@ class Worker:
         self._waiting: dict[str, tuple[Future, Task, dict[str, Any]]] = {}
         self._mine: set[str] = set()
         self._pending: list[tuple[str, str, bytes]] = []
-        self._cost: list | None = None  # [fits done, fits in all, {key: fits} of tasks not yet done]
+        self._cost: CostModel | None = None  # the run's tasks weighted by cost (progress and ETA)
         self._rebased = False  # the ETA's baseline moved to the first finished task of this run
         self._submit_base: Any = None
         self._closing = threading.Event()
@@ -153,9 +153,7 @@ class Worker:
             self._stage(job, "planning")
             tasks = exp.plan(config, ctx)
             done = self.store.get_results(t.key for t in tasks)
-            costs = {t.key: task_cost(t, config) for t in tasks}
-            total_cost, done_cost = sum(costs.values()), sum(costs.pop(k) for k in list(costs) if k in done)
-            self._cost = [done_cost, total_cost, costs]
+            self._cost = CostModel(tasks, config, done, slots=executor.jobs)
             self._check()
             self._submit_base = executor.submitter(kind, config_json, ctx, self.plugins)
             results = run_plan(tasks, submit=self._submit, jobs=executor.jobs, done=done,
@@ -226,6 +224,8 @@ class Worker:
         if state == "mine":
             with self._lock:
                 self._mine.add(task.key)
+            if self._cost is not None:
+                self._cost.submitted(task.key, time.monotonic())
             return self._submit_base(task, deps)
         fut: Future = Future()
         if state == "done":
@@ -238,7 +238,7 @@ class Worker:
 
     def _on_result(self, task: Task, result: Any) -> None:
         if self._cost is not None:
-            self._cost[0] += self._cost[2].pop(task.key, 0.0)  # (each key counted once)
+            self._cost.finished(task.key, time.monotonic())  # (each key counted once)
         if task.key in self._mine:
             self._pending.append((task.key, task.kind, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)))
 
@@ -246,12 +246,14 @@ class Worker:
         pending, self._pending = self._pending, []
         label = ("running" if stage == "start" else stage if is_heartbeat(stage)
                  else f"running {stage} tasks")
-        cost = (self._cost[0], self._cost[1]) if self._cost is not None else None
         # the ETA's pace is measured from the first finished task on: the pool's start-up (seconds on a
         # loaded machine) is no model fit, and would inflate every later estimate
-        first = stage != "start" and not self._rebased
+        first = stage != "start" and not is_heartbeat(stage) and not self._rebased  # (a heartbeat: none yet)
         self._rebased = self._rebased or first
         start = stage == "start" or first
+        if start and self._cost is not None:
+            self._cost.rebase()
+        cost = self._cost.snapshot() if self._cost is not None else None
         self.store.progress(job.id, self.id, done, total, label, pending, start=start, cost=cost)
 
     def _flush(self, job: JobRecord) -> None:
