@@ -317,6 +317,14 @@ def register_field(name: str, annotation: Any, field: Any, *, key: KeyScope = "a
     forget(SweepConfig)
 
 
+def unregister_field(name: str) -> None:
+    """Remove a registered setting (tests that register their own clean up with it)."""
+    if SweepConfig.model_fields.pop(name, None) is not None:
+        SweepConfig.__annotations__.pop(name, None)
+        SweepConfig.model_rebuild(force=True)
+        forget(SweepConfig)
+
+
 def _dataset_params(spec: Any) -> None:
     """A dataset's parameter that no setting holds yet becomes one (None = the dataset's default)."""
     for p in spec.params:

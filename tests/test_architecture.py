@@ -77,7 +77,7 @@ NAMING_MODULES = ("kdviz/presets.py", "kdviz/theory/presets.py", "kdviz/paper/pu
 #: registered names that are also plain words of another vocabulary, and where that other meaning is used
 WORDS = {
     "teacher": None,  # everywhere: the config field, the results column and the capacity axis "teacher"
-    "linear": ("kdviz/figures/plots.py", "kdviz/plots.py", "kdviz/theory/", "kdviz/neural/"),  # Plotly axis
+    "linear": ("kdviz/plots.py", "kdviz/theory/", "kdviz/neural/"),  # Plotly axis
     # type, the controlled student's polynomial degree, a network architecture
     "mlp": ("kdviz/neural/",), "cnn": ("kdviz/neural/",),  # network architectures
 }
@@ -88,9 +88,9 @@ def _scanned() -> list[Path]:
 
 
 def _registered_names() -> dict[str, set[str]]:
-    from kdviz.data.registry import list_datasets
-    from kdviz.kd.methods import METHODS
-    from kdviz.kd.students import STUDENTS
+    from kdviz.datasets import list_datasets
+    from kdviz.methods import METHODS
+    from kdviz.students import STUDENTS
 
     from kdviz import plugins
     from kdviz.teachers import TEACHERS
@@ -138,14 +138,14 @@ def test_registered_names_are_written_only_where_they_are_registered():
     assert {"rf", "linear", "mlp"} <= names["student"]
     assert {"synthetic:gmm", "synthetic:curve", "csv:<path>"} <= names["dataset"]
     where = _registering_modules()
-    assert "kdviz/kd/methods.py" in where["method"] and "kdviz/data/registry.py" in where["dataset"]
-    assert "kdviz/teachers/forests.py" in where["teacher"] and "kdviz/kd/students.py" in where["student"]
+    assert "kdviz/methods.py" in where["method"] and "kdviz/datasets.py" in where["dataset"]
+    assert "kdviz/teachers/forests.py" in where["teacher"] and "kdviz/students.py" in where["student"]
     allowed: dict[str, set[str]] = {}
     for kind, ns in names.items():
         for n in ns:
             allowed.setdefault(n, set()).update(where[kind])
     hits = _string_constants(set(allowed))
-    assert "kdviz/kd/methods.py" in hits  # the search finds the registrations (it cannot pass vacuously)
+    assert "kdviz/methods.py" in hits  # the search finds the registrations (it cannot pass vacuously)
     bad = {}
     for path, found in hits.items():
         if path in NAMING_MODULES:
