@@ -88,11 +88,10 @@ def _scanned() -> list[Path]:
 
 
 def _registered_names() -> dict[str, set[str]]:
+    from kdviz import plugins
     from kdviz.datasets import list_datasets
     from kdviz.methods import METHODS
     from kdviz.students import STUDENTS
-
-    from kdviz import plugins
     from kdviz.teachers import TEACHERS
 
     plugins.load_plugins()
