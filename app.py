@@ -12,6 +12,7 @@ import streamlit as st
 from kdviz import playground as pg
 from kdviz.config import PAPER_DATASETS
 from kdviz.plugins import load_plugins
+from kdviz.presets import PLAYGROUND_OVERFITTING
 from ui.common import page_link, page_setup, presentation_mode, show_chart
 
 load_plugins()  # the torch teachers/students (if torch imports) and the built-in experiments
@@ -55,7 +56,7 @@ with c1:
     st.markdown("**See it** — drag the teacher's capacity on a 2-D picture.")
     st.page_link("pages/1_Playground.py", label="Playground", icon=":material/tune:")
     st.page_link("pages/1_Playground.py", label="…with an overfitting teacher", icon=":material/park:",
-                 query_params={"capacity": "20", "label_noise": "0.3", "teacher": "rf-depth"})
+                 query_params=PLAYGROUND_OVERFITTING)
 with c2:
     st.markdown("**Overfitting teacher** — deep forests, vanilla vs cross-fit KD.")
     st.page_link("pages/2_Sweep.py", label="Preset: overfitting teacher", icon=":material/trending_up:",

@@ -32,7 +32,7 @@ from kdviz.config import make_config
 from kdviz.csearch import CSearch
 from kdviz.experiments import get_experiment, local_submitter, run_plan
 from kdviz.kd import CVScore
-from kdviz.methods import corrected_methods
+from kdviz.methods import ORACLE_ROW, corrected_methods
 from kdviz.presets import PRESETS, THEORY_CAPACITY, paper_preset
 
 #: ../shared/datasets of the checkout (or of its parent, for a worktree one level deeper)
@@ -95,7 +95,7 @@ def run_once(values: dict, search: str, jobs: int) -> tuple[pd.DataFrame, dict]:
     c_fits = sum(config.cv_folds for t in unique if isinstance(results[t.key], CVScore))
     c_fits += sum(results[t.key].fits for t in unique if isinstance(results[t.key], CSearch))
     fits = dict(teachers=sum(t.kind == "teacher" for t in unique), c_search=c_fits,
-                students=sum(t.kind in ("student", "oracle") for t in unique))
+                students=sum(t.kind in ("student", ORACLE_ROW) for t in unique))
     return df, dict(wall=wall, cpu=cpu, fits=fits)
 
 

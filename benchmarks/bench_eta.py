@@ -18,12 +18,13 @@ import tempfile
 import time
 
 import kdviz.jobs as jobs
-from kdviz.methods import corrected_methods, crossfit_methods
+from kdviz.methods import BASELINE, corrected_methods, crossfit_methods, labels_only_methods
+from kdviz.presets import DEFAULT_DATASET
 
 
 def one(seed: int, home: str) -> dict[str, float]:
-    methods = ("no_kd", "vanilla", *crossfit_methods()[:1], *corrected_methods())
-    cfg = dict(dataset="synthetic:gmm", n=4000, capacities=(1, 2, 4, 8, 16), methods=methods, repeats=3, folds=3,
+    methods = (*labels_only_methods(), BASELINE, *crossfit_methods()[:1], *corrected_methods())
+    cfg = dict(dataset=DEFAULT_DATASET, n=4000, capacities=(1, 2, 4, 8, 16), methods=methods, repeats=3, folds=3,
                c="cv", c_grid=(0.01, 0.1, 1.0, 10.0), cv_folds=3, seed=seed, teacher_options={"n_estimators": 30})
     jid = jobs.submit("sweep", cfg, home=home)
     trace = []

@@ -20,9 +20,10 @@ import pandas as pd
 
 from kdviz.config import make_config
 from kdviz.jobs import get_job, job_results, stop_workers, submit
+from kdviz.presets import DEFAULT_DATASET
 from kdviz.sweep import load_data, plan, run_sweep
 
-CONFIG = dict(dataset="synthetic:gmm", n=1000, capacities=(1, 2, 3, 4, 5, 6, 8, 10, 12, 16),
+CONFIG = dict(dataset=DEFAULT_DATASET, n=1000, capacities=(1, 2, 3, 4, 5, 6, 8, 10, 12, 16),
               teacher_options={"n_estimators": 20}, student_options={"n_estimators": 20}, folds=5, repeats=4,
               c_grid=(0.001, 0.01, 0.1, 1.0, 10.0, 100.0), cv_folds=3)
 SMALL = dict(CONFIG, capacities=(1, 2, 4), repeats=2, c_grid=(0.1, 1.0))

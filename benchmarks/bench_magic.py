@@ -27,10 +27,12 @@ import pandas as pd
 
 from kdviz.config import PAPER_C_GRID, PRESETS, make_config
 from kdviz.experiments import get_experiment, run_plan
+from kdviz.methods import LABELS_ONLY, ORACLE_ROW
+from kdviz.presets import DEFAULT_DATASET, DEFAULT_STUDENT, DEFAULT_TEACHER
 from kdviz.sweep import run_sweep
 
 MAGIC = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "magic04.csv"
-PHASES = (("teachers", {"teacher"}), ("cv for c", {"cv"}), ("students", {"student", "oracle"}))
+PHASES = (("teachers", {"teacher"}), ("cv for c", {"cv"}), ("students", {"student", ORACLE_ROW}))
 
 
 def _timed(kind: str, config_json: str, ctx, task, deps):
@@ -120,10 +122,10 @@ def main() -> None:
         data = dict(dataset=f"csv:{MAGIC}", target="class", n=args.n)
         print(f"data: {MAGIC}")
     else:
-        data = dict(dataset="synthetic:gmm", n=args.n or 19020, d=10, r=0.3)
+        data = dict(dataset=DEFAULT_DATASET, n=args.n or 19020, d=10, r=0.3)
         print("data: MAGIC CSV not found; synthetic GMM of the same shape (19,020 × 10)")
-    base = dict(**data, teacher="rf-depth", capacities=(1, 2, 3, 5, 10, 15, 20),
-                teacher_options={"n_estimators": 100}, student="rf", student_options={"n_estimators": 10},
+    base = dict(**data, teacher=DEFAULT_TEACHER, capacities=(1, 2, 3, 5, 10, 15, 20),
+                teacher_options={"n_estimators": 100}, student=DEFAULT_STUDENT, student_options={"n_estimators": 10},
                 methods=PRESETS["paper-magic"]["methods"], scale="logp", folds=10, repeats=args.repeats,
                 c="cv", c_grid=tuple(float(c) for c in args.c_grid.split(",")), cv_folds=5, seed=2357)
     tables, stats = {}, {}
@@ -151,7 +153,7 @@ def main() -> None:
 
     for mode, table in tables.items():
         pivot = table.pivot_table(index="method", columns="capacity", values="test_auc", aggfunc="mean", sort=False)
-        print(f"\nmean test AUC ({mode}); no_kd = {table[table.method == 'no_kd'].test_auc.mean():.4f}")
+        print(f"\nmean test AUC ({mode}); {LABELS_ONLY} = {table[table.method == LABELS_ONLY].test_auc.mean():.4f}")
         print(pivot.round(4).to_string())
         sem = table.groupby(["method", "capacity"]).test_auc.sem().max()
         print(f"largest standard error over repeats: {sem:.4f}")

@@ -24,7 +24,8 @@ from kdviz.data import load_dataset
 from kdviz.distill import one_hot
 from kdviz.methods import METHODS, kd_methods
 from kdviz.neural.students import fit_kd_many
-from kdviz.students import KDSpec, make_student
+from kdviz.presets import BENCH_NEURAL
+from kdviz.students import STUDENTS, KDSpec, make_student
 from kdviz.teachers import make_teacher
 
 METHOD_SPECS = {  # every KD method with a teacher, from the method table
@@ -36,7 +37,8 @@ METHOD_SPECS = {  # every KD method with a teacher, from the method table
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--student", default="mlp", choices=["mlp", "cnn", "torch-linear"])
+    ap.add_argument("--student", default=BENCH_NEURAL["student"],
+                    choices=[k for k, s in STUDENTS.items() if s.needs_torch])
     ap.add_argument("--students", type=int, default=48, help="number of students (methods × repeats × capacities)")
     ap.add_argument("--epochs", type=int, default=20)
     ap.add_argument("--batch-size", type=int, default=64)
@@ -47,10 +49,10 @@ def main() -> None:
     if args.device:
         os.environ["KDVIZ_DEVICE"] = args.device
 
-    ds = load_dataset("sklearn:digits", seed=0, label_noise=0.2)
+    ds = load_dataset(BENCH_NEURAL["dataset"], seed=0, label_noise=0.2)
     Y = one_hot(ds.y_train, ds.n_classes)
     caps = [2, 5, 10, 20]
-    teacher = make_teacher("mlp-epochs", caps, seed=0, lr=1e-2, batch_size=128).fit(ds.X_train, ds.y_train, 10)
+    teacher = make_teacher(BENCH_NEURAL["teacher"], caps, seed=0, lr=1e-2, batch_size=128).fit(ds.X_train, ds.y_train, 10)
     P = teacher.predict_proba_path(ds.X_train)
     jobs = []
     i = 0

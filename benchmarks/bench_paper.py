@@ -30,6 +30,7 @@ from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.metrics import roc_auc_score
 
 from kdviz.data import load_dataset
+from kdviz.presets import DEFAULT_TEACHER
 from kdviz.teachers import make_teacher
 
 #: ../shared/datasets/magic04.csv beside the checkout (or one level up, from a worktree under wt/)
@@ -52,7 +53,7 @@ def path(ds, seeds) -> np.ndarray:
     """kdviz's teacher row: one depth-20 forest per seed, truncated at every depth."""
     rows = []
     for s in seeds:
-        t = make_teacher("rf-depth", DEPTHS, seed=s, mode="path", n_estimators=100).fit(ds.X_train, ds.y_train, 2)
+        t = make_teacher(DEFAULT_TEACHER, DEPTHS, seed=s, mode="path", n_estimators=100).fit(ds.X_train, ds.y_train, 2)
         P = t.predict_proba_path(ds.X_test)
         rows.append([roc_auc_score(ds.y_test, P[g][:, 1]) for g in range(len(DEPTHS))])
     return np.mean(rows, axis=0)
@@ -65,7 +66,7 @@ def no_kd(ds, seeds) -> float:
 
 def settings_differ() -> list[str]:
     """Parameters where kdviz's rf-depth teacher model differs from RandomForestClassifier(max_depth=d)."""
-    t = make_teacher("rf-depth", DEPTHS, seed=0, mode="refit", n_estimators=100)
+    t = make_teacher(DEFAULT_TEACHER, DEPTHS, seed=0, mode="refit", n_estimators=100)
     ours = t._make_model(5).get_params()
     theirs = RandomForestClassifier(max_depth=5).get_params()
     return [k for k in theirs if k not in ("random_state", "n_jobs") and ours.get(k) != theirs[k]]

@@ -32,7 +32,7 @@ def timed(f) -> float:
 
 def bench_compute() -> None:
     print(f"{'teacher':10s} {'first draw':>10s} {'slider (median/max)':>22s} {'c change':>9s} {'data change':>12s}")
-    for teacher, steps in pg.CAPACITY_STEPS.items():
+    for teacher, steps in ((t, pg.capacity_steps(t)) for t in pg.playground_teachers()):
         pg.cache_clear()
         p = pg.PlaygroundParams(teacher=teacher, capacity=steps[len(steps) // 2])
         first = timed(lambda p=p: pg.compute(p))

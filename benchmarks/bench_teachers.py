@@ -17,14 +17,10 @@ import time
 import numpy as np
 from sklearn.datasets import make_classification
 
-from kdviz.teachers import make_teacher
+from kdviz.teachers import TEACHERS, make_teacher
 
-GRIDS: dict[str, list[int]] = {
-    "rf-depth": [1, 2, 3, 5, 10, 15, 20],
-    "rf-trees": [1, 2, 5, 10, 20, 50, 100],
-    "knn-k": [1, 2, 5, 10, 20, 50, 100, 200],
-    "gb-stages": [1, 2, 5, 10, 20, 50, 100],
-}
+#: the scikit-learn families and their grids (the specs' default grids)
+GRIDS: dict[str, list[int]] = {name: list(s.default_grid) for name, s in TEACHERS.items() if not s.needs_torch}
 
 
 def _run(
@@ -62,7 +58,7 @@ def main() -> None:
     print(f"data: {X.shape[0]} train x {X.shape[1]} features, {X_test.shape[0]} test; n_jobs=1")
     print(f"{'family':<10} {'grid':<28} {'path s':>8} {'refit s':>8} {'ratio':>6} {'max|Δp|':>9}")
     for name in args.families:
-        opts = {"n_estimators": args.n_estimators} if name == "rf-depth" else {}
+        opts = {TEACHERS[name].tree_option: args.n_estimators} if TEACHERS[name].tree_option else {}
         t_path, P_path = _run(name, "path", X, y, X_test, opts)
         t_refit, P_refit = _run(name, "refit", X, y, X_test, opts)
         diff = float(np.abs(P_path - P_refit).max())

@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from kdviz.experiments import run_experiment
-from kdviz.methods import theory_methods, tuned_method
+from kdviz.methods import CORRECTED, theory_methods, tuned_method
 from kdviz.theory import bias_dominated, fit_slope, make_eps_config
 
 
@@ -65,9 +65,9 @@ def report(cfg, eps, jobs, methods) -> None:
                 continue
             f = fit_slope(df, m, q, eps=win)
             print(f"{m:<10} {label:<46} {f.slope:6.2f}  [{f.lo:.2f}, {f.hi:.2f}]  {f.eps_min:g}–{f.eps_max:g}")
-    if "corrected" not in methods:
+    if CORRECTED not in methods:
         return
-    v = df[df["method"] == "corrected"].groupby("eps")[["bias_error", "variance_error"]].mean()
+    v = df[df["method"] == CORRECTED].groupby("eps")[["bias_error", "variance_error"]].mean()
     print("corrected: mean bias / variance per ε:",
           ", ".join(f"{e:g}: {r.bias_error:.1e}/{r.variance_error:.1e}" for e, r in v.iterrows()))
     top = df[df["eps"] == max(eps)].groupby("method")["student_error"].agg(["mean", "std"])

@@ -318,9 +318,9 @@ def results(job_id: str, *, wait: bool = False, progress: Any = True, home: Home
 def list_presets() -> pd.DataFrame:
     """The ready-made configurations (also ``kdviz.presets()``): name, dataset, what it varies and
     the settings it sets; pass the name as ``kdviz.sweep(preset=NAME)``."""
-    from kdviz.presets import PRESETS
+    from kdviz.presets import DEFAULT_TEACHER, PRESETS
 
-    rows = [dict(preset=name, dataset=p.get("dataset"), vary=p.get("vary", "teacher"), teacher=p.get("teacher", "rf-depth"),
+    rows = [dict(preset=name, dataset=p.get("dataset"), vary=p.get("vary", "teacher"), teacher=p.get("teacher", DEFAULT_TEACHER),
                  settings=", ".join(f"{k}={v}" for k, v in p.items() if k not in ("dataset", "vary", "teacher")))
             for name, p in PRESETS.items()]
     return pd.DataFrame(rows)

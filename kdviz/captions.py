@@ -15,7 +15,17 @@ import numpy as np
 import pandas as pd
 
 from kdviz.csearch import C_SEARCH_LABELS, searches_in
-from kdviz.methods import METHODS, corrected_methods, kd_methods, method_label, tuned_method
+from kdviz.methods import (
+    BASELINE,
+    CROSSFIT,
+    METHODS,
+    TEACHER_ROW,
+    corrected_methods,
+    kd_methods,
+    labels_only_methods,
+    method_label,
+    tuned_method,
+)
 from kdviz.plots import METRIC_NAMES, METRICS, summarize
 
 
@@ -109,7 +119,7 @@ def capacity_outcome(df: pd.DataFrame | None, metric: str) -> str:
     if df is None or df.empty or metric not in df or "method" not in df:
         return ""
     higher = METRICS.get(metric, ("", True))[1]
-    s = summarize(df[~df["method"].isin(["teacher", "no_kd"])], metric)
+    s = summarize(df[~df["method"].isin([TEACHER_ROW, *labels_only_methods()])], metric)
     if s.empty:
         return ""
     name = METRIC_NAMES.get(metric, metric).lower()
@@ -138,27 +148,27 @@ def capacity_outcome(df: pd.DataFrame | None, metric: str) -> str:
             parts.append(f"{head} no student is clearly best ({name}: {pair}, within two standard errors)")
         else:
             parts.append(f"{head} the best student is not called ({name}: {pair})")
-    v_hi, c_hi = _cell(s, "vanilla", hi), _cell(s, "crossfit", hi)
+    v_hi, c_hi = _cell(s, BASELINE, hi), _cell(s, CROSSFIT, hi)
     if v_hi and c_hi and repeats >= 2:
-        call = _pair(df, metric, "crossfit", "vanilla", hi, higher=higher)
+        call = _pair(df, metric, CROSSFIT, BASELINE, hi, higher=higher)
         verdict = call.verdict if call else "no call"
         parts.append(f"at capacity {hi:g} cross-fit KD {_WORDS[verdict][0]} vanilla KD "
                      f"({_fmt(c_hi[0])} vs {_fmt(v_hi[0])})")
-    v_lo = _cell(s, "vanilla", lo)
+    v_lo = _cell(s, BASELINE, lo)
     for m in corrected_methods():
         m_lo = _cell(s, m, lo)
         if v_lo and m_lo and len(caps) > 1 and repeats >= 2:
-            call = _pair(df, metric, m, "vanilla", lo, higher=higher)
+            call = _pair(df, metric, m, BASELINE, lo, higher=higher)
             verdict = call.verdict if call else "no call"
             parts.append(f"at capacity {lo:g} the loss correction ({method_label(m)}) {_WORDS[verdict][1]} against "
                          f"vanilla KD ({_fmt(m_lo[0])} vs {_fmt(v_lo[0])})")
             break
-    v = s[s["method"] == "vanilla"].sort_values("capacity")
+    v = s[s["method"] == BASELINE].sort_values("capacity")
     if len(v) >= 3:
         k = int(v["mean"].to_numpy().argmax() if higher else v["mean"].to_numpy().argmin())
         best_cap = float(v["capacity"].iloc[k])
         if best_cap < hi:
-            call = _pair(df, metric, "vanilla", "vanilla", best_cap, hi, higher=higher)
+            call = _pair(df, metric, BASELINE, BASELINE, best_cap, hi, higher=higher)
             sure = "" if call is not None and call.called else \
                 " (the drop is within two standard errors: unclear)" if call is not None and call.n >= 2 else \
                 " (one repeat: the drop is not called)"
@@ -166,12 +176,12 @@ def capacity_outcome(df: pd.DataFrame | None, metric: str) -> str:
                          f"{_fmt(v['mean'].iloc[-1])}{sure}")
         else:
             parts.append(f"vanilla KD keeps improving up to the largest capacity ({_fmt(v['mean'].iloc[-1])})")
-    nk = df[df["method"] == "no_kd"]
+    nk = df[df["method"].isin(labels_only_methods())]
     if len(nk) and len(v) and repeats >= 2:
         base = nk.groupby("repeat")[metric].mean()
         calls = []
         for cap in v["capacity"].astype(float):
-            a = _by_repeat(df, metric, "vanilla", cap)
+            a = _by_repeat(df, metric, BASELINE, cap)
             both = a.index.intersection(base.index)
             calls.append(paired_call(a[both].to_numpy(), base[both].to_numpy(), higher).verdict)
         parts.append(f"vanilla KD beats the no-KD student ({_fmt(float(base.mean()))}) at {calls.count('better')} "
@@ -261,10 +271,10 @@ def theory_outcome(key: str, df: pd.DataFrame | None, config=None) -> str:
         hi = float(df["capacity"].max())
         at = df[np.isclose(df["capacity"].astype(float), hi)]
         errs = {m: float(at.loc[at["method"] == m, "student_error"].mean()) for m in methods}
-        if "vanilla" in errs and "crossfit" in errs:
-            call = _pair(df, "student_error", "crossfit", "vanilla", hi)
+        if BASELINE in errs and CROSSFIT in errs:
+            call = _pair(df, "student_error", CROSSFIT, BASELINE, hi)
             parts.append(f"at capacity {hi:g} cross-fit KD {_WORDS[call.verdict if call else 'no call'][0]} "
-                         f"vanilla KD ({errs['crossfit']:.4f} vs {errs['vanilla']:.4f}; "
+                         f"vanilla KD ({errs[CROSSFIT]:.4f} vs {errs[BASELINE]:.4f}; "
                          f"{call.detail() if call else 'no pairs'})")
         t = at[at["method"] == "teacher"]
         if len(t):
@@ -304,7 +314,7 @@ def theory_outcome(key: str, df: pd.DataFrame | None, config=None) -> str:
         rule = str(enh["gamma_rule"].dropna().iloc[0]) if "gamma_rule" in enh and enh["gamma_rule"].notna().any() \
             else "bound_fast"
         for eps, g in enh.groupby("eps"):
-            van = df[(df["method"] == "vanilla") & (df["eps"] == eps)]
+            van = df[(df["method"] == BASELINE) & (df["eps"] == eps)]
             sh = c_shape(g, van)
             v = float(van["student_error"].mean())
             txt = f"ε = {eps:g}: {_shape_words(sh)}, vanilla {v:.3g}"
@@ -354,24 +364,24 @@ def guidance(metric: str, df: pd.DataFrame) -> str:
     if varied == "student":
         parts.append("The teacher is fixed; left = a small student, right = a large one, so each curve shows "
                      "how much a bigger student gains from that kind of target.")
-        if {"vanilla", "crossfit"} <= present:
+        if {BASELINE, CROSSFIT} <= present:
             parts.append("Cross-fit KD against vanilla KD shows what the teacher's reuse of its training points "
                          "costs at every student size.")
         corr = [method_label(m) for m in corrected_methods() if m in present]
-        if corr and "vanilla" in present:
+        if corr and BASELINE in present:
             parts.append(f"{' and '.join(corr)} against vanilla KD shows what the correction does with this teacher.")
     else:
         parts.append("Left = a shallow (underfitting) teacher, right = a deep one that may memorise label noise.")
-        if {"vanilla", "crossfit"} <= present:
+        if {BASELINE, CROSSFIT} <= present:
             parts.append("Compare vanilla KD with cross-fit KD at the right end (the teacher reusing its "
                          "training points).")
         corr = [method_label(m) for m in corrected_methods() if m in present]
-        if corr and "vanilla" in present:
+        if corr and BASELINE in present:
             parts.append(f"Compare {' and '.join(corr)} with vanilla KD at the left end (the teacher's bias).")
-    if "teacher" in present:
+    if TEACHER_ROW in present:
         parts.append("The black dotted curve is the teacher's own error vs p0." if metric == "student_error"
                      else "The black dotted curve is the teacher itself.")
-    if "no_kd" in present:
+    if present & set(labels_only_methods()):
         parts.append("The grey line is a student that never saw a teacher.")
     return " ".join(parts)
 

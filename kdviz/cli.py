@@ -30,6 +30,7 @@ from kdviz.clitools import (
 from kdviz.config import PRESETS, SweepConfig, apply_preset, load_config_file, make_config, sweep_fields
 from kdviz.csearch import C_SEARCHES
 from kdviz.errors import DatasetError, KdvizError
+from kdviz.plugins import load_user_plugins
 from kdviz.schema import FieldSpec
 
 
@@ -218,6 +219,7 @@ def _add_paper_commands(sub: argparse._SubParsersAction) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    load_user_plugins()  # $KDVIZ_PLUGINS: their settings get flags too
     parser = _Parser(prog="kdviz", description="Knowledge distillation as semiparametric inference, made visible.")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     p = sub.add_parser("sweep", help="run a capacity sweep in this process and write the results table")

@@ -15,6 +15,7 @@ from kdviz.config import SweepConfig
 from kdviz.csearch import C_SEARCH_LABELS, searches_in
 from kdviz.errors import KdvizError
 from kdviz.experiments import is_heartbeat
+from kdviz.methods import TEACHER_ROW, labels_only_methods
 from kdviz.metrics import MULTICLASS_AUC
 
 
@@ -138,13 +139,14 @@ def summary_table(df: pd.DataFrame) -> str:
     metric = "test_auc" if df["test_auc"].notna().any() else "test_accuracy"
     df = df.assign(capacity=df.capacity.astype("Int64"))
     table = df.pivot_table(index="method", columns="capacity", values=metric, aggfunc="mean", sort=False)
-    no_kd = df[df.method == "no_kd"][metric]
     multiclass = "n_classes" in df and bool((pd.to_numeric(df["n_classes"], errors="coerce") > 2).any())
     what = f"{metric} = {MULTICLASS_AUC}" if metric == "test_auc" and multiclass else metric
     text = f"mean {what} by method and {df['capacity_name'].iloc[0]}\n" + table.round(4).to_string()
-    if len(no_kd) and df[df.method == "no_kd"]["capacity"].isna().all():
-        text += f"\nno_kd (capacity-free): {no_kd.mean():.4f}"
-    fixed = df[(df.method == "teacher") & df["capacity"].isna()][metric]
+    for m in labels_only_methods():
+        rows = df[df.method == m]
+        if len(rows) and rows["capacity"].isna().all():
+            text += f"\n{m} (capacity-free): {rows[metric].mean():.4f}"
+    fixed = df[(df.method == TEACHER_ROW) & df["capacity"].isna()][metric]
     if len(fixed):  # the student is varied: one fixed teacher
         text += f"\nteacher (fixed, {len(fixed)} repeats): {fixed.mean():.4f}"
     searches = searches_in(df)

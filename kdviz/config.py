@@ -20,12 +20,16 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.fields import FieldInfo
 
 from kdviz.csearch import C_SEARCHES, fast_fits_max
 from kdviz.distill import C_RULES
 from kdviz.errors import ConfigError
 from kdviz.methods import METHODS, corrected_methods, crossfit_methods, kd_methods
 from kdviz.presets import (  # noqa: F401 (re-exported)
+    DEFAULT_DATASET,
+    DEFAULT_STUDENT,
+    DEFAULT_TEACHER,
     PAPER_C_GRID,
     PAPER_DATASETS,
     PAPER_PROTOCOLS,
@@ -33,7 +37,7 @@ from kdviz.presets import (  # noqa: F401 (re-exported)
     apply_preset,
     paper_preset,
 )
-from kdviz.schema import Choices, FieldSpec, dataset_names, model_fields, student_names, teacher_names
+from kdviz.schema import Choices, FieldSpec, dataset_names, forget, model_fields, student_names, teacher_names
 
 #: Config fields a sweep can vary as its second axis (drawn as a heat map of each method's gain).
 Axis2Field = Literal["label_noise", "temperature", "alpha", "folds"]
@@ -41,25 +45,29 @@ AXIS2_FIELDS = get_args(Axis2Field)
 
 MAX_TOTAL_FITS = 5_000  # a hard ceiling so that no link or config can launch an unbounded run
 
-#: Bounds of the numeric teacher/student options (any family): a typo such as n_estimators=1e8
-#: is refused up front instead of running for days.
-OPTION_LIMITS: dict[str, tuple[float, float]] = {
-    "n_estimators": (1, 2000), "max_depth": (1, 200), "epochs": (1, 2000), "width": (1, 4096),
-    "depth": (1, 8), "channels": (1, 256), "batch_size": (1, 65_536), "lr": (1e-7, 10.0),
-    "learning_rate": (1e-6, 10.0), "weight_decay": (0.0, 10.0), "ridge_alpha": (0.0, 1e8),
-}
-
-
-def _check_options(options: dict[str, Any]) -> dict[str, Any]:
+def check_options(options: dict[str, Any], limits: dict[str, tuple[float, float]]) -> dict[str, Any]:
+    """Options within the family's `limits` (the spec's ``option_limits``: a typo such as n_estimators=1e8
+    is refused up front instead of running for days); 1e3 for an integer option means 1000."""
     for key, value in options.items():
-        if key in OPTION_LIMITS and value is not None:
-            lo, hi = OPTION_LIMITS[key]
+        if key in limits and value is not None:
+            lo, hi = limits[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not lo <= value <= hi:
                 raise ValueError(f"{key} must be a number in [{lo:g}, {hi:g}], got {value!r}")
-            if isinstance(value, float) and value.is_integer() and key not in ("lr", "learning_rate",
-                                                                               "weight_decay", "ridge_alpha"):
+            if isinstance(value, float) and value.is_integer() and isinstance(lo, int) and isinstance(hi, int):
                 options = {**options, key: int(value)}  # 1e3 from a link or flag means 1000
     return options
+
+
+def _spec(registry: str, name: str) -> Any:
+    """The teacher or student spec of `name` (plug-ins loaded when it is not registered yet), or None."""
+    from kdviz import plugins
+    from kdviz.students import STUDENTS
+    from kdviz.teachers import TEACHERS
+
+    table = TEACHERS if registry == "teacher" else STUDENTS
+    if name not in table:
+        plugins.load_plugins()
+    return table.get(name)
 
 
 def _check_c(v: float | str) -> float | str:
@@ -89,6 +97,23 @@ SweepCValue = Annotated[float | Literal["cv", "cv-fast"], AfterValidator(_check_
 CGrid = Annotated[tuple[float, ...], AfterValidator(_check_c_grid)]
 
 
+#: Which content keys a field enters (`SweepConfig.key_fields`): "all" (every task's: the default, so a new
+#: field can never be left out of a key), "teacher" (the teacher fits'), "student" (every task after the
+#: teacher fits: they depend on the teachers' keys) or "none" (the field acts through the tasks' own
+#: parameters: the grid, the method, the repeat, the fold).
+KeyScope = Literal["all", "teacher", "student", "none"]
+
+
+def _key(scope: KeyScope) -> dict[str, Any]:
+    return {"key": scope}
+
+
+def key_scope(info: Any) -> str:
+    """The key scope of a model field (its ``json_schema_extra["key"]``; "all" when it says none)."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    return str(extra.get("key", "all"))
+
+
 class SweepConfig(BaseModel):
     """Everything that determines a sweep's results (execution details such as `jobs` live elsewhere)."""
 
@@ -96,7 +121,7 @@ class SweepConfig(BaseModel):
 
     # data
     dataset: Annotated[str, Choices(dataset_names, open=True)] = Field(
-        "synthetic:gmm", min_length=3, max_length=500,
+        DEFAULT_DATASET, min_length=3, max_length=500,
         description="the data: a built-in dataset, sklearn:NAME, openml:NAME or csv:PATH")
     n: int | None = Field(None, ge=50, le=500_000, description="rows to generate (synthetic) or subsample")
     d: int | None = Field(None, ge=1, le=200, description="dimension of synthetic:gmm")
@@ -116,55 +141,56 @@ class SweepConfig(BaseModel):
         (), max_length=10, description="numbers coding a missing reading (FICO: -7, -8, -9): each becomes the "
                                        "last, rows coded in every feature are dropped")
     # teacher
-    teacher: Annotated[str, Choices(teacher_names)] = Field("rf-depth", max_length=50,
-                                                            description="teacher family")
+    teacher: Annotated[str, Choices(teacher_names)] = Field(DEFAULT_TEACHER, max_length=50,
+                                                            description="teacher family", json_schema_extra=_key("teacher"))
     capacities: tuple[int, ...] | None = Field(None, min_length=1, max_length=30,
-                                               description="the capacity grid (default: the family's own)")
-    teacher_options: dict[str, Any] = Field(default_factory=dict)
+                                               description="the capacity grid (default: the family's own)", json_schema_extra=_key("none"))
+    teacher_options: dict[str, Any] = Field(default_factory=dict, json_schema_extra=_key("teacher"))
     teacher_mode: Literal["path", "refit"] = Field(
-        "path", description="'path': the capacity path of one fit; 'refit': one fit per capacity")
+        "path", description="'path': the capacity path of one fit; 'refit': one fit per capacity", json_schema_extra=_key("teacher"))
     # student and KD
-    student: Annotated[str, Choices(student_names)] = Field("rf", max_length=50, description="student model")
-    student_options: dict[str, Any] = Field(default_factory=dict)
+    student: Annotated[str, Choices(student_names)] = Field(DEFAULT_STUDENT, max_length=50,
+                                                                description="student model", json_schema_extra=_key("student"))
+    student_options: dict[str, Any] = Field(default_factory=dict, json_schema_extra=_key("student"))
     methods: Annotated[tuple[str, ...], Choices(kd_methods)] = Field(
-        default_factory=kd_methods, min_length=1, description="the KD methods to compare")
-    scale: Literal["logp", "p"] = Field("logp", description="the KD target's scale: probabilities p or log p")
-    folds: int = Field(5, ge=2, le=20, description="K, the number of cross-fitting folds")
+        default_factory=kd_methods, min_length=1, description="the KD methods to compare", json_schema_extra=_key("none"))
+    scale: Literal["logp", "p"] = Field("logp", description="the KD target's scale: probabilities p or log p", json_schema_extra=_key("student"))
+    folds: int = Field(5, ge=2, le=20, description="K, the number of cross-fitting folds", json_schema_extra=_key("none"))
     gamma: Literal["bound_fast", "bound_fast_expected", "full"] = Field(
         "bound_fast", description="γ rule: bound_fast c/(c + r²), bound_fast_expected c/(c + p̂(1−p̂)) (y-free), "
-                                  "full γ*")
+                                  "full γ*", json_schema_extra=_key("student"))
     c: SweepCValue = Field("cv", description="bound-fast constant c in (0, 1e6], or how to choose it from "
                                              "c_grid: 'cv' = K-fold cross-validation (the paper's), 'cv-fast' "
                                              "= coarse-to-fine over the grid on 2 of the folds (at most 14 "
-                                             "student fits instead of 45 on the paper's grid)")
+                                             "student fits instead of 45 on the paper's grid)", json_schema_extra=_key("student"))
     c_grid: CGrid = Field(PAPER_C_GRID, min_length=1, max_length=15,
-                          description="the values of c that cross-validation chooses from")
-    cv_folds: int = Field(5, ge=2, le=10, description="folds of the cross-validation that chooses c")
+                          description="the values of c that cross-validation chooses from", json_schema_extra=_key("student"))
+    cv_folds: int = Field(5, ge=2, le=10, description="folds of the cross-validation that chooses c", json_schema_extra=_key("student"))
     cv_metric: Literal["brier", "task"] = Field(
         "task", description="how CV scores each c: 'task' = AUC (binary) or accuracy, as in the paper; "
                             "'brier' = squared error of the probabilities against the held-out labels, which "
-                            "estimates the distance to p0 up to a constant")
-    temperature: float = Field(4.0, gt=0, le=100, description="Hinton KD temperature (neural students)")
-    alpha: float = Field(0.5, ge=0, le=1, description="Hinton KD mixing weight (neural students)")
+                            "estimates the distance to p0 up to a constant", json_schema_extra=_key("student"))
+    temperature: float = Field(4.0, gt=0, le=100, description="Hinton KD temperature (neural students)", json_schema_extra=_key("student"))
+    alpha: float = Field(0.5, ge=0, le=1, description="Hinton KD mixing weight (neural students)", json_schema_extra=_key("student"))
     # protocol
-    repeats: int = Field(3, ge=1, le=20, description="repetitions with fresh seeds (charts show mean ± s.e.)")
+    repeats: int = Field(3, ge=1, le=20, description="repetitions with fresh seeds (charts show mean ± s.e.)", json_schema_extra=_key("none"))
     seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed of the whole sweep")
     # which side the capacity grid varies, and an optional second axis
     vary: Literal["teacher", "student"] = Field(
         "teacher", description="'teacher': capacities are the teacher's grid; 'student': the teacher is fixed "
-                               "at teacher_capacity and capacities set the student option student_capacity")
+                               "at teacher_capacity and capacities set the student option student_capacity", json_schema_extra=_key("none"))
     teacher_capacity: int | None = Field(None, ge=1, le=100_000,
-                                         description="the fixed teacher capacity when vary='student'")
+                                         description="the fixed teacher capacity when vary='student'", json_schema_extra=_key("none"))
     student_capacity: str | None = Field(None, max_length=50,
                                          description="student option varied when vary='student' "
-                                                     "(default: n_estimators for rf, width for mlp, ...)")
+                                                     "(default: n_estimators for rf, width for mlp, ...)", json_schema_extra=_key("none"))
     axis2: Axis2Field | None = Field(
         None, description="a second swept field (a heat map of each method's gain over vanilla); "
-                          "each value reruns the capacity sweep")
-    axis2_values: tuple[float, ...] = Field((), max_length=10, description="the values of axis2")
+                          "each value reruns the capacity sweep", json_schema_extra=_key("none"))
+    axis2_values: tuple[float, ...] = Field((), max_length=10, description="the values of axis2", json_schema_extra=_key("none"))
     paper: str | None = Field(None, max_length=40,
                               description="the published experiment this run reproduces, e.g. 'magic-B' "
-                                          "(charts overlay the published means)")
+                                          "(charts overlay the published means)", json_schema_extra=_key("none"))
 
     @field_validator("methods")
     @classmethod
@@ -175,10 +201,21 @@ class SweepConfig(BaseModel):
             raise ValueError(f"unknown method(s) {', '.join(bad)}; choose from {', '.join(known)}")
         return tuple(m for m in known if m in v)  # canonical order, no duplicates
 
-    @field_validator("teacher_options", "student_options")
+    @model_validator(mode="wrap")
     @classmethod
-    def _options(cls, v: dict[str, Any]) -> dict[str, Any]:
-        return _check_options(v)
+    def _options(cls, values: Any, handler: Any) -> SweepConfig:
+        if isinstance(values, dict):  # each family's options within its spec's bounds
+            values = dict(values)
+            for side, default in (("teacher", DEFAULT_TEACHER), ("student", DEFAULT_STUDENT)):
+                spec = _spec(side, str(values.get(side, default)))
+                opts = values.get(f"{side}_options")
+                if spec is not None and isinstance(opts, dict):
+                    try:
+                        values[f"{side}_options"] = check_options(opts, spec.option_limits)
+                    except ValueError as e:
+                        raise ValidationError.from_exception_data(cls.__name__, [dict(
+                            type="value_error", loc=(f"{side}_options",), input=opts, ctx={"error": e})]) from None
+        return handler(values)
 
     @field_validator("capacities")
     @classmethod
@@ -254,6 +291,66 @@ class SweepConfig(BaseModel):
     def to_dict(self) -> dict[str, Any]:
         return json.loads(self.model_dump_json())
 
+    def key_fields(self, side: str) -> dict[str, Any]:
+        """The settings that enter the content key of a `side` ("teacher" or "student") task: every field
+        whose key scope is "all" or `side` (read from the schema: a registered field enters every key)."""
+        values = self.to_dict()
+        return {name: values[name] for name, info in type(self).model_fields.items()
+                if key_scope(info) in ("all", side)}
+
+
+def register_field(name: str, annotation: Any, field: Any, *, key: KeyScope = "all") -> None:
+    """Add a setting to `SweepConfig` (a plug-in's, or a dataset's new parameter): the CLI's flags, the
+    Sweep form, links and the task keys (every task's, unless `key` says otherwise) pick it up.
+
+    ``register_field("warmup", int, Field(0, ge=0, le=100, description="..."))``; registering a name
+    again does nothing (a module reload).
+    """
+    if name in SweepConfig.model_fields:
+        return
+    info = FieldInfo.from_annotated_attribute(annotation, field)
+    info.json_schema_extra = {**(info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}),
+                              **_key(key)}
+    SweepConfig.model_fields[name] = info
+    SweepConfig.__annotations__[name] = annotation
+    SweepConfig.model_rebuild(force=True)
+    forget(SweepConfig)
+
+
+def unregister_field(name: str) -> None:
+    """Remove a registered setting (tests that register their own clean up with it)."""
+    if SweepConfig.model_fields.pop(name, None) is not None:
+        SweepConfig.__annotations__.pop(name, None)
+        SweepConfig.model_rebuild(force=True)
+        forget(SweepConfig)
+
+
+def _dataset_params(spec: Any) -> None:
+    """A dataset's parameter that no setting holds yet becomes one (None = the dataset's default)."""
+    for p in spec.params:
+        if p.name in SweepConfig.model_fields:
+            continue
+        bounds = {("gt" if p.lo_open else "ge"): p.lo} if p.lo is not None else {}
+        if p.hi is not None:
+            bounds["le"] = p.hi
+        register_field(p.name, p.kind | None, Field(None, description=f"{p.help} ({spec.name})", **bounds))
+
+
+def dataset_param_names(dataset: str) -> tuple[str, ...]:
+    """The settings that are parameters of `dataset` (its spec's ``params``; none for an unknown name)."""
+    from kdviz.datasets import dataset_spec
+    from kdviz.errors import DatasetError
+
+    try:
+        return tuple(p.name for p in dataset_spec(dataset).params)
+    except DatasetError:
+        return ()
+
+
+def data_params(config: SweepConfig) -> dict[str, Any]:
+    """The dataset's own parameters as `config` sets them (for ``load_dataset``)."""
+    return {name: getattr(config, name) for name in dataset_param_names(config.dataset)}
+
 
 def sweep_fields() -> dict[str, FieldSpec]:
     """Every field of SweepConfig (kind, choices, bounds, default, description): what the CLI and forms read."""
@@ -266,10 +363,11 @@ def sweep_field(name: str) -> FieldSpec:
 
 def default_student_capacity(student: str) -> str | None:
     """The option the student axis varies by default: the student spec's ``capacity_option``."""
-    from kdviz.students import STUDENTS, load_plugins
+    from kdviz import plugins
+    from kdviz.students import STUDENTS
 
     if student not in STUDENTS:
-        load_plugins()
+        plugins.load_plugins()
     spec = STUDENTS.get(student)
     return spec.capacity_option if spec else None
 
@@ -340,3 +438,12 @@ def load_config_file(path: str | Path, *, keep_preset: bool = False) -> dict[str
     if keep_preset:
         return data
     return apply_preset(data.pop("preset", None), data)[0]
+
+
+def _watch_datasets() -> None:
+    from kdviz.datasets import on_register
+
+    on_register(_dataset_params)
+
+
+_watch_datasets()

@@ -21,7 +21,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -42,7 +44,6 @@ from kdviz.encoding import ENCODINGS, encode_split
 from kdviz.errors import DatasetError
 from kdviz.openml import check_openml
 from kdviz.seeds import sub_rng, sub_seed
-from kdviz.synthetic import P0_FUNCTIONS
 from kdviz.synthetic import noisy_p0 as _noisy_p0
 from kdviz.tables import MAX_CLASSES, MIN_ROWS_PER_CLASS, DataReport, Progress, read_table
 
@@ -79,8 +80,8 @@ class Dataset:
     image_shape: tuple[int, int] | None = None
     #: what loading did (rows read and used, dropped rows/columns, missing cells, merges, notes)
     report: DataReport = field(default_factory=DataReport, repr=False)
-    # Private, picklable description of p0 (generator kind + parameters), the scaler and the noise.
-    _p0_kind: str | None = field(default=None, repr=False)
+    # Private, picklable description of p0 (the generator's p0 function + parameters), the scaler and the noise.
+    _p0_fn: Callable[..., np.ndarray] | None = field(default=None, repr=False)
     _p0_params: dict[str, float] = field(default_factory=dict, repr=False)
     _scaler_mean: np.ndarray | None = field(default=None, repr=False)
     _scaler_scale: np.ndarray | None = field(default=None, repr=False)
@@ -92,7 +93,7 @@ class Dataset:
         The scaler is inverted, the generator's exact p0 evaluated and the label-noise adjustment
         applied, so ``bayes(X_train)`` equals ``p0_train``. Returns None for real data.
         """
-        if self._p0_kind is None or self._scaler_mean is None or self._scaler_scale is None:
+        if self._p0_fn is None or self._scaler_mean is None or self._scaler_scale is None:
             return None
         X_std = np.asarray(X_std, dtype=np.float64)
         if X_std.ndim != 2 or X_std.shape[1] != self._scaler_mean.shape[0]:
@@ -100,7 +101,7 @@ class Dataset:
                 f"bayes() expects an array of shape (m, {self._scaler_mean.shape[0]}), got {X_std.shape}."
             )
         X_raw = X_std * self._scaler_scale + self._scaler_mean
-        p0 = P0_FUNCTIONS[self._p0_kind](X_raw, **self._p0_params)
+        p0 = self._p0_fn(X_raw, **self._p0_params)
         return _noisy_p0(p0, self._label_noise)
 
     def summary(self) -> str:
@@ -141,6 +142,7 @@ def load_dataset(
     encoding: str = "onehot",
     categories: dict[str, list[str]] | None = None,
     special_values: tuple[float, ...] | list[float] = (),
+    **params: Any,
 ) -> Dataset:
     """Load a dataset by name (see :func:`list_datasets`) and split it.
 
@@ -154,7 +156,7 @@ def load_dataset(
             labels stay clean. On synthetic data ``p0_train``, ``p0_test`` and ``bayes`` describe the
             noisy training-label distribution: p0'_j = (1−η)·p0_j + η·(1−p0_j)/(k−1), i.e.
             (1−η)·p0 + η·(1−p0) for binary data.
-        n, d, r, target: the dataset's own parameters (``dataset_spec(name).params`` lists them with
+        n, d, r, target, **params: the dataset's own parameters (``dataset_spec(name).params`` lists them with
             defaults, bounds and help). None means the default. A parameter the dataset does not take
             is refused when given, e.g. ``d`` for ``synthetic:curve`` or ``target`` for ``sklearn:wine``.
             n: synthetic data: rows generated (default 4000 for gmm, 1000 for curve); real data: a
@@ -195,7 +197,7 @@ def load_dataset(
         raise DatasetError(f"split must be one of {', '.join(SPLITS)}, got {split!r}.")
     if encoding not in ENCODINGS:
         raise DatasetError(f"encoding must be one of {', '.join(ENCODINGS)}, got {encoding!r}.")
-    params = spec.resolve({"n": n, "d": d, "r": r, "target": target})
+    params = spec.resolve({"n": n, "d": d, "r": r, "target": target, **params})
     arg = name[len(spec.prefix):] if spec.template else name.partition(":")[2]
     raw = spec.loader(LoadRequest(name, arg, params, int(seed), cache_dir, progress))
     y = np.asarray(raw.y)
@@ -352,7 +354,7 @@ def _finish(
     fingerprint = _fingerprint(
         X_train, y_train, X_test, y_test, p0_train, p0_test, class_names, feature_names
     )
-    p0_kind = raw.p0_kind
+    p0_fn = raw.p0_fn
     return Dataset(
         name=name,
         X_train=X_train,
@@ -367,10 +369,10 @@ def _finish(
         fingerprint=fingerprint,
         image_shape=raw.image_shape,
         report=report,
-        _p0_kind=p0_kind,
+        _p0_fn=p0_fn,
         _p0_params=dict(raw.p0_params or {}),
-        _scaler_mean=mean if p0_kind else None,
-        _scaler_scale=scale if p0_kind else None,
+        _scaler_mean=mean if p0_fn else None,
+        _scaler_scale=scale if p0_fn else None,
         _label_noise=eta,
     )
 

@@ -117,7 +117,7 @@ class RawData:
     class_names: list[str] | None = None
     feature_names: list[str] | None = None
     p0: np.ndarray | None = None
-    p0_kind: str | None = None
+    p0_fn: Callable[..., np.ndarray] | None = None  # p0 at raw points (with p0_params): Dataset.bayes
     p0_params: dict[str, float] = field(default_factory=dict)
     image_shape: tuple[int, int] | None = None
     report: DataReport | None = None
@@ -138,6 +138,10 @@ class DatasetSpec:
     has_p0: bool = False
     n_classes: int | None = None
     subsample: bool = True
+    #: the number of features when the dataset fixes it (synthetic:curve is 2-D); None: data or ``d`` decide
+    dims: int | None = None
+    #: how the Playground names it (a 2-D problem with known p0); None: not offered there
+    playground_label: str | None = None
 
     @property
     def template(self) -> bool:
@@ -183,6 +187,15 @@ class DatasetSpec:
 
 
 _REGISTRY: dict[str, DatasetSpec] = {}
+_LISTENERS: list[Callable[[DatasetSpec], None]] = []
+
+
+def on_register(listener: Callable[[DatasetSpec], None]) -> None:
+    """Call `listener(spec)` for every dataset registered so far and every one registered later (the
+    config adds a setting for each new parameter name: ``kdviz.config``)."""
+    _LISTENERS.append(listener)
+    for spec in list(_REGISTRY.values()):
+        listener(spec)
 
 
 def register_dataset(spec: DatasetSpec, *, replace: bool = False) -> DatasetSpec:
@@ -194,6 +207,8 @@ def register_dataset(spec: DatasetSpec, *, replace: bool = False) -> DatasetSpec
     if len({p.name for p in spec.params}) != len(spec.params) or any(p.name in COMMON_PARAMS for p in spec.params):
         raise DatasetError(f"{spec.name}: parameter names must be unique and not one of {', '.join(COMMON_PARAMS)}.")
     _REGISTRY[spec.name] = spec
+    for listener in _LISTENERS:
+        listener(spec)
     return spec
 
 
@@ -269,13 +284,13 @@ TARGET = Param("target", None, "the label column", kind=str)
 def _load_gmm(req: LoadRequest) -> RawData:
     n, d, r = req.params["n"], req.params["d"], req.params["r"]
     X, y, p0 = synthetic.generate_gmm(n, d, r, req.seed)
-    return RawData(X, y, ["0", "1"], [f"x{j + 1}" for j in range(d)], p0=p0, p0_kind="gmm", p0_params={"r": r})
+    return RawData(X, y, ["0", "1"], [f"x{j + 1}" for j in range(d)], p0=p0, p0_fn=synthetic.gmm_p0, p0_params={"r": r})
 
 
 def _load_curve(req: LoadRequest) -> RawData:
     s = req.params["r"]
     X, y, p0 = synthetic.generate_curve(req.params["n"], s, req.seed)
-    return RawData(X, y, ["0", "1"], ["x1", "x2"], p0=p0, p0_kind="curve", p0_params={"s": s})
+    return RawData(X, y, ["0", "1"], ["x1", "x2"], p0=p0, p0_fn=synthetic.curve_p0, p0_params={"s": s})
 
 
 def _load_sklearn(req: LoadRequest) -> RawData:
@@ -334,6 +349,7 @@ def _register_builtins() -> None:
         description="Two Gaussians at ±r·1_d, labels redrawn from the exact Bayes probabilities "
         "p0_1(x) = σ(2r·Σx_j). Known p0: every bound term is measurable.",
         loader=_load_gmm, has_p0=True, n_classes=2, subsample=False,
+        playground_label="Two Gaussians (2-D)",
         params=(Param("n", 4000, "rows generated (before the split)", kind=int, lo=MIN_ROWS),
                 Param("d", 5, "number of features", kind=int, lo=1, hi=200),
                 Param("r", 0.5, "mean size: the components sit at ±r·1_d", lo=0, lo_open=True)),
@@ -342,7 +358,8 @@ def _register_builtins() -> None:
         name="synthetic:curve",
         description="2-D, X uniform on [-2,2]², curved Bayes boundary x2 = 1.2·sin(1.5·x1), "
         "p0_1 = σ(r·h(x)) with sharpness r. Shallow trees underfit, deep trees memorise label noise.",
-        loader=_load_curve, has_p0=True, n_classes=2, subsample=False,
+        loader=_load_curve, has_p0=True, n_classes=2, subsample=False, dims=2,
+        playground_label="Curved boundary (2-D)",
         params=(Param("n", 1000, "rows generated (before the split)", kind=int, lo=MIN_ROWS),
                 Param("r", 3.0, "sharpness s of p0_1 = σ(s·h(x))", lo=0, lo_open=True)),
     ))

@@ -41,7 +41,7 @@ class TaskError(KdvizError):
 
 # bump when a task's computation or result type changes, to invalidate cached results
 # (3: sweep tasks return typed results, `kdviz.kd`, instead of dicts)
-KEY_VERSION = "3"
+KEY_VERSION = "4"
 
 
 def task_key(kind: str, fields: dict, fingerprint: str, deps: Iterable[str] = ()) -> str:

@@ -82,7 +82,7 @@ def teacher_inputs(method: str, cap: int, deps: Iterable[Any], n_train: int) -> 
     fold teacher that never saw it and the test prediction is the fold teachers' mean.
     """
     deps = list(deps)
-    if METHODS[method].teacher == "crossfit":
+    if METHODS[method].teacher == "out_of_fold":
         folds = sorted((d for d in deps if isinstance(d, FoldPredictions)), key=lambda f: int(f.idx[0]))
         if not folds:
             raise RuntimeError(f"{method} needs the cross-fitting fold teachers, none was given")

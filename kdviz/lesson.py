@@ -24,11 +24,12 @@ from kdviz import playground as pg
 from kdviz.cache import single_flight_lru
 from kdviz.captions import Call, paired_call
 from kdviz.figstyle import drop_title_for_presentation, style_figure
-from kdviz.methods import method_label
+from kdviz.methods import BASELINE, CORRECTED, CROSSFIT, method_label
 from kdviz.plots import capacity_chart, heatmap_grid
+from kdviz.presets import PLAYGROUND_DEFAULTS
 
 #: the lesson's problem: curved boundary, 600 points, 20 % flipped labels (small: every step is instant)
-BASE = pg.PlaygroundParams(dataset="synthetic:curve", n=600, label_noise=0.2, resolution=45, folds=5)
+BASE = pg.PlaygroundParams(dataset=PLAYGROUND_DEFAULTS["dataset"], n=600, label_noise=0.2, resolution=45, folds=5)
 SHALLOW, MEDIUM, DEEP = 1, 4, 20
 #: every answer is judged over this many seeds (the shown seed and the next ones), paired by seed, under
 #: the one uncertainty rule of `kdviz.captions.paired_call` (cached: each seed's fits are computed once)
@@ -77,11 +78,11 @@ def _q(p: pg.PlaygroundParams) -> dict[str, str]:
             "capacity": str(p.capacity), "methods": ",".join(p.methods), "c": f"{p.c:g}", "seed": str(p.seed)}
 
 
-_P1 = BASE.replace(capacity=8, methods=("vanilla",))
-_P2 = BASE.replace(capacity=SHALLOW, methods=("vanilla",))
-_P3 = BASE.replace(capacity=MEDIUM, methods=("vanilla",))
-_P4 = BASE.replace(capacity=DEEP, methods=("vanilla", "crossfit"))
-_P5 = BASE.replace(capacity=SHALLOW, methods=("vanilla", "corrected"), c=0.1)
+_P1 = BASE.replace(capacity=8, methods=(BASELINE,))
+_P2 = BASE.replace(capacity=SHALLOW, methods=(BASELINE,))
+_P3 = BASE.replace(capacity=MEDIUM, methods=(BASELINE,))
+_P4 = BASE.replace(capacity=DEEP, methods=(BASELINE, CROSSFIT))
+_P5 = BASE.replace(capacity=SHALLOW, methods=(BASELINE, CORRECTED), c=0.1)
 
 STEPS: tuple[Step, ...] = (
     Step("p0", "What p0 is, and what a student copies",
@@ -111,13 +112,13 @@ STEPS: tuple[Step, ...] = (
          Question(f"As the teacher grows from depth {MEDIUM} to depth {DEEP}, the vanilla student's error vs p0 will …",
                   {"rise": "rise (the student gets worse)", "fall": "fall (the student gets better)"}),
          params=_P3),
-    Step("crossfit", "The first fix: cross-fitting",
+    Step(CROSSFIT, "The first fix: cross-fitting",
          "Split the training points into 5 folds. Each fold's points are scored by a teacher trained on the "
          "other 4 folds, so no point is scored by a teacher that saw its label. The **cross-fit** student "
          f"learns from these out-of-fold p̂ — same depth-{DEEP} teacher, no memorised labels.",
          "the speckles around noisy points in the teacher's map: which student copies them?",
          Question(f"With the depth-{DEEP} teacher, which student lands closer to p0?",
-                  {"vanilla": "the vanilla KD student", "crossfit": "the cross-fit KD student"}),
+                  {BASELINE: "the vanilla KD student", CROSSFIT: "the cross-fit KD student"}),
          params=_P4),
     Step("correction", "The second fix: the loss correction",
          f"Back to the biased depth-{SHALLOW} teacher. The **loss correction** adds γ·(y − p̂) to the "
@@ -129,7 +130,7 @@ STEPS: tuple[Step, ...] = (
          "moves even a perfect teacher's target.",
          "whether the corrected student's boundary bends with p0 where the teacher's cuts stay straight.",
          Question(f"With the depth-{SHALLOW} teacher, which student lands closer to p0?",
-                  {"vanilla": "the vanilla KD student", "corrected": "the loss-corrected KD student"}),
+                  {BASELINE: "the vanilla KD student", CORRECTED: "the loss-corrected KD student"}),
          params=_P5),
     Step("theory", "The theory: slopes 2 and 4",
          "The paper proves an **upper bound** on the student's error: for a vanilla student it contains the "
@@ -165,7 +166,7 @@ def try_link(i: int, seed: int = 0) -> tuple[str, dict[str, str]]:
 # ----------------------------------------------------------------------------------------------
 # numbers
 def _curve(seed: int) -> pd.DataFrame:
-    return pg.capacity_curve(params(2, seed), ("vanilla",))
+    return pg.capacity_curve(params(2, seed), (BASELINE,))
 
 
 @functools.lru_cache(maxsize=8)
@@ -173,7 +174,7 @@ def _theory_table(seed: int) -> pd.DataFrame:
     from kdviz.experiments import run_experiment
     from kdviz.theory import make_eps_config
 
-    cfg = make_eps_config(n=4000, repeats=2, eps_grid=(0.1, 0.2, 0.4, 0.8, 1.6), methods=("vanilla", "corrected"),
+    cfg = make_eps_config(n=4000, repeats=2, eps_grid=(0.1, 0.2, 0.4, 0.8, 1.6), methods=(BASELINE, CORRECTED),
                           n_eval=4000, seed=int(seed))
     return run_experiment("theory-eps", cfg, jobs=1)
 
@@ -208,7 +209,7 @@ def seeds(seed: int) -> tuple[int, ...]:
 
 def _vanilla_curve(seed: int) -> pd.Series:
     t = _curve(seed)
-    return t[t["method"] == "vanilla"].set_index("capacity")["student_error"]
+    return t[t["method"] == BASELINE].set_index("capacity")["student_error"]
 
 
 def _over_seeds(call: Call, seed: int) -> str:
@@ -222,7 +223,7 @@ def outcome(i: int, seed: int = 0) -> Outcome | None:
     key = STEPS[i].key
     if key == "underfit":
         runs = [pg.compute(params(i, s)) for s in seeds(seed)]
-        st = [r.student_errors["vanilla"] for r in runs]
+        st = [r.student_errors[BASELINE] for r in runs]
         te = [r.numbers["teacher_out_of_sample"] for r in runs]
         call = paired_call(st, te)
         ratio = float(np.mean(st) / np.mean(te))
@@ -238,7 +239,7 @@ def outcome(i: int, seed: int = 0) -> Outcome | None:
         ans = {"worse": "rise", "better": "fall"}.get(call.verdict, "unclear")
         return Outcome(ans, f"vanilla student {a[0]:.4f} with the depth-{MEDIUM} teacher, {b[0]:.4f} with the "
                             f"depth-{DEEP} teacher in this chart; deep minus medium {_over_seeds(call, seed)}", call)
-    if key in ("crossfit", "correction"):
+    if key in (CROSSFIT, "correction"):
         runs = [pg.compute(params(i, s)) for s in seeds(seed)]
         (m1, e1), (m2, e2) = runs[0].student_errors.items()
         call = paired_call([r.student_errors[m1] for r in runs], [r.student_errors[m2] for r in runs])
@@ -307,9 +308,9 @@ def chart_caption(i: int, seed: int = 0, revealed: bool = True) -> str:
         from kdviz.theory import fit_slope
 
         df = _theory_table(seed)
-        v, c = fit_slope(df, "vanilla"), fit_slope(df, "corrected")
-        cor = df[df["method"] == "corrected"].groupby("eps")["student_error"].mean()
-        van = df[df["method"] == "vanilla"].groupby("eps")["student_error"].mean()
+        v, c = fit_slope(df, BASELINE), fit_slope(df, CORRECTED)
+        cor = df[df["method"] == CORRECTED].groupby("eps")["student_error"].mean()
+        van = df[df["method"] == BASELINE].groupby("eps")["student_error"].mean()
         lo, hi = cor.index.min(), cor.index.max()
         above = [e for e in cor.index if cor[e] > van[e]]
         return (f"Lines: the teacher-bias term. In this run its fitted log-log slopes are {v.slope:.2f} (vanilla "

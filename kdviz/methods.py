@@ -23,7 +23,9 @@ class Method:
     label: str                     # legend / table name
     color: str                     # Okabe–Ito colours: distinguishable with common colour-vision deficiencies
     symbol: str                    # marker, so curves stay distinguishable in grey-scale print
-    teacher: Literal["none", "full", "crossfit"] = "full"  # where the student's p̂ comes from
+    #: where the student's p̂ comes from: no teacher (labels only), the full-data teacher, or the out-of-fold
+    #: teachers of cross-fitting
+    teacher: Literal["none", "full", "out_of_fold"] = "full"
     corrected: bool = False        # adds the loss correction (needs γ and, for the bound-fast rules, c)
     kd: bool = True                # a KD method a run can choose (False: the teacher / oracle reference rows)
     #: its target in the theory experiments (controlled teacher): "plain" KD, corrected with "full" γ = γ*,
@@ -52,20 +54,28 @@ def register_method(method: Method) -> Method:
     return method
 
 
+#: The reference rows of a results table: the teacher itself, and the student trained on the exact p0.
+TEACHER_ROW = "teacher"
+ORACLE_ROW = "oracle"
+#: The methods by role, for the prose that names them (captions, the lesson, the paper comparison);
+#: everything else reads their facts. BASELINE: the method every gain and caption compares with.
+LABELS_ONLY = "no_kd"
+BASELINE = "vanilla"
+CROSSFIT = "crossfit"
+CORRECTED = "corrected"
+ENHANCED = "enhanced"
+
 for _m in (
-    Method("teacher", "Teacher", "#000000", "diamond", kd=False),
-    Method("no_kd", "No KD (labels only)", "#7F7F7F", "line-ew", teacher="none"),
-    Method("vanilla", "Vanilla KD", "#D55E00", "circle", theory="plain"),
-    Method("crossfit", "Cross-fit KD", "#0072B2", "square", teacher="crossfit"),
-    Method("corrected", "Loss-corrected KD", "#E69F00", "triangle-up", corrected=True, theory="full"),
-    Method("enhanced", "Enhanced KD (cross-fit + correction)", "#009E73", "star", teacher="crossfit",
+    Method(TEACHER_ROW, "Teacher", "#000000", "diamond", kd=False),
+    Method(LABELS_ONLY, "No KD (labels only)", "#7F7F7F", "line-ew", teacher="none"),
+    Method(BASELINE, "Vanilla KD", "#D55E00", "circle", theory="plain"),
+    Method(CROSSFIT, "Cross-fit KD", "#0072B2", "square", teacher="out_of_fold"),
+    Method(CORRECTED, "Loss-corrected KD", "#E69F00", "triangle-up", corrected=True, theory="full"),
+    Method(ENHANCED, "Enhanced KD (cross-fit + correction)", "#009E73", "star", teacher="out_of_fold",
            corrected=True, theory="config"),
-    Method("oracle", "Oracle student (trained on p0)", "#CC79A7", "x", teacher="none", kd=False),
+    Method(ORACLE_ROW, "Oracle student (trained on p0)", "#CC79A7", "x", teacher="none", kd=False),
 ):
     register_method(_m)
-
-#: The baseline every gain and caption compares with.
-BASELINE = "vanilla"
 
 
 def kd_methods() -> tuple[str, ...]:
@@ -75,7 +85,21 @@ def kd_methods() -> tuple[str, ...]:
 
 def crossfit_methods() -> tuple[str, ...]:
     """Methods whose student learns from out-of-fold teachers."""
-    return tuple(m.name for m in METHODS.values() if m.kd and m.teacher == "crossfit")
+    return tuple(m.name for m in METHODS.values() if m.kd and m.teacher == "out_of_fold")
+
+
+def labels_only_methods() -> tuple[str, ...]:
+    """Methods whose student learns from the labels alone (no teacher): drawn flat, one row per repeat."""
+    return tuple(m.name for m in METHODS.values() if m.kd and m.teacher == "none")
+
+
+def is_labels_only(name: str) -> bool:
+    return name in METHODS and METHODS[name].kd and METHODS[name].teacher == "none"
+
+
+def reference_rows() -> tuple[str, ...]:
+    """The rows that are no KD student of the teacher: the teacher itself, the labels-only and oracle students."""
+    return tuple(m.name for m in METHODS.values() if not m.kd or m.teacher == "none")
 
 
 def corrected_methods() -> tuple[str, ...]:

@@ -29,34 +29,38 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from kdviz import offload
 from kdviz.cache import single_flight_lru
 from kdviz.data import Dataset, load_dataset
-from kdviz.datasets import takes
+from kdviz.datasets import dataset_spec, list_datasets, takes
 from kdviz.distill import one_hot
 from kdviz.errors import ConfigError
-from kdviz.methods import METHODS, kd_methods, method_label
+from kdviz.methods import BASELINE, CROSSFIT, METHODS, kd_methods, method_label
 from kdviz.metrics import error_vs_p0, teacher_errors
-from kdviz.presets import PLAYGROUND_METHODS
+from kdviz.presets import PLAYGROUND_DEFAULTS, PLAYGROUND_METHODS
 from kdviz.schema import Choices, check_choices, model_fields
-from kdviz.students import KDSpec, make_student
+from kdviz.students import STUDENTS, KDSpec, make_student
 from kdviz.sweep import crossfit_folds, teacher_seed
 from kdviz.teachers import TEACHERS, make_teacher
 
-DATASETS = {"synthetic:curve": "Curved boundary (2-D)", "synthetic:gmm": "Two Gaussians (2-D)"}
 
-#: the slider's capacities per teacher family, ordered from least to most flexible where possible
-CAPACITY_STEPS: dict[str, tuple[int, ...]] = {
-    "rf-depth": (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20),
-    "rf-trees": (1, 2, 3, 5, 10, 20, 50),
-    "knn-k": (1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200),
-    "gb-stages": (1, 2, 5, 10, 20, 50, 100, 200),
-}
-#: teacher options kept small so a refit stays well under a second on 2 cores
-TEACHER_OPTIONS: dict[str, dict[str, Any]] = {
-    "rf-depth": {"n_estimators": 40},
-    "rf-trees": {"max_depth": None},
-    "knn-k": {},
-    "gb-stages": {"learning_rate": 0.3, "max_depth": 3},
-}
-STUDENT_OPTIONS: dict[str, dict[str, Any]] = {"rf": {"n_estimators": 10, "max_depth": 8}, "linear": {}}
+def playground_datasets() -> dict[str, str]:
+    """The datasets the Playground offers (2-D, known p0: the spec's ``playground_label``) → their names there."""
+    return {d["name"]: dataset_spec(d["name"]).playground_label for d in list_datasets()
+            if not d["template"] and dataset_spec(d["name"]).playground_label}
+
+
+def playground_teachers() -> tuple[str, ...]:
+    """The teacher families the Playground offers: those with ``playground_steps`` (its capacity slider)."""
+    return tuple(name for name, spec in TEACHERS.items() if spec.playground_steps)
+
+
+def playground_students() -> tuple[str, ...]:
+    """The students the Playground offers: those with ``playground_options``."""
+    return tuple(name for name, spec in STUDENTS.items() if spec.playground_options is not None)
+
+
+def capacity_steps(teacher: str) -> tuple[int, ...]:
+    """The capacity slider's steps of a family, least to most flexible where possible."""
+    return TEACHERS[teacher].playground_steps
+
 
 RESOLUTIONS = (30, 45, 60, 90)
 #: The Playground's (and so the lesson's) γ rule for its corrected students: the y-free
@@ -75,13 +79,13 @@ class PlaygroundParams(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    dataset: Annotated[str, Choices(lambda: tuple(DATASETS), check=True)] = "synthetic:curve"
+    dataset: Annotated[str, Choices(lambda: tuple(playground_datasets()), check=True)] = PLAYGROUND_DEFAULTS["dataset"]
     n: int = Field(600, ge=100, le=3000, description="training + test points")
     label_noise: float = Field(0.2, ge=0.0, le=0.45, description="fraction of flipped training labels")
     r: float = Field(3.0, ge=0.5, le=10.0, description="sharpness (curve) or separation (gmm) of p0")
-    teacher: Annotated[str, Choices(lambda: tuple(CAPACITY_STEPS), check=True)] = "rf-depth"
-    capacity: int = Field(8, description="the teacher's capacity: one of its CAPACITY_STEPS")
-    student: Annotated[str, Choices(lambda: tuple(STUDENT_OPTIONS), check=True)] = "rf"
+    teacher: Annotated[str, Choices(playground_teachers, check=True)] = PLAYGROUND_DEFAULTS["teacher"]
+    capacity: int = Field(8, description="the teacher's capacity: one of its playground_steps")
+    student: Annotated[str, Choices(playground_students, check=True)] = PLAYGROUND_DEFAULTS["student"]
     methods: Annotated[tuple[str, ...], Choices(kd_methods)] = Field(PLAYGROUND_METHODS, min_length=1)
     scale: Literal["logp", "p"] = "logp"
     folds: int = Field(5, ge=2, le=10, description="K, the number of cross-fitting folds")
@@ -107,8 +111,8 @@ class PlaygroundParams(BaseModel):
     @model_validator(mode="after")
     def _choices(self) -> PlaygroundParams:
         errs = check_choices(self)
-        if self.teacher in CAPACITY_STEPS and self.capacity not in CAPACITY_STEPS[self.teacher]:
-            errs.append(f"capacity for {self.teacher} must be one of {list(CAPACITY_STEPS[self.teacher])}, "
+        if self.teacher in playground_teachers() and self.capacity not in capacity_steps(self.teacher):
+            errs.append(f"capacity for {self.teacher} must be one of {list(capacity_steps(self.teacher))}, "
                         f"got {self.capacity!r}")
         if errs:
             raise ValueError("; ".join(errs))
@@ -178,7 +182,9 @@ class PlaygroundResult:
 # ----------------------------------------------------------------------------------------------
 def _data(dataset: str, n: int, label_noise: float, r: float, seed: int) -> Dataset:
     kw = dict(d=2) if takes(dataset, "d") else {}
-    return load_dataset(dataset, seed=seed, n=n, label_noise=label_noise, r=r, **kw)
+    if takes(dataset, "r"):
+        kw["r"] = r
+    return load_dataset(dataset, seed=seed, n=n, label_noise=label_noise, **kw)
 
 
 def _grid(ds: Dataset, res: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -207,8 +213,8 @@ def fit_teachers(dataset: str, n: int, label_noise: float, r: float, seed: int, 
     ds = _data(dataset, n, label_noise, r, seed)
     xs, ys, pts = _grid(ds, resolution)
     p0_grid = ds.bayes(pts)[:, 1].reshape(resolution, resolution)
-    caps = tuple(c for c in CAPACITY_STEPS[teacher] if c <= TEACHERS[teacher].max_capacity)
-    opts = TEACHER_OPTIONS[teacher]
+    caps = tuple(c for c in capacity_steps(teacher) if c <= TEACHERS[teacher].max_capacity)
+    opts = TEACHERS[teacher].playground_options
 
     def fit(X: np.ndarray, y: np.ndarray, fold: int = -1):
         # the sweep's seeds: the full-data teacher keeps `seed`, each fold teacher is its own draw
@@ -240,9 +246,9 @@ def _student(p: PlaygroundParams, method: str) -> tuple[np.ndarray, float]:
     g = fits.capacities.index(p.capacity)
     Y = one_hot(ds.y_train, ds.n_classes)
     source = METHODS[method].teacher
-    p_hat = None if source == "none" else fits.oof_train[g] if source == "crossfit" else fits.full_train[g]
+    p_hat = None if source == "none" else fits.oof_train[g] if source == "out_of_fold" else fits.full_train[g]
     spec = KDSpec(scale=p.scale, corrected=METHODS[method].corrected, gamma=PLAYGROUND_GAMMA, c=p.c)
-    student = make_student(p.student, seed=p.seed, **STUDENT_OPTIONS[p.student])
+    student = make_student(p.student, seed=p.seed, **STUDENTS[p.student].playground_options)
     student.fit_kd(ds.X_train, Y, p_hat, spec)
     grid_scores = np.clip(student.predict_scores(fits.grid_points)[:, 1], 0.0, 1.0)
     err = error_vs_p0(student.predict_scores(ds.X_test), ds.p0_test)
@@ -293,7 +299,7 @@ def figure(params: PlaygroundParams, presentation: bool = False):
         subs.append(f"error vs p0: {res.student_errors[m]:.4f}")
     fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), presentation=presentation,
                        cols=3 if not presentation else len(panels) if len(panels) <= 5 else 3, subtitles=subs)
-    fig.update_layout(title=f"P(class 1) — {DATASETS[p.dataset]}, n = {p.n}, label noise {p.label_noise:.0%}")
+    fig.update_layout(title=f"P(class 1) — {playground_datasets()[p.dataset]}, n = {p.n}, label noise {p.label_noise:.0%}")
     return drop_title_for_presentation(fig, presentation)
 
 
@@ -304,7 +310,7 @@ def home_chart(label_noise: float, presentation: bool = False):
     from kdviz.captions import caption_for
     from kdviz.plots import capacity_chart
 
-    table = capacity_curve(PlaygroundParams(label_noise=label_noise, resolution=30), ("vanilla", "crossfit"))
+    table = capacity_curve(PlaygroundParams(label_noise=label_noise, resolution=30), (BASELINE, CROSSFIT))
     fig = capacity_chart(table, "student_error", presentation=presentation,
                          title="Live: student error as the teacher grows (2-D problem)")
     if not presentation:  # presentation: kdviz.figstyle sizes the legend and margins to fit
@@ -320,7 +326,7 @@ def cache_clear() -> None:
     home_chart.cache_clear()
 
 
-def capacity_curve(params: PlaygroundParams, methods: tuple[str, ...] = ("vanilla", "crossfit")):
+def capacity_curve(params: PlaygroundParams, methods: tuple[str, ...] = (BASELINE, CROSSFIT)):
     """A tidy table (kdviz.sweep columns) of student error vs p0 over every capacity on the slider.
 
     One row per (capacity, method) plus the teacher's own rows, so `kdviz.plots.capacity_chart(table,

@@ -27,7 +27,16 @@ from plotly.subplots import make_subplots
 from kdviz import metrics
 from kdviz.csearch import c_search_subtitle
 from kdviz.figstyle import CAPACITY_META, style_figure
-from kdviz.methods import METHODS, method_color, method_label, ordered
+from kdviz.methods import (
+    BASELINE,
+    METHODS,
+    ORACLE_ROW,
+    TEACHER_ROW,
+    labels_only_methods,
+    method_color,
+    method_label,
+    ordered,
+)
 from kdviz.metrics import MULTICLASS_AUC
 from kdviz.teachers import CAPACITY_TITLES as TEACHER_CAPACITY_TITLES
 
@@ -117,11 +126,11 @@ def summarize(df: pd.DataFrame, metric: str, by: Sequence[str] = ("method", "cap
 
 def _teacher_values(df: pd.DataFrame, metric: str) -> tuple[pd.DataFrame, str]:
     """The teacher's curve for `metric`: its own metric, or ε2² for the student's error vs p0."""
-    t = df[df["method"] == "teacher"]
+    t = df[df["method"] == TEACHER_ROW]
     if metric == "student_error" and "teacher_error_l2" in t:
         t = t.assign(_v=pd.to_numeric(t["teacher_error_l2"], errors="coerce") ** 2)
         return summarize(t, "_v", by=["capacity"]), "Teacher ε2² (its own error vs p0)"
-    return summarize(t, metric, by=["capacity"]), method_label("teacher")
+    return summarize(t, metric, by=["capacity"]), method_label(TEACHER_ROW)
 
 
 def _band(x: np.ndarray, lo: np.ndarray, hi: np.ndarray, color: str, group: str, name: str) -> go.Scatter:
@@ -186,35 +195,36 @@ def _capacity_axis_title(df: pd.DataFrame) -> str:
 
 def _add_run_traces(fig: go.Figure, df: pd.DataFrame, metric: str, *, prefix: str = "", dash: str = "solid",
                     group_prefix: str = "", show_teacher: bool = True, show_oracle: bool = True) -> None:
-    caps = pd.to_numeric(df.loc[df["method"] != "no_kd", "capacity"], errors="coerce").dropna()
+    labels_only = labels_only_methods()
+    caps = pd.to_numeric(df.loc[~df["method"].isin(labels_only), "capacity"], errors="coerce").dropna()
     x_range = (float(caps.min()), float(caps.max())) if len(caps) else (0.0, 1.0)
-    fixed_teacher = pd.to_numeric(df.loc[df["method"] == "teacher", "capacity"], errors="coerce").isna().all()
-    if show_teacher and (df["method"] == "teacher").any():
+    fixed_teacher = pd.to_numeric(df.loc[df["method"] == TEACHER_ROW, "capacity"], errors="coerce").isna().all()
+    if show_teacher and (df["method"] == TEACHER_ROW).any():
         t, tname = _teacher_values(df, metric)
         if not t.empty and fixed_teacher:  # the student is varied: the teacher is one horizontal line
-            fig.add_traces(_flat_traces(float(t["mean"].iloc[0]), float(t["se"].iloc[0]), x_range, "teacher",
-                                        name=prefix + tname, group=group_prefix + "teacher", dash="dot"))
+            fig.add_traces(_flat_traces(float(t["mean"].iloc[0]), float(t["se"].iloc[0]), x_range, TEACHER_ROW,
+                                        name=prefix + tname, group=group_prefix + TEACHER_ROW, dash="dot"))
         elif not t.empty:
-            fig.add_traces(_method_traces(t.assign(method="teacher"), "teacher", name=prefix + tname,
-                                          group=group_prefix + "teacher", dash="dot", bands=False))
-    nokd_rows = df[df["method"] == "no_kd"]
-    nokd = summarize(nokd_rows.assign(_all=0), metric, by=["_all"])
-    if pd.to_numeric(nokd_rows["capacity"], errors="coerce").notna().any():  # a curve over student capacity
-        s_nokd = summarize(nokd_rows, metric)
-        fig.add_traces(_method_traces(s_nokd, "no_kd", name=prefix + method_label("no_kd"),
-                                      group=group_prefix + "no_kd", dash="dash"))
-    elif not nokd.empty:
-        fig.add_traces(_flat_traces(float(nokd["mean"].iloc[0]), float(nokd["se"].iloc[0]), x_range, "no_kd",
-                                    name=prefix + method_label("no_kd"), group=group_prefix + "no_kd",
-                                    dash="dash"))
+            fig.add_traces(_method_traces(t.assign(method=TEACHER_ROW), TEACHER_ROW, name=prefix + tname,
+                                          group=group_prefix + TEACHER_ROW, dash="dot", bands=False))
+    for lo in labels_only:  # students without a teacher: a flat line, or a curve over student capacity
+        nokd_rows = df[df["method"] == lo]
+        nokd = summarize(nokd_rows.assign(_all=0), metric, by=["_all"])
+        if pd.to_numeric(nokd_rows["capacity"], errors="coerce").notna().any():
+            s_nokd = summarize(nokd_rows, metric)
+            fig.add_traces(_method_traces(s_nokd, lo, name=prefix + method_label(lo),
+                                          group=group_prefix + lo, dash="dash"))
+        elif not nokd.empty:
+            fig.add_traces(_flat_traces(float(nokd["mean"].iloc[0]), float(nokd["se"].iloc[0]), x_range, lo,
+                                        name=prefix + method_label(lo), group=group_prefix + lo, dash="dash"))
     if show_oracle and metric == "student_error" and "oracle_error" in df:
         o = df.dropna(subset=["oracle_error"]).drop_duplicates("repeat").assign(_all=0)
         os_ = summarize(o, "oracle_error", by=["_all"])
         if not os_.empty:
-            fig.add_traces(_flat_traces(float(os_["mean"].iloc[0]), float(os_["se"].iloc[0]), x_range, "oracle",
+            fig.add_traces(_flat_traces(float(os_["mean"].iloc[0]), float(os_["se"].iloc[0]), x_range, ORACLE_ROW,
                                         name=prefix + "Oracle floor δ² (student on exact p0)",
-                                        group=group_prefix + "oracle", dash="dot"))
-    s = summarize(df[~df["method"].isin(["teacher", "no_kd"])], metric)
+                                        group=group_prefix + ORACLE_ROW, dash="dot"))
+    s = summarize(df[~df["method"].isin([TEACHER_ROW, *labels_only])], metric)
     present = ordered(set(s["method"]))
     for m in present:
         fig.add_traces(_method_traces(s[s["method"] == m], m, name=prefix + method_label(m),
@@ -340,19 +350,19 @@ AXIS2_TITLES: dict[str, str] = {"label_noise": "Label noise η (fraction flipped
 GAIN_SCALE = [[0.0, "#B2182B"], [0.5, "#F7F7F7"], [1.0, "#2166AC"]]  # red = worse than vanilla, blue = better
 
 
-def gain_table(df: pd.DataFrame, metric: str, baseline: str = "vanilla") -> pd.DataFrame:
+def gain_table(df: pd.DataFrame, metric: str, baseline: str = BASELINE) -> pd.DataFrame:
     """Mean gain of each method over `baseline` per (axis2, capacity); positive = better than the baseline
     (higher for AUC/accuracy, lower for errors and log-loss)."""
     if "axis2" not in df or df["axis2"].isna().all() or baseline not in set(df["method"]):
         return pd.DataFrame(columns=["method", "axis2", "capacity", "gain"])
     higher = METRICS.get(metric, ("", True))[1]
-    s = summarize(df[~df["method"].isin(["teacher"])], metric, by=["method", "axis2", "capacity"])
+    s = summarize(df[df["method"] != TEACHER_ROW], metric, by=["method", "axis2", "capacity"])
     base = s[s["method"] == baseline][["axis2", "capacity", "mean"]].rename(columns={"mean": "base"})
-    nokd = s[(s["method"] == "no_kd") & s["capacity"].isna()]
+    nokd = s[s["method"].isin(labels_only_methods()) & s["capacity"].isna()]
     s = s[s["capacity"].notna()]
     if not nokd.empty:  # a capacity-free baseline student: repeat it at every capacity
         caps = sorted(s["capacity"].unique())
-        s = pd.concat([s[s["method"] != "no_kd"]] + [nokd.assign(capacity=c) for c in caps], ignore_index=True)
+        s = pd.concat([s[~s["method"].isin(labels_only_methods())]] + [nokd.assign(capacity=c) for c in caps], ignore_index=True)
     g = s[s["method"] != baseline].merge(base, on=["axis2", "capacity"])
     g["gain"] = (g["mean"] - g["base"]) if higher else (g["base"] - g["mean"])
     return g[["method", "axis2", "capacity", "gain"]]

@@ -17,6 +17,12 @@ PAPER_C_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
 
 #: The students the Playground shows first: vanilla, and the two enhancements' combination.
 PLAYGROUND_METHODS = ("vanilla", "crossfit", "enhanced")
+#: what a sweep uses unless told otherwise (kdviz.config), and the Playground's first view
+DEFAULT_DATASET, DEFAULT_TEACHER, DEFAULT_STUDENT = "synthetic:gmm", "rf-depth", "rf"
+PLAYGROUND_DEFAULTS = dict(dataset="synthetic:curve", teacher="rf-depth", student="rf")
+#: Home's link to the Playground with an overfitting teacher (its query parameters)
+BENCH_NEURAL = dict(dataset="sklearn:digits", teacher="mlp-epochs", student="mlp")  # benchmarks/bench_neural.py
+PLAYGROUND_OVERFITTING = {"capacity": "20", "label_noise": "0.3", "teacher": "rf-depth"}
 
 #: The Theory page's capacity sweep (an overfitting teacher on the curved-boundary data).
 THEORY_CAPACITY = dict(dataset="synthetic:curve", n=3000, label_noise=0.2, capacities=(1, 2, 3, 5, 8, 12, 20),

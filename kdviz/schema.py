@@ -56,14 +56,16 @@ def kd_method_names() -> tuple[str, ...]:
 
 
 def teacher_names() -> tuple[str, ...]:
-    from kdviz.teachers import TEACHERS, load_plugins
+    from kdviz.plugins import load_plugins
+    from kdviz.teachers import TEACHERS
 
     load_plugins()
     return tuple(TEACHERS)
 
 
 def student_names() -> tuple[str, ...]:
-    from kdviz.students import STUDENTS, load_plugins
+    from kdviz.plugins import load_plugins
+    from kdviz.students import STUDENTS
 
     load_plugins()
     return tuple(STUDENTS)
@@ -231,6 +233,11 @@ def _kind_or_none(info: Any) -> str | None:
         return _kind(_strip_optional(info.annotation)[0])[0]
     except TypeError:
         return None
+
+
+def forget(model: type[BaseModel]) -> None:
+    """Read `model`'s fields afresh (after a field was added: ``kdviz.config.register_field``)."""
+    _fields.cache_clear()
 
 
 def model_fields(model: type[BaseModel]) -> dict[str, FieldSpec]:

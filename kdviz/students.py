@@ -16,7 +16,7 @@ alone. Torch students (`kdviz.neural`, loaded by `kdviz.plugins`) register thems
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -27,6 +27,7 @@ from sklearn.linear_model import Ridge
 from kdviz import plugins
 from kdviz.distill import GammaRule, Scale, inverse_link, kd_target
 from kdviz.errors import ConfigError
+from kdviz.teachers.base import TREE_LIMITS
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,10 @@ class StudentSpec:
             for ``rf``); ``None`` when the student has no natural capacity.
         needs_torch: the student is a torch plug-in (`kdviz.neural`): its module imports torch and
             it trains many copies in one model (the sweep's ``student_batch`` tasks).
+        capacity_grids: the default grid of the student axis, per option it can vary.
+        option_limits: bounds (lo, hi) of its numeric options (integers when both are ints).
+        playground_options: the options of the Playground's student (None: not offered there);
+        playground_label: how the Playground names it.
     """
 
     name: str
@@ -104,6 +109,10 @@ class StudentSpec:
     options: dict[str, Any]
     capacity_option: str | None = None
     needs_torch: bool = False
+    capacity_grids: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    option_limits: dict[str, tuple[float, float]] = field(default_factory=dict)
+    playground_options: dict[str, Any] | None = None
+    playground_label: str = ""
 
 
 STUDENTS: dict[str, StudentSpec] = {}
@@ -111,12 +120,12 @@ STUDENTS: dict[str, StudentSpec] = {}
 
 def register_student(name: str, factory: StudentFactory, description: str,
                      options: dict[str, Any] | None = None, *, capacity_option: str | None = None,
-                     needs_torch: bool = False) -> None:
-    """Register (or replace) a student kind; see :class:`StudentSpec`."""
+                     needs_torch: bool = False, **facts: Any) -> None:
+    """Register (or replace) a student kind; `facts` are the other fields of :class:`StudentSpec`."""
     options = dict(options or {})
     if capacity_option is not None and capacity_option not in options:
         raise ConfigError(f"student {name!r}: capacity_option {capacity_option!r} is not one of its options")
-    STUDENTS[name] = StudentSpec(name, description, factory, options, capacity_option, needs_torch)
+    STUDENTS[name] = StudentSpec(name, description, factory, options, capacity_option, needs_torch, **facts)
 
 
 def unregister_student(name: str) -> None:
@@ -126,15 +135,12 @@ def unregister_student(name: str) -> None:
 
 register_student("rf", lambda seed, **o: RegressorStudent("rf", random_state=seed, **o),
                  "random forest regressor (the paper's student)", {"n_estimators": 10, "max_depth": None},
-                 capacity_option="n_estimators")
+                 capacity_option="n_estimators", capacity_grids={"n_estimators": (1, 2, 3, 5, 10, 15, 20, 30, 40)},
+                 option_limits=TREE_LIMITS, playground_options={"n_estimators": 10, "max_depth": 8},
+                 playground_label="random forest regressor (10 trees)")
 register_student("linear", lambda seed, **o: RegressorStudent("linear", random_state=seed, **o),
-                 "linear (ridge) regressor", {"ridge_alpha": 1.0})
-
-
-def load_plugins() -> None:
-    """Register every plug-in, among them the torch students if torch is installed
-    (kept for callers of ``kdviz.students.load_plugins``; see `kdviz.plugins`)."""
-    plugins.load_plugins()
+                 "linear (ridge) regressor", {"ridge_alpha": 1.0}, option_limits={"ridge_alpha": (0.0, 1e8)},
+                 playground_options={}, playground_label="linear (ridge)")
 
 
 def make_student(name: str, seed: int = 0, **options: Any):

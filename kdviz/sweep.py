@@ -22,8 +22,6 @@ Teachers are fit once per sweep (seeded by `seed`); `repeats` re-seed the studen
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -31,7 +29,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
-from kdviz.config import SweepConfig, make_config
+from kdviz.config import SweepConfig, data_params, make_config
 from kdviz.csearch import run_search
 from kdviz.data import Dataset, load_dataset
 from kdviz.distill import one_hot
@@ -47,7 +45,7 @@ from kdviz.kd import (
     kd_spec,
     teacher_inputs,
 )
-from kdviz.methods import METHODS, crossfit_methods, method_order
+from kdviz.methods import BASELINE, METHODS, ORACLE_ROW, TEACHER_ROW, crossfit_methods, method_order
 from kdviz.metrics import classification_metrics, error_vs_p0, sq_dist, task_score, teacher_errors
 from kdviz.seeds import spawned_seed, sub_seed
 from kdviz.students import STUDENTS, make_student
@@ -60,19 +58,13 @@ COLUMNS = [
     "varied", "axis2_name", "axis2", "n_classes", "scale",
 ]
 
-#: Default grids of the student axis, per varied student option.
-STUDENT_GRIDS: dict[str, tuple[int, ...]] = {
-    "n_estimators": (1, 2, 3, 5, 10, 15, 20, 30, 40), "width": (4, 8, 16, 32, 64, 128),
-    "channels": (2, 4, 8, 16), "epochs": (5, 10, 20, 40), "depth": (1, 2, 3),
-}
 
 
 # ----------------------------------------------------------------------------------------------
 # planning
 def load_data(config: SweepConfig, progress: Callable[[str], None] | None = None) -> Dataset:
     return load_dataset(config.dataset, seed=config.seed, test_size=config.test_size,
-                        label_noise=config.label_noise, n=config.n, d=config.d, r=config.r,
-                        target=config.target, progress=progress, split=config.split,
+                        label_noise=config.label_noise, **data_params(config), progress=progress, split=config.split,
                         encoding=config.encoding, categories={k: list(v) for k, v in config.categories.items()},
                         special_values=config.special_values)
 
@@ -93,9 +85,16 @@ def varied_grid(config: SweepConfig) -> list[int]:
     name = config.student_capacity_name()
     if config.capacities:
         return list(config.capacities)
-    if name not in STUDENT_GRIDS:
+    grid = student_grid(config.student, name)
+    if not grid:
         raise ConfigError(f"no default grid for student option {name!r}; give capacities")
-    return list(STUDENT_GRIDS[name])
+    return list(grid)
+
+
+def student_grid(student: str, option: str) -> tuple[int, ...]:
+    """The default grid of the student axis when `student`'s `option` varies (the spec's ``capacity_grids``)."""
+    spec = STUDENTS.get(student)
+    return spec.capacity_grids.get(option, ()) if spec else ()
 
 
 def student_config(config: SweepConfig, capacity: Any) -> SweepConfig:
@@ -139,19 +138,20 @@ def validate(config: SweepConfig, dataset: Dataset) -> None:
                           f"cv_folds={config.cv_folds} need at least {need} per class — use fewer folds or more data")
 
 
-_DATA_FIELDS = ("dataset", "n", "d", "r", "target", "test_size", "label_noise", "seed")
-
-
-@functools.lru_cache(maxsize=8)
-def _load_cached(data_json: str) -> Dataset:
-    return load_data(make_config(**json.loads(data_json)))
+_LOADED: dict[str, Dataset] = {}
 
 
 def dataset_for(config: SweepConfig, base: Dataset) -> Dataset:
-    """The dataset of a (second-axis) sub-config: `base` unless its data fields differ (label noise)."""
+    """The dataset of a (second-axis) sub-config: `base` unless its label noise differs (then loaded once
+    per setting: the config's data settings, its key fields minus the teacher's and student's own)."""
     if float(config.label_noise) == float(getattr(base, "_label_noise", config.label_noise)):
         return base
-    return _load_cached(json.dumps({k: getattr(config, k) for k in _DATA_FIELDS}))
+    key = repr(sorted((k, repr(v)) for k, v in config.key_fields("data").items()))
+    if key not in _LOADED:
+        if len(_LOADED) >= 8:
+            _LOADED.pop(next(iter(_LOADED)))
+        _LOADED[key] = load_data(config)
+    return _LOADED[key]
 
 
 def axis2_config(config: SweepConfig, value: float) -> SweepConfig:
@@ -181,10 +181,9 @@ def _plan_one(config: SweepConfig, dataset: Dataset) -> list[Task]:
     validate(config, dataset)
     fp = dataset.fingerprint
     grid = capacity_grid(config)
-    tfields = dict(teacher=config.teacher, grid=grid, options=config.teacher_options,
-                   mode=config.teacher_mode, seed=config.seed)
-    sfields = dict(student=config.student, options=config.student_options, scale=config.scale,
-                   gamma=config.gamma, temperature=config.temperature, alpha=config.alpha, seed=config.seed)
+    # content keys: every setting the schema says a task depends on (SweepConfig.key_fields)
+    tfields = {**config.key_fields("teacher"), "grid": grid}
+    sfields = config.key_fields("student")
     tasks: list[Task] = []
 
     def add(kind: str, params: dict, fields: dict, deps: tuple[str, ...] = ()) -> Task:
@@ -197,7 +196,7 @@ def _plan_one(config: SweepConfig, dataset: Dataset) -> list[Task]:
         add("teacher", {"fold": -1, "repeat": r}, tfields)
     sources = {"full": (full.key,)}
     if set(config.methods) & set(crossfit_methods()):
-        sources["crossfit"] = tuple(add("teacher", {"fold": t, "folds": config.folds}, tfields).key
+        sources["out_of_fold"] = tuple(add("teacher", {"fold": t, "folds": config.folds}, tfields).key
                                     for t in range(config.folds))
     kd_methods = [m for m in config.methods if METHODS[m].teacher != "none"]
     teacher_deps = {m: sources[METHODS[m].teacher] for m in kd_methods}
@@ -212,7 +211,7 @@ def _plan_one(config: SweepConfig, dataset: Dataset) -> list[Task]:
             else:
                 add("student", {"method": m, "repeat": r}, sfields)
         if dataset.p0_train is not None:
-            add("oracle", {"repeat": r}, sfields)
+            add(ORACLE_ROW, {"repeat": r}, sfields)
     search = config.c_search()
     cv_fields = {**sfields, "cv_folds": config.cv_folds, "cv_metric": config.cv_metric}
     for i, cap in points:
@@ -316,9 +315,9 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
         config = student_config(config, p.get("capacity") if config.vary == "student" else None)
     if task.kind == "teacher":
         return _teacher_task(task, config, ds)
-    if task.kind == "oracle":
+    if task.kind == ORACLE_ROW:
         seed = sub_seed(config.seed, p["repeat"], 0)
-        return OracleError(_student_row(config, ds, "vanilla", seed, ds.p0_train, None)["student_error"])
+        return OracleError(_student_row(config, ds, BASELINE, seed, ds.p0_train, None)["student_error"])
     if task.kind == "student_batch":
         return _batch_runner(config.student)(config, ds, p["cap"], list(config.methods), deps, p["method_deps"])
     method = p["method"]
@@ -336,7 +335,7 @@ def execute(task: Task, config: SweepConfig, dataset: Dataset, deps: dict[str, A
     else:
         row = _student_row(config, ds, method, sub_seed(config.seed, p["repeat"], 2), p_train, c)
     # cross-fit rows: the out-of-fold predictions the student learned from (not the fold teachers' mean)
-    crossfit = METHODS[method].teacher == "crossfit"
+    crossfit = METHODS[method].teacher == "out_of_fold"
     e2, e4 = teacher_errors(p_train, ds.p0_train) if crossfit else teacher_errors(p_test, ds.p0_test)
     Y = one_hot(ds.y_train, ds.n_classes)
     row.update(c=c, c_search=config.c_search() if c is not None else None, teacher_error_l2=e2, teacher_error_l4=e4,
@@ -382,7 +381,7 @@ def _assemble_one(config: SweepConfig, dataset: Dataset, tasks: list[Task], resu
             Y = one_hot(dataset.y_train, dataset.n_classes)
             for i, cap in enumerate(grid):
                 e2, e4 = teacher_errors(res.test[i], dataset.p0_test)
-                rows.append({**base, "capacity": np.nan if by_student else cap, "method": "teacher",
+                rows.append({**base, "capacity": np.nan if by_student else cap, "method": TEACHER_ROW,
                              "repeat": t.params.get("repeat", 0),
                              **classification_metrics(res.test[i], dataset.y_test),
                              "student_error": np.nan, "teacher_error_l2": e2, "teacher_error_l4": e4,

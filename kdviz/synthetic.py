@@ -5,13 +5,11 @@
 - ``curve``: 2-D, X uniform on [-2, 2]², p0_1(x) = σ(s·h(x)) with the curved boundary
   h(x) = x2 − 1.2·sin(1.5·x1).
 
-:data:`P0_FUNCTIONS` maps a kind to its p0 in raw (unstandardized) units; :func:`noisy_p0` is the
+``gmm_p0`` / ``curve_p0`` give p0 in raw (unstandardized) units (a dataset's ``RawData.p0_fn``); :func:`noisy_p0` is the
 label distribution after label noise η.
 """
 
 from __future__ import annotations
-
-from collections.abc import Callable
 
 import numpy as np
 from scipy.special import expit
@@ -34,9 +32,6 @@ def curve_h(X: np.ndarray) -> np.ndarray:
 def curve_p0(X: np.ndarray, *, s: float) -> np.ndarray:
     p1 = expit(s * curve_h(X))
     return np.column_stack([1.0 - p1, p1])
-
-
-P0_FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {"gmm": gmm_p0, "curve": curve_p0}
 
 
 def noisy_p0(p0: np.ndarray, eta: float) -> np.ndarray:

@@ -9,8 +9,9 @@ import streamlit as st
 from kdviz import playground as pg
 from kdviz.captions import playground_outcome
 from kdviz.errors import KdvizError
-from kdviz.methods import method_label
+from kdviz.methods import BASELINE, method_label
 from kdviz.schema import model_fields
+from kdviz.students import STUDENTS
 from kdviz.teachers import TEACHERS
 from ui import play
 from ui.class_session import playground_class
@@ -66,7 +67,7 @@ for m in msgs:
 
 with st.sidebar:
     st.header("Data")
-    w("dataset", st.selectbox, "Problem", options("dataset"), format_func=pg.DATASETS.get)
+    w("dataset", st.selectbox, "Problem", options("dataset"), format_func=pg.playground_datasets().get)
     w("n", st.slider, "Training + test points (n)", *rng("n", 100), step=100)
     w("label_noise", st.slider, "Label noise (fraction of flipped training labels)", *rng("label_noise", 0.05),
       step=0.05)
@@ -76,7 +77,7 @@ with st.sidebar:
     w("teacher", st.selectbox, "Teacher family", options("teacher"),
       help="\n".join(f"- **{k}**: {TEACHERS[k].description}" for k in options("teacher")))
     w("student", st.selectbox, "Student", options("student"),
-      format_func={"rf": "random forest regressor (10 trees)", "linear": "linear (ridge)"}.get)
+      format_func=lambda k: STUDENTS[k].playground_label or k)
     w("methods", st.multiselect, "Students to show", options("methods"), format_func=method_label)
     w("scale", st.radio, "KD target scale", options("scale"), horizontal=True, format_func={"logp": "log p", "p": "p"}.get)
     w("folds", st.slider, "Cross-fitting folds K", *rng("folds", 1))
@@ -93,13 +94,13 @@ with st.sidebar:
     w("resolution", st.select_slider, "Heat-map resolution", options("resolution"))
 
 teacher = st.session_state[wkey(P, "teacher")]
-steps = pg.CAPACITY_STEPS[teacher]
+steps = pg.capacity_steps(teacher)
 if st.session_state[wkey(P, "capacity")] not in steps:
     st.session_state[wkey(P, "capacity")] = steps[len(steps) // 2]
 cap_name = TEACHERS[teacher].capacity_name
 c_slider, c_play = st.columns([7, 1], vertical_alignment="bottom")
 with c_slider:
-    w("capacity", st.select_slider, f"**Teacher capacity** — {cap_name}" + (" (small k = flexible)" if teacher == "knn-k" else ""),
+    w("capacity", st.select_slider, f"**Teacher capacity** — {cap_name} {TEACHERS[teacher].capacity_hint}".rstrip(),
       steps)
 playing = bool(ss.get("pg_playing"))
 
@@ -119,7 +120,7 @@ if cls.show("play"):
                        "computed while this one is shown).")
 
 values = {k: st.session_state[wkey(P, k)] for k in KINDS}
-values["methods"] = tuple(values["methods"]) or ("vanilla",)
+values["methods"] = tuple(values["methods"]) or (BASELINE,)
 query = widgets_to_link(P, values, KINDS)
 klass.share(query)  # the instructor in a class: "Share these settings with the class"
 
@@ -157,9 +158,9 @@ cols[1].metric("Fresh points: teacher's error", f"{n['teacher_out_of_sample']:.4
                delta_color="off", help="ε2² out-of-sample. A big gap = the teacher overfits.")
 cols[2].metric("Cross-fitted: out-of-fold error", f"{n['teacher_out_of_fold']:.4f}",
                help="ε2² of the out-of-fold p̂: what the cross-fit student learns from.")
-base = res.student_errors.get("vanilla")
+base = res.student_errors.get(BASELINE)
 for col, (m, err) in zip(cols[3:], res.student_errors.items()):
-    delta = None if base is None or m == "vanilla" else f"{err - base:+.4f} vs vanilla"
+    delta = None if base is None or m == BASELINE else f"{err - base:+.4f} vs vanilla"
     col.metric(method_label(m), f"{err:.4f}", delta=delta, delta_color="inverse")
 st.caption(f"**What to look for:** lower is better. When the teacher's error on its training points is far above its fresh-point "
            f"error it has memorised the labels, and vanilla KD inherits that. Drawn in {compute_s * 1000:.0f} ms "

@@ -70,6 +70,8 @@ with st.sidebar:
                         step=form.STEPS["n"], key=wkey(P, "n"), disabled=off, help=form.help_text("n"))
         st.slider("Label noise on training labels", *form.widget_range("label_noise"), step=form.STEPS["label_noise"],
                   key=wkey(P, "label_noise"), disabled=off, help=form.help_text("label_noise"))
+        for field in form.dataset_widgets(ss.get(wkey(P, "dataset"), "")):  # the dataset's own parameters
+            form.more_widget(P, field, disabled=off)
     if section("teacher", "Teacher"):
         st.selectbox("Teacher family", form.options("teacher"), key=wkey(P, "teacher"), disabled=off,
                      help="\n".join(f"- **{k}**: {TEACHERS[k].description}" for k in form.options("teacher")))
@@ -83,9 +85,9 @@ with st.sidebar:
                            disabled=off)
         else:
             axes.student_grid_control(P, ss[wkey(P, "student")], max(spec.default_grid), disabled=off)
-        if spec.name == "rf-depth":
-            st.slider("Trees in the teacher forest", *form.widget_range("trees"), step=1, key=wkey(P, "trees"),
-                      disabled=off)
+        if spec.tree_option:
+            st.slider(f"Teacher's {spec.tree_option}", *form.widget_range("trees", spec.name), step=1,
+                      key=wkey(P, "trees"), disabled=off)
     if section("student", "Student and distillation"):
         st.selectbox("Student", form.options("student"), key=wkey(P, "student"), disabled=off,
                      format_func=lambda k: f"{k}: {STUDENTS[k].description}")
@@ -126,8 +128,12 @@ with st.sidebar:
                   help=form.help_text("repeats"))
         st.number_input("Seed", *form.widget_range("seed"), step=1, key=wkey(P, "seed"), disabled=off,
                         help=form.help_text("seed"))
+    if form.other_widgets() and section("protocol", "More settings"):
+        for field in form.other_widgets():  # settings registered by plug-ins
+            form.more_widget(P, field, disabled=off)
 
-values = {k: ss.get(wkey(P, k), form.DEFAULTS[k]) for k in form.KINDS}
+DEFAULTS = form.defaults()
+values = {k: ss.get(wkey(P, k), DEFAULTS[k]) for k in form.kinds()}
 for k in ("capacities", "methods", "c_grid", "axis2_values"):
     values[k] = tuple(values[k])
 try:

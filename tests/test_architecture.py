@@ -69,21 +69,93 @@ def test_load_plugins_is_idempotent() -> None:
 
 
 # ----------------------------------------------------------------------------------------------
-# one table per concept (issue 10): a method's name is written where the method table defines it
-def _string_constants(value: str) -> dict[str, int]:
-    hits: dict[str, int] = {}
-    for path in [*(ROOT / p for p in _modules()), *sorted((ROOT / "benchmarks").glob("*.py"))]:
+# one table per concept (issues 10, 22): a registered name is written where it is registered
+REGISTER_CALLS = {"method": "register_method", "teacher": "register_teacher", "student": "register_student",
+                  "dataset": "register_dataset"}
+#: may name anything: the presets (configurations are made of names) and the paper's published tables
+NAMING_MODULES = ("kdviz/presets.py", "kdviz/theory/presets.py", "kdviz/paper/published.py")
+#: registered names that are also plain words of another vocabulary, and where that other meaning is used
+WORDS = {
+    "teacher": None,  # everywhere: the config field, the results column and the capacity axis "teacher"
+    "linear": ("kdviz/plots.py", "kdviz/theory/", "kdviz/neural/"),  # Plotly axis
+    # type, the controlled student's polynomial degree, a network architecture
+    "mlp": ("kdviz/neural/",), "cnn": ("kdviz/neural/",),  # network architectures
+}
+
+
+def _scanned() -> list[Path]:
+    return [*(ROOT / p for p in _modules()), *sorted((ROOT / "benchmarks").glob("*.py"))]
+
+
+def _registered_names() -> dict[str, set[str]]:
+    from kdviz import plugins
+    from kdviz.datasets import list_datasets
+    from kdviz.methods import METHODS
+    from kdviz.students import STUDENTS
+    from kdviz.teachers import TEACHERS
+
+    plugins.load_plugins()
+    return {"method": set(METHODS), "teacher": set(TEACHERS), "student": set(STUDENTS),
+            "dataset": {d["name"] for d in list_datasets()}}
+
+
+def _registering_modules() -> dict[str, set[str]]:
+    """kind → the modules that call its register function."""
+    found: dict[str, set[str]] = {k: set() for k in REGISTER_CALLS}
+    for path in _scanned():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Constant) and node.value == value:
-                hits[str(path.relative_to(ROOT))] = hits.get(str(path.relative_to(ROOT)), 0) + 1
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "id", getattr(node.func, "attr", None))
+                for kind, fn in REGISTER_CALLS.items():
+                    if name == fn:
+                        found[kind].add(path.relative_to(ROOT).as_posix())
+    return found
+
+
+def _string_constants(values: set[str]) -> dict[str, dict[str, int]]:
+    """path → {value: count} of the string literals in `values` (docstrings are not literals we check)."""
+    hits: dict[str, dict[str, int]] = {}
+    for path in _scanned():
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        docs = {id(n.body[0].value) for n in ast.walk(tree)
+                if isinstance(n, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef))
+                and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Constant) and node.value in values and id(node) not in docs:
+                rel = path.relative_to(ROOT).as_posix()
+                hits.setdefault(rel, {}).setdefault(node.value, 0)
+                hits[rel][node.value] += 1
     return hits
 
 
-def test_the_enhanced_method_is_named_in_at_most_two_modules():
-    """Outside tests, only the method table and the presets write the name (benchmarks included)."""
-    hits = _string_constants("enhanced")
-    assert "kdviz/methods.py" in hits  # the count below would pass vacuously if the search found nothing
-    assert len(hits) <= 2, hits
+def test_registered_names_are_written_only_where_they_are_registered():
+    """No branch on a registered method, teacher, student or dataset name outside its registration: every
+    other module reads the spec (app.py, kdviz/, ui/, pages/ and benchmarks/; presets may name things)."""
+    names = _registered_names()
+    assert {"vanilla", "enhanced", "no_kd", "oracle"} <= names["method"]
+    assert {"rf-depth", "knn-k", "mlp-epochs"} <= names["teacher"]
+    assert {"rf", "linear", "mlp"} <= names["student"]
+    assert {"synthetic:gmm", "synthetic:curve", "csv:<path>"} <= names["dataset"]
+    where = _registering_modules()
+    assert "kdviz/methods.py" in where["method"] and "kdviz/datasets.py" in where["dataset"]
+    assert "kdviz/teachers/forests.py" in where["teacher"] and "kdviz/students.py" in where["student"]
+    allowed: dict[str, set[str]] = {}
+    for kind, ns in names.items():
+        for n in ns:
+            allowed.setdefault(n, set()).update(where[kind])
+    hits = _string_constants(set(allowed))
+    assert "kdviz/methods.py" in hits  # the search finds the registrations (it cannot pass vacuously)
+    bad = {}
+    for path, found in hits.items():
+        if path in NAMING_MODULES:
+            continue
+        for name, count in found.items():
+            if path in allowed[name]:
+                continue
+            if name in WORDS and (WORDS[name] is None or path.startswith(WORDS[name])):
+                continue
+            bad.setdefault(path, {})[name] = count
+    assert not bad, f"registered names written outside their registration (read the spec instead): {bad}"
 
 
 def test_pages_are_thin_they_import_ui_kdviz_streamlit_and_little_else():

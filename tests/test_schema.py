@@ -12,7 +12,7 @@ import pytest
 from apptools import no_exceptions, page
 
 from kdviz import methods as kd_methods_module
-from kdviz import students, teachers
+from kdviz import plugins, students, teachers
 from kdviz.cli import build_parser, config_from_args, main, sweep_flags
 from kdviz.config import SweepConfig, make_config, sweep_field, sweep_fields
 from kdviz.data import load_dataset
@@ -27,8 +27,7 @@ from kdviz.schema import model_fields
 @pytest.fixture
 def toys():
     """A toy KD method, teacher family and student, removed afterwards."""
-    teachers.load_plugins()
-    students.load_plugins()
+    plugins.load_plugins()
     register_method(Method("toy", "Toy KD", "#123456", "hexagon"))
     teachers.register_teacher(teachers.TeacherSpec("toy-teacher", "depth", (1, 2), 1, 10, "a toy teacher"),
                               lambda **kw: None)

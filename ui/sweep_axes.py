@@ -13,7 +13,7 @@ import streamlit as st
 from kdviz.config import default_student_capacity, sweep_field
 from kdviz.plots import AXIS2_TITLES
 from kdviz.presets import paper_data_options
-from kdviz.sweep import STUDENT_GRIDS
+from kdviz.sweep import student_grid
 from ui.state import wkey
 
 #: the SweepConfig fields these controls set (kinds and defaults from the schema, kdviz.schema)
@@ -46,7 +46,7 @@ def from_config(cfg: dict[str, Any]) -> dict[str, Any]:
 
 def student_grid_choices(student: str, current: list[int]) -> list[int]:
     name = default_student_capacity(student) or "n_estimators"
-    return sorted({*STUDENT_GRIDS.get(name, ()), *current})
+    return sorted({*student_grid(student, name), *current})
 
 
 # ----------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 import kdviz.jobs as jobs
-from kdviz.config import OPTION_LIMITS, PRESETS, SweepConfig, make_config, sweep_field
+from kdviz.config import PRESETS, SweepConfig, dataset_param_names, make_config, sweep_field, sweep_fields
 from kdviz.data import MAX_CLASSES, check_openml, list_datasets, load_dataset, read_table
 from kdviz.datasets import generated
 from kdviz.errors import ConfigError, KdvizError
@@ -25,17 +25,16 @@ from kdviz.home import kdviz_home
 from kdviz.jobs.owners import may_read_upload
 from kdviz.jobs.store_owners import grant_upload
 from kdviz.plots import dataset_label
+from kdviz.plugins import load_plugins
 from kdviz.schema import FieldSpec
 from kdviz.students import STUDENTS
-from kdviz.students import load_plugins as load_student_plugins
 from kdviz.talkpack import no_paths
-from kdviz.teachers import TEACHERS, load_plugins, validate_grid
+from kdviz.teachers import TEACHERS, validate_grid
 from ui import runs
 from ui import sweep_axes as axes
 from ui.identity import actor, owner_id
 
-load_plugins()  # the torch teacher families and students register themselves
-load_student_plugins()
+load_plugins()  # the torch teacher families and students, and $KDVIZ_PLUGINS, register themselves
 
 #: the SweepConfig fields the form sets (kinds, bounds, choices and help come from the schema, kdviz.schema)
 FIELDS = ("dataset", "n", "target", "label_noise", "teacher", "capacities", "student", "methods", "scale", "folds",
@@ -48,8 +47,12 @@ C_SEARCH_CHOICES: dict[str, str] = {"cv-fast": "fast search", "cv": "full cross-
 #: the widgets' steps (their ranges are the schema's bounds; an open bound moves one step inwards)
 STEPS: dict[str, float] = dict(n=500, label_noise=0.05, trees=1, folds=1, repeats=1, seed=1, temperature=0.5,
                                alpha=0.05, teacher_capacity=1)
-#: the number of trees of the rf-depth teacher: a teacher option (bounds: kdviz.config.OPTION_LIMITS)
-TREES = "n_estimators"
+#: settings the form leaves at their defaults (presets and the CLI set them); every other setting, a
+#: registered one included, gets a widget: FIELDS and the axes by name, the rest under "More settings"
+NOT_IN_FORM = ("teacher_options", "student_options", "teacher_mode", "test_size", "split", "encoding",
+               "categories", "special_values", "student_capacity")
+#: the slider of a teacher's tree option (its spec's ``tree_option``), when it has one
+TREES_RANGE = (1, 2000)
 
 
 def form_default(spec: FieldSpec) -> Any:
@@ -62,10 +65,13 @@ def options(field: str) -> list[Any]:
     return list(sweep_field(field).choices() or ())
 
 
-def widget_range(field: str) -> tuple[Any, Any]:
-    """(min, max) of the widget of a numeric field: the schema's bounds (trees: the teacher option's)."""
+def widget_range(field: str, teacher: str | None = None) -> tuple[Any, Any]:
+    """(min, max) of the widget of a numeric field: the schema's bounds (trees: the teacher spec's bounds of
+    its tree option)."""
     if field == "trees":
-        return tuple(int(x) for x in OPTION_LIMITS[TREES])
+        spec = TEACHERS.get(teacher or "")
+        lim = spec.option_limits.get(spec.tree_option or "") if spec else None
+        return tuple(int(x) for x in (lim or TREES_RANGE))
     return sweep_field(field).widget_range(STEPS.get(field, 1))
 
 
@@ -74,8 +80,28 @@ def help_text(field: str) -> str:
     return sweep_field(field).description
 
 
-KINDS: dict[str, str] = {**{f: sweep_field(f).kind for f in FIELDS}, "trees": "int", **axes.KINDS}
-DEFAULTS: dict[str, Any] = {**{f: form_default(sweep_field(f)) for f in FIELDS}, **OVERRIDES, **axes.DEFAULTS}
+def more_fields() -> tuple[str, ...]:
+    """The settings drawn generically (by kind): the dataset parameters besides n and target (the selected
+    dataset's are shown) and every setting the form does not name (e.g. a plug-in's)."""
+    named = {*FIELDS, *axes.FIELDS, *NOT_IN_FORM}
+    return tuple(f for f in sweep_fields() if f not in named)
+
+
+def kinds() -> dict[str, str]:
+    """Every form value's kind (the link codec's): the schema's, read now (a registered setting included)."""
+    return {**{f: sweep_field(f).kind for f in (*FIELDS, *more_fields())}, "trees": "int", **axes.KINDS}
+
+
+def defaults() -> dict[str, Any]:
+    return {**{f: form_default(sweep_field(f)) for f in (*FIELDS, *more_fields())}, **OVERRIDES, **axes.DEFAULTS}
+
+
+def __getattr__(name: str) -> Any:  # form.KINDS, form.DEFAULTS: read live (settings may be registered later)
+    if name == "KINDS":
+        return kinds()
+    if name == "DEFAULTS":
+        return defaults()
+    raise AttributeError(name)
 #: the synthetic demo's data settings; real data (uploads, CSV, OpenML) uses all rows, no label noise
 SYNTHETIC_DATA = {"n": 2000, "label_noise": 0.2}
 REAL_DATA = {"n": None, "label_noise": 0.0}
@@ -104,12 +130,12 @@ def uploads_dir() -> Path:
 
 def data_defaults(dataset: str | None) -> dict[str, Any]:
     """n and label noise for a dataset: the demo's for synthetic data, all rows and none for real data."""
-    return dict(SYNTHETIC_DATA if generated(str(dataset or DEFAULTS["dataset"])) else REAL_DATA)
+    return dict(SYNTHETIC_DATA if generated(str(dataset or defaults()["dataset"])) else REAL_DATA)
 
 
 def defaults_for(dataset: str | None) -> dict[str, Any]:
     """The form's defaults when a link names `dataset` (a CSV link without n means all rows)."""
-    return {**DEFAULTS, **data_defaults(dataset)}
+    return {**defaults(), **data_defaults(dataset)}
 
 
 def from_link_dataset(ds: str) -> str:
@@ -128,6 +154,47 @@ def link_values(values: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
+def _DATA_PARAMS() -> set[str]:  # noqa: N802
+    """Every dataset parameter name (any registered dataset's)."""
+    return {p for d in list_datasets() for p in dataset_param_names(d["name"])}
+
+
+def _more_value(field: str, value: Any) -> Any:
+    """A generic widget's value as the config takes it (an empty text is unset)."""
+    if value == "" and sweep_field(field).optional:
+        return None
+    return tuple(value) if isinstance(value, list) else value
+
+
+def more_widget(page: str, field: str, disabled: bool = False) -> None:
+    """One generic widget for a setting, by its kind (number, text, choice, switch), with the schema's help."""
+    spec = sweep_field(field)
+    key, label, help_ = f"{page}.{field}", field.replace("_", " "), spec.help()
+    choices = spec.choices()
+    if choices is not None and spec.kind in ("str", "int", "float"):
+        st.selectbox(label, list(choices), key=key, disabled=disabled, help=help_)
+    elif spec.kind == "bool":
+        st.checkbox(label, key=key, disabled=disabled, help=help_)
+    elif spec.kind in ("int", "float"):
+        step = 1 if spec.kind == "int" else 0.01
+        lo, hi = spec.widget_range(step)
+        st.number_input(label, lo, hi, step=step, key=key, disabled=disabled, help=help_,
+                        **({"value": None} if spec.optional else {}))
+    else:
+        st.text_input(label, key=key, disabled=disabled, help=help_)
+
+
+def dataset_widgets(dataset: str) -> tuple[str, ...]:
+    """The generic widgets of the Data section: `dataset`'s own parameters besides n and target."""
+    return tuple(f for f in more_fields() if f in dataset_param_names(dataset))
+
+
+def other_widgets() -> tuple[str, ...]:
+    """The generic widgets of "More settings": the settings that are no dataset's parameter."""
+    params = _DATA_PARAMS()
+    return tuple(f for f in more_fields() if f not in params)
+
+
 def builtin_datasets() -> list[str]:
     return [d["name"] for d in list_datasets() if not d.get("template")]
 
@@ -135,7 +202,10 @@ def builtin_datasets() -> list[str]:
 def to_config_dict(v: dict[str, Any]) -> dict[str, Any]:
     """Form values → keyword arguments of `make_config`."""
     opt = _tree_option(v["teacher"])
+    takes = dataset_param_names(str(v["dataset"]))
+    more = {f: _more_value(f, v.get(f)) for f in more_fields() if f not in _DATA_PARAMS() or f in takes}
     return dict(
+        **more,
         dataset=v["dataset"], n=v.get("n") or None, target=v.get("target") or None, label_noise=v["label_noise"],
         teacher=v["teacher"], capacities=tuple(v["capacities"]) or None,
         teacher_options={opt: v["trees"]} if opt and v.get("trees") else {},
@@ -148,7 +218,10 @@ def to_config_dict(v: dict[str, Any]) -> dict[str, Any]:
 
 def from_config_dict(cfg: dict[str, Any]) -> dict[str, Any]:
     """A configuration (e.g. a preset or a stored run) → form values (missing fields: defaults)."""
-    v = dict(DEFAULTS)
+    v = defaults()
+    for k in more_fields():
+        if cfg.get(k) is not None:
+            v[k] = cfg[k]
     for k in ("dataset", "label_noise", "teacher", "student", "scale", "folds", "gamma", "c", "cv_folds",
               "cv_metric", "repeats", "seed", "temperature", "alpha"):
         if k in cfg and cfg[k] is not None:
@@ -164,7 +237,7 @@ def from_config_dict(cfg: dict[str, Any]) -> dict[str, Any]:
     if cfg.get("c_grid"):
         v["c_grid"] = tuple(cfg["c_grid"])
     opt = _tree_option(v["teacher"])
-    v["trees"] = (cfg.get("teacher_options") or {}).get(opt, DEFAULTS["trees"]) if opt else DEFAULTS["trees"]
+    v["trees"] = (cfg.get("teacher_options") or {}).get(opt, OVERRIDES["trees"]) if opt else OVERRIDES["trees"]
     v.update(axes.from_config(cfg))
     return v
 
@@ -181,7 +254,7 @@ PRESET_METRICS = {"underfitting-teacher": "student_error"}
 def validate_values(v: dict[str, Any]) -> SweepConfig:
     """Validate form (or link) values; ConfigError with a readable message otherwise."""
     for name in STEPS:  # the widgets' ranges: links outside them are refused, like invalid configs
-        x, (lo, hi) = v.get(name), widget_range(name)
+        x, (lo, hi) = v.get(name), widget_range(name, v.get("teacher"))
         if x is not None and not (isinstance(x, (int, float)) and not isinstance(x, bool) and lo <= x <= hi):
             raise ConfigError(f"{name} must be between {lo:g} and {hi:g} here, got {x!r}")
     for name, what in (("teacher", "teacher family"), ("student", "student")):
@@ -284,11 +357,11 @@ def dataset_picker(page: str) -> None:
     ss = st.session_state
     kd, kt = f"{page}.dataset", f"{page}.target"
     options = builtin_datasets()
-    current = ss[kd] = from_link_dataset(ss.get(kd, DEFAULTS["dataset"]))
+    current = ss[kd] = from_link_dataset(ss.get(kd, defaults()["dataset"]))
     if str(current).startswith("csv:") and not upload_allowed(Path(current[4:])):
         st.warning(f"There is no upload {dataset_label(current)!r} of yours here (uploads are private to whoever "
                    "uploaded them); upload the CSV yourself.", icon=":material/lock:")
-        current = ss[kd] = DEFAULTS["dataset"]
+        current = ss[kd] = defaults()["dataset"]
     if str(current).startswith("csv:"):
         options.append(current)
     options.append(UPLOAD_CHOICE)

@@ -22,13 +22,14 @@ import pandas as pd
 from kdviz.cache import SingleFlightCache
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.experiments import get_experiment
-from kdviz.jobs.executors import EXECUTORS, load_plugins
+from kdviz.jobs.executors import EXECUTORS
 from kdviz.jobs.labels import clean_name, clean_tags, set_label
 from kdviz.jobs.owners import SERVER, SERVER_OWNER, Actor, PermissionDenied, check_manage, may_see
 from kdviz.jobs.queue import CAP_SETTING, queue_info, queue_order, stored_limit
 from kdviz.jobs.records import ACTIVE, JobRecord, Status
 from kdviz.jobs.store import Store, open_store
 from kdviz.jobs.store_owners import set_setting, set_shared
+from kdviz.plugins import load_plugins
 
 Home = str | os.PathLike | None
 

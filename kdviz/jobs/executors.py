@@ -6,34 +6,20 @@ for `kdviz.experiments.run_plan`, and can `kill()` whatever is running (cancel, 
 
 from __future__ import annotations
 
-import importlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Protocol
 
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.experiments import Task, default_jobs, get_experiment, run_task_safely
+from kdviz.plugins import load_plugins
 
 EXECUTORS = ("local", "ray")
 
 Submit = Callable[[Task, dict[str, Any]], Future]
-
-
-def plugin_modules() -> tuple[str, ...]:
-    """Modules named in ``$KDVIZ_PLUGINS`` (comma-separated): imported by workers so that they know
-    experiments registered outside kdviz (e.g. by tests or by a user's own package)."""
-    return tuple(m.strip() for m in os.environ.get("KDVIZ_PLUGINS", "").split(",") if m.strip())
-
-
-def load_plugins(modules: Iterable[str] | None = None) -> None:
-    for name in plugin_modules() if modules is None else modules:
-        try:
-            importlib.import_module(name)
-        except ImportError as e:
-            raise ConfigError(f"cannot import the kdviz plugin module {name!r} (from KDVIZ_PLUGINS): {e}") from None
 
 
 def run_task(kind: str, config_json: str, context: Any, task: Task, deps: dict[str, Any],

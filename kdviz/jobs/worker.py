@@ -29,14 +29,13 @@ from kdviz.experiments import Task, get_experiment, is_heartbeat, run_plan
 from kdviz.jobs.executors import (
     EXECUTORS,
     Executor,
-    load_plugins,
     make_executor,
-    plugin_modules,
     readable_error,
 )
 from kdviz.jobs.queue import CostModel
 from kdviz.jobs.records import JobRecord, Status, is_dead
 from kdviz.jobs.store import Store, open_store
+from kdviz.plugins import load_plugins, plugin_modules
 
 HEARTBEAT_S = 1.0  # heartbeat period
 POLL_S = 0.1  # cancel checks and awaited-task polling

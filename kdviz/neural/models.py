@@ -33,6 +33,11 @@ import torch.nn.functional as F
 from kdviz.errors import ConfigError
 
 KINDS = ("linear", "mlp", "cnn")
+#: bounds of the numeric options of the torch teachers and students
+NET_LIMITS: dict[str, tuple[float, float]] = {
+    "epochs": (1, 2000), "width": (1, 4096), "depth": (1, 8), "channels": (1, 256), "batch_size": (1, 65_536),
+    "lr": (1e-7, 10.0), "weight_decay": (0.0, 10.0),
+}
 
 
 @dataclass(frozen=True)

@@ -27,15 +27,9 @@ from kdviz.neural.batch import Member, StudentStack, TrainSettings, fit_students
 from kdviz.neural.losses import LOSSES
 from kdviz.neural.models import Arch, resolve_image_shape
 
-STUDENT_OPTIONS: dict[str, dict[str, Any]] = {
-    "torch-linear": {"loss": "hinton", "epochs": 30, "lr": 1e-2, "batch_size": 64, "weight_decay": 0.0,
-                     "threads": 1},
-    "mlp": {"loss": "hinton", "epochs": 30, "lr": 1e-3, "batch_size": 64, "weight_decay": 0.0, "width": 64,
-            "depth": 1, "threads": 1},
-    "cnn": {"loss": "hinton", "epochs": 20, "lr": 2e-3, "batch_size": 64, "weight_decay": 0.0, "channels": 8,
-            "image_shape": None, "threads": 1},
-}
-KIND = {"torch-linear": "linear", "mlp": "mlp", "cnn": "cnn"}
+#: the options every torch student takes, with their defaults (each student adds its architecture's)
+COMMON_OPTIONS: dict[str, Any] = {"loss": "hinton", "epochs": 30, "lr": 1e-3, "batch_size": 64, "weight_decay": 0.0,
+                                  "threads": 1}
 
 
 def member_from_spec(seed: int, p_hat: np.ndarray | None, spec: Any) -> Member:
@@ -121,8 +115,8 @@ def fit_kd_many(student: TorchStudent, X: np.ndarray, Y: np.ndarray, jobs: list[
                                 student.loss, student.settings())
 
 
-def make_factory(name: str):
-    kind = KIND[name]
+def make_factory(kind: str):
+    """The student factory of one architecture (``kdviz.neural.models.KINDS``)."""
 
     def factory(seed: int, **options: Any) -> TorchStudent:
         return TorchStudent(kind=kind, random_state=int(seed), **options)

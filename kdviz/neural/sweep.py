@@ -19,16 +19,14 @@ from kdviz.distill import one_hot
 from kdviz.kd import BatchRows, chosen_c, kd_spec, teacher_inputs
 from kdviz.methods import METHODS
 from kdviz.metrics import classification_metrics, error_vs_p0
-from kdviz.neural.students import STUDENT_OPTIONS, fit_kd_many
+from kdviz.neural.students import fit_kd_many
 from kdviz.seeds import sub_seed
-from kdviz.students import make_student
-
-BATCHABLE = tuple(STUDENT_OPTIONS)
+from kdviz.students import STUDENTS, make_student
 
 
 def supports_batching(student: str) -> bool:
-    """True for the torch students (``mlp``, ``cnn``, ``torch-linear``)."""
-    return student in BATCHABLE
+    """True for the torch students (the spec's ``needs_torch``): one stacked model trains them all."""
+    return student in STUDENTS and STUDENTS[student].needs_torch
 
 
 def run_student_batch(config: Any, dataset: Any, cap: int, methods: list[str], deps: dict[str, Any],

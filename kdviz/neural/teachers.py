@@ -23,7 +23,7 @@ from sklearn.base import clone
 
 from kdviz.errors import ConfigError
 from kdviz.neural.batch import label_ce_loss, torch_context, torch_device, train_stack
-from kdviz.neural.models import Arch, StackedNet, resolve_image_shape
+from kdviz.neural.models import NET_LIMITS, Arch, StackedNet, resolve_image_shape
 from kdviz.teachers import TeacherPath, TeacherSpec, register_teacher
 
 
@@ -176,5 +176,5 @@ def register() -> None:
     for cls, cap, grid, lo, hi, desc, title, options in specs:
         register_teacher(TeacherSpec(name=cls.family, capacity_name=cap, default_grid=grid, min_capacity=lo,
                                      max_capacity=hi, description=desc, options=options, capacity_title=title,
-                                     needs_torch=True),
+                                     needs_torch=True, option_limits=NET_LIMITS),
                          _factory(cls, options))

@@ -24,7 +24,7 @@ import pandas as pd
 
 from kdviz.csearch import C_SEARCH_LABELS, searches_in
 from kdviz.errors import ConfigError
-from kdviz.methods import METHODS
+from kdviz.methods import BASELINE, LABELS_ONLY, METHODS, TEACHER_ROW
 from kdviz.paper.published import CITATION, EXPERIMENTS, METHOD_SPLIT, _parse, guess_paper, published
 
 __all__ = ["DEFAULT_TOL", "SIGN_THRESHOLD", "Agreement", "PaperMismatchError", "compare", "published_cells"]
@@ -55,8 +55,8 @@ def published_cells(paper: str) -> pd.DataFrame:
     t = t[(t.experiment == EXPERIMENTS[exp]) & (t.dataset == dataset) & t.method.isin(list(METHOD_SPLIT))]
     t = t.assign(capacity=pd.to_numeric(t["capacity"].where(t["capacity"] != "all"), errors="coerce"))
     own = t[t.split == t.method.map(METHOD_SPLIT)]
-    nokd = t[(t.method == "no_kd") & (t.split != "none")]
-    have = set(zip(own[own.method == "no_kd"].scale, own[own.method == "no_kd"].capacity.fillna(-1)))
+    nokd = t[(t.method == LABELS_ONLY) & (t.split != "none")]
+    have = set(zip(own[own.method == LABELS_ONLY].scale, own[own.method == LABELS_ONLY].capacity.fillna(-1)))
     nokd = nokd[[(s, c) not in have for s, c in zip(nokd.scale, nokd.capacity.fillna(-1))]]
     out = pd.concat([own, nokd], ignore_index=True)
     order = {m: i for i, m in enumerate(METHODS)}
@@ -335,11 +335,11 @@ def _effects(cells: pd.DataFrame, every: pd.DataFrame, ours: pd.DataFrame, serie
     """Each method minus its baseline (vanilla, else no-KD) and vanilla minus no-KD, per scale and capacity,
     for the published `cells` compared (baselines looked up among `every` published cell)."""
     rows = []
-    for r in cells[~cells.method.isin(["teacher", "no_kd"]) & cells.capacity.notna()].itertuples():
-        base_name = "no_kd" if r.method == "vanilla" else "vanilla"
+    for r in cells[~cells.method.isin([TEACHER_ROW, LABELS_ONLY]) & cells.capacity.notna()].itertuples():
+        base_name = LABELS_ONLY if r.method == BASELINE else BASELINE
         base = _published_at(every, r.scale, base_name, r.capacity)
-        if base is None and r.method != "vanilla":
-            base_name, base = "no_kd", _published_at(every, r.scale, "no_kd", r.capacity)
+        if base is None and r.method != BASELINE:
+            base_name, base = LABELS_ONLY, _published_at(every, r.scale, LABELS_ONLY, r.capacity)
         if base is None:
             continue  # the paper published no baseline for it: not a published effect
         name = f"{r.method} − {base_name}"

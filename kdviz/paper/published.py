@@ -21,7 +21,7 @@ CITATION = ("Dao, Kamath, Syrgkanis & Mackey, Knowledge Distillation as Semipara
 EXPERIMENTS = {"A": "A_vary_student_trees", "B": "B_vary_teacher_depth"}
 #: Which of the authors' runs reports each kdviz method: split "none" (the teacher saw the student's
 #: training points) or "crossfit" (out-of-fold teachers), from the method table.
-METHOD_SPLIT = {m.name: "crossfit" if m.teacher == "crossfit" else "none" for m in METHODS.values()
+METHOD_SPLIT = {m.name: "crossfit" if m.teacher == "out_of_fold" else "none" for m in METHODS.values()
                 if m.kd or m.teacher != "none"}  # not the oracle
 
 

@@ -20,7 +20,6 @@ __all__ = [
     "TEACHERS",
     "TeacherPath",
     "TeacherSpec",
-    "load_plugins",
     "make_teacher",
     "register_teacher",
     "unregister_teacher",
@@ -28,6 +27,8 @@ __all__ = [
 ]
 
 MODES = ("path", "refit")
+#: bounds of the tree options of forests and boosting (teachers and students alike)
+TREE_LIMITS: dict[str, tuple[float, float]] = {"n_estimators": (1, 2000), "max_depth": (1, 200)}
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,11 @@ class TeacherSpec:
             ``rf-depth``), which forms offer next to the capacity grid; ``None`` when there is none
             or the capacity itself is the tree count.
         needs_torch: the family is a torch plug-in (`kdviz.neural`); importing it imports torch.
+        option_limits: bounds (lo, hi) of its numeric options (integers when both are ints): a typo such
+            as n_estimators=1e8 is refused up front instead of running for days.
+        playground_steps: the Playground's capacity slider (least to most flexible); empty: not offered.
+        playground_options: options of the Playground's teacher (small, so a refit stays well under a second).
+        capacity_hint: a note after the capacity slider's label, e.g. "(small k = flexible)".
     """
 
     name: str
@@ -59,6 +65,10 @@ class TeacherSpec:
     capacity_title: str = ""
     tree_option: str | None = None
     needs_torch: bool = False
+    option_limits: dict[str, tuple[float, float]] = field(default_factory=dict)
+    playground_steps: tuple[int, ...] = ()
+    playground_options: dict[str, Any] = field(default_factory=dict)
+    capacity_hint: str = ""
 
 
 TeacherFactory = Callable[..., "TeacherPath"]
@@ -89,12 +99,6 @@ def unregister_teacher(name: str) -> None:
     """Remove a teacher family from the registry (tests that register their own clean up with it)."""
     TEACHERS.pop(name, None)
     _FACTORIES.pop(name, None)
-
-
-def load_plugins() -> None:
-    """Register every plug-in, among them the torch families if torch is installed
-    (kept for callers of ``kdviz.teachers.load_plugins``; see `kdviz.plugins`)."""
-    plugins.load_plugins()
 
 
 class _CapacityTitles(Mapping[str, str]):

@@ -9,7 +9,7 @@ import numpy as np
 from sklearn.ensemble import GradientBoostingClassifier
 
 from kdviz.errors import ConfigError
-from kdviz.teachers.base import TeacherPath, TeacherSpec, _check_int_option, register_teacher
+from kdviz.teachers.base import TREE_LIMITS, TeacherPath, TeacherSpec, _check_int_option, register_teacher
 
 # ---------------------------------------------------------------------------------------------
 # gradient boosting, capacity = number of stages
@@ -78,6 +78,9 @@ register_teacher(
         description="Gradient boosting; capacity = number of boosting stages (staged predictions of one fit).",
         options={"learning_rate": 0.1, "max_depth": 3},
         capacity_title="Teacher capacity: boosting stages (count)",
+        option_limits={**TREE_LIMITS, "learning_rate": (1e-6, 10.0)},
+        playground_steps=(1, 2, 5, 10, 20, 50, 100, 200),
+        playground_options={"learning_rate": 0.3, "max_depth": 3},
     ),
     GBStagesTeacher,
 )

@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 import numpy as np
 from sklearn.ensemble import RandomForestClassifier
 
-from kdviz.teachers.base import TeacherPath, TeacherSpec, _check_int_option, register_teacher
+from kdviz.teachers.base import TREE_LIMITS, TeacherPath, TeacherSpec, _check_int_option, register_teacher
 
 # ---------------------------------------------------------------------------------------------
 # random forest, capacity = max_depth
@@ -173,6 +173,9 @@ register_teacher(
         options={"n_estimators": 100},
         capacity_title="Teacher capacity: max tree depth (levels)",
         tree_option="n_estimators",
+        option_limits=TREE_LIMITS,
+        playground_steps=(1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20),
+        playground_options={"n_estimators": 40},
     ),
     RFDepthTeacher,
 )
@@ -186,6 +189,9 @@ register_teacher(
         description="Random forest; capacity = number of trees (the first m trees of one forest).",
         options={"max_depth": None},
         capacity_title="Teacher capacity: number of trees",
+        option_limits=TREE_LIMITS,
+        playground_steps=(1, 2, 3, 5, 10, 20, 50),
+        playground_options={"max_depth": None},
     ),
     RFTreesTeacher,
 )

@@ -79,6 +79,8 @@ register_teacher(
         max_capacity=100_000,
         description="k-nearest neighbours; capacity = k (small k overfits; k above the training size is clipped).",
         options={},
+        playground_steps=(1, 2, 3, 5, 8, 12, 20, 30, 50, 80, 120, 200),
+        capacity_hint="(small k = flexible)",
         capacity_title="Teacher k (neighbours; smaller k = more flexible)",
     ),
     KNNTeacher,

@@ -34,12 +34,13 @@ from pydantic import (
 from kdviz.config import CGrid, CValue, SweepConfig
 from kdviz.config import make_config as make_sweep_config
 from kdviz.data import Dataset, load_dataset
-from kdviz.datasets import takes
+from kdviz.datasets import dataset_spec, generated, list_datasets, takes
 from kdviz.distill import best_c
 from kdviz.errors import ConfigError
 from kdviz.experiments import Experiment, Task, register_experiment, task_key
-from kdviz.methods import METHODS, theory_methods, tuned_method
-from kdviz.presets import PAPER_C_GRID
+from kdviz.methods import BASELINE, METHODS, crossfit_methods, theory_methods, tuned_method
+from kdviz.presets import DEFAULT_DATASET, PAPER_C_GRID
+from kdviz.schema import Choices, check_choices
 from kdviz.seeds import sub_seed
 from kdviz.theory.controlled import (
     ControlledTeacher,
@@ -49,7 +50,11 @@ from kdviz.theory.controlled import (
     poly_features,
 )
 
-SYNTHETIC = ("synthetic:gmm", "synthetic:curve")
+
+def theory_datasets() -> tuple[str, ...]:
+    """The datasets the theory experiments run on: generated ones with known p0 (the spec's facts)."""
+    return tuple(d["name"] for d in list_datasets() if not d["template"] and generated(d["name"]))
+
 MAX_ROWS_FITTED = 1_000_000_000  # Σ over tasks of training rows × fits: a ceiling on a run's work (≈ minutes)
 
 COLUMNS = [
@@ -72,7 +77,7 @@ class TheoryConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    dataset: Literal["synthetic:gmm", "synthetic:curve"] = "synthetic:gmm"
+    dataset: Annotated[str, Choices(theory_datasets, check=True)] = DEFAULT_DATASET
     d: int = Field(2, ge=1, le=10, description="dimension of synthetic:gmm (curve is 2-D)")
     r: float | None = Field(0.5, gt=0, le=20, description="separation (gmm) or sharpness (curve)")
     label_noise: float = Field(0.1, ge=0.0, lt=0.5)
@@ -95,9 +100,9 @@ class TheoryConfig(BaseModel):
     @field_validator("methods")
     @classmethod
     def _methods(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        if "crossfit" in v:
+        if any(m in METHODS and METHODS[m].theory is None and m in crossfit_methods() for m in v):
             raise ValueError("the controlled teacher never sees the training labels, so cross-fitting "
-                             "changes nothing: use 'vanilla' (the capacity sweep shows cross-fitting)")
+                             f"changes nothing: use '{BASELINE}' (the capacity sweep shows cross-fitting)")
         known = theory_methods()
         bad = [m for m in v if m not in known]
         if bad:
@@ -106,8 +111,12 @@ class TheoryConfig(BaseModel):
 
     @model_validator(mode="after")
     def _check(self) -> TheoryConfig:
-        if self.dataset == "synthetic:curve" and self.d != 2:
-            raise ValueError("synthetic:curve is 2-dimensional: set d=2")
+        errs = check_choices(self)
+        if errs:
+            raise ValueError("; ".join(errs))
+        dims = dataset_spec(self.dataset).dims
+        if dims is not None and self.d != dims:
+            raise ValueError(f"{self.dataset} is {dims}-dimensional: set d={dims}")
         work = self.estimated_work()
         if work > MAX_ROWS_FITTED:
             raise ValueError(f"this run fits about {work:.2g} training rows (limit {MAX_ROWS_FITTED:.0e}); "
@@ -365,9 +374,9 @@ def make_assemble(kind: str):
 # theory-capacity: the sweep on synthetic data
 def make_capacity_config(values: dict[str, Any] | None = None, **kw: Any) -> SweepConfig:
     cfg = make_sweep_config(**{**(values or {}), **kw})
-    if cfg.dataset not in SYNTHETIC:
+    if cfg.dataset not in theory_datasets():
         raise ConfigError(f"the theory capacity sweep needs synthetic data with known p0 "
-                          f"({' or '.join(SYNTHETIC)}), got {cfg.dataset!r}")
+                          f"({' or '.join(theory_datasets())}), got {cfg.dataset!r}")
     return cfg
 
 

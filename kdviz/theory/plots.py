@@ -13,7 +13,19 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from kdviz.figstyle import style_figure
-from kdviz.methods import METHODS, kd_methods, method_color, method_label, theory_methods, tuned_method
+from kdviz.methods import (
+    BASELINE,
+    CROSSFIT,
+    METHODS,
+    TEACHER_ROW,
+    is_labels_only,
+    kd_methods,
+    labels_only_methods,
+    method_color,
+    method_label,
+    theory_methods,
+    tuned_method,
+)
 from kdviz.theory.controlled import MethodSpec
 from kdviz.theory.fits import (
     FITTED_LABEL,
@@ -93,25 +105,25 @@ def capacity_theory_chart(df: pd.DataFrame, presentation: bool = False) -> go.Fi
     fig = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.08, row_heights=[0.58, 0.42],
                         subplot_titles=("Student error ‖f̂ − p0‖² (mean ± s.d. over repeats)",
                                         "Teacher error on the points the student learns from"))
-    for m in [m for m in kd_methods() if m != "no_kd"] + ["no_kd"]:
+    for m in [m for m in kd_methods() if not is_labels_only(m)] + list(labels_only_methods()):
         s = df[df["method"] == m].groupby("capacity")["student_error"].agg(["mean", "std"]).fillna(0.0)
         if s.empty:
             continue
         fig.add_trace(go.Scatter(x=s.index, y=s["mean"], error_y=dict(type="data", array=s["std"]),
                                  mode="lines+markers", name=method_label(m), legendgroup=m,
-                                 line=dict(color=method_color(m), dash="dot" if m == "no_kd" else "solid"),
+                                 line=dict(color=method_color(m), dash="dot" if is_labels_only(m) else "solid"),
                                  marker=dict(symbol=METHODS[m].symbol)), row=1, col=1)
     caps = np.asarray(sorted(df["capacity"].dropna().unique()), dtype=float)
     if df["oracle_error"].notna().any() and len(caps):
         _floor_band(fig, df.dropna(subset=["oracle_error"]), caps,
                     "oracle floor δ² (student trained on exact p0)", row=1, col=1)
-    t = df[df["method"] == "teacher"].groupby("capacity")
-    cf = df[df["method"] == "crossfit"].groupby("capacity")
+    t = df[df["method"] == TEACHER_ROW].groupby("capacity")
+    cf = df[df["method"] == CROSSFIT].groupby("capacity")
     series = [
         (t["teacher_error_train"], "teacher in-sample: on its own training points (what vanilla KD sees)",
-         method_color("vanilla"), "solid"),
-        (cf["teacher_error_train"], "teacher out-of-fold (what cross-fit KD sees)", method_color("crossfit"), "dash"),
-        (t["teacher_error_l2"], "teacher out-of-sample: fresh points", method_color("teacher"), "dot"),
+         method_color(BASELINE), "solid"),
+        (cf["teacher_error_train"], "teacher out-of-fold (what cross-fit KD sees)", method_color(CROSSFIT), "dash"),
+        (t["teacher_error_l2"], "teacher out-of-sample: fresh points", method_color(TEACHER_ROW), "dot"),
     ]
     for g, name, color, dash in series:
         s = (g.mean() ** 2) if len(g.size()) else None
@@ -378,7 +390,7 @@ def c_chart(df: pd.DataFrame, presentation: bool = False) -> go.Figure:
         fig.add_trace(go.Scatter(x=[c_near], y=[y_star], mode="markers", legendgroup=str(eps),
                                  marker=dict(symbol="star", size=18, color=color, line=dict(color="black", width=1)),
                                  name=f"CV-chosen c = {c_near:.3g} (median over repeats), ε = {eps:g}"))
-        v = df[(df["method"] == "vanilla") & (df["eps"] == eps)]["student_error"].mean()
+        v = df[(df["method"] == BASELINE) & (df["eps"] == eps)]["student_error"].mean()
         fig.add_trace(go.Scatter(x=[cs.min(), cs.max()], y=[v, v], mode="lines", legendgroup=str(eps),
                                  line=dict(color=color, dash="dot", width=1.5),
                                  name=f"vanilla KD (c → 0 limit), ε = {eps:g}"))

@@ -1,0 +1,1 @@
+"""Plug-in modules of tests/test_plugins.py: each registers one thing, named in ``$KDVIZ_PLUGINS``."""
