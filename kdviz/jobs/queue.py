@@ -20,6 +20,7 @@ from typing import Any
 
 from kdviz.jobs.owners import SERVER_OWNER, student_cap
 from kdviz.jobs.store_owners import get_setting, queue_state
+from kdviz.methods import ORACLE_ROW
 
 Store = Any  # a kdviz.jobs.store.Store (not imported: the store imports this module)
 JobRecord = Any  # a kdviz.jobs.records.JobRecord
@@ -92,7 +93,7 @@ def task_cost(task: Any, config: Any) -> float:
 
 
 #: the kind whose fits a task's fits are (a CV task trains students): its rate until the kind's own is measured
-FITS_OF = {"cv": "student", "csearch": "student", "oracle": "student"}
+FITS_OF = {"cv": "student", "csearch": "student", ORACLE_ROW: "student"}
 
 
 class CostModel:
