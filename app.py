@@ -9,10 +9,10 @@ from pathlib import Path
 
 import streamlit as st
 
-from kdviz import playground as pg
 from kdviz.config import PAPER_DATASETS
 from kdviz.plugins import load_plugins
 from kdviz.presets import PLAYGROUND_OVERFITTING
+from kdviz.teaching import playground as pg
 from ui.common import page_link, page_setup, presentation_mode, show_chart
 
 load_plugins()  # the torch teachers/students (if torch imports) and the built-in experiments

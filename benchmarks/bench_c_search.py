@@ -29,10 +29,10 @@ import numpy as np
 import pandas as pd
 
 from kdviz.config import make_config
-from kdviz.csearch import CSearch
 from kdviz.experiments import get_experiment, local_submitter, run_plan
-from kdviz.kd import CVScore
-from kdviz.methods import ORACLE_ROW, corrected_methods
+from kdviz.kd.csearch import CSearch
+from kdviz.kd.methods import ORACLE_ROW, corrected_methods
+from kdviz.kd.targets import CVScore
 from kdviz.presets import PRESETS, THEORY_CAPACITY, paper_preset
 
 #: ../shared/datasets of the checkout (or of its parent, for a worktree one level deeper)

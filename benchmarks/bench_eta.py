@@ -18,7 +18,7 @@ import tempfile
 import time
 
 import kdviz.jobs as jobs
-from kdviz.methods import BASELINE, corrected_methods, crossfit_methods, labels_only_methods
+from kdviz.kd.methods import BASELINE, corrected_methods, crossfit_methods, labels_only_methods
 from kdviz.presets import DEFAULT_DATASET
 
 

@@ -27,7 +27,7 @@ import pandas as pd
 
 from kdviz.config import PAPER_C_GRID, PRESETS, make_config
 from kdviz.experiments import get_experiment, run_plan
-from kdviz.methods import LABELS_ONLY, ORACLE_ROW
+from kdviz.kd.methods import LABELS_ONLY, ORACLE_ROW
 from kdviz.presets import DEFAULT_DATASET, DEFAULT_STUDENT, DEFAULT_TEACHER
 from kdviz.sweep import run_sweep
 

@@ -20,12 +20,12 @@ import time
 import numpy as np
 
 import kdviz.neural  # noqa: F401  (registers the torch families and students)
-from kdviz.data import load_dataset
-from kdviz.distill import one_hot
-from kdviz.methods import METHODS, kd_methods
+from kdviz.data.load import load_dataset
+from kdviz.kd.distill import one_hot
+from kdviz.kd.methods import METHODS, kd_methods
+from kdviz.kd.students import STUDENTS, KDSpec, make_student
 from kdviz.neural.students import fit_kd_many
 from kdviz.presets import BENCH_NEURAL
-from kdviz.students import STUDENTS, KDSpec, make_student
 from kdviz.teachers import make_teacher
 
 METHOD_SPECS = {  # every KD method with a teacher, from the method table

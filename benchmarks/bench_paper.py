@@ -12,7 +12,7 @@ rows, averaged; no-KD: `RandomForestRegressor(n_estimators=10)` on the 0/1 label
 - the capacity path (one depth-20 forest truncated per depth vs a fresh forest per depth),
 - the forest settings (kdviz's teacher vs `RandomForestClassifier(max_depth=d)`: every parameter),
 - clipping (kdviz scores the raw probabilities: nothing to measure, checked by reading
-  `kdviz.metrics.classification_metrics`),
+  `kdviz.kd.metrics.classification_metrics`),
 - the forests' seeds, and how much one split moves every row (depth 10 over five split seeds).
 
 The full-protocol runs of the paper presets and their comparison are in benchmarks/results/paper/README.md.
@@ -29,7 +29,7 @@ import pandas as pd
 from sklearn.ensemble import RandomForestClassifier, RandomForestRegressor
 from sklearn.metrics import roc_auc_score
 
-from kdviz.data import load_dataset
+from kdviz.data.load import load_dataset
 from kdviz.presets import DEFAULT_TEACHER
 from kdviz.teachers import make_teacher
 

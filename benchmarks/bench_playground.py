@@ -4,7 +4,7 @@
 
 Measures, for each teacher family: the first draw (teacher capacity path fit + students), a capacity
 slider move (students only: the teacher path is cached), a change of method set / c (students only),
-and a data change (n or label noise: everything refit). "compute" = kdviz.playground.compute;
+and a data change (n or label noise: everything refit). "compute" = kdviz.teaching.playground.compute;
 "page" = the whole Streamlit page rerun in AppTest (compute + figure + serialisation).
 """
 
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("KDVIZ_HOME", tempfile.mkdtemp(prefix="kdviz-bench-"))
 
-from kdviz import playground as pg  # noqa: E402
+from kdviz.teaching import playground as pg  # noqa: E402
 
 
 def timed(f) -> float:

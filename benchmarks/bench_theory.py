@@ -20,7 +20,7 @@ import time
 import numpy as np
 
 from kdviz.experiments import run_experiment
-from kdviz.methods import CORRECTED, theory_methods, tuned_method
+from kdviz.kd.methods import CORRECTED, theory_methods, tuned_method
 from kdviz.theory import bias_dominated, fit_slope, make_eps_config
 
 

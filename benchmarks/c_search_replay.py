@@ -9,7 +9,7 @@ For each (capacity, corrected method) cell of `paper_preset(dataset, "B")` it co
 own functions, the held-out score of a student trained with each c of the grid on each CV fold (the
 numbers both searches read: `kdviz.sweep.cv_fold_scorer`), and the mean test metric over the protocol's
 repeats of a student trained on all training rows with each c (what the chosen c would give). Then
-`kdviz.csearch.full_search` and `fast_search` run on those fold scores. The cell table and the summary
+`kdviz.kd.csearch.full_search` and `fast_search` run on those fold scores. The cell table and the summary
 (cells within ±0.002 of full CV's test metric, the worst difference, the fits each search paid) are
 printed as markdown; the raw numbers are kept in ``--out`` (JSON) so a rerun only replays.
 """
@@ -25,8 +25,8 @@ import pandas as pd
 from bench_c_search import DATA, NEVER, TOL, markdown
 
 from kdviz.config import make_config
-from kdviz.csearch import fast_search, full_search
-from kdviz.kd import teacher_inputs
+from kdviz.kd.csearch import fast_search, full_search
+from kdviz.kd.targets import teacher_inputs
 from kdviz.presets import paper_preset
 from kdviz.seeds import sub_seed
 from kdviz.sweep import _student_row, cv_fold_scorer, execute, load_data, plan

@@ -21,8 +21,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from kdviz import lesson as L
-from kdviz.classroom_session import ClassStore
+from kdviz.teaching import lesson as L
+from kdviz.teaching.classroom import ClassStore
 
 INSTRUCTOR = "bench-instructor"
 PATH = (0, 1, 2, 3)  # the steps the instructor walks (1 and 2 ask a question, 2's after 1's reveal)

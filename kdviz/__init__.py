@@ -12,7 +12,7 @@ In a notebook or a plain Python session::
   :func:`kdviz.results`;
 - :func:`kdviz.load_dataset` (the data alone), :func:`kdviz.list_datasets`, ``kdviz.presets()`` and
   ``kdviz.methods()`` (tables of the presets and KD methods; the modules ``kdviz.presets`` and
-  ``kdviz.methods`` hold ``PRESETS`` and ``METHODS``).
+  ``kdviz.kd.methods`` hold ``PRESETS`` and ``METHODS``).
 
 Importing kdviz is cheap: everything is imported on first use (no torch, no scikit-learn).
 """
@@ -32,8 +32,8 @@ _LAZY = {
     "list_presets": ("kdviz.api", "list_presets"),
     "list_methods": ("kdviz.api", "list_methods"),
     "list_datasets": ("kdviz.api", "list_datasets"),
-    "load_dataset": ("kdviz.data", "load_dataset"),
-    "Dataset": ("kdviz.data", "Dataset"),
+    "load_dataset": ("kdviz.data.load", "load_dataset"),
+    "Dataset": ("kdviz.data.load", "Dataset"),
     "SweepConfig": ("kdviz.config", "SweepConfig"),
     "make_config": ("kdviz.config", "make_config"),
     "KdvizError": ("kdviz.errors", "KdvizError"),
@@ -42,7 +42,7 @@ _LAZY = {
     "sweep": ("kdviz.sweep", None),
     "jobs": ("kdviz.jobs", None),
     "presets": ("kdviz.presets", None),
-    "methods": ("kdviz.methods", None),
+    "methods": ("kdviz.kd.methods", None),
 }
 
 # (no __all__: API documentation tools then walk every submodule; dir(kdviz) lists the names)

@@ -26,7 +26,7 @@ import pandas as pd
 
 from kdviz.config import SweepConfig, apply_preset, load_config_file, make_config
 from kdviz.errors import ConfigError, KdvizError
-from kdviz.progress import TqdmProgress, progress_bar
+from kdviz.runtime.progress import TqdmProgress, progress_bar
 
 __all__ = ["Results", "jobs", "list_datasets", "list_methods", "list_presets", "results", "submit", "sweep"]
 
@@ -109,8 +109,8 @@ class Results:
 
         Example: ``kdviz.sweep(preset="quick", progress=False).plot("student_error").show()``
         """
-        from kdviz.figstyle import apply_theme
-        from kdviz.plots import axis2_heatmap, capacity_chart
+        from kdviz.figures.plots import axis2_heatmap, capacity_chart
+        from kdviz.figures.style import apply_theme
 
         if kind == "capacity":
             ref = None
@@ -129,8 +129,8 @@ class Results:
     def summary(self, metric: str = "test_auc") -> pd.DataFrame:
         """Mean ± standard error of `metric` over repeats: one row per method, one column per capacity
         (``all`` for capacity-free rows). A multiclass run's test AUC is one-vs-rest, macro-averaged."""
-        from kdviz.methods import method_label, ordered
-        from kdviz.plots import metric_name, summarize
+        from kdviz.figures.plots import metric_name, summarize
+        from kdviz.kd.methods import method_label, ordered
 
         s = summarize(self.df, metric)
         if s.empty:
@@ -169,7 +169,7 @@ class Results:
         if self.config is None:
             return f"kdviz results: {len(self.df)} rows"
         c = self.config
-        from kdviz.plots import dataset_label
+        from kdviz.figures.plots import dataset_label
 
         side = "student" if c.vary == "student" else "teacher"
         return (f"kdviz sweep — {dataset_label(c.dataset)}, teacher {c.teacher}, student {c.student}, "
@@ -192,7 +192,7 @@ class Results:
         return None
 
     def _repr_html_(self) -> str:
-        from kdviz.plots import metric_name
+        from kdviz.figures.plots import metric_name
 
         parts = [f"<b>{html.escape(self._title())}</b>"]
         if self.data_summary:
@@ -329,7 +329,7 @@ def list_presets() -> pd.DataFrame:
 def list_methods() -> pd.DataFrame:
     """The KD methods a sweep compares (also ``kdviz.methods()``): name, label, where the teacher's
     probabilities come from, whether the loss is corrected."""
-    from kdviz.methods import METHODS
+    from kdviz.kd.methods import METHODS
 
     return pd.DataFrame([dict(method=m.name, label=m.label, teacher=m.teacher, corrected=m.corrected)
                          for m in METHODS.values() if m.kd])
@@ -337,7 +337,7 @@ def list_methods() -> pd.DataFrame:
 
 def list_datasets() -> pd.DataFrame:
     """The datasets (name, description, known p0, classes, parameters) — ``dataset=`` of :func:`sweep`."""
-    from kdviz.data import list_datasets as datasets
+    from kdviz.data.load import list_datasets as datasets
 
     return pd.DataFrame([{k: d.get(k) for k in ("name", "description", "has_p0", "n_classes")}
                          for d in datasets()])

@@ -1,6 +1,6 @@
 """Modules that can be called: ``kdviz.sweep(...)``, ``kdviz.jobs()``, ``kdviz.presets()``, ``kdviz.methods()``.
 
-``kdviz.sweep``, ``kdviz.jobs``, ``kdviz.presets`` and ``kdviz.methods`` are modules (what other modules
+``kdviz.sweep``, ``kdviz.jobs``, ``kdviz.presets`` and ``kdviz.kd.methods`` are modules (what other modules
 import; Python binds ``kdviz.<name>`` to the submodule once it is imported) and, for a notebook, the
 functions of :mod:`kdviz.api` of the same name: a module's class is switched to one whose ``__call__``
 looks the function up in :mod:`kdviz.api` at call time (no import cycle), so both uses work.

@@ -22,10 +22,10 @@ from pydantic import (
 )
 from pydantic.fields import FieldInfo
 
-from kdviz.csearch import C_SEARCHES, fast_fits_max
-from kdviz.distill import C_RULES
 from kdviz.errors import ConfigError
-from kdviz.methods import METHODS, corrected_methods, crossfit_methods, kd_methods
+from kdviz.kd.csearch import C_SEARCHES, fast_fits_max
+from kdviz.kd.distill import C_RULES
+from kdviz.kd.methods import METHODS, corrected_methods, crossfit_methods, kd_methods
 from kdviz.presets import (  # noqa: F401 (re-exported)
     DEFAULT_DATASET,
     DEFAULT_STUDENT,
@@ -61,7 +61,7 @@ def check_options(options: dict[str, Any], limits: dict[str, tuple[float, float]
 def _spec(registry: str, name: str) -> Any:
     """The teacher or student spec of `name` (plug-ins loaded when it is not registered yet), or None."""
     from kdviz import plugins
-    from kdviz.students import STUDENTS
+    from kdviz.kd.students import STUDENTS
     from kdviz.teachers import TEACHERS
 
     table = TEACHERS if registry == "teacher" else STUDENTS
@@ -91,7 +91,7 @@ def _check_sweep_c(v: float | str) -> float | str:
 
 #: The bound-fast constant: a number in (0, 1e6] or "cv" (chosen by cross-validation).
 CValue = Annotated[float | Literal["cv"], AfterValidator(_check_c)]
-#: A sweep's c: a number, "cv" (full cross-validation) or "cv-fast" (`kdviz.csearch.fast_search`).
+#: A sweep's c: a number, "cv" (full cross-validation) or "cv-fast" (`kdviz.kd.csearch.fast_search`).
 SweepCValue = Annotated[float | Literal["cv", "cv-fast"], AfterValidator(_check_sweep_c)]
 #: A grid of c values, sorted and deduplicated.
 CGrid = Annotated[tuple[float, ...], AfterValidator(_check_c_grid)]
@@ -338,7 +338,7 @@ def _dataset_params(spec: Any) -> None:
 
 def dataset_param_names(dataset: str) -> tuple[str, ...]:
     """The settings that are parameters of `dataset` (its spec's ``params``; none for an unknown name)."""
-    from kdviz.datasets import dataset_spec
+    from kdviz.data.registry import dataset_spec
     from kdviz.errors import DatasetError
 
     try:
@@ -364,7 +364,7 @@ def sweep_field(name: str) -> FieldSpec:
 def default_student_capacity(student: str) -> str | None:
     """The option the student axis varies by default: the student spec's ``capacity_option``."""
     from kdviz import plugins
-    from kdviz.students import STUDENTS
+    from kdviz.kd.students import STUDENTS
 
     if student not in STUDENTS:
         plugins.load_plugins()
@@ -374,7 +374,7 @@ def default_student_capacity(student: str) -> str | None:
 
 def data_settings(cfg: dict[str, Any]) -> str:
     """The settings that change the data, in words: ``all rows · no label noise`` or ``n = 2000 · label noise 20 %``."""
-    from kdviz.datasets import generated
+    from kdviz.data.registry import generated
 
     n, noise = cfg.get("n"), float(cfg.get("label_noise") or 0.0)
     rows = f"n = {n}" if n else ("default n" if generated(str(cfg.get("dataset", ""))) else "all rows")
@@ -441,7 +441,7 @@ def load_config_file(path: str | Path, *, keep_preset: bool = False) -> dict[str
 
 
 def _watch_datasets() -> None:
-    from kdviz.datasets import on_register
+    from kdviz.data.registry import on_register
 
     on_register(_dataset_params)
 

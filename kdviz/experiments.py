@@ -40,7 +40,7 @@ class TaskError(KdvizError):
 
 
 # bump when a task's computation or result type changes, to invalidate cached results
-# (3: sweep tasks return typed results, `kdviz.kd`, instead of dicts)
+# (3: sweep tasks return typed results, `kdviz.kd.targets`, instead of dicts)
 KEY_VERSION = "4"
 
 

@@ -1,6 +1,6 @@
 """Plug-ins: the modules that fill kdviz's registries, loaded by the entry points.
 
-The registries (`kdviz.teachers`, `kdviz.students`, `kdviz.experiments`) never import the modules
+The registries (`kdviz.teachers`, `kdviz.kd.students`, `kdviz.experiments`) never import the modules
 that register into them — that would make an import cycle (``kdviz.neural`` imports
 ``kdviz.teachers`` to subclass its base class). Instead the long-running entry points (``app.py``,
 the job worker) call :func:`load_plugins` at start, and a registry lookup of an unknown name calls

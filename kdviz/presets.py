@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from kdviz.methods import kd_methods
+from kdviz.kd.methods import kd_methods
 
 #: The paper's grid for the bound-fast constant c (THEORY §3).
 PAPER_C_GRID = (1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
@@ -32,7 +32,7 @@ THEORY_CAPACITY = dict(dataset="synthetic:curve", n=3000, label_noise=0.2, capac
 #: Ready-made configurations (the dashboard's "start here" buttons and `kdviz sweep --preset`).
 PRESETS: dict[str, dict[str, Any]] = {
     # Interactive: finishes in seconds on 2 cores. The exploration presets choose c by the fast search
-    # (kdviz.csearch: ≤ 10 student fits per capacity and method on these grids instead of 15).
+    # (kdviz.kd.csearch: ≤ 10 student fits per capacity and method on these grids instead of 15).
     "quick": dict(dataset="synthetic:gmm", n=2000, label_noise=0.2, capacities=(1, 2, 4, 8, 16),
                   teacher_options={"n_estimators": 50}, folds=5, repeats=2, c="cv-fast",
                   c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier"),

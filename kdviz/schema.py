@@ -2,7 +2,7 @@
 
 `SweepConfig` (kdviz.config) is the one statement of a sweep's settings: each field's type, bounds
 (``Field(ge=…, gt=…, le=…, lt=…)``), choices (``Literal[...]`` or a registry) and description.
-The CLI's flags (kdviz.cli), the Sweep form (ui.sweep_form) and the Playground's sliders read them
+The CLI's flags (kdviz.cli.main), the Sweep form (ui.sweep_form) and the Playground's sliders read them
 from here instead of restating them:
 
     spec = field_spec("folds", SweepConfig)   # FieldSpec(name="folds", kind="int", lo=2, hi=20, ...)
@@ -50,7 +50,7 @@ class Choices:
 
 # -- the registries (imported when asked: a CLI run that never lists them never loads torch) ----------
 def kd_method_names() -> tuple[str, ...]:
-    from kdviz.methods import kd_methods
+    from kdviz.kd.methods import kd_methods
 
     return kd_methods()
 
@@ -64,15 +64,15 @@ def teacher_names() -> tuple[str, ...]:
 
 
 def student_names() -> tuple[str, ...]:
+    from kdviz.kd.students import STUDENTS
     from kdviz.plugins import load_plugins
-    from kdviz.students import STUDENTS
 
     load_plugins()
     return tuple(STUDENTS)
 
 
 def dataset_names() -> tuple[str, ...]:
-    from kdviz.data import list_datasets
+    from kdviz.data.load import list_datasets
 
     return tuple(d["name"] for d in list_datasets())
 

@@ -1,7 +1,7 @@
 """Plan a distillation sweep as independent seeded tasks, execute them, assemble one tidy table.
 
 Five kinds of task, each content-addressed (`Task.key`) so that identical work is done once; each
-returns a typed result (`kdviz.kd`) that `execute` and `assemble` tell apart with ``isinstance``:
+returns a typed result (`kdviz.kd.targets`) that `execute` and `assemble` tell apart with ``isinstance``:
 
 - ``teacher``: one capacity-path fit — the full-data teacher (``fold = -1``, used by vanilla,
   corrected and the teacher rows; → `TeacherPredictions`) or the teacher of cross-fitting fold t
@@ -9,7 +9,7 @@ returns a typed result (`kdviz.kd`) that `execute` and `assemble` tell apart wit
 - ``cv``: the K-fold CV score of one c value of the γ rule, for one (capacity, method) → `CVScore`
   (``c = "cv"``, the paper's full CV);
 - ``csearch``: the whole ``cv-fast`` search of c for one (capacity, method) → `CSearch`
-  (``c = "cv-fast"``, `kdviz.csearch.fast_search`: adaptive, so one task runs it all);
+  (``c = "cv-fast"``, `kdviz.kd.csearch.fast_search`: adaptive, so one task runs it all);
 - ``oracle``: a student trained on the exact targets g(p0), when p0 is known → `OracleError`;
 - ``student_batch`` (torch students only): every KD student of one capacity trained in one stacked
   model → `BatchRows`; its params carry ``method_deps`` ({method: [dependency keys]});
@@ -30,12 +30,15 @@ import pandas as pd
 from sklearn.model_selection import StratifiedKFold
 
 from kdviz.config import SweepConfig, data_params, make_config
-from kdviz.csearch import run_search
-from kdviz.data import Dataset, load_dataset
-from kdviz.distill import one_hot
+from kdviz.data.load import Dataset, load_dataset
 from kdviz.errors import ConfigError
 from kdviz.experiments import Experiment, Progress, Task, register_experiment, run_experiment, task_key
-from kdviz.kd import (
+from kdviz.kd.csearch import run_search
+from kdviz.kd.distill import one_hot
+from kdviz.kd.methods import BASELINE, METHODS, ORACLE_ROW, TEACHER_ROW, crossfit_methods, method_order
+from kdviz.kd.metrics import classification_metrics, error_vs_p0, sq_dist, task_score, teacher_errors
+from kdviz.kd.students import STUDENTS, make_student
+from kdviz.kd.targets import (
     BatchRows,
     CVScore,
     FoldPredictions,
@@ -45,10 +48,7 @@ from kdviz.kd import (
     kd_spec,
     teacher_inputs,
 )
-from kdviz.methods import BASELINE, METHODS, ORACLE_ROW, TEACHER_ROW, crossfit_methods, method_order
-from kdviz.metrics import classification_metrics, error_vs_p0, sq_dist, task_score, teacher_errors
 from kdviz.seeds import spawned_seed, sub_seed
-from kdviz.students import STUDENTS, make_student
 from kdviz.teachers import TEACHERS, make_teacher
 
 COLUMNS = [
@@ -285,7 +285,7 @@ def _student_row(config: SweepConfig, ds: Dataset, method: str, seed: int, p_tra
 def cv_fold_scorer(config: SweepConfig, ds: Dataset, method: str, p_train: np.ndarray) -> Callable[[float, int], float]:
     """(c, fold) → the held-out score of a student trained with c on that CV fold's training rows.
 
-    Both searches of c (`kdviz.csearch`) use it: the same folds and student seed, so a fold score is
+    Both searches of c (`kdviz.kd.csearch`) use it: the same folds and student seed, so a fold score is
     the same number whichever search asks for it."""
     Y = one_hot(ds.y_train, ds.n_classes)
     splits = crossfit_folds(ds.y_train, config.cv_folds, sub_seed(config.seed, 1))

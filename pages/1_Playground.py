@@ -6,13 +6,13 @@ import time
 
 import streamlit as st
 
-from kdviz import playground as pg
-from kdviz.captions import playground_outcome
 from kdviz.errors import KdvizError
-from kdviz.methods import BASELINE, method_label
+from kdviz.kd.methods import BASELINE, method_label
+from kdviz.kd.students import STUDENTS
 from kdviz.schema import model_fields
-from kdviz.students import STUDENTS
 from kdviz.teachers import TEACHERS
+from kdviz.teaching import playground as pg
+from kdviz.teaching.captions import playground_outcome
 from ui import play
 from ui.class_session import playground_class
 from ui.classroom import classroom, link_builder

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kdviz.clitools import format_seconds
+from kdviz.cli.tools import format_seconds
 from kdviz.config import MAX_TOTAL_FITS, PRESETS
 from kdviz.errors import KdvizError
-from kdviz.methods import method_label
-from kdviz.plots import GAMMA_LABELS
-from kdviz.students import STUDENTS
-from kdviz.talkpack import TalkChart, no_paths
+from kdviz.figures.plots import GAMMA_LABELS
+from kdviz.figures.talkpack import TalkChart, no_paths
+from kdviz.kd.methods import method_label
+from kdviz.kd.students import STUDENTS
 from kdviz.teachers import TEACHERS
 from ui import runs
 from ui import sweep_axes as axes

@@ -6,13 +6,13 @@ import pandas as pd
 import streamlit as st
 
 import kdviz.jobs as jobs
-from kdviz.captions import theory_outcome
 from kdviz.errors import KdvizError
 from kdviz.experiments import run_experiment
+from kdviz.figures.plots import GAMMA_LABELS
+from kdviz.figures.talkpack import TalkChart
 from kdviz.jobs import Status
-from kdviz.methods import tuned_method
-from kdviz.plots import GAMMA_LABELS
-from kdviz.talkpack import TalkChart
+from kdviz.kd.methods import tuned_method
+from kdviz.teaching.captions import theory_outcome
 from kdviz.theory.plots import SLOPE_NOTE, SLOPE_NOTE_TUNED, WHY_Y_FREE, slope_table
 from kdviz.theory.presets import PRESETS, TheoryPreset
 from ui import runs

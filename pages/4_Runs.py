@@ -7,10 +7,10 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from kdviz.clitools import format_seconds
+from kdviz.cli.tools import format_seconds
 from kdviz.errors import KdvizError
+from kdviz.figures.talkpack import TalkChart, no_paths
 from kdviz.jobs import Status
-from kdviz.talkpack import TalkChart, no_paths
 from ui import run_names, runs
 from ui.common import (
     job_progress,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from kdviz import lesson as L
 from kdviz.errors import KdvizError
-from kdviz.talkpack import TalkChart
+from kdviz.figures.talkpack import TalkChart
+from kdviz.teaching import lesson as L
 from ui.class_session import lesson_class
 from ui.classroom import classroom, link_builder
 from ui.common import (

@@ -24,8 +24,8 @@ from kdviz import experiments
 from kdviz.api import Results, build_config
 from kdviz.errors import ConfigError, DatasetError
 from kdviz.experiments import Task, run_plan
-from kdviz.metrics import classification_metrics
-from kdviz.progress import TqdmProgress
+from kdviz.kd.metrics import classification_metrics
+from kdviz.runtime.progress import TqdmProgress
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = dict(dataset="synthetic:gmm", n=300, capacities=(1, 4), teacher_options={"n_estimators": 5}, folds=2,
@@ -133,7 +133,7 @@ def test_presets_methods_and_sweep_stay_callable_modules():
     presets = kdviz.presets()
     assert "quick" in set(presets["preset"]) and "PRESETS" in dir(kdviz.presets)
     methods = kdviz.methods()
-    assert list(methods["method"]) == list(kdviz.methods.kd_methods())
+    assert list(methods["method"]) == list(kdviz.kd.methods.kd_methods())
 
 
 def test_background_run_submit_jobs_results(tmp_path):
@@ -214,7 +214,7 @@ def test_multiclass_runs_have_a_one_vs_rest_macro_auc():
     assert res.df["test_auc"].notna().all() and (res.df["n_classes"] == 3).all()
     fig = res.plot("test_auc")
     assert "AUC (one-vs-rest, macro)" in fig.layout.yaxis.title.text and "one-vs-rest" in fig.layout.title.text
-    from kdviz.clitools import summary_table
+    from kdviz.cli.tools import summary_table
 
     assert "AUC (one-vs-rest, macro)" in summary_table(res.df)
     binary = kdviz.sweep(**{**TINY, "repeats": 1})

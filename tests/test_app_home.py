@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from apptools import no_exceptions, page, specs, trace_names
 
-from kdviz.methods import METHODS
+from kdviz.kd.methods import METHODS
 
 
 def test_home_draws_the_live_mini_chart_with_method_colours():

@@ -8,7 +8,7 @@ import re
 import pytest
 from apptools import no_exceptions, page, specs, trace_names
 
-from kdviz import lesson as L
+from kdviz.teaching import lesson as L
 
 PAGE = "pages/5_Lesson.py"
 QUESTION_STEPS = [i for i, s in enumerate(L.STEPS) if s.question is not None]

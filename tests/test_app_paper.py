@@ -105,7 +105,7 @@ def _insert_done_run(config: dict, table: pd.DataFrame) -> str:
 
 @pytest.fixture
 def offline(monkeypatch):
-    import kdviz.openml as openml
+    import kdviz.data.openml as openml
 
     monkeypatch.setattr(openml, "_openml_reachable", lambda *a, **k: False)
 
@@ -156,8 +156,8 @@ def test_a_finished_run_is_drawn_solid_beside_the_paper_with_its_agreement(offli
 
 
 def test_run_what_is_missing_submits_the_preset_on_the_cards_scale(monkeypatch):
+    import kdviz.data.openml as openml
     import kdviz.jobs as jobs
-    import kdviz.openml as openml
 
     monkeypatch.setattr(openml, "_openml_reachable", lambda *a, **k: True)  # the page may download
     monkeypatch.setattr(jobs.engine, "ensure_workers", lambda *a, **k: None, raising=False)

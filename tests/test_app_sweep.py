@@ -133,7 +133,7 @@ def test_unusable_upload_cannot_be_run_and_a_failed_job_does_not_crash_the_page(
 
 
 def test_bad_files_give_messages():
-    from kdviz.data import read_table
+    from kdviz.data.load import read_table
     from kdviz.errors import DatasetError
 
     for data, words in ((b"", "empty"), (b"\x00\x01PK\x03\x04", "binary"), (b"a,b\n", "no data")):

@@ -44,7 +44,7 @@ def test_registries_do_not_import_their_plugins() -> None:
     """A fresh interpreter importing the registries gets no torch and no experiments until asked."""
     code = (
         "import sys\n"
-        "import kdviz.experiments, kdviz.students, kdviz.teachers\n"
+        "import kdviz.experiments, kdviz.kd.students, kdviz.teachers\n"
         "assert 'kdviz.neural' not in sys.modules and 'kdviz.sweep' not in sys.modules, sorted(sys.modules)\n"
         "assert not kdviz.experiments.EXPERIMENTS\n"
         "kdviz.experiments.get_experiment('sweep')  # a lookup loads the plug-ins lazily\n"
@@ -77,7 +77,7 @@ NAMING_MODULES = ("kdviz/presets.py", "kdviz/theory/presets.py", "kdviz/paper/pu
 #: registered names that are also plain words of another vocabulary, and where that other meaning is used
 WORDS = {
     "teacher": None,  # everywhere: the config field, the results column and the capacity axis "teacher"
-    "linear": ("kdviz/plots.py", "kdviz/theory/", "kdviz/neural/"),  # Plotly axis
+    "linear": ("kdviz/figures/plots.py", "kdviz/theory/", "kdviz/neural/"),  # Plotly axis
     # type, the controlled student's polynomial degree, a network architecture
     "mlp": ("kdviz/neural/",), "cnn": ("kdviz/neural/",),  # network architectures
 }
@@ -89,9 +89,9 @@ def _scanned() -> list[Path]:
 
 def _registered_names() -> dict[str, set[str]]:
     from kdviz import plugins
-    from kdviz.datasets import list_datasets
-    from kdviz.methods import METHODS
-    from kdviz.students import STUDENTS
+    from kdviz.data.registry import list_datasets
+    from kdviz.kd.methods import METHODS
+    from kdviz.kd.students import STUDENTS
     from kdviz.teachers import TEACHERS
 
     plugins.load_plugins()
@@ -137,14 +137,14 @@ def test_registered_names_are_written_only_where_they_are_registered():
     assert {"rf", "linear", "mlp"} <= names["student"]
     assert {"synthetic:gmm", "synthetic:curve", "csv:<path>"} <= names["dataset"]
     where = _registering_modules()
-    assert "kdviz/methods.py" in where["method"] and "kdviz/datasets.py" in where["dataset"]
-    assert "kdviz/teachers/forests.py" in where["teacher"] and "kdviz/students.py" in where["student"]
+    assert "kdviz/kd/methods.py" in where["method"] and "kdviz/data/registry.py" in where["dataset"]
+    assert "kdviz/teachers/forests.py" in where["teacher"] and "kdviz/kd/students.py" in where["student"]
     allowed: dict[str, set[str]] = {}
     for kind, ns in names.items():
         for n in ns:
             allowed.setdefault(n, set()).update(where[kind])
     hits = _string_constants(set(allowed))
-    assert "kdviz/methods.py" in hits  # the search finds the registrations (it cannot pass vacuously)
+    assert "kdviz/kd/methods.py" in hits  # the search finds the registrations (it cannot pass vacuously)
     bad = {}
     for path, found in hits.items():
         if path in NAMING_MODULES:
@@ -166,3 +166,15 @@ def test_pages_are_thin_they_import_ui_kdviz_streamlit_and_little_else():
                 [node.module or ""] if isinstance(node, ast.ImportFrom) else []
             for name in names:
                 assert name.split(".")[0] in allowed, (path.name, name)
+
+
+def test_the_package_layout_shows_the_layers():
+    """kdviz's top level holds at most 12 modules; the rest lives in packages named for their layer
+    (their rules are import-linter contracts in .importlinter)."""
+    top = sorted(p.name for p in (ROOT / "kdviz").glob("*.py"))
+    assert "__init__.py" in top and len(top) <= 12, top
+    packages = {p.parent.name for p in (ROOT / "kdviz").glob("*/__init__.py")}
+    assert {"data", "kd", "figures", "teaching", "runtime", "cli", "jobs", "teachers", "theory"} <= packages
+    contracts = (ROOT / ".importlinter").read_text(encoding="utf-8")
+    for pkg in ("kdviz.runtime", "kdviz.data", "kdviz.kd", "kdviz.figures", "kdviz.teaching"):
+        assert f"source_modules =\n    {pkg}" in contracts, pkg

@@ -294,7 +294,7 @@ def test_lesson_walk_predict_reveal_classroom_play_and_talk_pack(server, browser
     import io
     import zipfile
 
-    from kdviz import lesson as L
+    from kdviz.teaching import lesson as L
 
     page = browser_page
     page.set_viewport_size({"width": 1500, "height": 1600})  # a whole step in one screenshot

@@ -13,7 +13,7 @@ import time
 import pytest
 from test_browser import ARGS, ARTIFACTS, _browser, _wait_idle, streamlit_server
 
-from kdviz import lesson as L
+from kdviz.teaching import lesson as L
 
 pytestmark = pytest.mark.browser
 KEY = "class-test-key-4711"

@@ -118,7 +118,7 @@ def _wait_idle(page, timeout: float = 90_000) -> None:
 
 
 def _views(job: str) -> list[tuple[str, str]]:
-    from kdviz import lesson as L
+    from kdviz.teaching import lesson as L
 
     views = [("home", ""), ("playground", "Playground"), ("sweep", f"Sweep?run={job}"), ("theory", "Theory"),
              ("runs", f"Runs?open={job}"), ("runs_overlay", f"Runs?open={job}&view=Overlay+runs")]
@@ -166,7 +166,7 @@ def test_every_page_in_the_projector_theme(server, browser, size):
                 _wait_idle(page)
             problems += _check(page, name, w)
         # a lesson verdict (a success box) after Reveal
-        from kdviz import lesson as L
+        from kdviz.teaching import lesson as L
 
         page.goto(f"{url}/Lesson?step=2&theme=projector")
         page.locator(".js-plotly-plot").first.wait_for(timeout=90_000)
@@ -229,7 +229,7 @@ def test_animated_html_slider_clears_the_subtitle_and_play_keeps_error_bars(brow
     import numpy as np
     import pandas as pd
 
-    from kdviz import export, plots
+    from kdviz.figures import export, plots
 
     rows = [dict(method=m, capacity=c, repeat=r, test_auc=0.8 + 0.01 * c + 0.01 * r + (0.02 if m == "crossfit" else 0),
                  dataset="synthetic:gmm", teacher="rf-depth")

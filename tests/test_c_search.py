@@ -1,13 +1,13 @@
-"""The searches of the bound-fast constant c (kdviz.csearch): full CV and the cheaper ``cv-fast``."""
+"""The searches of the bound-fast constant c (kdviz.kd.csearch): full CV and the cheaper ``cv-fast``."""
 
 import math
 
 import pytest
 
 from kdviz.config import PAPER_C_GRID, make_config
-from kdviz.csearch import coarse_indices, fast_fits_max, fast_search, full_search, run_search
 from kdviz.errors import ConfigError
-from kdviz.kd import chosen_c
+from kdviz.kd.csearch import coarse_indices, fast_fits_max, fast_search, full_search, run_search
+from kdviz.kd.targets import chosen_c
 from kdviz.sweep import load_data, plan, run_sweep
 
 
@@ -76,7 +76,7 @@ def test_c_option_validates():
 
 
 def test_cli_and_links_accept_cv_fast():
-    from kdviz.cli import build_parser, config_from_args
+    from kdviz.cli.main import build_parser, config_from_args
     from ui.links import decode
 
     args = build_parser().parse_args(["sweep", "--c", "CV-Fast"])
@@ -141,7 +141,7 @@ def test_the_sweep_page_defaults_to_the_fast_search_and_offers_full_cv(tmp_path,
 @pytest.mark.parametrize("case", ["magic-B", "adult-B"])
 def test_the_fast_search_agrees_with_full_cv_on_the_paper_protocols_measured_fold_scores(case):
     """Issue 21's agreement, replayed on the fold scores and test AUCs measured on the real data at full size
-    (benchmarks/c_search_replay.py): the searches in kdviz.csearch choose, and the students they pick must be
+    (benchmarks/c_search_replay.py): the searches in kdviz.kd.csearch choose, and the students they pick must be
     within ±0.002 of full CV's in ≥ 90 % of the cells and never worse by more than 0.005."""
     import json
     from pathlib import Path

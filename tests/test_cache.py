@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from kdviz.cache import single_flight_lru
+from kdviz.runtime.cache import single_flight_lru
 
 
 def test_concurrent_callers_of_one_key_compute_it_once():

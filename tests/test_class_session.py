@@ -1,4 +1,4 @@
-"""Class sessions (kdviz.classroom_session): create, join, follow the step, vote once per student, reveal,
+"""Class sessions (kdviz.teaching.classroom): create, join, follow the step, vote once per student, reveal,
 export, permissions, and a restart (reopening the store) that keeps everything."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import threading
 
 import pytest
 
-from kdviz import lesson as L
-from kdviz.classroom_session import (
+from kdviz.teaching import lesson as L
+from kdviz.teaching.classroom import (
     CODE_ALPHABET,
     CODE_LENGTH,
     ClassError,
@@ -220,7 +220,7 @@ def _title(at) -> str:
 
 
 def test_instructor_starts_students_join_follow_vote_and_see_the_reveal(browsers):
-    from kdviz.classroom_session import open_class_store
+    from kdviz.teaching.classroom import open_class_store
 
     store = open_class_store()
     t = browsers(_page(LESSON), "T")
@@ -274,7 +274,7 @@ def test_instructor_starts_students_join_follow_vote_and_see_the_reveal(browsers
 
 
 def test_exploring_students_cannot_pass_an_unrevealed_class_question(browsers):
-    from kdviz.classroom_session import open_class_store
+    from kdviz.teaching.classroom import open_class_store
 
     store = open_class_store()
     c = store.create("id-T")
@@ -298,7 +298,7 @@ def test_a_bad_class_code_gets_a_message_and_the_lesson_still_works(browsers):
 
 
 def test_followers_take_the_playground_settings_the_instructor_shares(browsers):
-    from kdviz.classroom_session import open_class_store
+    from kdviz.teaching.classroom import open_class_store
 
     store = open_class_store()
     c = store.create("id-T")
@@ -316,7 +316,7 @@ def test_followers_take_the_playground_settings_the_instructor_shares(browsers):
 
 
 def test_a_server_restart_mid_class_keeps_the_step_and_the_votes_on_the_pages(browsers):
-    import kdviz.classroom_session as cs
+    import kdviz.teaching.classroom as cs
 
     store = cs.open_class_store()
     c = store.create("id-T")

@@ -6,7 +6,7 @@ import sys
 import pandas as pd
 import pytest
 
-from kdviz.cli import main
+from kdviz.cli.main import main
 
 FAST = ["--dataset", "synthetic:gmm", "--n", "300", "--capacities", "1,3", "--teacher-option", "n_estimators=5",
         "--folds", "2", "--repeats", "1", "--c", "0.1", "--jobs", "1"]

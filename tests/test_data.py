@@ -1,4 +1,4 @@
-"""Tests for kdviz.data: registry, synthetic generators, real datasets, CSV refusals, OpenML offline."""
+"""Tests for kdviz.data.load: registry, synthetic generators, real datasets, CSV refusals, OpenML offline."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import kdviz.data as data
-import kdviz.openml as openml
-from kdviz.data import Dataset, list_datasets, load_dataset, read_table
+import kdviz.data.load as data
+import kdviz.data.openml as openml
+from kdviz.data.load import Dataset, list_datasets, load_dataset, read_table
 from kdviz.errors import DatasetError
 
 _REAL_REACHABLE = openml._openml_reachable
@@ -518,7 +518,7 @@ def test_default_cache_dir_uses_kdviz_home(tmp_path: Path, monkeypatch: pytest.M
 @pytest.fixture
 def toy_registry():
     """Registers toy datasets for one test and removes them afterwards."""
-    from kdviz import datasets
+    from kdviz.data import registry as datasets
 
     names: list[str] = []
 
@@ -534,7 +534,7 @@ def toy_registry():
 def test_a_toy_dataset_is_one_call(toy_registry) -> None:
     from sklearn.datasets import make_blobs
 
-    from kdviz.data import Param, RawData
+    from kdviz.data.load import Param, RawData
 
     toy_registry(data.DatasetSpec(
         name="toy:blobs", description="Two blobs.", n_classes=2, subsample=False,
@@ -555,7 +555,7 @@ def test_a_toy_dataset_is_one_call(toy_registry) -> None:
 
 
 def test_a_toy_pattern_passes_what_it_matched(toy_registry) -> None:
-    from kdviz.data import RawData
+    from kdviz.data.load import RawData
 
     def loader(req) -> RawData:
         k = int(req.arg)
@@ -629,7 +629,7 @@ def test_a_level_only_in_the_test_rows_is_no_feature(tmp_path: Path) -> None:
 
 
 def test_the_categorical_fill_is_the_training_mode() -> None:
-    from kdviz.encoding import encode_split
+    from kdviz.data.encoding import encode_split
 
     # training rows: a×5, b×3, missing×2; test rows: b×10, missing×2. All rows: b is the mode; training: a.
     colour = ["a"] * 5 + ["b"] * 3 + [np.nan] * 2 + ["b"] * 10 + [np.nan] * 2

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kdviz.distill import CLIP, gamma, gamma_star, inverse_link, kd_target, link, one_hot, squared_kd_loss
 from kdviz.errors import ConfigError
+from kdviz.kd.distill import CLIP, gamma, gamma_star, inverse_link, kd_target, link, one_hot, squared_kd_loss
 
 
 def _random_case(n=200, k=2, seed=0):

@@ -16,10 +16,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import kdviz.openml as openml
-from kdviz.cli import main
+import kdviz.data.openml as openml
+from kdviz.cli.main import main
 from kdviz.config import load_config_file, make_config
-from kdviz.data import load_dataset, read_table
+from kdviz.data.load import load_dataset, read_table
 from kdviz.errors import ConfigError, DatasetError
 
 FAST = ["--n", "300", "--capacities", "1,3", "--teacher-option", "n_estimators=5", "--folds", "2",
@@ -232,7 +232,7 @@ def test_out_never_overwrites_the_input_csv(tmp_path):
 
 
 def test_out_must_be_writable(tmp_path, monkeypatch):
-    import kdviz.clitools as cli
+    import kdviz.cli.tools as cli
 
     ro = tmp_path / "ro"
     ro.mkdir()
@@ -263,8 +263,8 @@ def test_option_ranges_are_bounded(flag, message):
 
 
 def test_big_tables_report_progress_and_suggest_sampling(tmp_path, monkeypatch, capsys):
-    import kdviz.clitools as cli
-    import kdviz.tables as tables
+    import kdviz.cli.tools as cli
+    import kdviz.data.tables as tables
 
     monkeypatch.setattr(tables, "CHUNKED_BYTES", 1000)
     monkeypatch.setattr(tables, "_CHUNK_ROWS", 100)
@@ -415,7 +415,7 @@ def test_the_merge_note_lists_every_variant_with_its_rows(tmp_path):
 
 
 def test_a_presets_demo_data_settings_stay_on_its_own_dataset(tmp_path):
-    from kdviz.cli import build_parser, config_from_args
+    from kdviz.cli.main import build_parser, config_from_args
 
     path = _write_csv(tmp_path / "mine.csv", _frame(300))
     parse = build_parser().parse_args

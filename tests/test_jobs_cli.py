@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from kdviz.cli import main
+from kdviz.cli.main import main
 from kdviz.jobs import stop_workers
 
 SWEEP_FLAGS = ["--dataset", "synthetic:gmm", "--n", "300", "--capacities", "1,3", "--teacher-option",

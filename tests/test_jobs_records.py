@@ -13,10 +13,10 @@ import pytest
 from test_jobs_support import TConfig, _assemble, _execute, _plan
 
 import kdviz.jobs as jobs
-from kdviz.cache import SingleFlightCache
 from kdviz.experiments import Experiment, register_experiment
 from kdviz.jobs import ACTIVE, RESUMABLE, STATUSES, Status, engine
 from kdviz.jobs.store import Store
+from kdviz.runtime.cache import SingleFlightCache
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -49,12 +49,12 @@ SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE) ")
 
 def test_no_sql_outside_the_store():
     """Every SQL statement is a named method of a store: the job store (kdviz/jobs/store*.py) or the class
-    sessions' own database (kdviz/classroom_session.py, `ClassStore`); nothing else runs SQL."""
+    sessions' own database (kdviz/teaching/classroom.py, `ClassStore`); nothing else runs SQL."""
     files = [p for d in ("kdviz", "ui", "pages") for p in (ROOT / d).rglob("*.py")] + [ROOT / "app.py"]
     assert len(files) > 20
     leaks = [f"{p.relative_to(ROOT)}:{i}: {line.strip()}" for p in files
              if not (p.parent.name == "jobs" and p.name.startswith("store"))
-             and p.relative_to(ROOT).as_posix() != "kdviz/classroom_session.py"
+             and p.relative_to(ROOT).as_posix() != "kdviz/teaching/classroom.py"
              for i, line in enumerate(p.read_text().splitlines(), 1) if SQL.search(line)]
     assert not leaks, "SQL outside kdviz/jobs/store*.py:\n" + "\n".join(leaks)
 
@@ -119,8 +119,8 @@ def test_the_plan_cache_is_bounded(tmp_path, plans):
 def test_one_seconds_formatter_and_one_set_of_worker_options():
     import argparse
 
-    from kdviz.cli import build_parser
-    from kdviz.clitools import format_seconds
+    from kdviz.cli.main import build_parser
+    from kdviz.cli.tools import format_seconds
     from kdviz.jobs.worker import add_worker_arguments
 
     assert [format_seconds(s) for s in (None, float("nan"), 12.4, 65, 7620)] == ["—", "—", "12 s", "1 min 05 s",

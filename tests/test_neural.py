@@ -9,9 +9,10 @@ torch = pytest.importorskip("torch")
 
 import kdviz.neural  # noqa: E402,F401  (registers the torch families and students)
 from kdviz.config import make_config  # noqa: E402
-from kdviz.data import load_dataset  # noqa: E402
-from kdviz.distill import one_hot  # noqa: E402
+from kdviz.data.load import load_dataset  # noqa: E402
 from kdviz.errors import ConfigError  # noqa: E402
+from kdviz.kd.distill import one_hot  # noqa: E402
+from kdviz.kd.students import STUDENTS, KDSpec, make_student  # noqa: E402
 from kdviz.neural.losses import (  # noqa: E402
     NEURAL_EPS,
     ce_T,
@@ -21,7 +22,6 @@ from kdviz.neural.losses import (  # noqa: E402
     tempered_teacher,
 )
 from kdviz.neural.students import TorchStudent, fit_kd_many  # noqa: E402
-from kdviz.students import STUDENTS, KDSpec, make_student  # noqa: E402
 from kdviz.sweep import crossfit_folds, execute, plan, run_sweep, teacher_inputs, teacher_seed  # noqa: E402
 from kdviz.teachers import TEACHERS, make_teacher  # noqa: E402
 

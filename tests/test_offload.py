@@ -6,15 +6,16 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kdviz import offload, playground
 from kdviz.errors import DatasetError
+from kdviz.runtime import offload
+from kdviz.teaching import playground
 
 ARGS = ("synthetic:curve", 300, 0.2, 3.0, 0, 20, "rf-depth", 3)
 
 
 def test_teacher_fits_in_a_helper_equal_the_local_ones():
     before = offload.stats["offloaded"]
-    remote = offload.call("kdviz.playground:fit_teachers", *ARGS)
+    remote = offload.call("kdviz.teaching.playground:fit_teachers", *ARGS)
     assert offload.stats["offloaded"] == before + 1
     local = playground.fit_teachers(*ARGS)
     np.testing.assert_array_equal(remote.full_grid, local.full_grid)
@@ -24,7 +25,7 @@ def test_teacher_fits_in_a_helper_equal_the_local_ones():
 
 def test_errors_of_the_function_are_raised_here():
     with pytest.raises(DatasetError, match="Unknown dataset"):
-        offload.call("kdviz.data:load_dataset", "nope:x")
+        offload.call("kdviz.data.load:load_dataset", "nope:x")
 
 
 def test_a_helper_that_cannot_start_means_computing_here(monkeypatch):

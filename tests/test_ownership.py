@@ -121,7 +121,7 @@ def _record(**kw) -> JobRecord:
 
 
 def test_task_cost_counts_cv_fits():
-    from kdviz.csearch import fast_fits_max
+    from kdviz.kd.csearch import fast_fits_max
 
     cfg = SimpleNamespace(cv_folds=5, c_grid=(0.1, 0.3, 1, 3, 10))
     assert task_cost(SimpleNamespace(kind="cv"), cfg) == 5  # one value of c: a student per CV fold
@@ -226,7 +226,7 @@ def test_uploads_are_private(home):
 
 
 def test_talk_pack_holds_no_server_path(tmp_path):
-    from kdviz.talkpack import talk_pack
+    from kdviz.figures.talkpack import talk_pack
 
     path = f"csv:{tmp_path}/uploads/0123456789ab_grades.csv"
     pack = talk_pack([], config={"run": {"dataset": path}, "overlay": {"x": {"dataset": path}}}, images=False,
@@ -239,7 +239,7 @@ def test_talk_pack_holds_no_server_path(tmp_path):
 
 
 def test_no_paths_cleans_texts_and_every_text_column():
-    from kdviz.talkpack import no_paths, table_no_paths
+    from kdviz.figures.talkpack import no_paths, table_no_paths
 
     assert no_paths("File not found: /srv/home/uploads/0123456789ab_g.csv. Check the path (relative to /srv/app).") \
         == "File not found: 0123456789ab_g.csv. Check the path (relative to app)."

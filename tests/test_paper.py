@@ -5,12 +5,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kdviz import plots
 from kdviz import sweep as sweep_mod
-from kdviz.cli import build_parser, config_from_args, main
+from kdviz.cli.main import build_parser, config_from_args, main
 from kdviz.config import PRESETS, make_config
-from kdviz.distill import gamma, kd_target, one_hot
 from kdviz.errors import ConfigError, DatasetError
+from kdviz.figures import plots
+from kdviz.kd.distill import gamma, kd_target, one_hot
 from kdviz.paper import (
     PaperMismatchError,
     compare,
@@ -196,7 +196,7 @@ def test_a_preset_runs_offline_from_a_csv_with_the_capacities_overridden(tmp_pat
     assert (cfg.dataset, cfg.target, cfg.capacities, cfg.vary, cfg.paper) == (
         "csv:/x.csv", "class", (2, 3), "student", "magic-A")
     # OpenML cannot be reached here: the message says so and names the offline way
-    import kdviz.openml as openml
+    import kdviz.data.openml as openml
 
     monkeypatch.setattr(openml, "_openml_reachable", lambda *a, **k: False)
     with pytest.raises(DatasetError, match="cannot be reached"):
@@ -373,8 +373,8 @@ def test_enhanced_at_fixed_c_and_the_cv_choice_are_separate_series_with_their_ow
 
 
 def test_openml_versions_as_the_authors_load_them(tmp_path, monkeypatch):
-    import kdviz.data as data
-    import kdviz.openml as openml
+    import kdviz.data.load as data
+    import kdviz.data.openml as openml
 
     frame = pd.DataFrame({"x": np.tile(np.arange(10.0), 10), "y": ["a", "b"] * 50})
     calls = []
@@ -408,6 +408,7 @@ def test_the_student_axis_varies_a_torch_students_width():
 def test_the_gallery_cards_pick_their_run_and_caption_what_they_draw(tmp_path):
     from types import SimpleNamespace
 
+    from kdviz.figures.talkpack import TalkChart, talk_pack
     from kdviz.paper.gallery import (
         Card,
         CardState,
@@ -418,7 +419,6 @@ def test_the_gallery_cards_pick_their_run_and_caption_what_they_draw(tmp_path):
         pick_run,
         run_config,
     )
-    from kdviz.talkpack import TalkChart, talk_pack
 
     assert len(cards()) == len(published().groupby(["experiment", "dataset", "scale"])) == 20
     card = Card("A", "magic", "p")

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from kdviz.config import make_config
-from kdviz.playground import PlaygroundParams, compute
 from kdviz.sweep import run_sweep
+from kdviz.teaching.playground import PlaygroundParams, compute
 
 METRICS = ("test_auc", "test_accuracy", "test_log_loss", "student_error", "oracle_error",
            "teacher_error_l2", "teacher_error_train", "teacher_label_mse")

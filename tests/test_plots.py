@@ -1,4 +1,4 @@
-"""kdviz.plots and kdviz.export on a small hand-made results table (no fitting)."""
+"""kdviz.figures.plots and kdviz.figures.export on a small hand-made results table (no fitting)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kdviz import export, plots
-from kdviz.figstyle import style_figure
-from kdviz.methods import METHODS, kd_methods
+from kdviz.figures import export, plots
+from kdviz.figures.style import style_figure
+from kdviz.kd.methods import METHODS, kd_methods
 from kdviz.sweep import COLUMNS
 
 
@@ -125,7 +125,7 @@ def test_image_export_without_browser_says_so(monkeypatch):
 
 
 def test_uploaded_csv_titles_show_the_file_name_not_the_server_path():
-    from kdviz.plots import dataset_label
+    from kdviz.figures.plots import dataset_label
 
     assert dataset_label("csv:/home/u/.kdviz/uploads/d3e80dd37455_magic small.csv") == "magic small.csv"
     assert dataset_label("openml:MagicTelescope") == "openml:MagicTelescope"

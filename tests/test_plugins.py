@@ -9,10 +9,10 @@ import pytest
 from apptools import no_exceptions, page
 
 from kdviz import plugins
-from kdviz.cli import main
+from kdviz.cli.main import main
 from kdviz.config import make_config, unregister_field
-from kdviz.datasets import unregister_dataset
-from kdviz.students import unregister_student
+from kdviz.data.registry import unregister_dataset
+from kdviz.kd.students import unregister_student
 from kdviz.sweep import load_data, plan
 from kdviz.teachers import unregister_teacher
 

@@ -11,7 +11,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
 from kdviz.config import PRESETS, make_config
-from kdviz.data import load_dataset
+from kdviz.data.load import load_dataset
 from kdviz.errors import DatasetError
 from kdviz.presets import ADULT_CATEGORIES, PAPER_A_SCALES, PAPER_DATASETS, paper_data_options
 from kdviz.sweep import COLUMNS, load_data, run_sweep
@@ -82,8 +82,8 @@ def test_ordinal_encoding_codes_levels_in_the_declared_order_with_mean_imputatio
 
 
 def test_undeclared_levels_follow_sorted_and_test_only_levels_are_imputed(tmp_path):
-    from kdviz.encoding import encode_split, ordinal_codes
-    from kdviz.tables import DataReport
+    from kdviz.data.encoding import encode_split, ordinal_codes
+    from kdviz.data.tables import DataReport
 
     assert ordinal_codes(pd.Series(["b", "z", "a", None]), ["z"]) == ["z", "a", "b"]
     frame = pd.DataFrame({"c": pd.Series(["x", "y", "x", "w"], dtype=object), "n": [1.0, np.nan, 3.0, 4.0]})

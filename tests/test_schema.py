@@ -11,17 +11,18 @@ import pandas as pd
 import pytest
 from apptools import no_exceptions, page
 
-from kdviz import methods as kd_methods_module
-from kdviz import plugins, students, teachers
-from kdviz.cli import build_parser, config_from_args, main, sweep_flags
+from kdviz import plugins, teachers
+from kdviz.cli.main import build_parser, config_from_args, main, sweep_flags
 from kdviz.config import SweepConfig, make_config, sweep_field, sweep_fields
-from kdviz.data import load_dataset
-from kdviz.datasets import DatasetSpec, RawData, register_dataset, unregister_dataset
+from kdviz.data.load import load_dataset
+from kdviz.data.registry import DatasetSpec, RawData, register_dataset, unregister_dataset
 from kdviz.errors import ConfigError
-from kdviz.methods import Method, method_label, register_method
-from kdviz.playground import PlaygroundParams
-from kdviz.plots import capacity_chart
+from kdviz.figures.plots import capacity_chart
+from kdviz.kd import methods as kd_methods_module
+from kdviz.kd import students
+from kdviz.kd.methods import Method, method_label, register_method
 from kdviz.schema import model_fields
+from kdviz.teaching.playground import PlaygroundParams
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from kdviz import plots
-from kdviz.cli import main
+from kdviz.cli.main import main
 from kdviz.errors import ConfigError
+from kdviz.figures import plots
 from kdviz.jobs import open_store, rename, stop_workers, submit
 from kdviz.jobs.labels import clean_tags, matches
 
@@ -141,7 +141,7 @@ def test_no_emoji_in_the_dashboard_sources():
 # ----------------------------------------------------------------------------------------------
 # the projector theme: every text/background pair meets WCAG AA, every trace stands out on black
 def test_projector_text_pairs_meet_wcag_aa():
-    from kdviz.figstyle import PROJECTOR, PROJECTOR_TEXT_PAIRS, contrast
+    from kdviz.figures.style import PROJECTOR, PROJECTOR_TEXT_PAIRS, contrast
 
     assert contrast("#FFFFFF", "#000000") == pytest.approx(21.0) and contrast("#777777", "#777777") == 1.0
     low = {k: round(contrast(PROJECTOR[fg], PROJECTOR[bg]), 2) for k, (fg, bg) in PROJECTOR_TEXT_PAIRS.items()
@@ -177,9 +177,9 @@ def _trace_colours(fig) -> list[tuple[str, str]]:
 
 
 def test_every_trace_and_the_boundary_stand_out_on_the_projector_background():
-    from kdviz import lesson as L
-    from kdviz import playground as pg
-    from kdviz.figstyle import PROJECTOR, apply_theme, contrast
+    from kdviz.figures.style import PROJECTOR, apply_theme, contrast
+    from kdviz.teaching import lesson as L
+    from kdviz.teaching import playground as pg
 
     df = _table()
     df = pd.concat([df, df[df["method"] == "vanilla"].assign(method="teacher"),
@@ -202,7 +202,7 @@ def test_every_trace_and_the_boundary_stand_out_on_the_projector_background():
 
 
 def test_projector_margins_keep_a_busy_legend_off_the_axis_title():
-    from kdviz.figstyle import style_figure
+    from kdviz.figures.style import style_figure
 
     fig = plots.capacity_chart(_table(), "test_auc", presentation=True)
     assert fig.layout.legend.orientation == "h"  # two short entries: one row under the chart
@@ -217,9 +217,9 @@ def test_projector_margins_keep_a_busy_legend_off_the_axis_title():
 # ----------------------------------------------------------------------------------------------
 # the whole-lesson pack
 def test_lesson_pack_holds_before_and_after_for_each_question_and_a_handout():
-    from kdviz import lesson as L
-    from kdviz.export import browser_available
-    from kdviz.lesson_pack import lesson_pack
+    from kdviz.figures.export import browser_available
+    from kdviz.teaching import lesson as L
+    from kdviz.teaching.lesson_pack import lesson_pack
 
     pack = lesson_pack(0, link="https://example.org/Lesson?step=1", formats=())
     z = zipfile.ZipFile(io.BytesIO(pack.data))
@@ -256,7 +256,7 @@ def test_lesson_pack_holds_before_and_after_for_each_question_and_a_handout():
 # ----------------------------------------------------------------------------------------------
 # animated HTML: every frame keeps every trace's bands and error bars; the slider clears the subtitle
 def test_animated_html_keeps_error_bars_and_bands_in_every_frame():
-    from kdviz.figstyle import animate_capacity
+    from kdviz.figures.style import animate_capacity
 
     df = _table()
     df = pd.concat([df, df[df["method"] == "vanilla"].assign(method="teacher"),

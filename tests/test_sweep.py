@@ -10,7 +10,7 @@ import pytest
 from kdviz.config import make_config
 from kdviz.errors import ConfigError
 from kdviz.experiments import run_plan
-from kdviz.kd import CVScore, FoldPredictions, OracleError, TeacherPredictions
+from kdviz.kd.targets import CVScore, FoldPredictions, OracleError, TeacherPredictions
 from kdviz.sweep import COLUMNS, execute, load_data, plan, run_sweep, teacher_inputs
 from kdviz.teachers import TeacherSpec, register_teacher, unregister_teacher
 
@@ -188,7 +188,7 @@ def test_brier_cv_tunes_c_for_the_distance_to_p0():
 
 
 def test_brier_score_ranks_probabilities_by_their_distance_to_the_labels():
-    from kdviz.metrics import task_score
+    from kdviz.kd.metrics import task_score
 
     y = np.array([0, 1, 1, 0])
     exact = np.eye(2)[y]

@@ -11,13 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kdviz import export
-from kdviz import lesson as L
-from kdviz.captions import capacity_outcome, caption_for, playground_outcome
-from kdviz.figstyle import animate_capacity, apply_theme
-from kdviz.methods import METHODS
-from kdviz.plots import capacity_chart
-from kdviz.talkpack import TalkChart, talk_pack
+from kdviz.figures import export
+from kdviz.figures.plots import capacity_chart
+from kdviz.figures.style import animate_capacity, apply_theme
+from kdviz.figures.talkpack import TalkChart, talk_pack
+from kdviz.kd.methods import METHODS
+from kdviz.teaching import lesson as L
+from kdviz.teaching.captions import capacity_outcome, caption_for, playground_outcome
 from ui.links import classroom_query, parse_hide, parse_lock
 
 
@@ -63,7 +63,7 @@ def test_playground_caption_reads_the_numbers_and_calls_no_student_on_one_seed()
 
 def test_the_one_uncertainty_rule():
     """Two standard errors of the paired difference over repeats; one repeat: no call."""
-    from kdviz.captions import paired_call
+    from kdviz.teaching.captions import paired_call
 
     assert paired_call([0.1], [0.5]).verdict == "no call"
     clear = paired_call([0.10, 0.11, 0.12], [0.20, 0.21, 0.22])  # a − b = −0.1 every time: lower error
@@ -174,8 +174,8 @@ def test_step_5_claim_holds_with_the_teacher_set_to_p0():
     """Step 5 says the correction has mean zero when p̂ = p0 (a perfect teacher is left alone on average).
     Set the teacher to p0 on the lesson's own data: the correction of the rule the lesson draws averages to
     zero — in closed form and over many label draws — while the paper's r² rule would move it."""
-    from kdviz.distill import kd_target, one_hot
-    from kdviz.playground import PLAYGROUND_GAMMA, teacher_fits
+    from kdviz.kd.distill import kd_target, one_hot
+    from kdviz.teaching.playground import PLAYGROUND_GAMMA, teacher_fits
 
     assert "mean zero when p̂ = p0" in L.STEPS[4].text and "c/(c + p̂(1 − p̂))" in L.STEPS[4].text
     bias = L.corrected_at_perfect_teacher(0)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from kdviz.distill import CLIP
 from kdviz.errors import ConfigError
 from kdviz.experiments import get_experiment, run_experiment
+from kdviz.kd.distill import CLIP
 from kdviz.theory import (
     ControlledTeacher,
     MethodSpec,
@@ -164,8 +164,8 @@ def test_theory_column_equals_the_population_slope_computed_independently(r2_tab
     the r² rule's target over simulated labels (not the closed form), the quadratic student's projection by
     lstsq, the slope by polyfit. It must match the table's theory value, and that value must not be the
     typed 4 of the old table (the r² rule at c = 1 has a bias floor: slope ≈ 0.2)."""
-    from kdviz.data import load_dataset
-    from kdviz.distill import kd_target, one_hot
+    from kdviz.data.load import load_dataset
+    from kdviz.kd.distill import kd_target, one_hot
     from kdviz.theory.controlled import make_bias_field, poly_features
     from kdviz.theory.plots import slope_table
 
@@ -201,7 +201,7 @@ def test_theory_column_equals_the_population_slope_computed_independently(r2_tab
 
 
 def test_fitted_e4_bound_only_for_order_4_and_captions_say_which_reach_4(r2_table):
-    from kdviz.captions import theory_outcome
+    from kdviz.teaching.captions import theory_outcome
     from kdviz.theory.plots import eps_chart
 
     cfg, df = r2_table

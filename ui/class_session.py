@@ -1,4 +1,4 @@
-"""A class session on the Lesson and Playground pages (the logic and the store: `kdviz.classroom_session`).
+"""A class session on the Lesson and Playground pages (the logic and the store: `kdviz.teaching.classroom`).
 
     klass = lesson_class("ls", n_steps)     # Lesson, before the step is read: ?class=CODE joins / follows
     klass.revealed(i, seed); klass.vote(i, seed, choice); klass.poll(i, seed); klass.next_disabled(i)
@@ -23,8 +23,8 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from kdviz import lesson as L
-from kdviz.classroom_session import ClassError, ClassState, open_class_store
+from kdviz.teaching import lesson as L
+from kdviz.teaching.classroom import ClassError, ClassState, open_class_store
 from ui import identity
 from ui.classroom import Classroom
 from ui.links import from_query

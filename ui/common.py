@@ -19,11 +19,11 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from kdviz import export
-from kdviz.clitools import format_seconds
-from kdviz.figstyle import PROJECTOR, apply_theme, fit_for_presentation
+from kdviz.cli.tools import format_seconds
+from kdviz.figures import export
+from kdviz.figures.style import PROJECTOR, apply_theme, fit_for_presentation
+from kdviz.figures.talkpack import no_paths
 from kdviz.jobs import ACTIVE, JobRecord, Status
-from kdviz.talkpack import no_paths
 from ui.identity import instructor_sidebar
 
 _PRESENT_STATE = "kdviz_present"
@@ -40,7 +40,7 @@ _PRESENT_CSS = """
 """
 
 #: the projector theme: black background, white text, high-contrast links, dark alerts, metric deltas and
-#: inputs (charts follow via show_chart). Built from `kdviz.figstyle.PROJECTOR`, whose text/background pairs
+#: inputs (charts follow via show_chart). Built from `kdviz.figures.style.PROJECTOR`, whose text/background pairs
 #: are contrast-tested (WCAG AA).
 _PROJECTOR_CSS = """
 <style>
@@ -218,7 +218,7 @@ _SPECS: dict[int, dict[str, Any]] = {}  # id of a live figure → its plotly dic
 def marshalled(fig: go.Figure) -> go.Figure:
     """`fig` for `st.plotly_chart`, its plotly dict (`fig.to_dict()`, a deep copy: ≈ 20 ms for the
     Playground's heat maps) made once per figure object: the figures pages draw are shared by every
-    session and never modified (`kdviz.cache`), so thirty students moving a slider to the same setting
+    session and never modified (`kdviz.runtime.cache`), so thirty students moving a slider to the same setting
     pay for it once. The dict is dropped with its figure."""
     spec = _SPECS.get(id(fig))
     if spec is None:
@@ -323,8 +323,8 @@ def talk_pack_button(key: str, charts: list, *, config: dict | None, link: str, 
                      title: str = "kdviz talk pack", filename: str = "kdviz_talk_pack") -> None:
     """"Download talk pack": one zip with each chart as PNG, SVG and HTML, captions.md, the config, the link
     and the results CSV (built when clicked; without chromium: HTML + CSV + config, and the zip says so).
-    `charts` holds `kdviz.talkpack.TalkChart`s; they are themed like the page."""
-    from kdviz.talkpack import TalkChart, talk_pack
+    `charts` holds `kdviz.figures.talkpack.TalkChart`s; they are themed like the page."""
+    from kdviz.figures.talkpack import TalkChart, talk_pack
 
     theme = current_theme()
     themed = [TalkChart(c.name, apply_theme(c.fig, theme), c.caption) for c in charts]
@@ -341,8 +341,8 @@ def talk_pack_button(key: str, charts: list, *, config: dict | None, link: str, 
 
 def lesson_pack_button(seed: int, *, link: str, present: bool, key: str = "lesson_pack") -> None:
     """"Download the whole lesson": one zip with every step's chart before and after Reveal, captions, the
-    questions with this run's answers and a one-page student handout (`kdviz.lesson_pack`; built when clicked)."""
-    from kdviz.lesson_pack import lesson_pack
+    questions with this run's answers and a one-page student handout (`kdviz.teaching.lesson_pack`; built when clicked)."""
+    from kdviz.teaching.lesson_pack import lesson_pack
 
     theme = current_theme()
     has_browser = export.browser_available()

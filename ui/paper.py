@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from kdviz.errors import KdvizError
-from kdviz.home import kdviz_home
+from kdviz.figures.talkpack import TalkChart, no_paths
 from kdviz.paper.gallery import (
     Card,
     CardState,
@@ -22,7 +22,7 @@ from kdviz.paper.gallery import (
     pick_run,
     run_config,
 )
-from kdviz.talkpack import TalkChart, no_paths
+from kdviz.runtime.home import kdviz_home
 from ui import runs
 from ui.common import page_link, show_chart
 

@@ -11,12 +11,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from kdviz.cache import SingleFlightCache
-from kdviz.captions import caption_for
 from kdviz.config import data_settings
+from kdviz.figures.plots import axis2_heatmap, capacity_chart, metric_name, overlay_chart
+from kdviz.figures.talkpack import no_paths, table_no_paths
 from kdviz.paper import paper_reference
-from kdviz.plots import axis2_heatmap, capacity_chart, metric_name, overlay_chart
-from kdviz.talkpack import no_paths, table_no_paths
+from kdviz.runtime.cache import SingleFlightCache
+from kdviz.teaching.captions import caption_for
 from ui.common import show_chart
 from ui.state import key_to_link, link_key
 
@@ -64,8 +64,8 @@ def metric_controls(key: str, df: pd.DataFrame | None, default: str = "test_auc"
 
 def summary_table(df: pd.DataFrame, metric: str) -> pd.DataFrame:
     """Mean ± s.e. of `metric` per method (rows) and capacity (columns)."""
-    from kdviz.methods import method_label
-    from kdviz.plots import summarize
+    from kdviz.figures.plots import summarize
+    from kdviz.kd.methods import method_label
 
     s = summarize(df, metric)
     if s.empty:
@@ -102,7 +102,7 @@ def shared_figure(key: tuple | None, build: Callable[[], go.Figure]) -> go.Figur
 
 def overlay(tables: dict[str, pd.DataFrame], metric: str, log_x: bool, *, present: bool,
             show_teacher: bool, left_out: tuple[str, ...] = ()) -> go.Figure:
-    """Several runs in one chart (`kdviz.plots.overlay_chart`; `tables` keyed by run label), drawn once per
+    """Several runs in one chart (`kdviz.figures.plots.overlay_chart`; `tables` keyed by run label), drawn once per
     view and shared like `run_chart`."""
     build = lambda: overlay_chart(tables, metric, log_x=log_x, presentation=present, show_teacher=show_teacher,  # noqa: E731
                                   left_out=left_out)

@@ -15,9 +15,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from kdviz.errors import KdvizError
+from kdviz.figures.plots import METRIC_NAMES
 from kdviz.jobs import JobRecord, Status
 from kdviz.jobs.labels import matches
-from kdviz.plots import METRIC_NAMES
 from ui import runs
 from ui.common import show_chart
 from ui.results_view import available_metrics, overlay

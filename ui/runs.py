@@ -15,15 +15,15 @@ import pandas as pd
 import streamlit as st
 
 import kdviz.jobs as jobs
-from kdviz.cache import SingleFlightCache
 from kdviz.config import data_settings
-from kdviz.csearch import C_SEARCH_SHORT
 from kdviz.errors import KdvizError
-from kdviz.home import kdviz_home
+from kdviz.figures.plots import dataset_label
+from kdviz.figures.talkpack import table_no_paths
 from kdviz.jobs import ACTIVE, JobRecord, Status
 from kdviz.jobs.owners import SERVER_OWNER, may_manage, may_see, short_owner
-from kdviz.plots import dataset_label
-from kdviz.talkpack import table_no_paths
+from kdviz.kd.csearch import C_SEARCH_SHORT
+from kdviz.runtime.cache import SingleFlightCache
+from kdviz.runtime.home import kdviz_home
 from ui.identity import actor, owner_id
 
 
@@ -229,7 +229,7 @@ def config_summary(cfg: dict[str, Any]) -> str:
     text = (f"{ds} · {data_settings(cfg)} · {teacher} · {student} · {methods} · "
             f"K={cfg.get('folds')} · ×{cfg.get('repeats')} · seed {cfg.get('seed')}")
     c = cfg.get("c")
-    if c is not None and cfg.get("gamma", "bound_fast") != "full":  # which search chose c (kdviz.csearch)
+    if c is not None and cfg.get("gamma", "bound_fast") != "full":  # which search chose c (kdviz.kd.csearch)
         text += f" · c by {C_SEARCH_SHORT.get(c, c)}" if isinstance(c, str) else f" · c = {float(c):g}"
     if cfg.get("axis2"):
         text += f" · {cfg['axis2']} ∈ {{{', '.join(f'{v:g}' for v in cfg.get('axis2_values') or ())}}}"

@@ -11,7 +11,7 @@ from typing import Any
 import streamlit as st
 
 from kdviz.config import default_student_capacity, sweep_field
-from kdviz.plots import AXIS2_TITLES
+from kdviz.figures.plots import AXIS2_TITLES
 from kdviz.presets import paper_data_options
 from kdviz.sweep import student_grid
 from ui.state import wkey

@@ -18,17 +18,17 @@ import streamlit as st
 
 import kdviz.jobs as jobs
 from kdviz.config import PRESETS, SweepConfig, dataset_param_names, make_config, sweep_field, sweep_fields
-from kdviz.data import MAX_CLASSES, check_openml, list_datasets, load_dataset, read_table
-from kdviz.datasets import generated
+from kdviz.data.load import MAX_CLASSES, check_openml, list_datasets, load_dataset, read_table
+from kdviz.data.registry import generated
 from kdviz.errors import ConfigError, KdvizError
-from kdviz.home import kdviz_home
+from kdviz.figures.plots import dataset_label
+from kdviz.figures.talkpack import no_paths
 from kdviz.jobs.owners import may_read_upload
 from kdviz.jobs.store_owners import grant_upload
-from kdviz.plots import dataset_label
+from kdviz.kd.students import STUDENTS
 from kdviz.plugins import load_plugins
+from kdviz.runtime.home import kdviz_home
 from kdviz.schema import FieldSpec
-from kdviz.students import STUDENTS
-from kdviz.talkpack import no_paths
 from kdviz.teachers import TEACHERS, validate_grid
 from ui import runs
 from ui import sweep_axes as axes
@@ -42,7 +42,7 @@ FIELDS = ("dataset", "n", "target", "label_noise", "teacher", "capacities", "stu
 #: the form's own values that differ from the config's defaults (the synthetic demo, a quick first run)
 OVERRIDES: dict[str, Any] = dict(n=2000, label_noise=0.2, capacities=(1, 2, 4, 8, 16), trees=50, c="cv-fast",
                                  c_grid=(1e-3, 1e-2, 1e-1, 1.0, 10.0), cv_folds=3, cv_metric="brier", repeats=2)
-#: how the Sweep page names the two searches of c (kdviz.csearch)
+#: how the Sweep page names the two searches of c (kdviz.kd.csearch)
 C_SEARCH_CHOICES: dict[str, str] = {"cv-fast": "fast search", "cv": "full cross-validation (paper)"}
 #: the widgets' steps (their ranges are the schema's bounds; an open bound moves one step inwards)
 STEPS: dict[str, float] = dict(n=500, label_noise=0.05, trees=1, folds=1, repeats=1, seed=1, temperature=0.5,

@@ -19,7 +19,6 @@ from typing import Any
 
 import pandas as pd
 
-from kdviz.cache import SingleFlightCache
 from kdviz.errors import ConfigError, KdvizError
 from kdviz.experiments import get_experiment
 from kdviz.jobs.executors import EXECUTORS
@@ -30,6 +29,7 @@ from kdviz.jobs.records import ACTIVE, JobRecord, Status
 from kdviz.jobs.store import Store, open_store
 from kdviz.jobs.store_owners import set_setting, set_shared
 from kdviz.plugins import load_plugins
+from kdviz.runtime.cache import SingleFlightCache
 
 Home = str | os.PathLike | None
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from kdviz.jobs.owners import SERVER_OWNER, student_cap
 from kdviz.jobs.store_owners import get_setting, queue_state
-from kdviz.methods import ORACLE_ROW
+from kdviz.kd.methods import ORACLE_ROW
 
 Store = Any  # a kdviz.jobs.store.Store (not imported: the store imports this module)
 JobRecord = Any  # a kdviz.jobs.records.JobRecord
@@ -86,7 +86,7 @@ def task_cost(task: Any, config: Any) -> float:
     if kind == "cv":
         return float(folds)
     if kind == "csearch":
-        from kdviz.csearch import fast_fits_max
+        from kdviz.kd.csearch import fast_fits_max
 
         return float(fast_fits_max(len(getattr(config, "c_grid", ()) or ()) or 1, folds))
     return 1.0

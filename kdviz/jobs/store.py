@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from kdviz.home import kdviz_home
 from kdviz.jobs.owners import SERVER_OWNER, QueueFull
 from kdviz.jobs.queue import next_job
 from kdviz.jobs.records import (
@@ -37,7 +36,8 @@ from kdviz.jobs.records import (
     pid_alive,
 )
 from kdviz.jobs.store_schema import DB_NAME, JOB_COLUMNS, MIGRATIONS, SCHEMA_VERSION, job_record, migrate
-from kdviz.sqlite import PerHome, connect_wal
+from kdviz.runtime.home import kdviz_home
+from kdviz.runtime.sqlite import PerHome, connect_wal
 
 __all__ = [  # (records and liveness helpers live in kdviz.jobs.records; importable from here too)
     "ACTIVE", "DB_NAME", "HOST", "MIGRATIONS", "RESUMABLE", "SCHEMA_VERSION", "STATUSES", "JobNotFound", "JobRecord",

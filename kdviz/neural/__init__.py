@@ -1,7 +1,7 @@
 """Neural (PyTorch) teachers and students for kdviz; importing this package registers them.
 
 Teacher families (``kdviz.teachers``): ``mlp-epochs``, ``mlp-width``, ``cnn-epochs``, ``cnn-channels``.
-Students (``kdviz.students``): ``torch-linear``, ``mlp``, ``cnn`` — Hinton KD with temperature and
+Students (``kdviz.kd.students``): ``torch-linear``, ``mlp``, ``cnn`` — Hinton KD with temperature and
 its loss correction (THEORY §3), or the squared-loss p / logit variants (student option ``loss``).
 Many students train at once in one stacked model: :func:`kdviz.neural.batch.fit_students_batched`.
 
@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import torch  # noqa: F401  (ImportError here means: torch not installed)
 
+from kdviz.kd.students import register_student
 from kdviz.neural import students as _students
 from kdviz.neural import teachers as _teachers
 from kdviz.neural.models import NET_LIMITS
-from kdviz.students import register_student
 
 _C = _students.COMMON_OPTIONS
 _EPOCHS = (5, 10, 20, 40)

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from kdviz.distill import C_RULES, GAMMA_RULES, kd_target
 from kdviz.errors import ConfigError
+from kdviz.kd.distill import C_RULES, GAMMA_RULES, kd_target
 from kdviz.neural.losses import (
     LOSSES,
     NEURAL_EPS,
@@ -143,7 +143,7 @@ def kd_loss_fn(Y: np.ndarray, members: Sequence[Member], loss: str, device: torc
     """The per-member loss of a stack of students and each member's output kind ("softmax", "p", "logp").
 
     No-KD members (p_hat None) use label cross-entropy whatever ``loss`` is. Hinton members
-    precompute w and u on the training rows; squared members regress on ``kdviz.distill.kd_target``
+    precompute w and u on the training rows; squared members regress on ``kdviz.kd.distill.kd_target``
     (eps = 1e-2) with sum-over-classes squared error.
     """
     if loss not in LOSSES:

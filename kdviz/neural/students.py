@@ -8,7 +8,7 @@
 - ``hinton`` (default): Hinton KD with ``spec.temperature``/``spec.alpha``; ``spec.corrected`` adds
   the loss correction of THEORY §3 (eps = 1e-2; ``spec.gamma == "bound_fast"`` with ``spec.c``
   shrinks it per class by c/(c + r²), ``"full"`` or c None: γ = 1). Scores = softmax of the logits.
-- ``squared_p`` / ``squared_logit``: squared loss on the ``kdviz.distill`` target on the p / log-p
+- ``squared_p`` / ``squared_logit``: squared loss on the ``kdviz.kd.distill`` target on the p / log-p
   scale (corrected target when ``spec.corrected``); scores = outputs / exp(outputs).
 
 A single student is a stack of one (:func:`kdviz.neural.batch.fit_students_batched`), so training
@@ -33,7 +33,7 @@ COMMON_OPTIONS: dict[str, Any] = {"loss": "hinton", "epochs": 30, "lr": 1e-3, "b
 
 
 def member_from_spec(seed: int, p_hat: np.ndarray | None, spec: Any) -> Member:
-    """A batch :class:`Member` from a ``kdviz.students.KDSpec``."""
+    """A batch :class:`Member` from a ``kdviz.kd.students.KDSpec``."""
     return Member(seed=int(seed), p_hat=None if p_hat is None else np.asarray(p_hat, dtype=np.float64),
                   corrected=bool(spec.corrected) and p_hat is not None, temperature=float(spec.temperature),
                   alpha=float(spec.alpha), gamma=str(spec.gamma), c=None if spec.c is None else float(spec.c))

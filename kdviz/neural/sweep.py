@@ -4,7 +4,7 @@
 For torch students that wastes most of the time on per-step overhead (``benchmarks/bench_neural.py``).
 So for a torch student the sweep also plans one ``student_batch`` task per capacity, which runs
 :func:`run_student_batch`: it trains all the KD students of that capacity at once and returns the
-rows the per-task path would (same seeds, same teacher inputs, same c) as a `kdviz.kd.BatchRows`;
+rows the per-task path would (same seeds, same teacher inputs, same c) as a `kdviz.kd.targets.BatchRows`;
 the capacity's ``student`` tasks depend on it and read their row from it.
 """
 
@@ -15,13 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from kdviz.distill import one_hot
-from kdviz.kd import BatchRows, chosen_c, kd_spec, teacher_inputs
-from kdviz.methods import METHODS
-from kdviz.metrics import classification_metrics, error_vs_p0
+from kdviz.kd.distill import one_hot
+from kdviz.kd.methods import METHODS
+from kdviz.kd.metrics import classification_metrics, error_vs_p0
+from kdviz.kd.students import STUDENTS, make_student
+from kdviz.kd.targets import BatchRows, chosen_c, kd_spec, teacher_inputs
 from kdviz.neural.students import fit_kd_many
 from kdviz.seeds import sub_seed
-from kdviz.students import STUDENTS, make_student
 
 
 def supports_batching(student: str) -> bool:

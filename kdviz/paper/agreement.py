@@ -22,9 +22,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from kdviz.csearch import C_SEARCH_LABELS, searches_in
 from kdviz.errors import ConfigError
-from kdviz.methods import BASELINE, LABELS_ONLY, METHODS, TEACHER_ROW
+from kdviz.kd.csearch import C_SEARCH_LABELS, searches_in
+from kdviz.kd.methods import BASELINE, LABELS_ONLY, METHODS, TEACHER_ROW
 from kdviz.paper.published import CITATION, EXPERIMENTS, METHOD_SPLIT, _parse, guess_paper, published
 
 __all__ = ["DEFAULT_TOL", "SIGN_THRESHOLD", "Agreement", "PaperMismatchError", "compare", "published_cells"]

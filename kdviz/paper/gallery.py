@@ -22,10 +22,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from kdviz.errors import KdvizError
-from kdviz.methods import method_label
+from kdviz.figures.plots import add_reference_traces, capacity_chart, style_figure
+from kdviz.kd.methods import method_label
 from kdviz.paper.agreement import SIGN_THRESHOLD, Agreement, compare, published_cells
 from kdviz.paper.published import EXPERIMENTS, published
-from kdviz.plots import add_reference_traces, capacity_chart, style_figure
 from kdviz.presets import PAPER_DATASETS, paper_preset
 
 __all__ = ["Card", "CardState", "card_agreement", "card_caption", "card_config", "card_figure", "cards",
@@ -214,7 +214,7 @@ def card_caption(state: CardState) -> str:
 
 def openml_online() -> bool:
     """Whether OpenML answers now (a few seconds when offline: call once per page, not per card)."""
-    from kdviz.openml import _openml_reachable
+    from kdviz.data.openml import _openml_reachable
 
     return _openml_reachable()
 
@@ -224,7 +224,7 @@ def dataset_status(card: Card, *, online: bool = False, job: Any = None) -> tupl
     An OpenML dataset counts when it is cached, or when `online` (OpenML answers: it downloads once)."""
     from pathlib import Path
 
-    from kdviz.openml import _cache_root, _openml_stem
+    from kdviz.data.openml import _cache_root, _openml_stem
 
     ds = str(run_config(card, job).get("dataset", ""))
     if ds.startswith("openml:"):

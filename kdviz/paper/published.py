@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from kdviz.errors import ConfigError
-from kdviz.methods import METHODS
+from kdviz.kd.methods import METHODS
 
 __all__ = ["CITATION", "EXPERIMENTS", "METHOD_SPLIT", "guess_paper", "paper_reference", "published", "reference"]
 

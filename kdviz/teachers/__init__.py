@@ -31,7 +31,7 @@ hyperparameters, ``fit`` validates and learns ``*_`` attributes and returns ``se
     P = teacher.predict_proba_path(X_eval)   # (len(grid_), m, n_classes), rows sum to 1
 
 A training fold may lack some classes; the outputs still have ``n_classes`` columns, with 0 for
-the absent ones. Nothing is clipped here (``kdviz.distill`` clips). Torch families add
+the absent ones. Nothing is clipped here (``kdviz.kd.distill`` clips). Torch families add
 themselves with :func:`register_teacher` (`kdviz.neural`, loaded by `kdviz.plugins`).
 
 Modules: ``base`` (:class:`TeacherSpec`, the registry, :class:`TeacherPath`), ``forests``

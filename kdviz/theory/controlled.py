@@ -37,10 +37,10 @@ from sklearn.base import BaseEstimator
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
-from kdviz.distill import kd_target, one_hot
 from kdviz.errors import ConfigError
-from kdviz.methods import tuned_method
-from kdviz.metrics import teacher_errors
+from kdviz.kd.distill import kd_target, one_hot
+from kdviz.kd.methods import tuned_method
+from kdviz.kd.metrics import teacher_errors
 from kdviz.seeds import sub_rng
 
 STUDENT_DEGREES = {"linear": 1, "quadratic": 2, "cubic": 3}

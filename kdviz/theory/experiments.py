@@ -33,12 +33,12 @@ from pydantic import (
 
 from kdviz.config import CGrid, CValue, SweepConfig
 from kdviz.config import make_config as make_sweep_config
-from kdviz.data import Dataset, load_dataset
-from kdviz.datasets import dataset_spec, generated, list_datasets, takes
-from kdviz.distill import best_c
+from kdviz.data.load import Dataset, load_dataset
+from kdviz.data.registry import dataset_spec, generated, list_datasets, takes
 from kdviz.errors import ConfigError
 from kdviz.experiments import Experiment, Task, register_experiment, task_key
-from kdviz.methods import BASELINE, METHODS, crossfit_methods, theory_methods, tuned_method
+from kdviz.kd.distill import best_c
+from kdviz.kd.methods import BASELINE, METHODS, crossfit_methods, theory_methods, tuned_method
 from kdviz.presets import DEFAULT_DATASET, PAPER_C_GRID
 from kdviz.schema import Choices, check_choices
 from kdviz.seeds import sub_seed

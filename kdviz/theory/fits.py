@@ -14,8 +14,8 @@ import pandas as pd
 from scipy import stats
 from scipy.optimize import least_squares
 
-from kdviz import metrics
-from kdviz.methods import METHODS
+from kdviz.kd import metrics
+from kdviz.kd.methods import METHODS
 
 _FORM = {2: "C1·δ² + C2·ε2²", 4: "C1·δ² + C2·ε4⁴"}
 
@@ -147,5 +147,5 @@ def reference_line(x: np.ndarray, y: np.ndarray, slope: float, grid: np.ndarray 
 
 
 def summarize(df: pd.DataFrame, by: list[str], cols: list[str]) -> pd.DataFrame:
-    """Mean and standard deviation over repeats of `cols` for each group of `by` (`kdviz.metrics.summarize`)."""
+    """Mean and standard deviation over repeats of `cols` for each group of `by` (`kdviz.kd.metrics.summarize`)."""
     return metrics.summarize(df, by, cols, "sd")

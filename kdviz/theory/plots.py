@@ -12,8 +12,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from kdviz.figstyle import style_figure
-from kdviz.methods import (
+from kdviz.figures.style import style_figure
+from kdviz.kd.methods import (
     BASELINE,
     CROSSFIT,
     METHODS,

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from kdviz.data import load_dataset
-from kdviz.datasets import takes
+from kdviz.data.load import load_dataset
+from kdviz.data.registry import takes
 from kdviz.seeds import sub_seed
 from kdviz.theory.controlled import (
     P0_CLIP,

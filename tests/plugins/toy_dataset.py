@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
-from kdviz.datasets import DatasetSpec, LoadRequest, Param, RawData, register_dataset
+from kdviz.data.registry import DatasetSpec, LoadRequest, Param, RawData, register_dataset
 
 NAME = "toy:tilted"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kdviz.students import RegressorStudent, register_student
+from kdviz.kd.students import RegressorStudent, register_student
 from kdviz.teachers.base import TREE_LIMITS
 
 NAME = "toy-student"

@@ -1,6 +1,6 @@
 """Export figures as PNG, SVG (kaleido + a Chrome/Chromium browser) or standalone HTML (always).
 
-    from kdviz.export import figure_bytes, browser_available
+    from kdviz.figures.export import figure_bytes, browser_available
     png = figure_bytes(fig, "png")          # raises ExportError with a clear message if no browser
     html = figure_bytes(fig, "html")        # self-contained (plotly.js embedded), works offline;
                                             # a capacity chart gets animation frames (▶ Play on the slide)
@@ -74,7 +74,7 @@ def figure_bytes(fig: go.Figure, fmt: str, *, scale: float = 2.0, width: int | N
     """The figure as PNG / SVG / standalone HTML bytes."""
     fmt = _check_format(fmt)
     if fmt == "html":
-        from kdviz.figstyle import animate_capacity, is_capacity_chart
+        from kdviz.figures.style import animate_capacity, is_capacity_chart
 
         if is_capacity_chart(fig):
             fig = animate_capacity(fig)

@@ -4,7 +4,7 @@ per-task path (`kdviz.sweep`) and the batched torch path (`kdviz.neural.sweep`).
 Task results are pickled into the job store; change a class here and bump
 ``kdviz.experiments.KEY_VERSION`` so that results of the old shape are never read as new ones.
 A ``student`` task's result stays a plain ``dict`` of metrics: it becomes a row of the table; a
-``csearch`` task (c chosen by ``c = "cv-fast"``) returns a `kdviz.csearch.CSearch`.
+``csearch`` task (c chosen by ``c = "cv-fast"``) returns a `kdviz.kd.csearch.CSearch`.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from kdviz.csearch import CSearch
-from kdviz.distill import C_RULES, best_c
-from kdviz.methods import METHODS
-from kdviz.students import KDSpec
+from kdviz.kd.csearch import CSearch
+from kdviz.kd.distill import C_RULES, best_c
+from kdviz.kd.methods import METHODS
+from kdviz.kd.students import KDSpec
 
 
 @dataclass(frozen=True, eq=False)

@@ -1,5 +1,5 @@
 """What kdviz's SQLite stores share (the job store, `kdviz.jobs.store`, and the class store,
-`kdviz.classroom_session`): a WAL connection and one cached store object per data directory."""
+`kdviz.teaching.classroom`): a WAL connection and one cached store object per data directory."""
 
 from __future__ import annotations
 

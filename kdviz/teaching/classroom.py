@@ -7,7 +7,7 @@
     store.vote(c.code, student_id, 1, 0, "same")     # once per student: a changed answer replaces it
     store.tally(c.code, 1, 0)                        # {"lower": 0, "same": 1, "higher": 0}
     store.reveal(c.code, instructor_id, 1, 0)        # votes on that step close; followers see the students
-    store.export_csv(c.code, instructor_id)          # display names and answers, judged by kdviz.lesson
+    store.export_csv(c.code, instructor_id)          # display names and answers, judged by kdviz.teaching.lesson
 
 Everything lives in one SQLite file (WAL), so a class, its step, its reveals and its votes survive a
 server restart. Identities are stored as SHA-256 digests, never as given, and never leave the
@@ -34,10 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kdviz import lesson as L
 from kdviz.errors import KdvizError
-from kdviz.home import kdviz_home
-from kdviz.sqlite import PerHome, connect_wal
+from kdviz.runtime.home import kdviz_home
+from kdviz.runtime.sqlite import PerHome, connect_wal
+from kdviz.teaching import lesson as L
 
 DB_NAME = "classes.sqlite"
 #: letters that cannot be mistaken for each other or for digits on a projector (no B/8, G/6, I/1/L, O/0/Q, S/5, Z/2)
@@ -76,7 +76,7 @@ class NotAllowed(ClassError):
 @dataclass(frozen=True)
 class ClassState:
     code: str
-    step: int                       # lesson step index (0-based, as in kdviz.lesson)
+    step: int                       # lesson step index (0-based, as in kdviz.teaching.lesson)
     seed: int
     revealed: frozenset[tuple[int, int]]  # (step, seed) pairs revealed for everyone
     settings: dict[str, str] | None  # the Playground settings the instructor shares (a link query), or None
@@ -347,7 +347,7 @@ class ClassStore:
 
     # -- after class --------------------------------------------------------------------------------
     def results(self, code: str, identity: str) -> list[dict[str, Any]]:
-        """Every recorded answer, judged by this run's numbers (`kdviz.lesson.outcome`); students by display
+        """Every recorded answer, judged by this run's numbers (`kdviz.teaching.lesson.outcome`); students by display
         name, or "student k" in joining order. No identities."""
         code = normalize_code(code)
         with self.write() as c:

@@ -1,7 +1,7 @@
 """The whole lesson in one zip (pure, no Streamlit): every step's chart before and after Reveal, the
 captions, the questions with this run's answers, and a one-page handout for students.
 
-    pack = lesson_pack(seed=0, link=url)          # a kdviz.talkpack.TalkPack: .data (zip bytes), .names, .notes
+    pack = lesson_pack(seed=0, link=url)          # a kdviz.figures.talkpack.TalkPack: .data (zip bytes), .names, .notes
     pack = lesson_pack(seed=0, formats=())        # HTML charts only (no browser needed, fast)
 
 Contents:
@@ -33,10 +33,10 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from kdviz import export
-from kdviz import lesson as L
-from kdviz.figstyle import apply_theme
-from kdviz.talkpack import TalkPack
+from kdviz.figures import export
+from kdviz.figures.style import apply_theme
+from kdviz.figures.talkpack import TalkPack
+from kdviz.teaching import lesson as L
 
 IMAGE_FORMATS = ("png", "svg")
 

@@ -5,11 +5,11 @@ stratified train/test split, features standardized with the mean and standard de
 training rows, ``float64`` features and ``int64`` labels in ``0..k-1``.
 
 The datasets, their parameters (defaults, bounds, help) and loaders live in the registry of
-:mod:`kdviz.datasets` (:func:`list_datasets`, :func:`dataset_spec`, :func:`register_dataset`):
-``synthetic:gmm``, ``synthetic:curve`` (:mod:`kdviz.synthetic`), ``sklearn:breast_cancer|digits|
-digits_binary|wine``, ``openml:<name>[@V]`` (fetched once and cached as CSV, :mod:`kdviz.openml`) and
-``csv:<path>`` (read by :mod:`kdviz.tables`). Table data is split first; imputation and one-hot
-encoding are then fitted on the training rows only (:mod:`kdviz.encoding`).
+:mod:`kdviz.data.registry` (:func:`list_datasets`, :func:`dataset_spec`, :func:`register_dataset`):
+``synthetic:gmm``, ``synthetic:curve`` (:mod:`kdviz.data.synthetic`), ``sklearn:breast_cancer|digits|
+digits_binary|wine``, ``openml:<name>[@V]`` (fetched once and cached as CSV, :mod:`kdviz.data.openml`) and
+``csv:<path>`` (read by :mod:`kdviz.data.tables`). Table data is split first; imputation and one-hot
+encoding are then fitted on the training rows only (:mod:`kdviz.data.encoding`).
 
 Only the synthetic datasets know their Bayes probabilities p0; for them ``p0_train``/``p0_test`` and
 :meth:`Dataset.bayes` give the probabilities of the *training* label distribution (label noise
@@ -29,7 +29,9 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
-from kdviz.datasets import (
+from kdviz.data.encoding import ENCODINGS, encode_split
+from kdviz.data.openml import check_openml
+from kdviz.data.registry import (
     MIN_ROWS,
     DatasetSpec,
     LoadRequest,
@@ -40,18 +42,16 @@ from kdviz.datasets import (
     register_dataset,
     unknown_dataset,
 )
-from kdviz.encoding import ENCODINGS, encode_split
+from kdviz.data.synthetic import noisy_p0 as _noisy_p0
+from kdviz.data.tables import MAX_CLASSES, MIN_ROWS_PER_CLASS, DataReport, Progress, read_table
 from kdviz.errors import DatasetError
-from kdviz.openml import check_openml
 from kdviz.seeds import sub_rng, sub_seed
-from kdviz.synthetic import noisy_p0 as _noisy_p0
-from kdviz.tables import MAX_CLASSES, MIN_ROWS_PER_CLASS, DataReport, Progress, read_table
 
 __all__ = ["Dataset", "DataReport", "DatasetSpec", "Param", "RawData", "load_dataset", "list_datasets",
            "dataset_spec", "register_dataset", "check_openml", "read_table", "MAX_CLASSES",
            "MIN_ROWS", "MIN_ROWS_PER_CLASS"]
 
-# Independent random streams derived from the user's seed (1 generates synthetic rows, kdviz.synthetic).
+# Independent random streams derived from the user's seed (1 generates synthetic rows, kdviz.data.synthetic).
 _STREAM_SUBSAMPLE, _STREAM_SPLIT, _STREAM_NOISE = 2, 3, 4
 #: the train/test splits: kdviz's stratified one, or the paper authors' plain train_test_split
 SPLITS = ("stratified", "authors")
@@ -170,14 +170,14 @@ def load_dataset(
             ``"authors"``: the paper's own split, ``train_test_split(rows, test_size=test_size,
             random_state=seed)`` (not stratified) on the rows in the file's order.
         encoding: categorical columns of a table: ``"onehot"`` (default, below) or ``"ordinal"``
-            (codes, every column imputed with its training mean; :mod:`kdviz.encoding`).
+            (codes, every column imputed with its training mean; :mod:`kdviz.data.encoding`).
         categories: for ``encoding="ordinal"``, the declared order of each column's levels
             (``{"workclass": ["Private", ...]}``); undeclared levels follow, sorted.
         special_values: numbers that code a missing reading in a table (FICO HELOC: −7, −8, −9, as
             the authors treat them): each becomes the last of them, and rows with one of them in every
             feature column are dropped (and counted) before the split.
 
-    CSV / OpenML preprocessing (:mod:`kdviz.tables`, :mod:`kdviz.encoding`; ``Dataset.report`` and
+    CSV / OpenML preprocessing (:mod:`kdviz.data.tables`, :mod:`kdviz.data.encoding`; ``Dataset.report`` and
     ``Dataset.summary()`` say what it did): rows with a missing target are dropped and counted; label
     variants that differ only by case, spaces or a trailing dot are merged; labels are encoded in
     sorted order (numerically for numeric labels); empty and ID-like columns (unique per row) are

@@ -7,7 +7,7 @@
 
 Steps 2–5 ask a question before showing the students: `step_figure(..., revealed=False)` draws the
 same chart (same axes) with the students' panels or curves left out. Every number comes from
-`kdviz.playground` (2-D problem with known p0, 600 points, cached per setting) or, for step 6, a
+`kdviz.teaching.playground` (2-D problem with known p0, 600 points, cached per setting) or, for step 6, a
 small controlled-teacher sweep (`kdviz.theory`, ≈ 0.1 s).
 """
 
@@ -20,19 +20,19 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from kdviz import playground as pg
-from kdviz.cache import single_flight_lru
-from kdviz.captions import Call, paired_call
-from kdviz.figstyle import drop_title_for_presentation, style_figure
-from kdviz.methods import BASELINE, CORRECTED, CROSSFIT, method_label
-from kdviz.plots import capacity_chart, heatmap_grid
+from kdviz.figures.plots import capacity_chart, heatmap_grid
+from kdviz.figures.style import drop_title_for_presentation, style_figure
+from kdviz.kd.methods import BASELINE, CORRECTED, CROSSFIT, method_label
 from kdviz.presets import PLAYGROUND_DEFAULTS
+from kdviz.runtime.cache import single_flight_lru
+from kdviz.teaching import playground as pg
+from kdviz.teaching.captions import Call, paired_call
 
 #: the lesson's problem: curved boundary, 600 points, 20 % flipped labels (small: every step is instant)
 BASE = pg.PlaygroundParams(dataset=PLAYGROUND_DEFAULTS["dataset"], n=600, label_noise=0.2, resolution=45, folds=5)
 SHALLOW, MEDIUM, DEEP = 1, 4, 20
 #: every answer is judged over this many seeds (the shown seed and the next ones), paired by seed, under
-#: the one uncertainty rule of `kdviz.captions.paired_call` (cached: each seed's fits are computed once)
+#: the one uncertainty rule of `kdviz.teaching.captions.paired_call` (cached: each seed's fits are computed once)
 SEEDS = 3
 #: step 2's "about the same": the ratio of the two errors' means (over the seeds) within this margin of 1
 SAME = 0.10
@@ -287,7 +287,7 @@ def verdict(i: int, seed: int, choice: str | None) -> Verdict | None:
 def corrected_at_perfect_teacher(seed: int = 0) -> dict[str, float]:
     """Step 5's claim, checked on the lesson's own data: set the teacher to p0 and measure the mean of the
     correction (E[T | x] − log p0) under the lesson's γ rule and under the paper's r² rule (THEORY §3)."""
-    from kdviz.distill import kd_target, one_hot
+    from kdviz.kd.distill import kd_target, one_hot
 
     p = params(4, seed)
     res = pg.teacher_fits(p).dataset

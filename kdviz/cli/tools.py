@@ -12,11 +12,11 @@ from pathlib import Path
 import pandas as pd
 
 from kdviz.config import SweepConfig
-from kdviz.csearch import C_SEARCH_LABELS, searches_in
 from kdviz.errors import KdvizError
 from kdviz.experiments import is_heartbeat
-from kdviz.methods import TEACHER_ROW, labels_only_methods
-from kdviz.metrics import MULTICLASS_AUC
+from kdviz.kd.csearch import C_SEARCH_LABELS, searches_in
+from kdviz.kd.methods import TEACHER_ROW, labels_only_methods
+from kdviz.kd.metrics import MULTICLASS_AUC
 
 
 class UsageError(KdvizError):

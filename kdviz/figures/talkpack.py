@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from kdviz import export
+from kdviz.figures import export
 
 
 @dataclass(frozen=True)

@@ -26,17 +26,17 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from kdviz import offload
-from kdviz.cache import single_flight_lru
-from kdviz.data import Dataset, load_dataset
-from kdviz.datasets import dataset_spec, list_datasets, takes
-from kdviz.distill import one_hot
+from kdviz.data.load import Dataset, load_dataset
+from kdviz.data.registry import dataset_spec, list_datasets, takes
 from kdviz.errors import ConfigError
-from kdviz.methods import BASELINE, CROSSFIT, METHODS, kd_methods, method_label
-from kdviz.metrics import error_vs_p0, teacher_errors
+from kdviz.kd.distill import one_hot
+from kdviz.kd.methods import BASELINE, CROSSFIT, METHODS, kd_methods, method_label
+from kdviz.kd.metrics import error_vs_p0, teacher_errors
+from kdviz.kd.students import STUDENTS, KDSpec, make_student
 from kdviz.presets import PLAYGROUND_DEFAULTS, PLAYGROUND_METHODS
+from kdviz.runtime import offload
+from kdviz.runtime.cache import single_flight_lru
 from kdviz.schema import Choices, check_choices, model_fields
-from kdviz.students import STUDENTS, KDSpec, make_student
 from kdviz.sweep import crossfit_folds, teacher_seed
 from kdviz.teachers import TEACHERS, make_teacher
 
@@ -200,7 +200,7 @@ def _grid(ds: Dataset, res: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 def _teacher_fits(dataset: str, n: int, label_noise: float, r: float, seed: int, resolution: int,
                   teacher: str, folds: int) -> TeacherFits:
     # the fits for a new data setting run in a helper process: the server keeps answering everyone else
-    return offload.call("kdviz.playground:fit_teachers", dataset, n, label_noise, r, seed, resolution, teacher,
+    return offload.call("kdviz.teaching.playground:fit_teachers", dataset, n, label_noise, r, seed, resolution, teacher,
                         folds)
 
 
@@ -285,8 +285,8 @@ def compute(params: PlaygroundParams) -> PlaygroundResult:
 def figure(params: PlaygroundParams, presentation: bool = False):
     """The Playground's heat maps for one setting (p0, the teacher, each student), built once per setting
     and shared by every browser session: callers must not modify it (copy with `go.Figure(fig)` first)."""
-    from kdviz.figstyle import drop_title_for_presentation
-    from kdviz.plots import heatmap_grid
+    from kdviz.figures.plots import heatmap_grid
+    from kdviz.figures.style import drop_title_for_presentation
 
     res = compute(params)
     p = res.params
@@ -307,13 +307,13 @@ def figure(params: PlaygroundParams, presentation: bool = False):
 def home_chart(label_noise: float, presentation: bool = False):
     """Home's live mini-chart (student error against teacher depth, vanilla vs cross-fit) and its computed
     caption; built once per setting for every session (callers must not modify the figure)."""
-    from kdviz.captions import caption_for
-    from kdviz.plots import capacity_chart
+    from kdviz.figures.plots import capacity_chart
+    from kdviz.teaching.captions import caption_for
 
     table = capacity_curve(PlaygroundParams(label_noise=label_noise, resolution=30), (BASELINE, CROSSFIT))
     fig = capacity_chart(table, "student_error", presentation=presentation,
                          title="Live: student error as the teacher grows (2-D problem)")
-    if not presentation:  # presentation: kdviz.figstyle sizes the legend and margins to fit
+    if not presentation:  # presentation: kdviz.figures.style sizes the legend and margins to fit
         fig.update_layout(height=440, legend=dict(orientation="h", yanchor="top", y=-0.25, x=0, xanchor="left"),
                           margin=dict(b=110))
     return fig, caption_for("student_error", table)
@@ -329,7 +329,7 @@ def cache_clear() -> None:
 def capacity_curve(params: PlaygroundParams, methods: tuple[str, ...] = (BASELINE, CROSSFIT)):
     """A tidy table (kdviz.sweep columns) of student error vs p0 over every capacity on the slider.
 
-    One row per (capacity, method) plus the teacher's own rows, so `kdviz.plots.capacity_chart(table,
+    One row per (capacity, method) plus the teacher's own rows, so `kdviz.figures.plots.capacity_chart(table,
     "student_error")` draws it (Home's live mini-chart).
     """
     import pandas as pd

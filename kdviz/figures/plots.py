@@ -2,7 +2,7 @@
 
 Nothing here imports Streamlit, so a notebook, the CLI and the dashboard draw the same charts.
 
-- Every method's label, colour and marker come from the method table (`kdviz.methods`).
+- Every method's label, colour and marker come from the method table (`kdviz.kd.methods`).
 - `style_figure(fig, presentation=False)`: the common look; presentation = large fonts, the
   Plotly ``presentation`` template, no clutter.
 - `capacity_chart(df, metric)`: metric vs teacher capacity, mean ± one standard error over the
@@ -24,10 +24,10 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from kdviz import metrics
-from kdviz.csearch import c_search_subtitle
-from kdviz.figstyle import CAPACITY_META, style_figure
-from kdviz.methods import (
+from kdviz.figures.style import CAPACITY_META, style_figure
+from kdviz.kd import metrics
+from kdviz.kd.csearch import c_search_subtitle
+from kdviz.kd.methods import (
     BASELINE,
     METHODS,
     ORACLE_ROW,
@@ -37,7 +37,7 @@ from kdviz.methods import (
     method_label,
     ordered,
 )
-from kdviz.metrics import MULTICLASS_AUC
+from kdviz.kd.metrics import MULTICLASS_AUC
 from kdviz.teachers import CAPACITY_TITLES as TEACHER_CAPACITY_TITLES
 
 #: γ rules of the loss correction (THEORY §3), as the dashboard names them.

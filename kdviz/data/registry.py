@@ -2,7 +2,7 @@
 
 A spec says what a dataset is (description, whether its Bayes probabilities p0 are known, its number
 of classes), which parameters it takes (:class:`Param`: default, bounds, one-line help) and how to
-load it (``loader(request) -> RawData``). :func:`kdviz.data.load_dataset` looks the name up with
+load it (``loader(request) -> RawData``). :func:`kdviz.data.load.load_dataset` looks the name up with
 :func:`dataset_spec`, checks the parameters with :meth:`DatasetSpec.resolve`, calls the loader and
 then splits, encodes and standardizes the rows. A new dataset is one call::
 
@@ -15,9 +15,9 @@ then splits, encodes and standardizes the rows. A new dataset is one call::
 A name with ``<...>`` (``openml:<name>``, ``csv:<path>``) is a pattern: it matches every name that
 starts with the text before ``<``; the rest is :attr:`LoadRequest.arg`. Exact names win over patterns.
 
-Built in: ``synthetic:gmm``, ``synthetic:curve`` (generators and p0 in :mod:`kdviz.synthetic`),
-``sklearn:breast_cancer|digits|digits_binary|wine``, ``openml:<name>`` (:mod:`kdviz.openml`) with
-three named OpenML entries, and ``csv:<path>`` (:mod:`kdviz.tables`).
+Built in: ``synthetic:gmm``, ``synthetic:curve`` (generators and p0 in :mod:`kdviz.data.synthetic`),
+``sklearn:breast_cancer|digits|digits_binary|wine``, ``openml:<name>`` (:mod:`kdviz.data.openml`) with
+three named OpenML entries, and ``csv:<path>`` (:mod:`kdviz.data.tables`).
 """
 
 from __future__ import annotations
@@ -32,16 +32,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from kdviz import synthetic
+from kdviz.data import synthetic
+from kdviz.data.openml import openml_frame
+from kdviz.data.tables import DataReport, Progress, prepare_table, read_table
 from kdviz.errors import DatasetError
-from kdviz.openml import openml_frame
-from kdviz.tables import DataReport, Progress, prepare_table, read_table
 
 __all__ = ["COMMON_PARAMS", "DatasetSpec", "LoadRequest", "MIN_ROWS", "Param", "RawData", "dataset_spec",
            "generated", "list_datasets", "register_dataset", "takes", "unknown_dataset", "unregister_dataset"]
 
 MIN_ROWS = 50
-#: parameters every dataset takes (checked by kdviz.data.load_dataset), with their defaults
+#: parameters every dataset takes (checked by kdviz.data.load.load_dataset), with their defaults
 COMMON_PARAMS: dict[str, Any] = {"seed": 0, "test_size": 0.3, "label_noise": 0.0}
 
 
@@ -109,7 +109,7 @@ class RawData:
 
     ``X`` is an array (numbers; NaN is imputed with the training median) or a DataFrame of clean
     table columns (float64 numeric, object categorical: imputed and one-hot encoded on the training
-    rows, see :mod:`kdviz.encoding`). Class and feature names default to ``0..k-1`` and ``x1..xd``.
+    rows, see :mod:`kdviz.data.encoding`). Class and feature names default to ``0..k-1`` and ``x1..xd``.
     """
 
     X: np.ndarray | pd.DataFrame
@@ -225,7 +225,7 @@ def dataset_spec(name: str) -> DatasetSpec:
     """The spec of `name`: a registered name (patterns included, as ``csv:<path>``), else the longest
     pattern that matches it (``csv:/data/x.csv`` → the ``csv:<path>`` spec). DatasetError if none.
 
-    A pattern as written has a spec (for forms and flags) but :func:`kdviz.data.load_dataset` refuses it.
+    A pattern as written has a spec (for forms and flags) but :func:`kdviz.data.load.load_dataset` refuses it.
     """
     if isinstance(name, str):
         name = name.strip()

@@ -6,7 +6,7 @@ Every student follows one contract so the sweep can treat them alike:
     student.fit_kd(X, Y, p_hat, spec)     # Y one-hot (n, k); p_hat (n, k) or None for no-KD
     scores = student.predict_scores(X)    # (m, k) probability-like scores (may exceed 1 on logp)
 
-Tabular students are scikit-learn regressors on the KD target of `kdviz.distill` (squared loss on the
+Tabular students are scikit-learn regressors on the KD target of `kdviz.kd.distill` (squared loss on the
 p or log-p scale). **Multiclass**: one multi-output regressor predicts the k one-vs-rest targets
 jointly (a random forest shares its splits across classes); binary problems use the class-1 column
 alone. Torch students (`kdviz.neural`, loaded by `kdviz.plugins`) register themselves with
@@ -25,8 +25,8 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.linear_model import Ridge
 
 from kdviz import plugins
-from kdviz.distill import GammaRule, Scale, inverse_link, kd_target
 from kdviz.errors import ConfigError
+from kdviz.kd.distill import GammaRule, Scale, inverse_link, kd_target
 from kdviz.teachers.base import TREE_LIMITS
 
 

@@ -8,7 +8,7 @@ changes is reported in ``df.attrs["kdviz_notes"]``.
 
 :func:`prepare_table` turns that DataFrame into labels and clean feature columns for one target column
 and returns a :class:`DataReport` saying what was dropped, merged and missing. Imputation and one-hot
-encoding are fitted later, on the training rows only (:mod:`kdviz.encoding`).
+encoding are fitted later, on the training rows only (:mod:`kdviz.data.encoding`).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from kdviz.csvheader import DUPLICATES_ATTR, column_names, header_is_data, preamble
+from kdviz.data.csvheader import DUPLICATES_ATTR, column_names, header_is_data, preamble
 from kdviz.errors import DatasetError
 
 MAX_CLASSES = 20
@@ -387,7 +387,7 @@ def clean_features(features: pd.DataFrame, report: DataReport | None = None) -> 
     """The usable feature columns as they are: numbers as float64 (±inf → missing), text as stripped str.
 
     Empty and ID-like columns (unique per row) are dropped, missing cells counted; both go into the
-    report. Nothing is imputed or encoded here: :func:`kdviz.encoding.encode_split` fits that on the
+    report. Nothing is imputed or encoded here: :func:`kdviz.data.encoding.encode_split` fits that on the
     training rows. Numeric columns have dtype float64, categorical ones object (str, or NaN if missing).
     """
     report = report if report is not None else DataReport()

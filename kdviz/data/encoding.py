@@ -1,6 +1,6 @@
 """Table features fitted on the training rows only: scikit-learn imputation and one-hot encoding.
 
-:func:`encode_split` takes the clean feature columns of :func:`kdviz.tables.prepare_table` (float64
+:func:`encode_split` takes the clean feature columns of :func:`kdviz.data.tables.prepare_table` (float64
 columns are numeric, object columns categorical) and the train/test row indices, and fits one
 ``ColumnTransformer`` on the training rows:
 
@@ -31,7 +31,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
-from kdviz.tables import MAX_CATEGORY_LEVELS, DataReport
+from kdviz.data.tables import MAX_CATEGORY_LEVELS, DataReport
 
 __all__ = ["ENCODINGS", "OTHER", "encode_split", "make_encoder", "ordinal_codes"]
 

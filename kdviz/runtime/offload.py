@@ -2,7 +2,7 @@
 
 The dashboard's server runs every browser session in one Python process; a teacher fit for a new
 Playground setting (≈ 1 s of CPU) there slows every other student's click. ``call("pkg.mod:func",
-*args)`` runs the function in a helper process (``python -m kdviz.offload``, started with subprocess,
+*args)`` runs the function in a helper process (``python -m kdviz.runtime.offload``, started with subprocess,
 never multiprocessing: Streamlit runs pages as ``__main__``) and returns its pickled result; the
 calling thread waits without holding the GIL. Up to one helper per core; each serves one call at a
 time. A helper that cannot start or dies mid-call is replaced, and the call runs in this process
@@ -50,7 +50,7 @@ def resolve(path: str) -> Callable[..., Any]:
 
 class _Helper:
     def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "kdviz.offload"], stdin=subprocess.PIPE,
+        self.proc = subprocess.Popen([sys.executable, "-m", "kdviz.runtime.offload"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def call(self, path: str, args: tuple, kwargs: dict) -> tuple[bool, Any]:
@@ -114,7 +114,7 @@ def call(path: str, *args: Any, **kwargs: Any) -> Any:
             helper = _pool.take()
             ok, value = helper.call(path, args, kwargs)
         except Exception as e:  # noqa: BLE001 - a broken helper must never break the page
-            log.warning("kdviz.offload: helper failed (%s); computing %s in this process", e, path)
+            log.warning("kdviz.runtime.offload: helper failed (%s); computing %s in this process", e, path)
             if helper is not None:  # (a helper that failed to start has given its slot back already)
                 helper.close()
                 _pool.give(None)

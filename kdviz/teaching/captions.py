@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from kdviz.csearch import C_SEARCH_LABELS, searches_in
-from kdviz.methods import (
+from kdviz.figures.plots import METRIC_NAMES, METRICS, summarize
+from kdviz.kd.csearch import C_SEARCH_LABELS, searches_in
+from kdviz.kd.methods import (
     BASELINE,
     CROSSFIT,
     METHODS,
@@ -26,7 +27,6 @@ from kdviz.methods import (
     method_label,
     tuned_method,
 )
-from kdviz.plots import METRIC_NAMES, METRICS, summarize
 
 
 def _fmt(v: float) -> str:

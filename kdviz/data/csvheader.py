@@ -1,6 +1,6 @@
 """The first lines of a user's CSV: a title line above the header, the header's names, no header at all.
 
-Used by :func:`kdviz.tables.read_table`; every change is returned as a note for the data report:
+Used by :func:`kdviz.data.tables.read_table`; every change is returned as a note for the data report:
 
 - :func:`preamble` — a first line that is neither header nor data (UCI's ``adult.test`` starts with
   ``|1x3 Cross validator``): its number of fields differs from that of the lines below, which agree;

@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from kdviz.clitools import (
+from kdviz.cli.tools import (
     ProgressBar,
     UsageError,
     capped_jobs,
@@ -28,8 +28,8 @@ from kdviz.clitools import (
     summary_table,
 )
 from kdviz.config import PRESETS, SweepConfig, apply_preset, load_config_file, make_config, sweep_fields
-from kdviz.csearch import C_SEARCHES
 from kdviz.errors import DatasetError, KdvizError
+from kdviz.kd.csearch import C_SEARCHES
 from kdviz.plugins import load_user_plugins
 from kdviz.schema import FieldSpec
 
@@ -235,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_plugin_commands(sub: argparse._SubParsersAction) -> None:
     try:
-        from kdviz.jobs.cli import add_job_commands
+        from kdviz.cli.jobs import add_job_commands
     except ImportError:
         return
     add_job_commands(sub, add_sweep_arguments, config_from_args)

@@ -1,4 +1,4 @@
-"""Job subcommands of the `kdviz` CLI (hooked in by `kdviz.cli`):
+"""Job subcommands of the `kdviz` CLI (hooked in by `kdviz.cli.main`):
 
     kdviz submit <sweep flags> [--wait]      # prints the job id alone on its last stdout line
     kdviz jobs | status ID | cancel ID | resume ID | delete ID | results ID --out results.csv
@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from kdviz.clitools import format_seconds
+from kdviz.cli.tools import format_seconds
 from kdviz.errors import KdvizError
 from kdviz.jobs.owners import short_owner
 from kdviz.jobs.records import STATUSES, Status
@@ -72,7 +72,7 @@ def _finish_wait(job: Any) -> int:
 
 
 def cmd_submit(args: argparse.Namespace, config_from_args: Callable[[argparse.Namespace], Any]) -> int:
-    from kdviz.clitools import describe_data
+    from kdviz.cli.tools import describe_data
     from kdviz.jobs import engine
 
     config = config_from_args(args)
@@ -194,7 +194,7 @@ def cmd_results(args: argparse.Namespace) -> int:
 
     job = engine.get_job(args.id, home=args.home)
     if args.out:
-        from kdviz.clitools import check_out
+        from kdviz.cli.tools import check_out
 
         ds = str(job.config.get("dataset", ""))
         check_out(args.out, ds[4:] if ds.startswith("csv:") else None)
@@ -208,7 +208,7 @@ def cmd_results(args: argparse.Namespace) -> int:
             raise JobCommandError(f"cannot write {args.out}: {e.strerror or e}") from None
         print(f"wrote {len(df)} rows to {args.out}", file=sys.stderr)
     elif job.kind == "sweep" and not df.empty:
-        from kdviz.clitools import summary_table
+        from kdviz.cli.tools import summary_table
 
         print(summary_table(df))
     else:
@@ -217,7 +217,7 @@ def cmd_results(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from kdviz.clitools import capped_jobs
+    from kdviz.cli.tools import capped_jobs
     from kdviz.jobs.worker import worker_from_args
 
     worker = worker_from_args(args, jobs=capped_jobs(args.jobs))

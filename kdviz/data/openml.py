@@ -3,7 +3,7 @@
 ``openml:<name>[@V]`` asks for version V (default 1) of an OpenML dataset. The first load fetches it
 with ``sklearn.datasets.fetch_openml`` and writes ``<name>-v<V>.csv`` plus a small JSON (the default
 target) under the cache (``$KDVIZ_HOME/cache/openml`` unless ``cache_dir`` is given); every later load
-reads that CSV with :func:`kdviz.tables.read_table`, offline. When OpenML cannot be reached and the
+reads that CSV with :func:`kdviz.data.tables.read_table`, offline. When OpenML cannot be reached and the
 dataset is not cached, :func:`check_openml` and :func:`openml_frame` fail within a few seconds with a
 message naming the offline way (``csv:<path>``).
 """
@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from kdviz.data.tables import read_table, short_message
 from kdviz.errors import DatasetError
-from kdviz.home import kdviz_home
-from kdviz.tables import read_table, short_message
+from kdviz.runtime.home import kdviz_home
 
 __all__ = ["OPENML_HOST", "check_openml", "openml_frame", "openml_version"]
 

@@ -1,0 +1,5 @@
+"""The ``kdviz`` command line."""
+
+from kdviz.cli.main import main
+
+__all__ = ["main"]

@@ -1,0 +1,5 @@
+import sys
+
+from kdviz.cli.main import main
+
+sys.exit(main())

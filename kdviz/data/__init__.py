@@ -1,0 +1,1 @@
+"""Data: the dataset registry, reading users' tables, encoding, OpenML and the synthetic generators."""

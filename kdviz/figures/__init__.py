@@ -1,0 +1,1 @@
+"""Figures: Plotly charts, the figure style, computed captions, export, talk and lesson packs."""

@@ -1,0 +1,1 @@
+"""Knowledge distillation: the method table, KD targets and corrections, the c search, students, metrics."""

@@ -1,0 +1,1 @@
+"""Teaching: the lesson, the Playground and the class session."""
