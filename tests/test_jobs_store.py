@@ -113,6 +113,19 @@ def test_results_roundtrip_with_numpy(tmp_path):
     assert set(got) == {"k1"} and np.array_equal(got["k1"]["p"], value["p"])
 
 
+def test_a_result_whose_class_has_moved_is_computed_again(tmp_path):
+    """A store written before a module moved (e.g. kdviz.csearch → kdviz.kd.csearch) still opens: that
+    result reads as not stored, the others are kept."""
+    import pickle
+
+    store = Store(tmp_path)
+    store.put_result("ok", "teacher", {"x": 1})
+    blob = pickle.dumps(np.arange(3)).replace(b"numpy", b"nompy")  # a class path that no longer imports
+    with store.write() as c:
+        c.execute("INSERT INTO results (key, kind, value, created) VALUES (?, ?, ?, 0)", ("moved", "csearch", blob))
+    assert set(store.get_results(["ok", "moved"])) == {"ok"}
+
+
 def test_task_claims_are_atomic(tmp_path):
     store = Store(tmp_path)
     outcomes: list[str] = []

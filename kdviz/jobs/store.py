@@ -415,12 +415,18 @@ class Store:
 
     # -- task results and claims --------------------------------------------------------------------
     def get_results(self, keys: Iterable[str]) -> dict[str, Any]:
+        """{key: result} for the stored ones; a result pickled by an older kdviz whose classes have since
+        moved (ImportError, AttributeError) counts as not stored, so the task is computed again."""
         keys = list(dict.fromkeys(keys))
         out: dict[str, Any] = {}
         for i in range(0, len(keys), 500):
             chunk = keys[i:i + 500]
             rows = self.query(f"SELECT key, value FROM results WHERE key IN ({','.join('?' * len(chunk))})", chunk)
-            out.update((k, pickle.loads(v)) for k, v in rows)
+            for k, v in rows:
+                try:
+                    out[k] = pickle.loads(v)
+                except (ImportError, AttributeError):
+                    continue
         return out
 
     def result_times(self, job_id: str) -> list[tuple[str, float]]:
