@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 
 #: the modules a library user meets (kdviz.sweep runs kdviz.api.sweep; data, configs, figures, jobs)
-PUBLIC = ("api", "data", "tables", "datasets", "config", "presets", "methods", "metrics", "plots", "paper", "jobs",
-          "errors", "progress", "sweep")
+PUBLIC = ("api", "data", "config", "presets", "kd", "figures", "paper", "jobs", "errors", "runtime", "sweep")
 
 
 def specs() -> list[str]:
