@@ -185,8 +185,9 @@ def test_eta_weighs_tasks_by_cost():
     assert resumed.eta == pytest.approx(20.0, rel=0.02)
 
 
-def test_queue_places_and_etas():
+def test_queue_places_and_etas(monkeypatch):
     now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now)  # the pace is read at call time: no drift under load
     running = _record(id="r", run_started=now - 10, cost_done=10.0, cost_total=30.0)  # 1 s/fit, 20 s left
     q1 = _record(id="q1", status=Status.QUEUED, started=None)
     q2 = _record(id="q2", status=Status.QUEUED, started=None)
