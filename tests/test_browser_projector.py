@@ -191,7 +191,8 @@ def test_every_page_in_the_projector_theme(server, browser, size):
 
 
 def test_play_steps_once_a_second(server, browser):
-    """▶ Play on the Playground: 10 capacity steps (depth 1 → 20), each 1.0 ± 0.2 s after the one before."""
+    """▶ Play on the Playground: 10 capacity steps (depth 1 → 20), each 1.0 ± 0.2 s after the one before
+    (the first 1.0 ± 0.5 s after the click returns)."""
     url, _ = server
     page = browser.new_page(viewport={"width": 1400, "height": 900})
     try:
@@ -216,11 +217,15 @@ def test_play_steps_once_a_second(server, browser):
     (ARTIFACTS / "play_gaps.txt").write_text(" ".join(f"{g:.3f}" for g in gaps) + "\n")
     assert values == ["1", "2", "3", "4", "5", "6", "8", "10", "12", "16", "20"], values  # none skipped
     assert len(gaps) == 10
+    # the first step is timed from the click's return (the click's own round trip is in it), so it gets the
+    # 1 s tick with a wider band; the cadence is the gap between one step and the next
+    first, cadence = gaps[0], gaps[1:]
+    steady = 0.5 <= first <= 1.5 and all(0.8 <= g <= 1.2 for g in cadence)
     load = os.getloadavg()[0] / (os.cpu_count() or 1)
-    if load > 1.5 and not all(0.8 <= g <= 1.2 for g in gaps):  # other processes own the CPU: no clock is steady
+    if load > 1.5 and not steady:  # other processes own the CPU: no clock is steady
         pytest.skip(f"machine overloaded (load {load:.1f} per core): step gaps {[round(g, 2) for g in gaps]} s "
                     "are not a measure of Play")
-    assert all(0.8 <= g <= 1.2 for g in gaps), gaps
+    assert steady, gaps
 
 
 def test_animated_html_slider_clears_the_subtitle_and_play_keeps_error_bars(browser, tmp_path):
