@@ -126,7 +126,12 @@ def talk_pack(charts: Sequence[TalkChart], *, config: Mapping[str, Any] | None =
                 files[f"results_{_slug(k)}.csv"] = table_no_paths(df).to_csv(index=False).encode()
     if not any(k.endswith(".csv") for k in files):
         notes.append("No results table: this view has no results yet.")
-    readme = [title, "", "Files:", *[f"- {k}" for k in sorted(files)], ""]
+    return zip_pack(files, [title], notes)
+
+
+def zip_pack(files: dict[str, bytes], intro: list[str], notes: list[str]) -> TalkPack:
+    """`files` zipped with a README.txt: the `intro` lines, the list of files and what is missing."""
+    readme = [*intro, "", "Files:", *[f"- {k}" for k in sorted(files)], ""]
     if notes:
         readme += ["Missing:", *[f"- {n}" for n in notes], ""]
     files["README.txt"] = "\n".join(readme).encode()

@@ -37,7 +37,7 @@ from kdviz.jobs.records import (
 )
 from kdviz.jobs.store_schema import DB_NAME, JOB_COLUMNS, MIGRATIONS, SCHEMA_VERSION, job_record, migrate
 from kdviz.runtime.home import kdviz_home
-from kdviz.runtime.sqlite import PerHome, connect_wal
+from kdviz.runtime.sqlite import PerHome, connect_wal, immediate
 
 __all__ = [  # (records and liveness helpers live in kdviz.jobs.records; importable from here too)
     "ACTIVE", "DB_NAME", "HOST", "MIGRATIONS", "RESUMABLE", "SCHEMA_VERSION", "STATUSES", "JobNotFound", "JobRecord",
@@ -128,15 +128,8 @@ class Store:
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
         """A short write transaction (``BEGIN IMMEDIATE``: writers queue, readers never block)."""
-        conn = self._conn()
-        with self._errors():
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._errors(), immediate(self._conn()) as conn:
+            yield conn
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         with self._errors():

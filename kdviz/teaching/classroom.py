@@ -36,7 +36,7 @@ from typing import Any
 
 from kdviz.errors import KdvizError
 from kdviz.runtime.home import kdviz_home
-from kdviz.runtime.sqlite import PerHome, connect_wal
+from kdviz.runtime.sqlite import PerHome, connect_wal, immediate
 from kdviz.teaching import lesson as L
 
 DB_NAME = "classes.sqlite"
@@ -165,15 +165,8 @@ class ClassStore:
 
     @contextmanager
     def write(self) -> Iterator[sqlite3.Connection]:
-        conn = self._conn()
-        with self._errors():
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self._errors(), immediate(self._conn()) as conn:
+            yield conn
 
     def _query(self, sql: str, params: tuple = ()) -> list[tuple]:
         with self._errors():

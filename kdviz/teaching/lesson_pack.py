@@ -22,10 +22,8 @@ Contents:
 from __future__ import annotations
 
 import html
-import io
 import json
 import tempfile
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -35,7 +33,7 @@ import plotly.graph_objects as go
 
 from kdviz.figures import export
 from kdviz.figures.style import apply_theme
-from kdviz.figures.talkpack import TalkPack
+from kdviz.figures.talkpack import TalkPack, zip_pack
 from kdviz.teaching import lesson as L
 
 IMAGE_FORMATS = ("png", "svg")
@@ -169,14 +167,6 @@ def lesson_pack(seed: int = 0, *, link: str = "", presentation: bool = False, th
     files["config.json"] = json.dumps({"seed": seed, "theme": theme, "steps": settings}, indent=1,
                                       default=str).encode()
     files["link.txt"] = (link + "\n").encode()
-    readme = ["kdviz lesson pack", "", "Before Reveal: charts/*_before.* (students hidden; results/*_before.csv "
-              "has no student numbers). After: charts/*_after.*. answers.md is for the instructor; "
-              "handout.html is for students.", "", "Files:", *[f"- {k}" for k in sorted(files)], ""]
-    if notes:
-        readme += ["Missing:", *[f"- {n}" for n in notes], ""]
-    files["README.txt"] = "\n".join(readme).encode()
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        for k, v in files.items():
-            z.writestr(k, v)
-    return TalkPack(buf.getvalue(), sorted(files), notes)
+    return zip_pack(files, ["kdviz lesson pack", "", "Before Reveal: charts/*_before.* (students hidden; "
+                            "results/*_before.csv has no student numbers). After: charts/*_after.*. answers.md is "
+                            "for the instructor; handout.html is for students."], notes)
