@@ -55,8 +55,11 @@ def ticker(ss: Any, prefix: str, *, playing: bool, steps: Sequence[Any], current
         if not ss.get(f"{prefix}_playing"):
             return
         k = list(steps).index(current) if current in steps else -1
-        if k + 1 >= len(steps):
+        if k + 1 >= len(steps):  # the last step: stop there
             ss[f"{prefix}_playing"] = False
+            # A tick the browser sent before it drew the last step carries the slider's previous value in its
+            # widget states, and Streamlit applies it on this rerun: record the last step again so it wins.
+            apply(current)
             st.rerun(scope="app")
         nxt = steps[k + 1]
         fut = compute_ahead((prefix, settings, nxt), lambda: prepare(nxt))
