@@ -168,6 +168,23 @@ def test_pages_are_thin_they_import_ui_kdviz_streamlit_and_little_else():
                 assert name.split(".")[0] in allowed, (path.name, name)
 
 
+def _magic_writes(tree: ast.AST) -> list[int]:
+    return [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+            and getattr(n.func.value, "id", "") == "__streamlitmagic__"]
+
+
+def test_no_page_relies_on_streamlit_magic():
+    """.streamlit/config.toml turns "magic" off (it re-parses each page whenever the script cache is dropped):
+    no page may write a value by leaving it as a bare expression, which magic would have drawn."""
+    from streamlit.runtime.scriptrunner import magic
+
+    assert "magicEnabled = false" in (ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8")
+    assert _magic_writes(magic.add_magic("x = 1\nx\n", "probe.py")) == [2]  # the check sees what magic would draw
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:  # the scripts Streamlit runs
+        written = _magic_writes(magic.add_magic(path.read_text(encoding="utf-8"), str(path)))
+        assert not written, f"{path.name}: bare expressions that magic would draw, lines {written}"
+
+
 def test_the_package_layout_shows_the_layers():
     """kdviz's top level holds at most 12 modules; the rest lives in packages named for their layer
     (their rules are import-linter contracts in .importlinter)."""
