@@ -35,6 +35,7 @@ class Student:
     revealed: dict[int, float] = field(default_factory=dict)  # step → time its verdict arrived
     radio: dict[int, str] = field(default_factory=dict)       # step → the radio's widget id
     errors: list[str] = field(default_factory=list)
+    sent: dict[int, int] = field(default_factory=dict)        # step → answers sent (0: saw no enabled radio)
     last: dict[str, float] = field(default_factory=dict)      # kind of message → when it last arrived
 
 
@@ -84,7 +85,7 @@ async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> No
                 if i in st.revealed or i not in st.radio:
                     return
                 await ws.send(back(vote=(st.radio[i], labels[(st.k + n) % len(labels)])))
-                voted[i] = n + 1
+                voted[i] = st.sent[i] = n + 1
 
         tick = asyncio.create_task(ticker())
         await ws.send(back())
@@ -161,6 +162,9 @@ async def run_class(port: int, home: Path, n: int, *, timeout: float = 30.0) -> 
             await asyncio.sleep(1.5)  # the changed answers land
             counted = sum(store.tally(code, i, 0).values())
             votes.append((i, counted))
+            if counted != n:  # who is missing: a student who never answered (bench side) or an answer lost
+                errors.append(f"step {i + 1}: {counted} of {n} answers counted; answers sent per student: "
+                              + ", ".join(f"{s.k}:{s.sent.get(i, 0)}" for s in students if s.sent.get(i, 0) != 2))
             t0 = time.monotonic()
             store.reveal(code, INSTRUCTOR, i, 0)
             if not await _wait(lambda i=i: all(i in s.revealed for s in students), timeout):

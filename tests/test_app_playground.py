@@ -115,6 +115,8 @@ def test_classroom_links_hide_or_lock_the_controls():
 
 def test_classroom_link_builder_writes_hide_and_lock():
     at = page("pages/1_Playground.py").run()
+    assert not at.checkbox  # the builder's checkboxes appear when asked for
+    at.toggle(key="pg_cl_on").set_value(True).run()
     at.checkbox(key="pg_cl_hide_seed").check().run()
     at.checkbox(key="pg_cl_hide_play").check().run()
     at.checkbox(key="pg_cl_lock").check().run()

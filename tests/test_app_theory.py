@@ -122,7 +122,7 @@ def test_preset_button_runs_in_process_and_draws_the_slopes():
     at = AppTest.from_file(PAGE, default_timeout=60)
     at.run()
     assert not at.exception
-    at.sidebar.toggle[-1].set_value(True)  # "Run in this process"
+    next(t for t in at.sidebar.toggle if t.label == "Run in this process").set_value(True)
     at.sidebar.number_input[0].set_value(2)  # repeats
     at.run()
     at.button(key="theory_run_eps").click().run()

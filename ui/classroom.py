@@ -81,6 +81,10 @@ def link_builder(cls: Classroom, query: Mapping[str, str], page_path: str, key: 
         st.caption(":material/lock: This page was opened from a classroom link: its links are the instructor's to share.")
         return ""
     st.code(share_link(query, page_path), language=None)
+    # the checkboxes only when asked for: drawn on every rerun of every session they cost a class's server
+    # more than the rest of the sidebar (py-spy, 30 students, 2026-12-03)
+    if not st.toggle("Make a classroom link (hide or lock controls)", key=f"{key}_cl_on"):
+        return ""
     st.markdown("**Classroom link** — tick the controls to hide from the class:")
     cols = st.columns(4)
     hidden = {n for i, n in enumerate(cls.names)

@@ -179,8 +179,9 @@ def _theory_table(seed: int) -> pd.DataFrame:
     return run_experiment("theory-eps", cfg, jobs=1)
 
 
+@single_flight_lru(maxsize=32)
 def table(i: int, seed: int = 0) -> pd.DataFrame:
-    """The numbers behind step i's chart, as a tidy table (the talk pack's results CSV). Every error column
+    """(Cached, shared: do not modify.) The numbers behind step i's chart, as a tidy table (the talk pack's results CSV). Every error column
     says whether it is squared: the charts and captions show squared errors (ε2², mean (f̂ − p0)²)."""
     key = STEPS[i].key
     if key == "overfit":
@@ -217,8 +218,9 @@ def _over_seeds(call: Call, seed: int) -> str:
     return f"over seeds {s[0]}–{s[-1]} ({call.detail('seeds')}; called only beyond two standard errors)"
 
 
+@single_flight_lru(maxsize=64)
 def outcome(i: int, seed: int = 0) -> Outcome | None:
-    """The answer the numbers support over SEEDS seeds, paired by seed (`paired_call`): "unclear" when
+    """(Cached: every session of a class asks on every rerun.) The answer the numbers support over SEEDS seeds, paired by seed (`paired_call`): "unclear" when
     the mean paired difference is within two standard errors. The text quotes the chart shown (`seed`)."""
     key = STEPS[i].key
     if key == "underfit":
@@ -301,6 +303,7 @@ def corrected_at_perfect_teacher(seed: int = 0) -> dict[str, float]:
     return out
 
 
+@single_flight_lru(maxsize=128)
 def chart_caption(i: int, seed: int = 0, revealed: bool = True) -> str:
     """What the chart shows, with its numbers (computed; before the reveal only the teacher's)."""
     key = STEPS[i].key
