@@ -36,6 +36,7 @@ class Student:
     radio: dict[int, str] = field(default_factory=dict)       # step → the radio's widget id
     errors: list[str] = field(default_factory=list)
     sent: dict[int, int] = field(default_factory=dict)        # step → answers sent (0: saw no enabled radio)
+    notes: list[str] = field(default_factory=list)            # warnings the page showed (e.g. a store error)
     last: dict[str, float] = field(default_factory=dict)      # kind of message → when it last arrived
 
 
@@ -121,6 +122,8 @@ async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> No
                         asyncio.create_task(vote(i))
                 elif what == "alert" and "prediction" in el.alert.body and current["step"] >= 0:
                     st.revealed.setdefault(current["step"], now)
+                elif what == "alert" and el.alert.format == el.alert.WARNING:
+                    st.notes.append(el.alert.body[:120])
                 elif what == "exception":
                     st.errors.append(f"{el.exception.type}: {el.exception.message}"[:200])
         finally:
@@ -153,7 +156,9 @@ async def run_class(port: int, home: Path, n: int, *, timeout: float = 30.0) -> 
                 store.set_step(code, INSTRUCTOR, i, 0)
             ok = await _wait(lambda i=i: all(i in s.seen for s in students), timeout)
             if not ok:
-                errors.append(f"step {i + 1}: {sum(i in s.seen for s in students)} of {n} students followed")
+                late = [s for s in students if i not in s.seen]
+                errors.append(f"step {i + 1}: {n - len(late)} of {n} students followed; the others' warnings: "
+                              + "; ".join(f"{s.k}: {' | '.join(s.notes[-2:]) or 'none'}" for s in late[:3]))
             if i:
                 follow += [max(0.0, s.seen[i] - t0) for s in students if i in s.seen]
             if L.STEPS[i].question is None:
