@@ -237,36 +237,38 @@ def _join_panel(code: str, open_: bool) -> None:
 
 
 def _student_bar(klass: LessonClass, lesson: bool = True) -> None:
-    """A student's line: following or exploring, with one button to switch; polls the class every second."""
-    ss, code = st.session_state, klass.code
+    """A student's line: following or exploring, with one button to switch. A fragment polls the class every
+    second and draws nothing: when the class changed (a step, a reveal, shared settings, the end) it reruns
+    the page, which draws the new state (thirty students' polls cost the server little)."""
+    ss, code, state = st.session_state, klass.code, klass.state
+    ss[_RENDERING] = state.version  # this run draws the class as of this version (seen once the page ends)
+    if state.closed:
+        st.info(f"Class {code} has ended: explore on your own.", icon=":material/school:")
+        return
+    following = klass.following
+    c1, c2 = st.columns([4, 1], vertical_alignment="center")
+    c1.markdown(f":material/groups: Class **{code}** · " + (
+        (f"following the instructor (step {state.step + 1})" if lesson else
+         "following the settings the instructor shares") if following else
+        f"exploring on your own — the class is on step {state.step + 1} of the lesson"))
+    if c2.button("Stop following" if following else "Follow the instructor", key="class_follow_btn",
+                 icon=":material/explore:" if following else ":material/sync:", width="stretch"):
+        ss[_FOLLOW] = not following
+        ss.pop(_SEEN, None)
+        st.rerun()
 
     @st.fragment(run_every=1)
-    def bar() -> None:
+    def watch() -> None:
         try:
-            state = _store().snapshot(code)
-        except ClassError as e:
-            st.warning(str(e), icon=":material/group_off:")
+            version = _store().snapshot(code).version
+        except ClassError:  # the page's next full run shows the error; keep polling
             return
-        if state.closed:
-            st.info(f"Class {code} has ended: explore on your own.", icon=":material/school:")
-            return
-        following = bool(ss.get(_FOLLOW, True))
         inline = ss.pop(_INLINE, False)  # inline in a full run: compare with what this run draws
-        if following and ss.get(_RENDERING if inline else _SEEN) != state.version:
-            st.rerun()  # the instructor moved: redraw the page at the class's step
-        c1, c2 = st.columns([4, 1], vertical_alignment="center")
-        c1.markdown(f":material/groups: Class **{code}** · " + (
-            (f"following the instructor (step {state.step + 1})" if lesson else
-             "following the settings the instructor shares") if following else
-            f"exploring on your own — the class is on step {state.step + 1} of the lesson"))
-        if c2.button("Stop following" if following else "Follow the instructor", key="class_follow_btn",
-                     icon=":material/explore:" if following else ":material/sync:", width="stretch"):
-            ss[_FOLLOW] = not following
-            ss.pop(_SEEN, None)
-            st.rerun()
+        if ss.get(_RENDERING if inline else _SEEN) != version:
+            st.rerun()  # the class moved: redraw the page
 
     ss[_INLINE] = True
-    bar()
+    watch()
 
 
 def lesson_class(P: str, cls: Classroom) -> LessonClass:
@@ -306,7 +308,7 @@ def lesson_class(P: str, cls: Classroom) -> LessonClass:
         return klass
 
     def follow(s: ClassState) -> None:
-        ss[step_key], ss[seed_key], ss[_RENDERING] = s.step + 1, s.seed, s.version
+        ss[step_key], ss[seed_key] = s.step + 1, s.seed
 
     def rename() -> None:
         try:
@@ -374,7 +376,6 @@ def playground_class(P: str, defaults: Mapping[str, Any], kinds: Mapping[str, st
     klass = LessonClass(code, False, state)
 
     def follow(s: ClassState) -> None:
-        ss[_RENDERING] = s.version
         if s.settings and ss.get("_class_pg_applied") != s.settings_version:
             values, msgs = from_query(s.settings, defaults, kinds, validate)
             for k, v in values.items():
