@@ -90,12 +90,16 @@ async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> No
 
         tick = asyncio.create_task(ticker())
         await ws.send(back())
+        pending = None
         try:
             while not stop.is_set():
-                try:
-                    raw = await asyncio.wait_for(ws.recv(), timeout=0.5)
-                except TimeoutError:
+                # never cancel a recv (Python 3.11's wait_for can drop a message that arrives as it times out:
+                # a lost heading looked like a student who never followed): wait on one recv task until it is done
+                pending = pending or asyncio.ensure_future(ws.recv())
+                done, _ = await asyncio.wait({pending}, timeout=0.5)
+                if not done:
                     continue
+                raw, pending = pending.result(), None
                 msg = ForwardMsg()
                 msg.ParseFromString(raw)
                 kind = msg.WhichOneof("type")
@@ -128,6 +132,8 @@ async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> No
                     st.errors.append(f"{el.exception.type}: {el.exception.message}"[:200])
         finally:
             tick.cancel()
+            if pending is not None:
+                pending.cancel()
 
 
 async def _wait(cond, timeout: float) -> bool:
