@@ -226,11 +226,30 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+#: seconds an idle pool process stays up (warm between jobs: imports done)
+POOL_IDLE_S = 300
+
+
+def exit_with_parent(parent: int) -> None:
+    """Pool-process initializer: exit within a second once the process that started this one is gone
+    (kill -9 included), so no orphan keeps computing a task nobody will store."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="kdviz-parent-watch", daemon=True).start()
+
+
 def local_pool(jobs: int) -> Any:
-    """The reusable pool of `jobs` worker processes (loky) that `run_experiment` submits to."""
+    """The reusable pool of `jobs` worker processes on this machine (loky): the one pool of kdviz, which
+    in-process runs (`run_experiment`) and the job worker's `LocalExecutor` both submit to. Its
+    processes stay warm `POOL_IDLE_S` and exit with this process. (loky keeps one such pool per process
+    and replaces it when asked for a different one: every caller asks with the same settings.)"""
     from joblib.externals.loky import get_reusable_executor
 
-    return get_reusable_executor(max_workers=jobs)
+    return get_reusable_executor(max_workers=jobs, timeout=POOL_IDLE_S, initializer=exit_with_parent,
+                                 initargs=(os.getpid(),))
 
 
 def local_submitter(kind: str, config: Any, context: Any, jobs: int, pool: Any = None
