@@ -347,6 +347,18 @@ def dataset_param_names(dataset: str) -> tuple[str, ...]:
         return ()
 
 
+def param_default(dataset: str, name: str) -> Any:
+    """The value `dataset` uses for its parameter `name` when the setting is unset (None: it has no such
+    parameter, or no default): what a form shows in an empty field, e.g. d = 5 for synthetic:gmm."""
+    from kdviz.data.registry import dataset_spec
+    from kdviz.errors import DatasetError
+
+    try:
+        return next((p.default for p in dataset_spec(dataset).params if p.name == name), None)
+    except DatasetError:
+        return None
+
+
 def data_params(config: SweepConfig) -> dict[str, Any]:
     """The dataset's own parameters as `config` sets them (for ``load_dataset``)."""
     return {name: getattr(config, name) for name in dataset_param_names(config.dataset)}
