@@ -41,8 +41,12 @@ from kdviz.schema import (
     C_MAX,
     Choices,
     FieldSpec,
+    KeyScope,
     dataset_names,
     forget,
+    key_extra,
+    key_fields,
+    key_scope,  # noqa: F401 (re-exported)
     model_fields,
     shared,
     student_names,
@@ -108,21 +112,8 @@ SweepCValue = Annotated[float | Literal["cv", "cv-fast"], AfterValidator(_check_
 CGrid = Annotated[tuple[float, ...], AfterValidator(_check_c_grid)]
 
 
-#: Which content keys a field enters (`SweepConfig.key_fields`): "all" (every task's: the default, so a new
-#: field can never be left out of a key), "teacher" (the teacher fits'), "student" (every task after the
-#: teacher fits: they depend on the teachers' keys) or "none" (the field acts through the tasks' own
-#: parameters: the grid, the method, the repeat, the fold).
-KeyScope = Literal["all", "teacher", "student", "none"]
-
-
-def _key(scope: KeyScope) -> dict[str, Any]:
-    return {"key": scope}
-
-
-def key_scope(info: Any) -> str:
-    """The key scope of a model field (its ``json_schema_extra["key"]``; "all" when it says none)."""
-    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    return str(extra.get("key", "all"))
+#: Which content keys a field enters (`SweepConfig.key_fields`; `kdviz.schema.KeyScope`).
+_key = key_extra
 
 
 class SweepConfig(BaseModel):
@@ -293,9 +284,7 @@ class SweepConfig(BaseModel):
     def key_fields(self, side: str) -> dict[str, Any]:
         """The settings that enter the content key of a `side` ("teacher" or "student") task: every field
         whose key scope is "all" or `side` (read from the schema: a registered field enters every key)."""
-        values = self.to_dict()
-        return {name: values[name] for name, info in type(self).model_fields.items()
-                if key_scope(info) in ("all", side)}
+        return key_fields(self, ("all", side))
 
 
 def register_field(name: str, annotation: Any, field: Any, *, key: KeyScope = "all") -> None:

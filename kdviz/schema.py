@@ -375,3 +375,37 @@ def _inside(side: str, value: float, is_open: bool, base: float, base_open: bool
         return value > base or (value == base and (is_open or not base_open))
     return value < base or (value == base and (is_open or not base_open))
 
+
+# -- content keys: which task keys a field enters (its ``json_schema_extra["key"]``) ------------------
+#: "all": every task's (the default, so a new field can never be left out of a key); "teacher" or
+#: "student": the sweep's teacher fits', or every task after them (`kdviz.config.SweepConfig.key_fields`);
+#: "none": the field acts through the tasks' own parameters (the grid, the method, the repeat, the fold);
+#: "later": added after the first runs, so that the keys of those runs stay valid: the "later" fields enter
+#: every key together, and only when one of them differs from its default.
+KeyScope = Literal["all", "teacher", "student", "none", "later"]
+
+
+def key_extra(scope: KeyScope) -> dict[str, Any]:
+    """A field's ``json_schema_extra`` naming its key scope: ``Field(..., json_schema_extra=key_extra("none"))``."""
+    return {"key": scope}
+
+
+def key_scope(info: Any) -> str:
+    """The key scope of a model field (its ``json_schema_extra["key"]``; "all" when it says none)."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    return str(extra.get("key", "all"))
+
+
+def key_fields(model: BaseModel, scopes: tuple[str, ...] = ("all",)) -> dict[str, Any]:
+    """The settings of `model` (as JSON values) that enter a content key: every field whose key scope is
+    in `scopes`, and the "later" fields when one of them is set away from its default."""
+    import json
+
+    values = json.loads(model.model_dump_json())
+    infos = type(model).model_fields
+    out = {name: values[name] for name, info in infos.items() if key_scope(info) in scopes}
+    later = [name for name, info in infos.items() if key_scope(info) == "later"]
+    if any(values[name] != json.loads(json.dumps(infos[name].get_default(call_default_factory=True), default=str))
+           for name in later):
+        out.update({name: values[name] for name in later})
+    return out
