@@ -37,7 +37,21 @@ from kdviz.presets import (  # noqa: F401 (re-exported)
     apply_preset,
     paper_preset,
 )
-from kdviz.schema import Choices, FieldSpec, dataset_names, forget, model_fields, student_names, teacher_names
+from kdviz.schema import (
+    C_MAX,
+    Choices,
+    FieldSpec,
+    KeyScope,
+    dataset_names,
+    forget,
+    key_extra,
+    key_fields,
+    key_scope,  # noqa: F401 (re-exported)
+    model_fields,
+    shared,
+    student_names,
+    teacher_names,
+)
 
 #: Config fields a sweep can vary as its second axis (drawn as a heat map of each method's gain).
 Axis2Field = Literal["label_noise", "temperature", "alpha", "folds"]
@@ -70,21 +84,22 @@ def _spec(registry: str, name: str) -> Any:
     return table.get(name)
 
 
+# the numeric bounds of c and of c_grid's values are the shared vocabulary's (0, C_MAX]
 def _check_c(v: float | str) -> float | str:
-    if v != "cv" and not (0 < float(v) <= 1e6):
-        raise ValueError(f"c must be 'cv' or a number in (0, 1e6], got {v}")
+    if v != "cv" and not (0 < float(v) <= C_MAX):
+        raise ValueError(f"c must be 'cv' or a number in (0, {C_MAX:g}], got {v}")
     return v
 
 
 def _check_c_grid(v: tuple[float, ...]) -> tuple[float, ...]:
-    if any(not (0 < c <= 1e6) for c in v):
-        raise ValueError(f"every c in c_grid must be in (0, 1e6], got {list(v)}")
+    if any(not (0 < c <= C_MAX) for c in v):
+        raise ValueError(f"every c in c_grid must be in (0, {C_MAX:g}], got {list(v)}")
     return tuple(sorted(set(v)))
 
 
 def _check_sweep_c(v: float | str) -> float | str:
-    if v not in C_SEARCHES and not (0 < float(v) <= 1e6):
-        raise ValueError(f"c must be a number in (0, 1e6], 'cv' (full cross-validation) or 'cv-fast' "
+    if v not in C_SEARCHES and not (0 < float(v) <= C_MAX):
+        raise ValueError(f"c must be a number in (0, {C_MAX:g}], 'cv' (full cross-validation) or 'cv-fast' "
                          f"(the cheaper search), got {v}")
     return v
 
@@ -97,21 +112,8 @@ SweepCValue = Annotated[float | Literal["cv", "cv-fast"], AfterValidator(_check_
 CGrid = Annotated[tuple[float, ...], AfterValidator(_check_c_grid)]
 
 
-#: Which content keys a field enters (`SweepConfig.key_fields`): "all" (every task's: the default, so a new
-#: field can never be left out of a key), "teacher" (the teacher fits'), "student" (every task after the
-#: teacher fits: they depend on the teachers' keys) or "none" (the field acts through the tasks' own
-#: parameters: the grid, the method, the repeat, the fold).
-KeyScope = Literal["all", "teacher", "student", "none"]
-
-
-def _key(scope: KeyScope) -> dict[str, Any]:
-    return {"key": scope}
-
-
-def key_scope(info: Any) -> str:
-    """The key scope of a model field (its ``json_schema_extra["key"]``; "all" when it says none)."""
-    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
-    return str(extra.get("key", "all"))
+#: Which content keys a field enters (`SweepConfig.key_fields`; `kdviz.schema.KeyScope`).
+_key = key_extra
 
 
 class SweepConfig(BaseModel):
@@ -120,15 +122,13 @@ class SweepConfig(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # data
-    dataset: Annotated[str, Choices(dataset_names, open=True)] = Field(
-        DEFAULT_DATASET, min_length=3, max_length=500,
-        description="the data: a built-in dataset, sklearn:NAME, openml:NAME or csv:PATH")
-    n: int | None = Field(None, ge=50, le=500_000, description="rows to generate (synthetic) or subsample")
-    d: int | None = Field(None, ge=1, le=200, description="dimension of synthetic:gmm")
-    r: float | None = Field(None, gt=0, le=20, description="separation / sharpness of synthetic data")
+    dataset: Annotated[str, Choices(dataset_names, open=True)] = shared("dataset", DEFAULT_DATASET)
+    n: int | None = shared("n", None, le=500_000)
+    d: int | None = shared("d", None)
+    r: float | None = shared("r", None)
     target: str | None = Field(None, max_length=200, description="target column of a CSV dataset")
     test_size: float = Field(0.3, gt=0.05, lt=0.9, description="fraction of the rows held out for testing")
-    label_noise: float = Field(0.0, ge=0.0, lt=0.5, description="fraction of training labels flipped")
+    label_noise: float = shared("label_noise", 0.0)
     split: Literal["stratified", "authors"] = Field(
         "stratified", description="train/test split: 'stratified' (seeded from seed), or 'authors': the paper's "
                                   "train_test_split(test_size, random_state=seed), not stratified, in file order")
@@ -141,40 +141,30 @@ class SweepConfig(BaseModel):
         (), max_length=10, description="numbers coding a missing reading (FICO: -7, -8, -9): each becomes the "
                                        "last, rows coded in every feature are dropped")
     # teacher
-    teacher: Annotated[str, Choices(teacher_names)] = Field(DEFAULT_TEACHER, max_length=50,
-                                                            description="teacher family", json_schema_extra=_key("teacher"))
+    teacher: Annotated[str, Choices(teacher_names)] = shared("teacher", DEFAULT_TEACHER, json_schema_extra=_key("teacher"))
     capacities: tuple[int, ...] | None = Field(None, min_length=1, max_length=30,
                                                description="the capacity grid (default: the family's own)", json_schema_extra=_key("none"))
     teacher_options: dict[str, Any] = Field(default_factory=dict, json_schema_extra=_key("teacher"))
     teacher_mode: Literal["path", "refit"] = Field(
         "path", description="'path': the capacity path of one fit; 'refit': one fit per capacity", json_schema_extra=_key("teacher"))
     # student and KD
-    student: Annotated[str, Choices(student_names)] = Field(DEFAULT_STUDENT, max_length=50,
-                                                                description="student model", json_schema_extra=_key("student"))
+    student: Annotated[str, Choices(student_names)] = shared("student", DEFAULT_STUDENT, json_schema_extra=_key("student"))
     student_options: dict[str, Any] = Field(default_factory=dict, json_schema_extra=_key("student"))
-    methods: Annotated[tuple[str, ...], Choices(kd_methods)] = Field(
-        default_factory=kd_methods, min_length=1, description="the KD methods to compare", json_schema_extra=_key("none"))
-    scale: Literal["logp", "p"] = Field("logp", description="the KD target's scale: probabilities p or log p", json_schema_extra=_key("student"))
-    folds: int = Field(5, ge=2, le=20, description="K, the number of cross-fitting folds", json_schema_extra=_key("none"))
-    gamma: Literal["bound_fast", "bound_fast_expected", "full"] = Field(
-        "bound_fast", description="γ rule: bound_fast c/(c + r²), bound_fast_expected c/(c + p̂(1−p̂)) (y-free), "
-                                  "full γ*", json_schema_extra=_key("student"))
-    c: SweepCValue = Field("cv", description="bound-fast constant c in (0, 1e6], or how to choose it from "
-                                             "c_grid: 'cv' = K-fold cross-validation (the paper's), 'cv-fast' "
-                                             "= coarse-to-fine over the grid on 2 of the folds (at most 14 "
-                                             "student fits instead of 45 on the paper's grid)", json_schema_extra=_key("student"))
-    c_grid: CGrid = Field(PAPER_C_GRID, min_length=1, max_length=15,
-                          description="the values of c that cross-validation chooses from", json_schema_extra=_key("student"))
-    cv_folds: int = Field(5, ge=2, le=10, description="folds of the cross-validation that chooses c", json_schema_extra=_key("student"))
-    cv_metric: Literal["brier", "task"] = Field(
-        "task", description="how CV scores each c: 'task' = AUC (binary) or accuracy, as in the paper; "
-                            "'brier' = squared error of the probabilities against the held-out labels, which "
-                            "estimates the distance to p0 up to a constant", json_schema_extra=_key("student"))
+    methods: Annotated[tuple[str, ...], Choices(kd_methods)] = shared(
+        "methods", default_factory=kd_methods, json_schema_extra=_key("none"))
+    scale: Literal["logp", "p"] = shared("scale", "logp", json_schema_extra=_key("student"))
+    folds: int = shared("folds", 5, json_schema_extra=_key("none"))
+    gamma: Literal["bound_fast", "bound_fast_expected", "full"] = shared(
+        "gamma", "bound_fast", json_schema_extra=_key("student"))
+    c: SweepCValue = shared("c", "cv", bounds=False, json_schema_extra=_key("student"))
+    c_grid: CGrid = shared("c_grid", PAPER_C_GRID, bounds=False, max_length=15, json_schema_extra=_key("student"))
+    cv_folds: int = shared("cv_folds", 5, json_schema_extra=_key("student"))
+    cv_metric: Literal["brier", "task"] = shared("cv_metric", "task", json_schema_extra=_key("student"))
     temperature: float = Field(4.0, gt=0, le=100, description="Hinton KD temperature (neural students)", json_schema_extra=_key("student"))
     alpha: float = Field(0.5, ge=0, le=1, description="Hinton KD mixing weight (neural students)", json_schema_extra=_key("student"))
     # protocol
-    repeats: int = Field(3, ge=1, le=20, description="repetitions with fresh seeds (charts show mean ± s.e.)", json_schema_extra=_key("none"))
-    seed: int = Field(0, ge=0, le=2**31 - 1, description="random seed of the whole sweep")
+    repeats: int = shared("repeats", 3, le=20, json_schema_extra=_key("none"))
+    seed: int = shared("seed", 0)
     # which side the capacity grid varies, and an optional second axis
     vary: Literal["teacher", "student"] = Field(
         "teacher", description="'teacher': capacities are the teacher's grid; 'student': the teacher is fixed "
@@ -294,9 +284,7 @@ class SweepConfig(BaseModel):
     def key_fields(self, side: str) -> dict[str, Any]:
         """The settings that enter the content key of a `side` ("teacher" or "student") task: every field
         whose key scope is "all" or `side` (read from the schema: a registered field enters every key)."""
-        values = self.to_dict()
-        return {name: values[name] for name, info in type(self).model_fields.items()
-                if key_scope(info) in ("all", side)}
+        return key_fields(self, ("all", side))
 
 
 def register_field(name: str, annotation: Any, field: Any, *, key: KeyScope = "all") -> None:
@@ -345,6 +333,18 @@ def dataset_param_names(dataset: str) -> tuple[str, ...]:
         return tuple(p.name for p in dataset_spec(dataset).params)
     except DatasetError:
         return ()
+
+
+def param_default(dataset: str, name: str) -> Any:
+    """The value `dataset` uses for its parameter `name` when the setting is unset (None: it has no such
+    parameter, or no default): what a form shows in an empty field, e.g. d = 5 for synthetic:gmm."""
+    from kdviz.data.registry import dataset_spec
+    from kdviz.errors import DatasetError
+
+    try:
+        return next((p.default for p in dataset_spec(dataset).params if p.name == name), None)
+    except DatasetError:
+        return None
 
 
 def data_params(config: SweepConfig) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -75,6 +75,34 @@ def get_experiment(name: str) -> Experiment:
     if name not in EXPERIMENTS:
         raise ConfigError(f"unknown experiment kind {name!r}; choose from {', '.join(sorted(EXPERIMENTS))}")
     return EXPERIMENTS[name]
+
+
+class Plan(NamedTuple):
+    experiment: Experiment
+    config: Any
+    context: Any
+    tasks: list[Task]
+
+
+def plan_experiment(kind: str, config: Any, *, context: Any = None,
+                    load: Callable[[Callable[[], Any]], Any] | None = None,
+                    stage: Callable[[str], None] | None = None) -> Plan:
+    """The one way from a config to its tasks (the job engine's partial tables, the worker, in-process
+    runs): the experiment of `kind`; the config validated when it is a dict or its JSON (else taken as
+    validated); its context loaded, unless `context` is given (``load(fn)`` runs the loading: the worker
+    makes it cancellable); the tasks planned. `stage` hears "loading data" and "planning"."""
+    exp = get_experiment(kind)
+    if stage:
+        stage("loading data")
+    if isinstance(config, (str, bytes)):
+        config = json.loads(config)
+    if isinstance(config, dict):
+        config = exp.make_config(config)
+    if context is None:
+        context = load(lambda: exp.load(config)) if load is not None else exp.load(config)
+    if stage:
+        stage("planning")
+    return Plan(exp, config, context, exp.plan(config, context))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -226,11 +254,30 @@ def default_jobs() -> int:
     return max(1, os.cpu_count() or 1)
 
 
+#: seconds an idle pool process stays up (warm between jobs: imports done)
+POOL_IDLE_S = 300
+
+
+def exit_with_parent(parent: int) -> None:
+    """Pool-process initializer: exit within a second once the process that started this one is gone
+    (kill -9 included), so no orphan keeps computing a task nobody will store."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="kdviz-parent-watch", daemon=True).start()
+
+
 def local_pool(jobs: int) -> Any:
-    """The reusable pool of `jobs` worker processes (loky) that `run_experiment` submits to."""
+    """The reusable pool of `jobs` worker processes on this machine (loky): the one pool of kdviz, which
+    in-process runs (`run_experiment`) and the job worker's `LocalExecutor` both submit to. Its
+    processes stay warm `POOL_IDLE_S` and exit with this process. (loky keeps one such pool per process
+    and replaces it when asked for a different one: every caller asks with the same settings.)"""
     from joblib.externals.loky import get_reusable_executor
 
-    return get_reusable_executor(max_workers=jobs)
+    return get_reusable_executor(max_workers=jobs, timeout=POOL_IDLE_S, initializer=exit_with_parent,
+                                 initargs=(os.getpid(),))
 
 
 def local_submitter(kind: str, config: Any, context: Any, jobs: int, pool: Any = None
@@ -253,9 +300,7 @@ def stop_pool(pool: Any) -> None:
 def run_experiment(kind: str, config: Any, *, jobs: int | None = None, progress: Progress | None = None,
                    context: Any = None) -> pd.DataFrame:
     """Plan and run a whole experiment in this process (plus a pool of workers); return the table."""
-    exp = get_experiment(kind)
-    ctx = context if context is not None else exp.load(config)
-    tasks = exp.plan(config, ctx)
+    exp, config, ctx, tasks = plan_experiment(kind, config, context=context)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if jobs <= 1:
         results = run_plan(tasks, lambda t, d: run_task_safely(exp, t, config, ctx, d), progress=progress)

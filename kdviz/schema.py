@@ -200,23 +200,23 @@ def _spec(name: str, info: Any) -> FieldSpec:
     else:
         extra_meta = ()
     meta = [*info.metadata, *extra_meta]
+    # as pydantic validates: the last constraint of each kind holds (an Annotated Field stacked on a
+    # shared type replaces its Le, say), and of ge/gt (le/lt) both hold, so the tighter one is the bound
+    last = {type(m): m for m in meta if isinstance(m, (at.Ge, at.Gt, at.Le, at.Lt, at.MinLen, at.MaxLen))}
+    registry = next((m for m in meta if isinstance(m, Choices)), None)
     bounds: dict[str, Any] = {}
-    registry = None
-    for m in meta:
-        if isinstance(m, Choices):
-            registry = m
-        elif isinstance(m, at.Ge):
-            bounds.update(lo=m.ge, lo_open=False)
-        elif isinstance(m, at.Gt):
-            bounds.update(lo=m.gt, lo_open=True)
-        elif isinstance(m, at.Le):
-            bounds.update(hi=m.le, hi_open=False)
-        elif isinstance(m, at.Lt):
-            bounds.update(hi=m.lt, hi_open=True)
-        elif isinstance(m, at.MinLen):
-            bounds["min_length"] = m.min_length
-        elif isinstance(m, at.MaxLen):
-            bounds["max_length"] = m.max_length
+    lows = [(m.ge, False) for m in [last.get(at.Ge)] if m] + [(m.gt, True) for m in [last.get(at.Gt)] if m]
+    highs = [(m.le, False) for m in [last.get(at.Le)] if m] + [(m.lt, True) for m in [last.get(at.Lt)] if m]
+    if lows:
+        lo, lo_open = max(lows, key=lambda b: (b[0], b[1]))
+        bounds.update(lo=lo, lo_open=lo_open)
+    if highs:
+        hi, hi_open = min(highs, key=lambda b: (b[0], not b[1]))
+        bounds.update(hi=hi, hi_open=hi_open)
+    if at.MinLen in last:
+        bounds["min_length"] = last[at.MinLen].min_length
+    if at.MaxLen in last:
+        bounds["max_length"] = last[at.MaxLen].max_length
     default = None if info.default is PydanticUndefined else info.default
     return FieldSpec(name, kind, optional, default, info.default_factory, info.description or "", literal, registry,
                      **bounds)
@@ -274,3 +274,138 @@ def check_choices(model: BaseModel) -> list[str]:
             what = "a non-empty subset of" if spec.kind in ("ints", "floats", "strs") else "one of"
             errs.append(f"{spec.name} must be {what} {shown}, got {value!r}")
     return errs
+
+
+# -- the shared vocabulary: one definition of every setting the sweep, theory and Playground models share --
+@dataclass(frozen=True)
+class Term:
+    """A setting's one definition: its description and its widest bounds (of each element, for a grid;
+    ``min_length``/``max_length`` of a grid or list). A model narrows the bounds, never widens them."""
+
+    description: str
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+
+    def bound(self, side: str) -> tuple[float | None, bool]:
+        """(value, open) of the "lo" or "hi" bound."""
+        closed, opened = (self.ge, self.gt) if side == "lo" else (self.le, self.lt)
+        return (opened, True) if opened is not None else (closed, False)
+
+
+SEED_MAX = 2**31 - 1
+C_MAX = 1e6  # c is a number in (0, C_MAX]
+
+#: The settings the sweep (kdviz.config.SweepConfig), the theory experiments (kdviz.theory.experiments)
+#: and the Playground (kdviz.teaching.playground.PlaygroundParams) share, each defined once: models
+#: declare them with `shared` (tests/test_schema.py checks that every shared name does).
+VOCABULARY: dict[str, Term] = {
+    "dataset": Term("the data: a registered dataset (where any data is taken: sklearn:NAME, openml:NAME or "
+                    "csv:PATH)", min_length=3, max_length=500),
+    "n": Term("the sample size: rows generated (synthetic data) or subsampled, before the train/test split "
+              "(the theory sweeps count training rows)", ge=50, le=1_000_000),
+    "d": Term("dimension of synthetic:gmm (synthetic:curve is 2-D)", ge=1, le=200),
+    "r": Term("separation (synthetic:gmm) or sharpness (synthetic:curve) of p0", gt=0, le=20),
+    "label_noise": Term("fraction of training labels flipped", ge=0.0, lt=0.5),
+    "teacher": Term("teacher family", max_length=50),
+    "student": Term("student model", max_length=50),
+    "methods": Term("the KD methods to compare", min_length=1),
+    "scale": Term("the KD target's scale: probabilities p or log p"),
+    "folds": Term("K, the number of cross-fitting folds", ge=2, le=20),
+    "gamma": Term("γ rule of the corrected student: bound_fast c/(c + r²), bound_fast_expected c/(c + p̂(1−p̂)) "
+                  "(y-free: mean-zero when p̂ = p0), full γ*"),
+    "c": Term(f"bound-fast constant c in (0, {C_MAX:g}], or how to choose it from c_grid: 'cv' = K-fold "
+              "cross-validation (the paper's), 'cv-fast' (the sweep) = coarse-to-fine over the grid on 2 of the "
+              "folds (at most 14 student fits instead of 45 on the paper's grid)", gt=0, le=C_MAX),
+    "c_grid": Term("the values of c that cross-validation chooses from", gt=0, le=C_MAX, min_length=1,
+                   max_length=25),
+    "cv_folds": Term("folds of the cross-validation that chooses c", ge=2, le=10),
+    "cv_metric": Term("how CV scores each c: 'task' = AUC (binary) or accuracy, as in the paper ('auc': AUC); "
+                      "'brier' = squared error of the probabilities against the held-out labels, which "
+                      "estimates the distance to p0 up to a constant"),
+    "repeats": Term("repetitions with fresh seeds (charts show mean ± s.e.)", ge=1, le=50),
+    "seed": Term("random seed of the whole run", ge=0, le=SEED_MAX),
+}
+
+_NARROW = ("ge", "gt", "le", "lt", "min_length", "max_length")
+
+
+def shared(name: str, default: Any = PydanticUndefined, *, bounds: bool = True, **kw: Any) -> Any:
+    """The model field `name` of the shared vocabulary: its description and bounds, narrowed by any
+    ``ge``/``gt``/``le``/``lt``/``min_length``/``max_length`` in `kw` (which must lie inside the shared
+    bounds: TypeError otherwise, at import). Other `kw` (``default_factory``, ``json_schema_extra``) go to
+    ``Field``. ``bounds=False``: the type checks the numeric bounds itself (e.g. ``float | "cv"`` with a
+    validator), the Field states only the lengths.
+
+        n: int = shared("n", 600, ge=100, le=3000)     # the Playground keeps n small
+    """
+    from pydantic import Field
+
+    term = VOCABULARY[name]
+    narrow = {k: kw.pop(k) for k in _NARROW if k in kw}
+    out: dict[str, Any] = {}
+    for side, keys in (("lo", ("ge", "gt")), ("hi", ("le", "lt"))):
+        base, base_open = term.bound(side)
+        mine = [(narrow[k], k in ("gt", "lt")) for k in keys if k in narrow]
+        if len(mine) > 1:
+            raise TypeError(f"{name}: give one {side} bound, got {keys}")
+        value, is_open = mine[0] if mine else (base, base_open)
+        if mine and base is not None and not _inside(side, value, is_open, base, base_open):
+            raise TypeError(f"{name}: {side} bound {value} is outside the shared definition's {base}")
+        if value is not None and bounds:
+            out[keys[is_open]] = value
+    for k in ("min_length", "max_length"):
+        base = getattr(term, k)
+        value = narrow.get(k, base)
+        if base is not None and value is not None and (value < base if k == "min_length" else value > base):
+            raise TypeError(f"{name}: {k} {value} is outside the shared definition's {base}")
+        if value is not None:
+            out[k] = value
+    if "default_factory" not in kw:
+        kw["default"] = default
+    return Field(**kw, **out, description=term.description)
+
+
+def _inside(side: str, value: float, is_open: bool, base: float, base_open: bool) -> bool:
+    """Whether a bound (value, open) is at least as tight as the base bound on `side`."""
+    if side == "lo":
+        return value > base or (value == base and (is_open or not base_open))
+    return value < base or (value == base and (is_open or not base_open))
+
+
+# -- content keys: which task keys a field enters (its ``json_schema_extra["key"]``) ------------------
+#: "all": every task's (the default, so a new field can never be left out of a key); "teacher" or
+#: "student": the sweep's teacher fits', or every task after them (`kdviz.config.SweepConfig.key_fields`);
+#: "none": the field acts through the tasks' own parameters (the grid, the method, the repeat, the fold);
+#: "later": added after the first runs, so that the keys of those runs stay valid: the "later" fields enter
+#: every key together, and only when one of them differs from its default.
+KeyScope = Literal["all", "teacher", "student", "none", "later"]
+
+
+def key_extra(scope: KeyScope) -> dict[str, Any]:
+    """A field's ``json_schema_extra`` naming its key scope: ``Field(..., json_schema_extra=key_extra("none"))``."""
+    return {"key": scope}
+
+
+def key_scope(info: Any) -> str:
+    """The key scope of a model field (its ``json_schema_extra["key"]``; "all" when it says none)."""
+    extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+    return str(extra.get("key", "all"))
+
+
+def key_fields(model: BaseModel, scopes: tuple[str, ...] = ("all",)) -> dict[str, Any]:
+    """The settings of `model` (as JSON values) that enter a content key: every field whose key scope is
+    in `scopes`, and the "later" fields when one of them is set away from its default."""
+    import json
+
+    values = json.loads(model.model_dump_json())
+    infos = type(model).model_fields
+    out = {name: values[name] for name, info in infos.items() if key_scope(info) in scopes}
+    later = [name for name, info in infos.items() if key_scope(info) == "later"]
+    if any(values[name] != json.loads(json.dumps(infos[name].get_default(call_default_factory=True), default=str))
+           for name in later):
+        out.update({name: values[name] for name in later})
+    return out

@@ -287,3 +287,14 @@ def test_no_server_path_in_the_page_or_its_downloads(tmp_path, monkeypatch):
             assert server not in text, (name, server)
         if not str(name).endswith(".html"):  # (a chart's HTML carries plotly.js, whose code has slashes)
             assert not _ABSOLUTE.search(text), (name, _ABSOLUTE.search(text))
+
+
+def test_an_unset_dataset_parameter_shows_the_generators_default():
+    """synthetic:gmm's d and r are unset by default (the generator's own values are used): their fields
+    say which values those are instead of showing blank."""
+    at = page("pages/2_Sweep.py", {"dataset": "synthetic:gmm"}).run()
+    no_exceptions(at)
+    d, r = at.number_input(key="sw.d"), at.number_input(key="sw.r")
+    assert d.value is None and d.placeholder == "5 (default)"
+    assert r.value is None and r.placeholder == "0.5 (default)"
+    assert form.empty_text("d", "synthetic:curve") is None and form.empty_text("d", "csv:/x/y.csv") is None

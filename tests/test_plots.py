@@ -129,6 +129,13 @@ def test_uploaded_csv_titles_show_the_file_name_not_the_server_path():
 
     assert dataset_label("csv:/home/u/.kdviz/uploads/d3e80dd37455_magic small.csv") == "magic small.csv"
     assert dataset_label("openml:MagicTelescope") == "openml:MagicTelescope"
+    # results tables on pages name an upload ``upload:<content hash>_<file>`` (no server path): the chart
+    # shows the user's file name
+    assert dataset_label("upload:e773ef50738f_my_data.csv") == "my_data.csv"
+    assert dataset_label("csv:C:\\Users\\u\\e773ef50738f_my_data.csv") == "my_data.csv"
+    df = _table().assign(dataset="upload:e773ef50738f_my_data.csv")
+    title = plots.capacity_chart(df, "test_auc").layout.title.text
+    assert title.endswith("— my_data.csv") and "e773ef50738f" not in title and "upload:" not in title
 
 
 def test_png_and_svg_export_with_the_browser(tmp_path):

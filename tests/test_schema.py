@@ -132,3 +132,84 @@ def test_registered_dataset_loads_and_runs_a_sweep(toys):
                                methods=("vanilla", "toy"), folds=2, repeats=1, c=1.0), jobs=1)
     assert set(df["method"]) == {"teacher", "vanilla", "toy"} and df["dataset"].eq("toy:blobs").all()
     assert "toy:blobs" in (capacity_chart(df, "test_auc").layout.title.text or "")
+
+
+# -- one vocabulary: the settings the sweep, theory and Playground models share are defined once ------------
+def _families() -> dict[str, list[type]]:
+    from kdviz.theory.experiments import CSweepConfig, EpsSweepConfig, SizeSweepConfig, TheoryConfig
+
+    return {"sweep": [SweepConfig], "theory": [TheoryConfig, EpsSweepConfig, SizeSweepConfig, CSweepConfig],
+            "playground": [PlaygroundParams]}
+
+
+def _within(spec_bound: tuple, term_bound: tuple, side: str) -> bool:
+    (value, is_open), (base, base_open) = spec_bound, term_bound
+    if base is None:
+        return True
+    if value is None:
+        return False
+    tighter = value > base if side == "lo" else value < base
+    return tighter or (value == base and (is_open or not base_open))
+
+
+def test_shared_settings_have_one_description_and_bounds_inside_it():
+    from kdviz.schema import VOCABULARY
+
+    families = _families()
+    names = {fam: {n for m in models for n in model_fields(m)} for fam, models in families.items()}
+    shared_names = {n for n in set().union(*names.values()) if sum(n in s for s in names.values()) > 1}
+    assert shared_names <= set(VOCABULARY), f"shared but defined per model: {shared_names - set(VOCABULARY)}"
+    for models in families.values():
+        for model in models:
+            for name, spec in model_fields(model).items():
+                if name not in VOCABULARY:
+                    continue
+                term, where = VOCABULARY[name], f"{model.__name__}.{name}"
+                assert spec.description == term.description, where
+                for side, mine in (("lo", (spec.lo, spec.lo_open)), ("hi", (spec.hi, spec.hi_open))):
+                    if spec.kind in ("int", "float") or mine[0] is not None:  # cfloat, grids: their validators
+                        assert _within(mine, term.bound(side), side), (where, side, mine, term.bound(side))
+                if term.min_length is not None:
+                    assert spec.min_length is not None and spec.min_length >= term.min_length, where
+                if term.max_length is not None and spec.max_length is not None:
+                    assert spec.max_length <= term.max_length, where
+
+
+def test_models_narrow_the_shared_bounds_and_the_forms_read_the_narrowed_ones():
+    from kdviz.schema import VOCABULARY, shared
+    from kdviz.theory.experiments import EpsSweepConfig
+
+    assert model_fields(PlaygroundParams)["n"].bounds() == (100, 3000)  # the Playground stays interactive
+    assert model_fields(SweepConfig)["n"].bounds() == (50, 500_000)
+    assert model_fields(EpsSweepConfig)["n"].bounds() == (100, 1_000_000) == (100, VOCABULARY["n"].le)
+    noise = model_fields(PlaygroundParams)["label_noise"]
+    assert noise.bounds() == (0.0, 0.45) and not noise.hi_open and noise.description == VOCABULARY["label_noise"].description
+    with pytest.raises(ConfigError, match="label_noise must be between 0 and 0.45"):
+        PlaygroundParams(label_noise=0.46)
+    with pytest.raises(TypeError, match="outside the shared definition"):
+        shared("n", 10, le=2_000_000)  # a model may narrow a shared range, never widen it
+    with pytest.raises(TypeError, match="outside the shared definition"):
+        shared("label_noise", 0.0, le=0.5)  # [0, 0.5] is wider than [0, 0.5)
+
+
+def test_field_spec_reads_bounds_as_pydantic_validates_them():
+    """Stacked Annotated Fields: the last of each constraint holds; of ge and gt (le and lt) the tighter."""
+    from typing import Annotated
+
+    from pydantic import BaseModel, Field
+
+    from kdviz.schema import field_spec
+
+    Noise = Annotated[float, Field(ge=0.0, lt=0.5, description="noise")]
+
+    class M(BaseModel):
+        a: Annotated[Noise, Field(le=0.45)] = 0.1
+        b: Annotated[Noise, Field(le=0.6)] = 0.1
+        c: Annotated[Annotated[int, Field(ge=1, le=100)], Field(le=10)] = 1
+
+    assert (field_spec("a", M).hi, field_spec("a", M).hi_open) == (0.45, False)
+    assert (field_spec("b", M).hi, field_spec("b", M).hi_open) == (0.5, True)  # lt=0.5 still holds
+    assert field_spec("c", M).bounds() == (1, 10)
+    for name, bad in (("a", 0.46), ("b", 0.55), ("c", 11)):
+        with pytest.raises(ValueError):
+            M(**{name: bad})

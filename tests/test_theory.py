@@ -134,6 +134,30 @@ def test_configs_refuse_what_makes_no_sense():
         make_capacity_config(dataset="sklearn:breast_cancer")
 
 
+def test_task_keys_are_read_from_the_schema():
+    """Every TheoryConfig setting enters the controlled tasks' keys unless the schema says it acts through
+    the tasks' own parameters (n, the grids, repeats), so a new setting cannot be left out of them; gamma
+    and c_fixed (added later) enter only when set, so the keys of earlier runs stay what they were."""
+    from pydantic import Field
+
+    from kdviz.theory import experiments as te
+
+    cfg = make_eps_config(n=2000, repeats=2, eps_grid=(0.2, 0.8), n_eval=2000)
+    fields = te._fields(cfg)
+    assert set(fields) == {"dataset", "d", "r", "label_noise", "kappa", "h_seed", "student", "methods", "c",
+                           "c_grid", "cv_folds", "cv_metric", "n_eval", "seed"}  # the keys of earlier runs
+    assert {"gamma", "c_fixed"} <= set(te._fields(make_eps_config(n=2000, gamma="bound_fast_expected")))
+    assert {"gamma", "c_fixed"} <= set(te._fields(make_eps_config(n=2000, c_fixed=(0.1,))))
+
+    class WithWarmup(te.EpsSweepConfig):  # a setting added to the model enters the key by itself
+        warmup: int = Field(0, ge=0)
+
+    assert te._fields(WithWarmup(**cfg.model_dump(), warmup=3)) == {**fields, "warmup": 3}
+    ctx = {"fingerprint": "fp"}
+    keys = {t.key for t in te.plan_eps(cfg, ctx)}
+    assert not keys & {t.key for t in te.plan_eps(WithWarmup(**cfg.model_dump(), warmup=3), ctx)}
+
+
 def test_tasks_are_seeded_independent_and_content_keyed():
     cfg = make_eps_config(n=2000, repeats=2, eps_grid=(0.2, 0.8), methods=("vanilla", "corrected"), n_eval=2000)
     exp = get_experiment("theory-eps")

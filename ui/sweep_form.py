@@ -17,7 +17,15 @@ import pandas as pd
 import streamlit as st
 
 import kdviz.jobs as jobs
-from kdviz.config import PRESETS, SweepConfig, dataset_param_names, make_config, sweep_field, sweep_fields
+from kdviz.config import (
+    PRESETS,
+    SweepConfig,
+    dataset_param_names,
+    make_config,
+    param_default,
+    sweep_field,
+    sweep_fields,
+)
 from kdviz.data.load import MAX_CLASSES, check_openml, list_datasets, load_dataset, read_table
 from kdviz.data.registry import generated
 from kdviz.errors import ConfigError, KdvizError
@@ -179,9 +187,17 @@ def more_widget(page: str, field: str, disabled: bool = False) -> None:
         step = 1 if spec.kind == "int" else 0.01
         lo, hi = spec.widget_range(step)
         st.number_input(label, lo, hi, step=step, key=key, disabled=disabled, help=help_,
-                        **({"value": None} if spec.optional else {}))
+                        **({"value": None, "placeholder": empty_text(field, st.session_state.get(f"{page}.dataset"))}
+                           if spec.optional else {}))
     else:
         st.text_input(label, key=key, disabled=disabled, help=help_)
+
+
+def empty_text(field: str, dataset: str | None) -> str | None:
+    """What an empty number field of a dataset parameter shows: the value the dataset then uses (an unset
+    parameter is the generator's default, e.g. ``5 (default)`` for synthetic:gmm's d), not a blank."""
+    default = param_default(str(dataset or defaults()["dataset"]), field)
+    return None if default is None else f"{default:g} (default)" if isinstance(default, float) else f"{default} (default)"
 
 
 def dataset_widgets(dataset: str) -> tuple[str, ...]:

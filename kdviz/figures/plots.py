@@ -77,8 +77,9 @@ CAPACITY_TITLES: Mapping[str, str] = TEACHER_CAPACITY_TITLES
 def dataset_label(name: str) -> str:
     """A dataset name fit for a slide: an uploaded CSV shows its file name, not the server path (nor the
     ``upload:`` prefix that results tables on pages name it by)."""
-    if name.startswith(("csv:", "upload:")):
-        return re.sub(r"^[0-9a-f]{12}_", "", name.replace("\\", "/").rsplit("/", 1)[-1])
+    for prefix in ("csv:", "upload:"):
+        if name.startswith(prefix):  # the file's name without the path, nor the upload's content-hash prefix
+            return re.sub(r"^[0-9a-f]{12}_", "", name[len(prefix):].replace("\\", "/").rsplit("/", 1)[-1])
     return name
 
 

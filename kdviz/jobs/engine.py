@@ -20,7 +20,7 @@ from typing import Any
 import pandas as pd
 
 from kdviz.errors import ConfigError, KdvizError
-from kdviz.experiments import get_experiment
+from kdviz.experiments import get_experiment, plan_experiment
 from kdviz.jobs.executors import EXECUTORS
 from kdviz.jobs.labels import clean_name, clean_tags, set_label
 from kdviz.jobs.owners import SERVER, SERVER_OWNER, Actor, PermissionDenied, check_manage, may_see
@@ -242,10 +242,7 @@ _PLANS = SingleFlightCache(maxsize=PLAN_CACHE_SIZE)
 
 def _load_plan(kind: str, config_json: str) -> tuple[Any, Any, Any, list]:
     load_plugins()
-    exp = get_experiment(kind)
-    config = exp.make_config(json.loads(config_json))
-    ctx = exp.load(config)
-    return exp, config, ctx, exp.plan(config, ctx)
+    return plan_experiment(kind, config_json)
 
 
 def _planned(kind: str, config_json: str) -> tuple[Any, Any, Any, list]:

@@ -7,14 +7,12 @@ for `kdviz.experiments.run_plan`, and can `kill()` whatever is running (cancel, 
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any, Protocol
 
 from kdviz.errors import ConfigError, KdvizError
-from kdviz.experiments import Task, default_jobs, get_experiment, run_task_safely
+from kdviz.experiments import Task, default_jobs, get_experiment, local_pool, run_task_safely
 from kdviz.plugins import load_plugins
 
 EXECUTORS = ("local", "ray")
@@ -66,19 +64,9 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
-def exit_with_parent(parent: int) -> None:
-    """Pool-process initializer: exit within a second once the kdviz worker that started this
-    process is gone (kill -9 included), so no orphan keeps computing a task nobody will store."""
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1.0)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="kdviz-parent-watch", daemon=True).start()
-
-
 class LocalExecutor:
-    """A reusable pool of `jobs` processes on this machine (loky, as `run_sweep` uses)."""
+    """The reusable pool of `jobs` processes on this machine (`kdviz.experiments.local_pool`, as in-process
+    runs use)."""
 
     name = "local"
 
@@ -89,10 +77,7 @@ class LocalExecutor:
 
     def _get_pool(self) -> Any:
         if self._pool is None:
-            from joblib.externals.loky import get_reusable_executor
-
-            self._pool = get_reusable_executor(max_workers=self.jobs, timeout=300,  # stay warm between jobs
-                                               initializer=exit_with_parent, initargs=(os.getpid(),))
+            self._pool = local_pool(self.jobs)
         return self._pool
 
     def warm(self, kind: str, plugins: tuple[str, ...] = ()) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 
 from kdviz import plugins
 from kdviz.errors import KdvizError
-from kdviz.experiments import Task, get_experiment, is_heartbeat, run_plan
+from kdviz.experiments import Task, get_experiment, is_heartbeat, plan_experiment, run_plan
 from kdviz.jobs.executors import (
     EXECUTORS,
     Executor,
@@ -141,16 +141,11 @@ class Worker:
         executor: Executor | None = None
         try:
             kind, config_json, ex_name = self.store.job_config(job.id)
-            exp = get_experiment(kind)
+            get_experiment(kind)  # an unknown kind fails before any pool starts
             executor = self._current = self._executor(ex_name)
             executor.warm(kind, self.plugins)  # pool processes start while the data loads
-            self._stage(job, "loading data")
-            import json
-
-            config = exp.make_config(json.loads(config_json))
-            ctx = self._cancellable(lambda: exp.load(config))  # a large CSV can take seconds to load
-            self._stage(job, "planning")
-            tasks = exp.plan(config, ctx)
+            exp, config, ctx, tasks = plan_experiment(  # a large CSV can take seconds to load: cancellable
+                kind, config_json, load=self._cancellable, stage=lambda s: self._stage(job, s))
             done = self.store.get_results(t.key for t in tasks)
             self._cost = CostModel(tasks, config, done, slots=executor.jobs)
             self._check()

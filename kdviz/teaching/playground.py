@@ -36,7 +36,7 @@ from kdviz.kd.students import STUDENTS, KDSpec, make_student
 from kdviz.presets import PLAYGROUND_DEFAULTS, PLAYGROUND_METHODS
 from kdviz.runtime import offload
 from kdviz.runtime.cache import single_flight_lru
-from kdviz.schema import Choices, check_choices, model_fields
+from kdviz.schema import Choices, check_choices, model_fields, shared
 from kdviz.sweep import crossfit_folds, teacher_seed
 from kdviz.teachers import TEACHERS, make_teacher
 
@@ -79,20 +79,23 @@ class PlaygroundParams(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    dataset: Annotated[str, Choices(lambda: tuple(playground_datasets()), check=True)] = PLAYGROUND_DEFAULTS["dataset"]
-    n: int = Field(600, ge=100, le=3000, description="training + test points")
-    label_noise: float = Field(0.2, ge=0.0, le=0.45, description="fraction of flipped training labels")
-    r: float = Field(3.0, ge=0.5, le=10.0, description="sharpness (curve) or separation (gmm) of p0")
-    teacher: Annotated[str, Choices(playground_teachers, check=True)] = PLAYGROUND_DEFAULTS["teacher"]
+    # the settings the sweep and theory models share are theirs (kdviz.schema.VOCABULARY), narrowed for
+    # interactivity: small n, and sliders over useful ranges
+    dataset: Annotated[str, Choices(lambda: tuple(playground_datasets()), check=True)] = shared(
+        "dataset", PLAYGROUND_DEFAULTS["dataset"])
+    n: int = shared("n", 600, ge=100, le=3000)
+    label_noise: float = shared("label_noise", 0.2, le=0.45)
+    r: float = shared("r", 3.0, ge=0.5, le=10.0)
+    teacher: Annotated[str, Choices(playground_teachers, check=True)] = shared("teacher", PLAYGROUND_DEFAULTS["teacher"])
     capacity: int = Field(8, description="the teacher's capacity: one of its playground_steps")
-    student: Annotated[str, Choices(playground_students, check=True)] = PLAYGROUND_DEFAULTS["student"]
-    methods: Annotated[tuple[str, ...], Choices(kd_methods)] = Field(PLAYGROUND_METHODS, min_length=1)
-    scale: Literal["logp", "p"] = "logp"
-    folds: int = Field(5, ge=2, le=10, description="K, the number of cross-fitting folds")
-    # small: good for accurate teachers; shallow (biased) teachers want ≈ 0.1 (THEORY §6)
-    c: float = Field(0.01, ge=1e-4, le=1e3, description="correction strength c (y-free γ rule "
-                                                         "c/(c + p̂(1 − p̂)): mean-zero when p̂ = p0)")
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    student: Annotated[str, Choices(playground_students, check=True)] = shared("student", PLAYGROUND_DEFAULTS["student"])
+    methods: Annotated[tuple[str, ...], Choices(kd_methods)] = shared("methods", PLAYGROUND_METHODS)
+    scale: Literal["logp", "p"] = shared("scale", "logp")
+    folds: int = shared("folds", 5, le=10)
+    # small: good for accurate teachers; shallow (biased) teachers want ≈ 0.1 (THEORY §6). The γ rule is
+    # the y-free c/(c + p̂(1 − p̂)) (PLAYGROUND_GAMMA): mean-zero when p̂ = p0
+    c: float = shared("c", 0.01, ge=1e-4, le=1e3)
+    seed: int = shared("seed", 0)
     resolution: Annotated[int, Choices(lambda: RESOLUTIONS, check=True)] = 60
 
     def __init__(self, **values: Any) -> None:

@@ -40,7 +40,8 @@ from kdviz.experiments import Experiment, Task, register_experiment, task_key
 from kdviz.kd.distill import best_c
 from kdviz.kd.methods import BASELINE, METHODS, crossfit_methods, theory_methods, tuned_method
 from kdviz.presets import DEFAULT_DATASET, PAPER_C_GRID
-from kdviz.schema import Choices, check_choices
+from kdviz.schema import SEED_MAX, Choices, check_choices, key_fields, shared
+from kdviz.schema import key_extra as _key
 from kdviz.seeds import sub_seed
 from kdviz.theory.controlled import (
     ControlledTeacher,
@@ -77,25 +78,26 @@ class TheoryConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    dataset: Annotated[str, Choices(theory_datasets, check=True)] = DEFAULT_DATASET
-    d: int = Field(2, ge=1, le=10, description="dimension of synthetic:gmm (curve is 2-D)")
-    r: float | None = Field(0.5, gt=0, le=20, description="separation (gmm) or sharpness (curve)")
-    label_noise: float = Field(0.1, ge=0.0, lt=0.5)
+    dataset: Annotated[str, Choices(theory_datasets, check=True)] = shared("dataset", DEFAULT_DATASET)
+    d: int = shared("d", 2, le=10)
+    r: float | None = shared("r", 0.5)
+    label_noise: float = shared("label_noise", 0.1)
     kappa: float = Field(1.0, gt=0, le=10, description="teacher tempering κ")
-    h_seed: int = Field(0, ge=0, le=2**31 - 1, description="seed of the teacher's bias field h")
-    student: Literal["linear", "quadratic", "cubic"] = "quadratic"
-    methods: tuple[str, ...] = Field(default_factory=theory_methods, min_length=1)
-    c: CValue = "cv"
-    c_grid: CGrid = Field(PAPER_C_GRID, min_length=1, max_length=25)
-    gamma: Literal["bound_fast", "bound_fast_expected"] = Field(
-        "bound_fast", description="γ rule of the enhanced student: c/(c + r²) or the y-free c/(c + p̂(1 − p̂))")
+    h_seed: int = Field(0, ge=0, le=SEED_MAX, description="seed of the teacher's bias field h")
+    student: Literal["linear", "quadratic", "cubic"] = shared("student", "quadratic")
+    methods: tuple[str, ...] = shared("methods", default_factory=theory_methods)
+    c: CValue = shared("c", "cv", bounds=False)
+    c_grid: CGrid = shared("c_grid", PAPER_C_GRID, bounds=False)
+    # added after the first runs: they enter a task's key (both) only when either is set (`key_fields`)
+    gamma: Literal["bound_fast", "bound_fast_expected"] = shared("gamma", "bound_fast", json_schema_extra=_key("later"))
     c_fixed: CGrid = Field((), max_length=8, description="also show the enhanced student at each of these "
-                                                          "fixed c, one series (and one slope) per c")
-    cv_folds: int = Field(5, ge=2, le=10)
-    cv_metric: Literal["brier", "auc"] = "brier"
+                                                          "fixed c, one series (and one slope) per c",
+                           json_schema_extra=_key("later"))
+    cv_folds: int = shared("cv_folds", 5)
+    cv_metric: Literal["brier", "auc"] = shared("cv_metric", "brier")
     n_eval: int = Field(20_000, ge=500, le=500_000, description="fresh points the errors are averaged over")
-    repeats: int = Field(5, ge=1, le=50)
-    seed: int = Field(0, ge=0, le=2**31 - 1)
+    repeats: int = shared("repeats", 5, json_schema_extra=_key("none"))
+    seed: int = shared("seed", 0)
 
     @field_validator("methods")
     @classmethod
@@ -159,8 +161,8 @@ DEFAULT_EPS_GRID = (0.1, 0.141, 0.2, 0.283, 0.4, 0.566, 0.8, 1.131, 1.6)
 class EpsSweepConfig(TheoryConfig):
     """Teacher-error sweep: student error against ε2 for a grid of bias strengths ε."""
 
-    n: int = Field(20_000, ge=100, le=1_000_000, description="training rows")
-    eps_grid: EpsGrid = Field(DEFAULT_EPS_GRID, min_length=2, max_length=30)
+    n: int = shared("n", 20_000, ge=100, json_schema_extra=_key("none"))  # the tasks' n
+    eps_grid: EpsGrid = Field(DEFAULT_EPS_GRID, min_length=2, max_length=30, json_schema_extra=_key("none"))
 
     def train_sizes(self) -> list[int]:
         return [self.n]
@@ -172,8 +174,9 @@ class EpsSweepConfig(TheoryConfig):
 class SizeSweepConfig(TheoryConfig):
     """Sample-size sweep: student error against n for one controlled teacher."""
 
-    eps: float = Field(0.8, ge=0, le=5)
-    n_grid: tuple[int, ...] = Field((500, 1000, 2000, 5000, 10_000, 20_000, 50_000), min_length=2, max_length=20)
+    eps: float = Field(0.8, ge=0, le=5, json_schema_extra=_key("none"))  # the tasks' eps
+    n_grid: tuple[int, ...] = Field((500, 1000, 2000, 5000, 10_000, 20_000, 50_000), min_length=2, max_length=20,
+                                    json_schema_extra=_key("none"))
 
     @field_validator("n_grid")
     @classmethod
@@ -192,9 +195,9 @@ class SizeSweepConfig(TheoryConfig):
 class CSweepConfig(TheoryConfig):
     """γ/c sweep: the enhanced student at every c of `c_grid`, for each teacher of `eps_grid`."""
 
-    n: int = Field(2_000, ge=100, le=1_000_000)
-    eps_grid: EpsGrid = Field((0.3, 0.8, 1.6), min_length=1, max_length=10)
-    c_grid: CGrid = Field(tuple(float(x) for x in np.logspace(-3, 3, 13)), min_length=2, max_length=25)
+    n: int = shared("n", 2_000, ge=100, json_schema_extra=_key("none"))
+    eps_grid: EpsGrid = Field((0.3, 0.8, 1.6), min_length=1, max_length=10, json_schema_extra=_key("none"))
+    c_grid: CGrid = shared("c_grid", tuple(float(x) for x in np.logspace(-3, 3, 13)), bounds=False, min_length=2)
 
     def train_sizes(self) -> list[int]:
         return [self.n]
@@ -257,12 +260,10 @@ def load_context(config: TheoryConfig) -> dict[str, str]:
 
 
 def _fields(config: TheoryConfig) -> dict[str, Any]:
-    keep = ("dataset", "d", "r", "label_noise", "kappa", "h_seed", "student", "methods", "c", "c_grid",
-            "cv_folds", "cv_metric", "n_eval", "seed")
-    out = {k: getattr(config, k) for k in keep}
-    if config.gamma != "bound_fast" or config.c_fixed:  # keys of earlier runs stay valid
-        out.update(gamma=config.gamma, c_fixed=config.c_fixed)
-    return out
+    """The settings a controlled task's key holds, read from the schema (`kdviz.schema.key_fields`): every
+    field but those marked ``_key("none")`` (they enter through the task's own eps, n, n_max and repeat),
+    and gamma and c_fixed only when set (``_key("later")``: the keys of earlier runs stay valid)."""
+    return key_fields(config)
 
 
 # ----------------------------------------------------------------------------------------------
