@@ -93,6 +93,20 @@ def table_no_paths(df: pd.DataFrame) -> pd.DataFrame:
     return df.assign(**{str(c): df[c].astype(object).map(no_paths) for c in dirty}) if dirty else df
 
 
+def add_images(files: dict[str, bytes], notes: list[str], figures: Sequence[tuple[str, Any]],
+               formats: Sequence[str]) -> None:
+    """Render each (name, figure) in each image format in one kaleido session into ``files["charts/NAME.FMT"]``;
+    a failed export adds a note instead."""
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = [Path(tmp) / f"{name}.{fmt}" for name, _ in figures for fmt in formats]
+        try:
+            export.write_figures([fig for _, fig in figures for _ in formats], paths)
+            for p in paths:
+                files[f"charts/{p.name}"] = p.read_bytes()
+        except export.ExportError as e:
+            notes.append(f"PNG/SVG are missing: {e}")
+
+
 def talk_pack(charts: Sequence[TalkChart], *, config: Mapping[str, Any] | None = None, link: str = "",
               results: pd.DataFrame | Mapping[str, pd.DataFrame] | None = None, title: str = "kdviz talk pack",
               images: bool | None = None) -> TalkPack:
@@ -104,15 +118,7 @@ def talk_pack(charts: Sequence[TalkChart], *, config: Mapping[str, Any] | None =
         files[f"charts/{n}.html"] = export.figure_bytes(c.fig, "html")
     want_images = export.browser_available() if images is None else images
     if want_images and charts:
-        with tempfile.TemporaryDirectory() as tmp:
-            paths = [Path(tmp) / f"{n}.{fmt}" for n in names for fmt in ("png", "svg")]
-            figs = [c.fig for c in charts for _ in ("png", "svg")]
-            try:
-                export.write_figures(figs, paths)
-                for p in paths:
-                    files[f"charts/{p.name}"] = p.read_bytes()
-            except export.ExportError as e:
-                notes.append(f"PNG/SVG are missing: {e}")
+        add_images(files, notes, [(n, c.fig) for n, c in zip(names, charts)], ("png", "svg"))
     elif charts:
         notes.append("PNG/SVG are missing: " + (export.NO_BROWSER_MESSAGE if images is None else "not requested."))
     files["captions.md"] = captions_markdown(charts, title, link).encode()

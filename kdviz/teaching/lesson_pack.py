@@ -23,9 +23,7 @@ from __future__ import annotations
 
 import html
 import json
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -33,7 +31,7 @@ import plotly.graph_objects as go
 
 from kdviz.figures import export
 from kdviz.figures.style import apply_theme
-from kdviz.figures.talkpack import TalkPack, zip_pack
+from kdviz.figures.talkpack import TalkPack, add_images, zip_pack
 from kdviz.teaching import lesson as L
 
 IMAGE_FORMATS = ("png", "svg")
@@ -140,15 +138,7 @@ def lesson_pack(seed: int = 0, *, link: str = "", presentation: bool = False, th
         notes.append("PNG/SVG are missing: " + export.NO_BROWSER_MESSAGE)
         want = ()
     if want:
-        with tempfile.TemporaryDirectory() as tmp:
-            paths = [Path(tmp) / f"{stem}.{fmt}" for stem, _, _ in items for fmt in want]
-            figs = [fig for _, fig, _ in items for _ in want]
-            try:
-                export.write_figures(figs, paths)
-                for p in paths:
-                    files[f"charts/{p.name}"] = p.read_bytes()
-            except export.ExportError as e:
-                notes.append(f"PNG/SVG are missing: {e}")
+        add_images(files, notes, [(stem, fig) for stem, fig, _ in items], want)
     for i, step in enumerate(L.STEPS):
         if step.question is not None:
             files[f"results/{_name(i, 'before')}.csv"] = _before_table(i, seed).to_csv(index=False).encode()
