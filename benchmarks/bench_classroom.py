@@ -52,7 +52,7 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def report(n: int, results: list[list[lg.Outcome]], cpu: float, wall: float) -> list[str]:
+def report(n: int, results: list[list[lg.Outcome]], cpu: float, wall: float, gen: float) -> list[str]:
     by_name: dict[str, list[float]] = {}
     errors = [o for r in results for o in r if not o.ok]
     for r in results:
@@ -60,12 +60,29 @@ def report(n: int, results: list[list[lg.Outcome]], cpu: float, wall: float) -> 
             by_name.setdefault(o.name, []).append(o.seconds)
     reruns = sum(len(r) for r in results)
     lines = [f"N = {n}: {reruns} reruns in {wall:.1f} s, {len(errors)} errors, server CPU {cpu:.1f} s "
-             f"= {1000 * cpu / reruns:.0f} ms per rerun"]
+             f"= {1000 * cpu / reruns:.0f} ms per rerun; the load generator itself used {gen:.1f} s of CPU "
+             f"on the same cores"]
     for name, secs in by_name.items():
         lines.append(f"  {name:<22} p50 {statistics.median(secs):6.2f} s   p95 {pct(secs, 0.95):6.2f} s   (n={len(secs)})")
     for e in errors[:5]:
         lines.append(f"  error: {e.name}: {e.error}")
     return lines
+
+
+def warm(port: int, steps, pids: list[int], timeout: float) -> None:
+    """One student walks the lesson on every backend (first computations, imports). nginx's route cookie
+    decides the backend, so students with new routes walk until each backend has had one: the backend
+    that spent the most CPU on a walk is the one that served it."""
+    warmed: set[int] = set()
+    for j in range(16):
+        before = {p: lg.cpu_seconds(p) for p in pids}
+        asyncio.run(lg.student(port, steps, timeout, route=f"warm{j}"))
+        if not pids:
+            return
+        warmed.add(max(pids, key=lambda p: lg.cpu_seconds(p) - before[p]))
+        if warmed == set(pids):
+            return
+    raise RuntimeError(f"warm-up reached {len(warmed)} of {len(pids)} backends")
 
 
 async def walk_with_class(port: int, home: Path, n: int, class_size: int, steps, timeout: float):
@@ -103,7 +120,7 @@ def main() -> None:
     out = [f"bench_classroom {time.strftime('%Y-%m-%d %H:%M')}, {len(steps)} interactions per student, "
            f"{args.processes} server process(es)"]
     try:
-        asyncio.run(lg.classroom(port, 1, steps, timeout=args.timeout))  # warm: first computations, imports
+        warm(port, steps, pids, args.timeout)
         if pids:
             out.append(f"server RSS after warm-up: {rss():.0f} MB")
             c0 = cpu()
@@ -111,14 +128,14 @@ def main() -> None:
                 asyncio.run(lg.classroom(port, 1, steps, timeout=args.timeout))
             out.append(f"server CPU per warm rerun (one student, 3 passes): {1000 * (cpu() - c0) / (3 * len(steps)):.0f} ms")
         for k, n in enumerate(int(x) for x in args.students.split(",")):
-            c0, t0 = cpu() if pids else 0.0, time.perf_counter()
+            c0, t0, g0 = cpu() if pids else 0.0, time.perf_counter(), time.process_time()
             walk = lg.lesson(run_id, fresh=k + 1)
             if args.class_session:
                 results, klass = asyncio.run(walk_with_class(port, home, n, args.class_size or n, walk, args.timeout))
             else:
                 results, klass = asyncio.run(lg.classroom(port, n, walk, timeout=args.timeout)), None
             wall = time.perf_counter() - t0
-            out += report(n, results, (cpu() - c0) if pids else float("nan"), wall)
+            out += report(n, results, (cpu() - c0) if pids else float("nan"), wall, time.process_time() - g0)
             out += csl.report(klass) if klass else []
             if pids:
                 out.append(f"  server RSS after N = {n}: {rss():.0f} MB")

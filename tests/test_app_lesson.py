@@ -3,6 +3,7 @@ bad links, classroom flags."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pytest
@@ -85,10 +86,9 @@ def test_verdict_follows_the_numbers_not_a_script(monkeypatch):
     real = L.pg.compute
 
     def swapped(p):
-        res = real(p)
+        res = real(p)  # the shared cached result: return a changed copy, never change it
         (a, ea), (b, eb) = res.student_errors.items()
-        res.student_errors = {a: eb, b: ea}
-        return res
+        return dataclasses.replace(res, student_errors={a: eb, b: ea})
 
     monkeypatch.setattr(L.pg, "compute", swapped)
     monkeypatch.setattr(L, "outcome", L.outcome.__wrapped__)  # answers are cached per (step, seed): not these

@@ -53,3 +53,16 @@ def test_lru_eviction_and_failures_are_not_cached():
     assert calls[-2:] == [-1, -1]  # a failure is retried, not remembered
     f.cache_clear()
     assert f.cache_info().size == 0
+
+
+def test_a_call_by_keyword_or_by_default_is_the_same_key():
+    calls: list[tuple] = []
+
+    @single_flight_lru(maxsize=8)
+    def f(i: int, seed: int = 0, revealed: bool = True) -> int:
+        calls.append((i, seed, revealed))
+        return i
+
+    f(1), f(1, 0), f(1, seed=0, revealed=True), f(i=1, revealed=True)  # one computation: a warm-up thread and a page
+    f(1, 0, False)                                                     # that spell the call differently share it
+    assert calls == [(1, 0, True), (1, 0, False)]

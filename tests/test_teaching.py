@@ -3,6 +3,8 @@ talk pack (no Streamlit)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import io
 import json
 import zipfile
@@ -198,11 +200,9 @@ def test_lesson_answers_are_judged_over_seeds_by_the_one_rule(monkeypatch):
     real = L.pg.compute
 
     def noisy(p):  # the two students swap places from seed to seed: no clear difference
-        res = real(p)
+        res = real(p)  # the shared cached result: return a changed copy, never change it
         (a, ea), (b, eb) = res.student_errors.items()
-        if p.seed % 2:
-            res.student_errors = {a: eb, b: ea}
-        return res
+        return dataclasses.replace(res, student_errors={a: eb, b: ea}) if p.seed % 2 else res
 
     monkeypatch.setattr(L.pg, "compute", noisy)
     monkeypatch.setattr(L, "outcome", L.outcome.__wrapped__)  # answers are cached per (step, seed): not these
@@ -235,3 +235,19 @@ def test_step_6_is_an_upper_bound_on_the_bias_term_and_names_the_actual_error():
     assert fig.layout.yaxis.exponentformat == "none" and "f̂ = the student" in fig.layout.yaxis.title.text
     cap = L.chart_caption(5, 0)
     assert "actual error" in cap and "corrected student's stays between" in cap
+
+
+def test_a_class_lesson_is_prepared_ahead_once_per_process():
+    import threading
+
+    assert L.prepare(0) in (True, False)  # another test may have prepared seed 0 in this process already
+    assert L.prepare(0) is False          # once per process
+    for t in threading.enumerate():
+        if t.name == "kdviz-lesson-prepare-0":
+            t.join(120)
+    before = L.step_figure.cache_info()
+    for i in range(len(L.STEPS)):        # the page's own calls: every one a hit, nothing computed again
+        L.step_figure(i, 0, revealed=i % 2 == 0, presentation=False)
+        L.chart_caption(i, 0, i % 2 == 1)
+    after = L.step_figure.cache_info()
+    assert after.misses == before.misses and after.hits == before.hits + len(L.STEPS)

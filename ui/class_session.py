@@ -15,7 +15,6 @@ the instructor sees the counts live and reveals for everyone. Outside a class ev
 from __future__ import annotations
 
 import io
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -167,7 +166,6 @@ class LessonClass:
         if (i, seed) != (self.state.step, self.state.seed):
             return
         code = self.code
-        _warm_reveal(i, seed)
 
         @st.fragment(run_every=1)
         def live() -> None:
@@ -181,21 +179,6 @@ class LessonClass:
                 st.rerun()
 
         live()
-
-
-_WARMED: set[tuple[int, int]] = set()
-_WARM_LOCK = threading.Lock()
-
-
-def _warm_reveal(i: int, seed: int) -> None:
-    """While the class votes, draw the revealed chart once in the background (shared, single-flight cache),
-    so that after **Reveal for everyone** every student's page only has to send it."""
-    with _WARM_LOCK:
-        if (i, seed) in _WARMED:
-            return
-        _WARMED.add((i, seed))
-    threading.Thread(target=L.step_figure, args=(i, seed), kwargs={"revealed": True}, daemon=True,
-                     name=f"kdviz-warm-reveal-{i}-{seed}").start()
 
 
 def _instructor_sidebar(klass: LessonClass, P: str) -> None:
@@ -297,6 +280,7 @@ def lesson_class(P: str, cls: Classroom) -> LessonClass:
     if klass.code is None or klass.state is None:
         return klass
     step_key, seed_key, state = f"{P}.step", f"{P}.seed", klass.state
+    L.prepare(state.seed, state.step)  # every step's page, ahead of the class (once per server process)
     if klass.instructs:
         if ss.get(_SEEN) is None:  # a fresh session (refresh, restart): continue where the class is
             ss[step_key], ss[seed_key] = state.step + 1, state.seed

@@ -12,6 +12,7 @@ first caller computes and the others wait for its result; callers of other keys 
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
@@ -77,13 +78,17 @@ class SingleFlightCache:
 
 
 def single_flight_lru(maxsize: int = 128) -> Callable[[F], F]:
-    """Decorator: `SingleFlightCache` keyed by a function's (hashable) arguments."""
+    """Decorator: `SingleFlightCache` keyed by a function's (hashable) arguments, bound to its signature:
+    ``f(1, 0)``, ``f(1, seed=0)`` and ``f(1)`` (seed defaulting to 0) are one key, one computation."""
     def decorate(func: F) -> F:
         cache = SingleFlightCache(maxsize)
+        sig = inspect.signature(func)
 
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            return cache.get((args, tuple(sorted(kwargs.items()))), lambda: func(*args, **kwargs))
+            bound = sig.bind(*args, **kwargs)
+            bound.apply_defaults()
+            return cache.get(tuple(bound.arguments.values()), lambda: func(*args, **kwargs))
 
         wrapper.cache_clear = cache.clear  # type: ignore[attr-defined]
         wrapper.cache_info = cache.info  # type: ignore[attr-defined]

@@ -14,6 +14,7 @@ small controlled-teacher sweep (`kdviz.theory`, ≈ 0.1 s).
 from __future__ import annotations
 
 import functools
+import threading
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -254,8 +255,6 @@ def outcome(i: int, seed: int = 0) -> Outcome | None:
 def warm(i: int, seed: int = 0) -> None:
     """Start computing step i's answer over all SEEDS seeds in a background thread (while the class is still
     predicting), so Reveal finds it cached; the caches are single-flight, so nothing is computed twice."""
-    import threading
-
     if STEPS[i].question is None:
         return
 
@@ -266,6 +265,33 @@ def warm(i: int, seed: int = 0) -> None:
             pass
 
     threading.Thread(target=run, name=f"kdviz-lesson-warm-{i}-{seed}", daemon=True).start()
+
+
+_PREPARED: set[int] = set()
+_PREPARED_LOCK = threading.Lock()
+
+
+def prepare(seed: int = 0, first: int = 0) -> bool:
+    """A class's lesson, computed ahead: every step's chart and caption (hidden and revealed) and its answer for
+    `seed`, in one background thread per process, from step `first` on. A step change or a reveal then finds its
+    page cached for thirty followers at once. Returns False when this process has already prepared `seed`."""
+    with _PREPARED_LOCK:
+        if seed in _PREPARED:
+            return False
+        _PREPARED.add(seed)
+
+    def run() -> None:
+        for i in [*range(first, len(STEPS)), *range(first)]:
+            try:
+                for revealed in (False, True):
+                    step_figure(i, seed, revealed)
+                    chart_caption(i, seed, revealed)
+                outcome(i, seed)
+            except Exception:  # noqa: BLE001 — ahead of time only; the page computes (and reports) it again
+                pass
+
+    threading.Thread(target=run, name=f"kdviz-lesson-prepare-{seed}", daemon=True).start()
+    return True
 
 
 def verdict(i: int, seed: int, choice: str | None) -> Verdict | None:
