@@ -4,7 +4,6 @@ talk pack (no Streamlit)."""
 from __future__ import annotations
 
 import dataclasses
-
 import io
 import json
 import zipfile
