@@ -63,7 +63,8 @@ def report(n: int, results: list[list[lg.Outcome]], cpu: float, wall: float, gen
              f"= {1000 * cpu / reruns:.0f} ms per rerun; the load generator itself used {gen:.1f} s of CPU "
              f"on the same cores"]
     for name, secs in by_name.items():
-        lines.append(f"  {name:<22} p50 {statistics.median(secs):6.2f} s   p95 {pct(secs, 0.95):6.2f} s   (n={len(secs)})")
+        lines.append(f"  {name:<22} p50 {statistics.median(secs):6.2f} s   p95 {pct(secs, 0.95):6.2f} s   "
+                     f"max {max(secs):6.2f} s   (n={len(secs)})")
     for e in errors[:5]:
         lines.append(f"  error: {e.name}: {e.error}")
     return lines
@@ -85,10 +86,18 @@ def warm(port: int, steps, pids: list[int], timeout: float) -> None:
     raise RuntimeError(f"warm-up reached {len(warmed)} of {len(pids)} backends")
 
 
-async def walk_with_class(port: int, home: Path, n: int, class_size: int, steps, timeout: float):
-    """N students walking the lesson while a class of `class_size` follows an instructor and votes (issue 18)."""
-    return await asyncio.gather(lg.classroom(port, n, steps, timeout=timeout),
-                                csl.run_class(port, home, class_size))
+async def walk_with_class(port: int, home: Path, n: int, class_size: int, steps, timeout: float, seed: int = 0):
+    """N students walking the lesson while a class of `class_size` follows an instructor and votes (issue 18).
+    Also says how many of the instructor's steps began while the walk was still running."""
+    async def walk():
+        out = await lg.classroom(port, n, steps, timeout=timeout)
+        return out, time.monotonic()
+
+    (results, walk_end), klass = await asyncio.gather(walk(), csl.run_class(port, home, class_size, seed=seed))
+    during = sum(t < walk_end for t in klass["begun"])
+    klass["overlap"] = (f"  {during} of the instructor's {len(klass['begun'])} step changes came while the walk ran "
+                        f"(the walk ended {klass['ended'] - walk_end:.0f} s before the class)")
+    return results, klass
 
 
 def main() -> None:
@@ -102,6 +111,8 @@ def main() -> None:
                     help="alongside each class size N, a class session of N more students (or --class-size) "
                          "following an instructor and voting: follow/reveal latency, votes counted")
     ap.add_argument("--class-size", type=int, default=None, help="students in the class session (default: N)")
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="runs per class size (new data and a new lesson seed each), then their pooled p95")
     args = ap.parse_args()
     if args.class_session and args.port:
         ap.error("--class-session needs a server this benchmark starts (it shares the server's KDVIZ_HOME)")
@@ -128,17 +139,31 @@ def main() -> None:
                 asyncio.run(lg.classroom(port, 1, steps, timeout=args.timeout))
             out.append(f"server CPU per warm rerun (one student, 3 passes): {1000 * (cpu() - c0) / (3 * len(steps)):.0f} ms")
         for k, n in enumerate(int(x) for x in args.students.split(",")):
-            c0, t0, g0 = cpu() if pids else 0.0, time.perf_counter(), time.process_time()
-            walk = lg.lesson(run_id, fresh=k + 1)
-            if args.class_session:
-                results, klass = asyncio.run(walk_with_class(port, home, n, args.class_size or n, walk, args.timeout))
-            else:
-                results, klass = asyncio.run(lg.classroom(port, n, walk, timeout=args.timeout)), None
-            wall = time.perf_counter() - t0
-            out += report(n, results, (cpu() - c0) if pids else float("nan"), wall, time.process_time() - g0)
-            out += csl.report(klass) if klass else []
-            if pids:
-                out.append(f"  server RSS after N = {n}: {rss():.0f} MB")
+            pooled: dict[str, list[float]] = {}
+            for r in range(args.repeats):
+                c0, t0, g0 = cpu() if pids else 0.0, time.perf_counter(), time.process_time()
+                walk = lg.lesson(run_id, fresh=k * args.repeats + r + 1)  # data no earlier run has used
+                if args.class_session:
+                    results, klass = asyncio.run(walk_with_class(port, home, n, args.class_size or n, walk,
+                                                                 args.timeout, seed=k * args.repeats + r + 1))
+                else:
+                    results, klass = asyncio.run(lg.classroom(port, n, walk, timeout=args.timeout)), None
+                wall = time.perf_counter() - t0
+                out += report(n, results, (cpu() - c0) if pids else float("nan"), wall, time.process_time() - g0)
+                out += csl.report(klass) + [klass["overlap"]] if klass else []
+                if pids:
+                    out.append(f"  server RSS after N = {n}: {rss():.0f} MB")
+                for o in (o for res in results for o in res):
+                    pooled.setdefault(o.name, []).append(o.seconds)
+                if klass:
+                    pooled.setdefault("follow", []).extend(klass["follow"])
+                    pooled.setdefault("votes exact", []).append(float(all(c == klass["n"] for _, c in klass["votes"])))
+            if args.repeats > 1:
+                out.append(f"N = {n}, {args.repeats} runs pooled: " + ", ".join(
+                    f"{name} p95 {pct(v, 0.95):.2f} s" for name, v in pooled.items()
+                    if name in ("capacity slider", "shared Playground link", "follow"))
+                    + (f"; votes exact in {sum(pooled['votes exact']):.0f} of {args.repeats} runs"
+                       if "votes exact" in pooled else ""))
         if pids:
             for _ in range(2):  # 30 connect and leave
                 asyncio.run(lg.classroom(port, 30, steps[:2], timeout=args.timeout))

@@ -37,7 +37,27 @@ class Student:
     errors: list[str] = field(default_factory=list)
     sent: dict[int, int] = field(default_factory=dict)        # step → answers sent (0: saw no enabled radio)
     notes: list[str] = field(default_factory=list)            # warnings the page showed (e.g. a store error)
-    last: dict[str, float] = field(default_factory=dict)      # kind of message → when it last arrived
+    log: list[tuple[float, str]] = field(default_factory=list)  # (time, message): what a late student got
+
+
+def _describe(msg) -> str:
+    """One message, short: its kind, element, text, and the script run (fragment run: +f) it belongs to."""
+    run = msg.metadata.run
+    return f"{_what(msg)} [{run.script_run_id[:4]}{'+f' if run.fragment_ids else ''}]"
+
+
+def _what(msg) -> str:
+    kind = msg.WhichOneof("type")
+    if kind == "delta":
+        el = msg.delta.WhichOneof("type") or "?"
+        body = ""
+        if el == "new_element":
+            el = msg.delta.new_element.WhichOneof("type") or "?"
+            body = str(getattr(getattr(msg.delta.new_element, el, None), "body", ""))[:30]
+        return f"delta {el} {body!r}" + (f" frag={msg.delta.fragment_id[:6]}" if msg.delta.fragment_id else "")
+    if kind == "script_finished":
+        return f"script_finished {msg.script_finished}"
+    return kind or "?"
 
 
 def _title(i: int) -> str:
@@ -49,14 +69,14 @@ async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> No
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
-    query = f"class={code}"
+    url = {"query": f"class={code}"}  # the tab's address: the page rewrites its query (step, ?cv=) like a browser's
     fragment = {"id": "", "page": ""}  # the fragment to tick, and the page's script hash (a tab sends both)
     voted: dict[int, int] = {}
     current = {"step": -1}
 
     def back(fragment_id: str = "", vote: tuple[str, str] | None = None) -> bytes:
         m = BackMsg()
-        m.rerun_script.query_string = query
+        m.rerun_script.query_string = url["query"]
         if fragment["page"]:
             m.rerun_script.page_script_hash = fragment["page"]
         else:
@@ -103,11 +123,13 @@ async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> No
                 msg = ForwardMsg()
                 msg.ParseFromString(raw)
                 kind = msg.WhichOneof("type")
-                st.last[kind or "?"] = time.monotonic()
+                st.log.append((time.monotonic(), _describe(msg)))
                 if kind == "auto_rerun":
                     fragment["id"] = msg.auto_rerun.fragment_id
                 elif kind == "navigation":
                     fragment["page"] = msg.navigation.page_script_hash
+                elif kind == "page_info_changed":
+                    url["query"] = msg.page_info_changed.query_string
                 if kind != "delta":
                     continue
                 el = msg.delta.new_element
@@ -136,6 +158,12 @@ async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> No
                 pending.cancel()
 
 
+def _window(s: Student, t0: float) -> str:
+    """What a late student's websocket brought from 1 s before the instructor's change to 6 s after it."""
+    return (f"student {s.k}'s messages around the change: "
+            + " / ".join(f"{t - t0:+.2f} {m}" for t, m in s.log if -1 < t - t0 < 6))
+
+
 async def _wait(cond, timeout: float) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -145,19 +173,21 @@ async def _wait(cond, timeout: float) -> bool:
     return cond()
 
 
-async def run_class(port: int, home: Path, n: int, *, timeout: float = 30.0) -> dict:
-    """N students in one class; the instructor walks PATH. Returns the figures (see `report`)."""
+async def run_class(port: int, home: Path, n: int, *, timeout: float = 30.0, seed: int = 0) -> dict:
+    """N students in one class on the lesson's data set `seed` (a new seed: nothing computed yet); the instructor
+    walks PATH. Returns the figures (see `report`)."""
     store = ClassStore(home)
-    code = store.create(INSTRUCTOR).code
+    code = store.create(INSTRUCTOR, 0, seed).code
     students = [Student(k) for k in range(n)]
     stop = asyncio.Event()
     tasks = [asyncio.create_task(_student(port, code, s, stop)) for s in students]
-    follow, reveal, votes, errors = [], [], [], []
+    follow, reveal, votes, errors, begun = [], [], [], [], []
     try:
         if not await _wait(lambda: store.member_count(code) == n and all(0 in s.seen for s in students), 120):
             errors.append(f"only {store.member_count(code)} of {n} students joined")
         for i in PATH:
             t0 = time.monotonic()
+            begun.append(t0)
             if i:
                 store.set_step(code, INSTRUCTOR, i, 0)
             ok = await _wait(lambda i=i: all(i in s.seen for s in students), timeout)
@@ -165,6 +195,7 @@ async def run_class(port: int, home: Path, n: int, *, timeout: float = 30.0) -> 
                 late = [s for s in students if i not in s.seen]
                 errors.append(f"step {i + 1}: {n - len(late)} of {n} students followed; the others' warnings: "
                               + "; ".join(f"{s.k}: {' | '.join(s.notes[-2:]) or 'none'}" for s in late[:3]))
+                errors.append(_window(late[0], t0))
             if i:
                 follow += [max(0.0, s.seen[i] - t0) for s in students if i in s.seen]
             if L.STEPS[i].question is None:
@@ -179,17 +210,17 @@ async def run_class(port: int, home: Path, n: int, *, timeout: float = 30.0) -> 
             t0 = time.monotonic()
             store.reveal(code, INSTRUCTOR, i, 0)
             if not await _wait(lambda i=i: all(i in s.revealed for s in students), timeout):
-                now, late = time.monotonic(), [s for s in students if i not in s.revealed]
-                errors.append(f"step {i + 1}: {n - len(late)} of {n} saw the reveal; the others last got: "
-                              + "; ".join(", ".join(f"{k} {now - t:.0f}s ago" for k, t in s.last.items())
-                                          for s in late[:2]))
+                late = [s for s in students if i not in s.revealed]
+                errors.append(f"step {i + 1}: {n - len(late)} of {n} saw the reveal")
+                errors.append(_window(late[0], t0))
             reveal += [s.revealed[i] - t0 for s in students if i in s.revealed]
     finally:
         stop.set()
         done = await asyncio.gather(*tasks, return_exceptions=True)
     errors += [f"{type(e).__name__}: {e}" for e in done if isinstance(e, BaseException)]
     errors += [e for s in students for e in s.errors]
-    return {"n": n, "follow": follow, "reveal": reveal, "votes": votes, "errors": errors}
+    return {"n": n, "follow": follow, "reveal": reveal, "votes": votes, "errors": errors, "begun": begun[1:],
+            "ended": time.monotonic()}
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -208,5 +239,5 @@ def report(r: dict) -> list[str]:
                          f"max {max(v):6.2f} s   (n={len(v)})")
     lines.append("  votes counted: " + ", ".join(f"step {i + 1}: {c} of {n}" for i, c in r["votes"])
                  + ("  (every vote counted exactly once)" if ok_votes else "  (MISMATCH)"))
-    lines += [f"  error: {e}" for e in r["errors"][:5]]
+    lines += [f"  error: {e}" for e in r["errors"][:6]]
     return lines

@@ -15,6 +15,7 @@ the instructor sees the counts live and reveals for everyone. Outside a class ev
 from __future__ import annotations
 
 import io
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -32,13 +33,31 @@ PARAM = "class"
 _CODE, _FOLLOW, _VOTED, _SEEN = "class_code", "class_follow", "class_voted", "class_seen"
 #: the class version this full run draws, and whether the follow fragment is running inline in it: the version
 #: counts as seen (_SEEN) only when the page got to its end (`rendered`), so an interrupted rerun is redone
-_RENDERING, _INLINE = "class_rendering", "_class_inline"
+_RENDERING, _INLINE, _SEEN_AT = "class_rendering", "_class_inline", "_class_seen_at"
+#: ?cv=: the class version the browser has drawn, in its own address. The page's end writes it; the browser sends it
+#: back with each follow tick. A page that reached its end on the server can still fail to reach the browser (under
+#: load Streamlit drops a finished run's last messages when a fragment tick starts a new script runner before they
+#: were sent): its tick then carries the old version and the page is drawn again.
+ACK = "cv"
+#: seconds a drawn page may take to reach the browser before its old ?cv= counts as a lost page
+_ACK_GRACE = 2.0
 
 
 def _rendered() -> None:
     ss = st.session_state
     if _RENDERING in ss:
-        ss[_SEEN] = ss[_RENDERING]
+        ss[_SEEN], ss[_SEEN_AT] = ss[_RENDERING], time.monotonic()
+        if st.query_params.get(ACK) != str(ss[_SEEN]):
+            st.query_params[ACK] = str(ss[_SEEN])
+
+
+def _browser_behind(version: int) -> bool:
+    """In a follow tick: the browser has not drawn `version` (its ?cv= is older) and the page that drew it on the
+    server is more than _ACK_GRACE seconds old, or was never drawn."""
+    ss = st.session_state
+    if st.query_params.get(ACK) == str(version):
+        return False
+    return ss.get(_SEEN) != version or time.monotonic() - ss.get(_SEEN_AT, 0.0) > _ACK_GRACE
 
 
 def _store():
@@ -247,8 +266,8 @@ def _student_bar(klass: LessonClass, lesson: bool = True) -> None:
         except ClassError:  # the page's next full run shows the error; keep polling
             return
         inline = ss.pop(_INLINE, False)  # inline in a full run: compare with what this run draws
-        if ss.get(_RENDERING if inline else _SEEN) != version:
-            st.rerun()  # the class moved: redraw the page
+        if (ss.get(_RENDERING) != version) if inline else _browser_behind(version):
+            st.rerun()  # the class moved (or the browser missed the page that showed it): redraw the page
 
     ss[_INLINE] = True
     watch()
