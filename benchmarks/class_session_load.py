@@ -33,7 +33,7 @@ class Student:
     k: int
     seen: dict[int, float] = field(default_factory=dict)      # step → monotonic time its title arrived
     revealed: dict[int, float] = field(default_factory=dict)  # step → time its verdict arrived
-    radio: dict[int, str] = field(default_factory=dict)       # step → the radio's widget id
+    radio: dict[int, tuple[str, str]] = field(default_factory=dict)  # step → the radio's (widget id, fragment id)
     errors: list[str] = field(default_factory=list)
     sent: dict[int, int] = field(default_factory=dict)        # step → answers sent (0: saw no enabled radio)
     notes: list[str] = field(default_factory=list)            # warnings the page showed (e.g. a store error)
@@ -69,24 +69,27 @@ async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> No
     from streamlit.proto.BackMsg_pb2 import BackMsg
     from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
+    widgets: dict[str, str] = {}  # the answers this tab has picked: widget id → value
     url = {"query": f"class={code}"}  # the tab's address: the page rewrites its query (step, ?cv=) like a browser's
     fragment = {"id": "", "page": ""}  # the fragment to tick, and the page's script hash (a tab sends both)
     voted: dict[int, int] = {}
     current = {"step": -1}
 
-    def back(fragment_id: str = "", vote: tuple[str, str] | None = None) -> bytes:
+    def back(fragment_id: str = "", vote: tuple[str, str] | None = None, auto: bool = True) -> bytes:
         m = BackMsg()
         m.rerun_script.query_string = url["query"]
         if fragment["page"]:
             m.rerun_script.page_script_hash = fragment["page"]
         else:
             m.rerun_script.page_name = "Lesson"
-        if fragment_id:
+        if fragment_id:  # a tick (auto), or an answer picked inside the page's question fragment
             m.rerun_script.fragment_id = fragment_id
-            m.rerun_script.is_auto_rerun = True
+            m.rerun_script.is_auto_rerun = auto
         if vote:
-            w = m.rerun_script.widget_states.widgets.add()
-            w.id, w.string_value = vote
+            widgets[vote[0]] = vote[1]
+        for wid, value in widgets.items():  # like a browser, every request carries the widgets' values (a tick
+            w = m.rerun_script.widget_states.widgets.add()  # coalesced with a pending answer must not drop it)
+            w.id, w.string_value = wid, value
         return m.SerializeToString()
 
     async with websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
@@ -105,7 +108,8 @@ async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> No
                 await asyncio.sleep(0.2 + 0.01 * st.k)
                 if i in st.revealed or i not in st.radio:
                     return
-                await ws.send(back(vote=(st.radio[i], labels[(st.k + n) % len(labels)])))
+                radio, in_fragment = st.radio[i]
+                await ws.send(back(in_fragment, vote=(radio, labels[(st.k + n) % len(labels)]), auto=False))
                 voted[i] = st.sent[i] = n + 1
 
         tick = asyncio.create_task(ticker())
@@ -142,7 +146,7 @@ async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> No
                             current["step"] = i
                 elif what == "radio" and current["step"] >= 0:
                     i = current["step"]
-                    st.radio[i] = el.radio.id
+                    st.radio[i] = (el.radio.id, msg.delta.fragment_id)
                     if i not in voted and not el.radio.disabled:
                         voted[i] = 0
                         asyncio.create_task(vote(i))
@@ -159,7 +163,7 @@ async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> No
 
 
 def _window(s: Student, t0: float) -> str:
-    """What a late student's websocket brought from 1 s before the instructor's change to 6 s after it."""
+    """What a late student's websocket brought from 1 s before `t0` (the instructor's change) to 6 s after it."""
     return (f"student {s.k}'s messages around the change: "
             + " / ".join(f"{t - t0:+.2f} {m}" for t, m in s.log if -1 < t - t0 < 6))
 
@@ -206,7 +210,9 @@ async def run_class(port: int, home: Path, n: int, *, timeout: float = 30.0, see
             votes.append((i, counted))
             if counted != n:  # who is missing: a student who never answered (bench side) or an answer lost
                 errors.append(f"step {i + 1}: {counted} of {n} answers counted; answers sent per student: "
-                              + ", ".join(f"{s.k}:{s.sent.get(i, 0)}" for s in students if s.sent.get(i, 0) != 2))
+                              + ", ".join(f"{s.k}:{s.sent.get(i, 0)}" for s in students if s.sent.get(i, 0) != 2)
+                              + f"; student 0's warnings: {' | '.join(students[0].notes[-2:]) or 'none'}")
+                errors.append(_window(students[0], t0 + 1))
             t0 = time.monotonic()
             store.reveal(code, INSTRUCTOR, i, 0)
             if not await _wait(lambda i=i: all(i in s.revealed for s in students), timeout):

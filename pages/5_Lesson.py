@@ -61,7 +61,12 @@ st.markdown(step.text)
 revealed_key = f"lesson_revealed_{i}_{seed}"
 ask = step.question is not None and cls.show("predict")
 revealed = step.question is None or not cls.show("predict") or bool(ss.get(revealed_key)) or klass.revealed(i, seed)
-if ask:
+
+
+@st.fragment
+def predict() -> None:
+    """The question, the answer and its verdict: picking an answer reruns only this part, not the chart (thirty
+    students voting at once). Reveal, the class's reveal and a step change rerun the whole page."""
     q = step.question
     st.markdown(f"**Predict first:** {q.prompt}")
     choice = st.radio("Your prediction", list(q.choices), format_func=q.choices.get, index=None,
@@ -79,6 +84,10 @@ if ask:
         (st.success if v.held else st.warning)(v.text, icon=":material/check_circle:" if v.held else ":material/help:")
     if not revealed:
         L.warm(i, seed)  # the answer over the seeds is computed while the class predicts
+
+
+if ask:
+    predict()
 
 fig = L.step_figure(i, seed, revealed=revealed, presentation=present)
 caption = f"**What to look for:** {step.look_for}  \n{L.chart_caption(i, seed, revealed)}"
