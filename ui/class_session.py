@@ -248,13 +248,13 @@ def _student_bar(klass: LessonClass, lesson: bool = True) -> None:
         st.info(f"Class {code} has ended: explore on your own.", icon=":material/school:")
         return
     following = klass.following
-    c1, c2 = st.columns([4, 1], vertical_alignment="center")
-    c1.markdown(f":material/groups: Class **{code}** · " + (
+    bar = st.container(horizontal=True, vertical_alignment="center")  # the button wraps below on a narrow page
+    bar.markdown(f":material/groups: Class **{code}** · " + (
         (f"following the instructor (step {state.step + 1})" if lesson else
          "following the settings the instructor shares") if following else
-        f"exploring on your own — the class is on step {state.step + 1} of the lesson"))
-    if c2.button("Stop following" if following else "Follow the instructor", key="class_follow_btn",
-                 icon=":material/explore:" if following else ":material/sync:", width="stretch"):
+        f"exploring on your own — the class is on step {state.step + 1} of the lesson"), width="content")
+    if bar.button("Stop following" if following else "Follow the instructor", key="class_follow_btn",
+                  icon=":material/explore:" if following else ":material/sync:", width="content"):
         ss[_FOLLOW] = not following
         ss.pop(_SEEN, None)
         st.rerun()
