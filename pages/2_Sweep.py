@@ -189,7 +189,7 @@ def _draw(job) -> None:
                  downloads=cls.show("share"))
 
 
-job_progress(info.id, get_job=runs.get, cancel=runs.cancel, resume=runs.resume, on_update=_draw, every=1.0,
+job_progress(info.id, get_job=runs.get, cancel=runs.cancel, may_manage=runs.mine, resume=runs.resume, on_update=_draw, every=1.0,
              key="sw", queue_place=runs.queue_place)
 st.caption(f"Run {info.label} · {info.id} · background worker (kdviz.jobs) · duration {format_seconds(info.elapsed)}")
 if cls.show("share"):

@@ -123,7 +123,7 @@ def _results(p: TheoryPreset) -> pd.DataFrame | None:
     try:
         job = runs.get(job_id) or jobs.get_job(job_id)  # (shared status; the store's message if it is gone)
         if job.active:
-            job_progress(job_id, get_job=runs.get, cancel=runs.cancel, key=f"theory_{p.key}")
+            job_progress(job_id, get_job=runs.get, cancel=runs.cancel, may_manage=runs.mine, key=f"theory_{p.key}")
         elif job.status in (Status.CANCELLED, Status.INTERRUPTED):  # finished tasks come back from the cache
             st.warning(f"The last run of this preset was {job.status}; press the preset button to finish it.")
         elif job.status == Status.FAILED:

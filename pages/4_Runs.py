@@ -116,7 +116,7 @@ with tab_open:
     c1, c2, c3, _ = st.columns([1, 1, 2, 3])
     c1.button("Rerun", icon=":material/replay:", key="runs_rerun",
               help="Start a new run (yours) with the same configuration", on_click=lambda: _open(runs.rerun(run_id)))
-    c2.button("Delete", icon=":material/delete:", key="runs_delete",
+    c2.button("Delete", icon=":material/delete:", key="runs_delete", disabled=not runs.mine(info),
               on_click=lambda: ss.__setitem__("runs_confirm_delete", run_id),
               help=None if runs.mine(info) else "Only its owner or the instructor may delete this run")
     if is_instructor():
@@ -138,7 +138,7 @@ with tab_open:
         draw_results(runs.results(run_id), metric, log_x, present=present, key="runs", config=info.config,
                      partial=job.active)
 
-    job_progress(run_id, get_job=runs.get, cancel=runs.cancel, resume=runs.resume, on_update=_draw, every=1.5,
+    job_progress(run_id, get_job=runs.get, cancel=runs.cancel, may_manage=runs.mine, resume=runs.resume, on_update=_draw, every=1.5,
                  key="runs", queue_place=runs.queue_place)
 
 with tab_overlay:

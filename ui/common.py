@@ -256,13 +256,15 @@ def status_badge(status: str) -> str:
 def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], cancel: Callable[[str], Any],
                  resume: Callable[[str], Any] | None = None, on_update: Callable[[JobRecord], None] | None = None,
                  every: float = 1.0, key: str = "job",
-                 queue_place: Callable[[str], tuple[int, float | None] | None] | None = None) -> JobRecord | None:
+                 queue_place: Callable[[str], tuple[int, float | None] | None] | None = None,
+                 may_manage: Callable[[JobRecord], bool] = lambda job: True) -> JobRecord | None:
     """A self-refreshing progress panel (bar, stage, elapsed, ETA, Cancel / Resume) for one background job.
 
     Runs as an `st.fragment(run_every=every)` while the job is queued or running; when the job ends the
     whole page reruns once and the fragment is then drawn without `run_every`, so it stops ticking.
     `on_update(job)` is called on every tick inside the fragment (e.g. to draw partial results);
-    `queue_place(job_id)` gives a queued job's (place, ETA) in the fair queue.
+    `queue_place(job_id)` gives a queued job's (place, ETA) in the fair queue; `may_manage(job)` is False for a
+    run this browser may not cancel or resume (the buttons are disabled; the job layer refuses anyway).
     Returns the job record seen by the first draw (None if the job is gone).
     """
     job = get_job(job_id)
@@ -295,13 +297,16 @@ def job_progress(job_id: str, *, get_job: Callable[[str], JobRecord | None], can
         text = " · ".join(parts)
         c1, c2 = st.columns([6, 1])
         c1.progress(j.fraction, text=text)  # work weighted by cost, as the ETA counts it
+        allowed = may_manage(j)
+        not_yours = None if allowed else "Only its owner or the instructor may cancel or resume this run"
         if j.active:
-            if c2.button("Cancel", key=f"{key}_cancel_{job_id}", type="secondary", width="stretch"):
+            if c2.button("Cancel", key=f"{key}_cancel_{job_id}", type="secondary", width="stretch",
+                         disabled=not allowed, help=not_yours):
                 if cancel(job_id) is not False:  # (False: refused, e.g. another student's run; it says why)
                     st.toast("Cancelling the run …")
         elif j.resumable and resume is not None:
-            if c2.button("▶ Resume", key=f"{key}_resume_{job_id}", width="stretch",
-                         help="Compute only the missing tasks; finished ones come from the store"):
+            if c2.button("▶ Resume", key=f"{key}_resume_{job_id}", width="stretch", disabled=not allowed,
+                         help=not_yours or "Compute only the missing tasks; finished ones come from the store"):
                 resume(job_id)
                 st.rerun(scope="app")  # the panel ticks again while the job runs
         if status == Status.FAILED:
