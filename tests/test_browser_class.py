@@ -85,6 +85,7 @@ def test_students_cannot_touch_each_others_runs(server, home, browser):
     cancel = b_page.get_by_role("button", name="Cancel").first
     cancel.wait_for(timeout=30_000)
     assert cancel.is_disabled() and b_page.get_by_role("button", name="Delete", exact=True).is_disabled()
+    assert b_page.get_by_role("button", name="Save", exact=True).is_disabled()  # nor rename it
     _wait_idle(b_page)
     _shot(b_page, "class_01_student_cannot_cancel_or_delete")
     job = jobs.get_job(teacher_run, home=home)

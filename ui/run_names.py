@@ -58,12 +58,15 @@ def search(records: list[JobRecord], key: str = "runs_search") -> list[JobRecord
 
 def label_editor(run: JobRecord, key: str = "runs_label") -> None:
     """Name and tags of one run, editable (Save stores them; a bad value is explained and nothing changes)."""
+    locked = not runs.mine(run)  # another student's (shared) run: the job layer refuses a rename anyway
     with st.form(f"{key}_{run.id}", border=False):
         c1, c2, c3 = st.columns([3, 3, 1], vertical_alignment="bottom")
         name = c1.text_input("Name", value=run.name, max_chars=80, placeholder=f"e.g. {run.kind}, 10 % noise",
-                             help="Shown instead of the run's id in overlays, legends, links and packs.")
-        tags = c2.text_input("Tags", value=", ".join(run.tags), placeholder="comma-separated, e.g. talk, noise")
-        if c3.form_submit_button("Save", icon=":material/label:", width="stretch"):
+                             help="Shown instead of the run's id in overlays, legends, links and packs.", disabled=locked)
+        tags = c2.text_input("Tags", value=", ".join(run.tags), placeholder="comma-separated, e.g. talk, noise",
+                             disabled=locked)
+        if c3.form_submit_button("Save", icon=":material/label:", width="stretch", disabled=locked,
+                                 help="Only its owner or the instructor may rename this run" if locked else None):
             try:
                 runs.rename(run.id, name, tags)
             except KdvizError as e:
