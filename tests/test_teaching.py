@@ -236,17 +236,18 @@ def test_step_6_is_an_upper_bound_on_the_bias_term_and_names_the_actual_error():
     assert "actual error" in cap and "corrected student's stays between" in cap
 
 
-def test_a_class_lesson_is_prepared_ahead_once_per_process():
+def test_a_class_lesson_is_prepared_a_step_ahead_once_per_process():
     import threading
 
-    assert L.prepare(0) in (True, False)  # another test may have prepared seed 0 in this process already
-    assert L.prepare(0) is False          # once per process
+    assert L.prepare(0, 2) in (True, False)  # another test may have prepared it in this process already
+    assert L.prepare(0, 2) is False          # once per process
     for t in threading.enumerate():
-        if t.name == "kdviz-lesson-prepare-0":
+        if t.name == "kdviz-lesson-prepare-0-2":
             t.join(120)
     before = L.step_figure.cache_info()
-    for i in range(len(L.STEPS)):        # the page's own calls: every one a hit, nothing computed again
-        L.step_figure(i, 0, revealed=i % 2 == 0, presentation=False)
-        L.chart_caption(i, 0, i % 2 == 1)
+    for i in (2, 3):                         # the page's own calls: every one a hit, nothing computed again
+        for revealed in (False, True):
+            L.step_figure(i, 0, revealed=revealed, presentation=False)
+            L.chart_caption(i, 0, revealed)
     after = L.step_figure.cache_info()
-    assert after.misses == before.misses and after.hits == before.hits + len(L.STEPS)
+    assert after.misses == before.misses and after.hits == before.hits + 4

@@ -299,7 +299,7 @@ def lesson_class(P: str, cls: Classroom) -> LessonClass:
     if klass.code is None or klass.state is None:
         return klass
     step_key, seed_key, state = f"{P}.step", f"{P}.seed", klass.state
-    L.prepare(state.seed, state.step)  # every step's page, ahead of the class (once per server process)
+    L.prepare(state.seed, state.step)  # this step's page and the next one, ahead of the class (once per process)
     if klass.instructs:
         if ss.get(_SEEN) is None:  # a fresh session (refresh, restart): continue where the class is
             ss[step_key], ss[seed_key] = state.step + 1, state.seed

@@ -267,21 +267,22 @@ def warm(i: int, seed: int = 0) -> None:
     threading.Thread(target=run, name=f"kdviz-lesson-warm-{i}-{seed}", daemon=True).start()
 
 
-_PREPARED: set[int] = set()
+_PREPARED: set[tuple[int, int]] = set()
 _PREPARED_LOCK = threading.Lock()
 
 
-def prepare(seed: int = 0, first: int = 0) -> bool:
-    """A class's lesson, computed ahead: every step's chart and caption (hidden and revealed) and its answer for
-    `seed`, in one background thread per process, from step `first` on. A step change or a reveal then finds its
-    page cached for thirty followers at once. Returns False when this process has already prepared `seed`."""
+def prepare(seed: int = 0, step: int = 0) -> bool:
+    """A class's lesson, computed one step ahead: step `step` and the next one, their charts and captions
+    (hidden and revealed) and their answers for `seed`, in a background thread, once per process. A step
+    change or a reveal then finds its page cached for thirty followers at once, and the work is spread over
+    the class instead of landing when everyone joins. Returns False when this process has already done it."""
     with _PREPARED_LOCK:
-        if seed in _PREPARED:
+        if (seed, step) in _PREPARED:
             return False
-        _PREPARED.add(seed)
+        _PREPARED.add((seed, step))
 
     def run() -> None:
-        for i in [*range(first, len(STEPS)), *range(first)]:
+        for i in range(step, min(step + 2, len(STEPS))):
             try:
                 for revealed in (False, True):
                     step_figure(i, seed, revealed)
@@ -290,7 +291,7 @@ def prepare(seed: int = 0, first: int = 0) -> bool:
             except Exception:  # noqa: BLE001 — ahead of time only; the page computes (and reports) it again
                 pass
 
-    threading.Thread(target=run, name=f"kdviz-lesson-prepare-{seed}", daemon=True).start()
+    threading.Thread(target=run, name=f"kdviz-lesson-prepare-{seed}-{step}", daemon=True).start()
     return True
 
 
