@@ -73,7 +73,8 @@ def report(n: int, results: list[list[lg.Outcome]], cpu: float, wall: float, gen
 def warm(port: int, steps, pids: list[int], timeout: float) -> None:
     """One student walks the lesson on every backend (first computations, imports). nginx's route cookie
     decides the backend, so students with new routes walk until each backend has had one: the backend
-    that spent the most CPU on a walk is the one that served it."""
+    that spent the most CPU on a walk is the one that served it. With --class-session the walk ends in a
+    rehearsal class (lesson seed 0, which no measured class uses), as an instructor tries it before class."""
     warmed: set[int] = set()
     for j in range(16):
         before = {p: lg.cpu_seconds(p) for p in pids}
@@ -89,6 +90,7 @@ def warm(port: int, steps, pids: list[int], timeout: float) -> None:
 async def walk_with_class(port: int, home: Path, n: int, class_size: int, steps, timeout: float, seed: int = 0):
     """N students walking the lesson while a class of `class_size` follows an instructor and votes (issue 18).
     Also says how many of the instructor's steps began while the walk was still running."""
+    print("WALKSTART", time.time(), file=sys.stderr, flush=True)
     async def walk():
         out = await lg.classroom(port, n, steps, timeout=timeout)
         return out, time.monotonic()
@@ -131,7 +133,7 @@ def main() -> None:
     out = [f"bench_classroom {time.strftime('%Y-%m-%d %H:%M')}, {len(steps)} interactions per student, "
            f"{args.processes} server process(es)"]
     try:
-        warm(port, steps, pids, args.timeout)
+        warm(port, steps + (csl.rehearsal(home) if args.class_session else []), pids, args.timeout)
         if pids:
             out.append(f"server RSS after warm-up: {rss():.0f} MB")
             c0 = cpu()
@@ -144,8 +146,10 @@ def main() -> None:
                 c0, t0, g0 = cpu() if pids else 0.0, time.perf_counter(), time.process_time()
                 walk = lg.lesson(run_id, fresh=k * args.repeats + r + 1)  # data no earlier run has used
                 if args.class_session:
+                    # a new lesson seed whose answer seeds (seed … seed + 2) no earlier run has computed either
+                    seed = 10 * (k * args.repeats + r + 1)
                     results, klass = asyncio.run(walk_with_class(port, home, n, args.class_size or n, walk,
-                                                                 args.timeout, seed=k * args.repeats + r + 1))
+                                                                 args.timeout, seed=seed))
                 else:
                     results, klass = asyncio.run(lg.classroom(port, n, walk, timeout=args.timeout)), None
                 wall = time.perf_counter() - t0

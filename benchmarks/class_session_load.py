@@ -6,7 +6,9 @@ it follows the instructor by itself; on a predict step it answers (and changes i
 must replace the first). The instructor acts on the class store directly (`ClassStore.set_step` /
 `reveal`: what the instructor's click writes, early in its rerun) and times, per student:
 
-- follow latency: from the instructor's step write to the student's page showing that step's title;
+- follow latency: from the instructor's step write to the student's page showing that step's chart (its
+  title comes earlier in the same run). Like an instructor who talks about what the class sees, the next
+  step comes only once every student's page shows the current step's chart;
 - reveal latency: from **Reveal for everyone** to the student's page showing its verdict;
 - votes: after every predict step the class tally must equal N exactly (every vote counted once).
 
@@ -32,6 +34,7 @@ PATH = (0, 1, 2, 3)  # the steps the instructor walks (1 and 2 ask a question, 2
 class Student:
     k: int
     seen: dict[int, float] = field(default_factory=dict)      # step → monotonic time its title arrived
+    drawn: dict[int, float] = field(default_factory=dict)     # step → time its chart arrived (the step is on screen)
     revealed: dict[int, float] = field(default_factory=dict)  # step → time its verdict arrived
     radio: dict[int, tuple[str, str]] = field(default_factory=dict)  # step → the radio's (widget id, fragment id)
     errors: list[str] = field(default_factory=list)
@@ -144,6 +147,8 @@ async def _student(port: int, code: str, st: Student, stop: asyncio.Event) -> No
                         if el.heading.body == _title(i):
                             st.seen.setdefault(i, now)
                             current["step"] = i
+                elif what == "plotly_chart" and current["step"] >= 0:
+                    st.drawn.setdefault(current["step"], now)
                 elif what == "radio" and current["step"] >= 0:
                     i = current["step"]
                     st.radio[i] = (el.radio.id, msg.delta.fragment_id)
@@ -177,6 +182,12 @@ async def _wait(cond, timeout: float) -> bool:
     return cond()
 
 
+def rehearsal(home: Path) -> list[tuple[str, str, str, str]]:
+    """A loadgen step that joins a rehearsal class on lesson seed 0 (the measured classes use seeds 10 and up)."""
+    code = ClassStore(home).create(INSTRUCTOR, 0, 0).code
+    return [("rehearsal class", "Lesson", f"class={code}", _title(0))]
+
+
 async def run_class(port: int, home: Path, n: int, *, timeout: float = 30.0, seed: int = 0) -> dict:
     """N students in one class on the lesson's data set `seed` (a new seed: nothing computed yet); the instructor
     walks PATH. Returns the figures (see `report`)."""
@@ -185,23 +196,24 @@ async def run_class(port: int, home: Path, n: int, *, timeout: float = 30.0, see
     students = [Student(k) for k in range(n)]
     stop = asyncio.Event()
     tasks = [asyncio.create_task(_student(port, code, s, stop)) for s in students]
-    follow, reveal, votes, errors, begun = [], [], [], [], []
+    follow, reveal, votes, errors, begun, by_step = [], [], [], [], [], {}
     try:
-        if not await _wait(lambda: store.member_count(code) == n and all(0 in s.seen for s in students), 120):
+        if not await _wait(lambda: store.member_count(code) == n and all(0 in s.drawn for s in students), 120):
             errors.append(f"only {store.member_count(code)} of {n} students joined")
         for i in PATH:
             t0 = time.monotonic()
             begun.append(t0)
             if i:
                 store.set_step(code, INSTRUCTOR, i, 0)
-            ok = await _wait(lambda i=i: all(i in s.seen for s in students), timeout)
+            ok = await _wait(lambda i=i: all(i in s.drawn for s in students), timeout)
             if not ok:
-                late = [s for s in students if i not in s.seen]
+                late = [s for s in students if i not in s.drawn]
                 errors.append(f"step {i + 1}: {n - len(late)} of {n} students followed; the others' warnings: "
                               + "; ".join(f"{s.k}: {' | '.join(s.notes[-2:]) or 'none'}" for s in late[:3]))
                 errors.append(_window(late[0], t0))
             if i:
-                follow += [max(0.0, s.seen[i] - t0) for s in students if i in s.seen]
+                by_step[i] = [max(0.0, s.drawn[i] - t0) for s in students if i in s.drawn]
+                follow += by_step[i]
             if L.STEPS[i].question is None:
                 continue
             await _wait(lambda i=i: sum(store.tally(code, i, 0).values()) == n, timeout)
@@ -225,7 +237,7 @@ async def run_class(port: int, home: Path, n: int, *, timeout: float = 30.0, see
         done = await asyncio.gather(*tasks, return_exceptions=True)
     errors += [f"{type(e).__name__}: {e}" for e in done if isinstance(e, BaseException)]
     errors += [e for s in students for e in s.errors]
-    return {"n": n, "follow": follow, "reveal": reveal, "votes": votes, "errors": errors, "begun": begun[1:],
+    return {"n": n, "follow": follow, "follow_by_step": by_step, "reveal": reveal, "votes": votes, "errors": errors, "begun": begun[1:],
             "ended": time.monotonic()}
 
 
@@ -243,6 +255,9 @@ def report(r: dict) -> list[str]:
         if v:
             lines.append(f"  {name + ' latency':<22} p50 {statistics.median(v):6.2f} s   p95 {_pct(v, 0.95):6.2f} s   "
                          f"max {max(v):6.2f} s   (n={len(v)})")
+    if r.get("follow_by_step"):
+        lines.append("  follow p95 by step: " + ", ".join(f"step {i + 1}: {_pct(v, 0.95):.2f} s"
+                                                          for i, v in r["follow_by_step"].items()))
     lines.append("  votes counted: " + ", ".join(f"step {i + 1}: {c} of {n}" for i, c in r["votes"])
                  + ("  (every vote counted exactly once)" if ok_votes else "  (MISMATCH)"))
     lines += [f"  error: {e}" for e in r["errors"][:6]]

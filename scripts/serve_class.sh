@@ -6,7 +6,8 @@
 # Students open http://HOST:PORT. nginx gives each browser a route cookie on its first request and
 # sends every later request of that browser (its websocket, its uploads) to the same backend, so a
 # session never moves between processes. Backends listen on 127.0.0.1:PORT+1 … PORT+PROCESSES and
-# share KDVIZ_HOME (default ~/.kdviz): runs, cached tasks and uploads are common to all of them.
+# share KDVIZ_HOME (default ~/.kdviz): runs, cached tasks and uploads are common to all of them, and
+# a new Playground setting's teacher fits are computed by one of them for all (KDVIZ_OFFLOAD_SHARED).
 # Needs Debian's nginx (apt-get install -y nginx-light). Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +25,7 @@ trap cleanup EXIT INT TERM
 servers=""
 for i in $(seq 1 "$procs"); do
   p=$((port + i))
-  STREAMLIT_SERVER_COOKIE_SECRET="$secret" .venv/bin/streamlit run app.py --server.port "$p" \
+  STREAMLIT_SERVER_COOKIE_SECRET="$secret" KDVIZ_OFFLOAD_SHARED="$run/offload" .venv/bin/streamlit run app.py --server.port "$p" \
     --server.address 127.0.0.1 --server.headless true --browser.gatherUsageStats false >"$run/backend-$p.log" 2>&1 &
   pids+=($!)
   servers="$servers    server 127.0.0.1:$p;"$'\n'

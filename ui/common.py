@@ -24,6 +24,7 @@ from kdviz.figures import export
 from kdviz.figures.style import PROJECTOR, apply_theme, fit_for_presentation
 from kdviz.figures.talkpack import no_paths
 from kdviz.jobs import ACTIVE, JobRecord, Status
+from kdviz.runtime import offload
 from ui.identity import instructor_sidebar
 
 _PRESENT_STATE = "kdviz_present"
@@ -87,7 +88,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def page_setup(title: str, icon: str = ":material/school:", layout: str = "wide") -> None:
-    """st.set_page_config with kdviz defaults and the sidebar navigation (call first on every page)."""
+    """st.set_page_config with kdviz defaults and the sidebar navigation (call first on every page); the first
+    page of a server process also starts its helper processes (kdviz.runtime.offload)."""
+    offload.prestart("kdviz.teaching.playground")
     try:
         st.set_page_config(page_title=f"{title} · kdviz", page_icon=icon, layout=layout)
     except st.errors.StreamlitAPIException:  # already set (e.g. in tests)

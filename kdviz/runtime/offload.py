@@ -7,10 +7,17 @@ never multiprocessing: Streamlit runs pages as ``__main__``) and returns its pic
 calling thread waits without holding the GIL. Up to one helper per core; each serves one call at a
 time. A helper that cannot start or dies mid-call is replaced, and the call runs in this process
 instead, so the worst case is the old behaviour, never an error. ``KDVIZ_OFFLOAD=0`` turns it off.
+
+Helpers run at a lower priority than the server (``NICE``): a new setting's fit takes the CPU the pages leave.
+Several server processes behind one address (``scripts/serve_class.sh``) share their results through
+``KDVIZ_OFFLOAD_SHARED``, a directory: the first process to ask computes under a file lock, the others wait
+for its file and load it, so a class spread over N processes computes each new setting once, not N times.
+The directory lives as long as the server (serve_class.sh removes it) and keeps at most ``SHARED_MAX_BYTES``.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import os
@@ -20,7 +27,13 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import IO, Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no shared directory (each process computes its own)
+    fcntl = None
 
 log = logging.getLogger(__name__)
 _HEADER = struct.Struct("!Q")
@@ -49,8 +62,8 @@ def resolve(path: str) -> Callable[..., Any]:
 
 
 class _Helper:
-    def __init__(self) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "kdviz.runtime.offload"], stdin=subprocess.PIPE,
+    def __init__(self, modules: tuple[str, ...] = ()) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "kdviz.runtime.offload", *modules], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def call(self, path: str, args: tuple, kwargs: dict) -> tuple[bool, Any]:
@@ -97,7 +110,33 @@ class _Pool:
 
 
 _pool = _Pool(max(1, os.cpu_count() or 1))
-stats = {"offloaded": 0, "local": 0}
+stats = {"offloaded": 0, "local": 0, "shared_loaded": 0, "shared_written": 0}
+
+
+_prestarted = threading.Event()
+
+
+def prestart(*modules: str) -> None:
+    """Start the pool's helpers now, in the background, each importing `modules` first (once per process): the
+    first new setting then finds a warm helper instead of paying for a helper's start while a class waits."""
+    if not enabled() or _prestarted.is_set():
+        return
+    _prestarted.set()
+
+    def run() -> None:
+        while True:
+            with _pool.cond:
+                if _pool.started >= _pool.size:
+                    return
+                _pool.started += 1
+            try:
+                helper = _Helper(modules)
+            except Exception:  # noqa: BLE001 - started on demand later (and computed here if that fails too)
+                _pool.give(None)
+                return
+            _pool.give(helper)
+
+    threading.Thread(target=run, name="kdviz-offload-prestart", daemon=True).start()
 
 
 def enabled() -> bool:
@@ -105,9 +144,20 @@ def enabled() -> bool:
 
 
 def call(path: str, *args: Any, **kwargs: Any) -> Any:
-    """`resolve(path)(*args, **kwargs)`, computed in a helper process when possible.
+    """`resolve(path)(*args, **kwargs)`, computed in a helper process when possible (or loaded from the
+    processes' shared directory, when one is set and another process has computed it).
 
     An exception raised by the function itself is raised here (the same type and message)."""
+    shared = os.environ.get("KDVIZ_OFFLOAD_SHARED")
+    if shared and fcntl is not None:
+        try:
+            return _shared(Path(shared), path, args, kwargs)
+        except OSError as e:  # an unwritable or vanished directory: compute as if there were none
+            log.warning("kdviz.runtime.offload: shared results unavailable (%s)", type(e).__name__)
+    return _compute(path, args, kwargs)
+
+
+def _compute(path: str, args: tuple, kwargs: dict) -> Any:
     if enabled():
         helper = None
         try:
@@ -128,8 +178,77 @@ def call(path: str, *args: Any, **kwargs: Any) -> Any:
     return resolve(path)(*args, **kwargs)
 
 
-def _serve() -> None:
-    """The helper's loop: read a call, answer (True, result) or (False, exception), until stdin closes."""
+#: the shared directory's size bound; the least recently used results go first
+SHARED_MAX_BYTES = 512 * 2**20
+_MISS = object()
+
+
+def _shared(directory: Path, path: str, args: tuple, kwargs: dict) -> Any:
+    key = hashlib.sha256(pickle.dumps((path, args, sorted(kwargs.items())), protocol=4)).hexdigest()[:40]
+    file = directory / f"{key}.pkl"
+    value = _load(file)
+    if value is not _MISS:
+        return value
+    directory.mkdir(parents=True, exist_ok=True)
+    with open(directory / f"{key}.lock", "ab") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process computing it: wait for its file (the GIL is free)
+        try:
+            value = _load(file)
+            if value is not _MISS:
+                return value
+            value = _compute(path, args, kwargs)  # the function's own exception: raised, nothing written
+            tmp = directory / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"
+            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(tmp, file)
+            stats["shared_written"] += 1
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    _evict(directory)
+    return value
+
+
+def _load(file: Path) -> Any:
+    try:
+        value = pickle.loads(file.read_bytes())
+    except FileNotFoundError:
+        return _MISS
+    except Exception:  # noqa: BLE001 - a truncated or unreadable file: computed again and replaced
+        file.unlink(missing_ok=True)
+        return _MISS
+    os.utime(file)  # recently used: evicted last
+    stats["shared_loaded"] += 1
+    return value
+
+
+def _evict(directory: Path) -> None:
+    files = []
+    for f in directory.glob("*.pkl"):
+        try:
+            files.append((f.stat().st_mtime, f.stat().st_size, f))
+        except FileNotFoundError:
+            pass
+    total = sum(size for _, size, _ in files)
+    for _, size, f in sorted(files):
+        if total <= SHARED_MAX_BYTES:
+            return
+        f.unlink(missing_ok=True)
+        f.with_suffix(".lock").unlink(missing_ok=True)
+        total -= size
+
+
+#: a helper's scheduling priority below the server's (Unix nice): a computation for one student's new setting
+#: runs on the CPU the pages leave, so a class's clicks keep their latency while it runs
+NICE = 10
+
+
+def _serve(modules: list[str]) -> None:
+    """The helper's loop: import `modules`, then read a call, answer (True, result) or (False, exception), until
+    stdin closes."""
+    if hasattr(os, "nice"):
+        os.nice(NICE)
+    os.environ["KDVIZ_OFFLOAD"] = "0"  # a helper computes what its function offloads itself (no helpers of its own)
+    for module in modules:
+        importlib.import_module(module)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     sys.stdout = sys.stderr  # stray prints must not corrupt the answers
     while True:
@@ -145,4 +264,4 @@ def _serve() -> None:
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(sys.argv[1:])

@@ -25,6 +25,7 @@ from kdviz.figures.plots import capacity_chart, heatmap_grid
 from kdviz.figures.style import drop_title_for_presentation, style_figure
 from kdviz.kd.methods import BASELINE, CORRECTED, CROSSFIT, method_label
 from kdviz.presets import PLAYGROUND_DEFAULTS
+from kdviz.runtime import offload
 from kdviz.runtime.cache import single_flight_lru
 from kdviz.teaching import playground as pg
 from kdviz.teaching.captions import Call, paired_call
@@ -166,8 +167,11 @@ def try_link(i: int, seed: int = 0) -> tuple[str, dict[str, str]]:
 
 # ----------------------------------------------------------------------------------------------
 # numbers
+@single_flight_lru(maxsize=16)
 def _curve(seed: int) -> pd.DataFrame:
-    return pg.capacity_curve(params(2, seed), (BASELINE,))
+    """(Cached, shared: do not modify.) The vanilla student at every depth: a student fit per depth, in a helper
+    process (kdviz.runtime.offload), so the server keeps drawing the class's pages meanwhile."""
+    return offload.call("kdviz.teaching.playground:capacity_curve", params(2, seed), (BASELINE,))
 
 
 @functools.lru_cache(maxsize=8)
@@ -282,14 +286,15 @@ def prepare(seed: int = 0, step: int = 0) -> bool:
         _PREPARED.add((seed, step))
 
     def run() -> None:
-        for i in range(step, min(step + 2, len(STEPS))):
-            try:
-                for revealed in (False, True):
+        for revealed in (False, True):  # what the class sees on arriving first, then the students and answers
+            for i in range(step, min(step + 2, len(STEPS))):
+                try:
                     step_figure(i, seed, revealed)
                     chart_caption(i, seed, revealed)
-                outcome(i, seed)
-            except Exception:  # noqa: BLE001 — ahead of time only; the page computes (and reports) it again
-                pass
+                    if revealed:
+                        outcome(i, seed)
+                except Exception:  # noqa: BLE001 — ahead of time only; the page computes (and reports) it again
+                    pass
 
     threading.Thread(target=run, name=f"kdviz-lesson-prepare-{seed}-{step}", daemon=True).start()
     return True
@@ -361,26 +366,33 @@ def chart_caption(i: int, seed: int = 0, revealed: bool = True) -> str:
             v = _vanilla_curve(seed)
             text += f" The vanilla student is best at depth {int(v.idxmin())} ({v.min():.4f}) and ends at {v[DEEP]:.4f}."
         return text
-    res = pg.compute(params(i, seed))
+    res = _compute(i, seed, revealed)
     text = f"Teacher error vs p0: {res.numbers['teacher_out_of_sample']:.4f} on fresh points."
     if revealed:
         text += " " + "; ".join(f"{method_label(m)}: {e:.4f}" for m, e in res.student_errors.items()) + "."
     return text
 
 
+def _compute(i: int, seed: int, revealed: bool) -> pg.PlaygroundResult:
+    """Step i's Playground numbers; before the reveal the teacher's only (no student is fitted to draw a blank:
+    a class following to a new step waits for the teacher's fit alone)."""
+    p = params(i, seed)
+    return pg.compute(p if revealed else p.model_copy(update={"methods": ()}))
+
+
 # ----------------------------------------------------------------------------------------------
 # charts
 def _heatmaps(i: int, seed: int, revealed: bool, presentation: bool) -> go.Figure:
     p = params(i, seed)
-    res = pg.compute(p)
+    res = _compute(i, seed, revealed)
     panels = [("True probabilities p0", res.p0), (f"Teacher p̂ (depth {p.capacity})", res.teacher)]
     subs = ["what every student should learn", f"error vs p0: {res.numbers['teacher_out_of_sample']:.4f}"]
-    for m, Z in res.students.items():
+    for m in p.methods:
         if revealed:
-            panels.append((f"Student: {method_label(m)}", Z))
+            panels.append((f"Student: {method_label(m)}", res.students[m]))
             subs.append(f"error vs p0: {res.student_errors[m]:.4f}")
         else:
-            panels.append((f"Student: {method_label(m)}", np.full_like(Z, np.nan)))
+            panels.append((f"Student: {method_label(m)}", np.full_like(res.p0, np.nan)))
             subs.append("hidden until you reveal")
     fig = heatmap_grid(panels, res.xs, res.ys, points=(res.X_train, res.y_train), presentation=presentation,
                        cols=2 if len(panels) > 3 else len(panels), subtitles=subs)
