@@ -3,6 +3,13 @@ helper that cannot work falls back to computing here."""
 
 from __future__ import annotations
 
+import os
+import pickle
+import subprocess
+import sys
+import threading
+import time
+
 import numpy as np
 import pytest
 
@@ -44,3 +51,81 @@ def test_off_switch(monkeypatch):
     monkeypatch.setenv("KDVIZ_OFFLOAD", "0")
     before = offload.stats["local"]
     assert offload.call("math:factorial", 4) == 24 and offload.stats["local"] == before + 1
+
+
+def test_helpers_run_below_the_server_and_never_start_helpers_of_their_own():
+    here = os.nice(0)
+    assert offload.call("os:nice", 0) == min(19, here + offload.NICE)
+    assert offload.call("os:getenv", "KDVIZ_OFFLOAD") == "0"
+
+
+def test_prestart_fills_the_pool_in_the_background(monkeypatch):
+    pool = offload._Pool(2)
+    monkeypatch.setattr(offload, "_pool", pool)
+    monkeypatch.setattr(offload, "_prestarted", threading.Event())
+    offload.prestart("json")
+    offload.prestart("json")  # once per process
+    deadline = time.monotonic() + 60
+    while len(pool.idle) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        assert len(pool.idle) == 2 and pool.started == 2
+        assert offload.call("math:factorial", 3) == 6 and pool.started == 2  # a started helper answered
+    finally:
+        for h in pool.idle:
+            h.close()
+
+
+COUNTER = '''
+import os, time
+def count(path, value):
+    with open(path, "a") as f:
+        f.write(f"{os.getpid()}\\n")
+    time.sleep(1.0)
+    return value * 2
+'''
+
+
+def test_server_processes_sharing_a_directory_compute_once(tmp_path):
+    (tmp_path / "counter.py").write_text(COUNTER)
+    calls = tmp_path / "calls.txt"
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+           "KDVIZ_OFFLOAD_SHARED": str(tmp_path / "shared"), "KDVIZ_OFFLOAD": "0"}
+    code = f"from kdviz.runtime import offload; print(offload.call('counter:count', {str(calls)!r}, 21))"
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True)
+             for _ in range(3)]
+    outs = [p.communicate(timeout=120)[0].strip() for p in procs]
+    assert outs == ["42"] * 3
+    assert len(calls.read_text().splitlines()) == 1  # one process computed, the others loaded its result
+
+
+def test_a_damaged_shared_result_is_computed_again(tmp_path, monkeypatch):
+    monkeypatch.setenv("KDVIZ_OFFLOAD_SHARED", str(tmp_path))
+    monkeypatch.setenv("KDVIZ_OFFLOAD", "0")
+    assert offload.call("math:factorial", 6) == 720
+    (file,) = tmp_path.glob("*.pkl")
+    file.write_bytes(b"not a pickle")
+    written = offload.stats["shared_written"]
+    assert offload.call("math:factorial", 6) == 720
+    assert offload.stats["shared_written"] == written + 1 and file.exists()
+
+
+def test_the_shared_directory_keeps_its_size_bound(tmp_path, monkeypatch):
+    monkeypatch.setenv("KDVIZ_OFFLOAD_SHARED", str(tmp_path))
+    monkeypatch.setenv("KDVIZ_OFFLOAD", "0")
+    one = len(pickle.dumps(b"x" * 10_000, protocol=pickle.HIGHEST_PROTOCOL))
+    monkeypatch.setattr(offload, "SHARED_MAX_BYTES", 2 * one + 10)
+    for k in range(5):
+        offload.call("builtins:bytes", 10_000 - k)  # five results of about `one` bytes each
+        time.sleep(0.01)
+    kept = list(tmp_path.glob("*.pkl"))
+    assert len(kept) == 2 and sum(f.stat().st_size for f in kept) <= offload.SHARED_MAX_BYTES
+    assert offload.call("builtins:bytes", 9_996) == bytes(9_996)  # the newest is still there
+    assert offload.stats["shared_loaded"] > 0
+
+
+def test_a_function_error_writes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("KDVIZ_OFFLOAD_SHARED", str(tmp_path))
+    with pytest.raises(DatasetError):
+        offload.call("kdviz.data.load:load_dataset", "nope:x")
+    assert not list(tmp_path.glob("*.pkl"))

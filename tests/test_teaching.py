@@ -251,3 +251,26 @@ def test_a_class_lesson_is_prepared_a_step_ahead_once_per_process():
             L.chart_caption(i, 0, revealed)
     after = L.step_figure.cache_info()
     assert after.misses == before.misses and after.hits == before.hits + 4
+
+
+def test_a_hidden_step_fits_no_student_and_keeps_the_revealed_axes(monkeypatch):
+    from kdviz.teaching import playground as pg
+
+    seed = 4242  # a lesson seed no other test computes
+
+    def no_student(*args, **kwargs):
+        raise AssertionError("a student was fitted to draw a hidden panel")
+
+    monkeypatch.setattr(pg, "_student", no_student)
+    hidden = L.step_figure(4, seed, revealed=False)
+    assert "Teacher error" in L.chart_caption(4, seed, revealed=False)
+    monkeypatch.undo()
+    shown = L.step_figure(4, seed, revealed=True)
+    zs = [np.asarray(t.z, dtype=float) for t in hidden.data if t.type == "heatmap"]
+    assert len(zs) == 2 + len(L.params(4, seed).methods)  # p0, the teacher, one blank per student
+    assert all(np.isnan(z).all() for z in zs[2:]) and not np.isnan(zs[1]).all()
+    assert [a.title.text for a in (hidden.layout.xaxis, hidden.layout.yaxis)] == \
+        [a.title.text for a in (shown.layout.xaxis, shown.layout.yaxis)]
+    before, after = L.chart_caption(4, seed, revealed=False), L.chart_caption(4, seed, revealed=True)
+    assert after.startswith(before) and all(L.method_label(m) in after and L.method_label(m) not in before
+                                            for m in L.params(4, seed).methods)
