@@ -129,3 +129,39 @@ def test_a_function_error_writes_nothing(tmp_path, monkeypatch):
     with pytest.raises(DatasetError):
         offload.call("kdviz.data.load:load_dataset", "nope:x")
     assert not list(tmp_path.glob("*.pkl"))
+
+
+NESTED = '''
+import time
+from kdviz.runtime import offload
+def inner(x):
+    time.sleep(0.3)
+    return x + 1
+def outer(x):
+    time.sleep(1.0)
+    return offload.call("nested:inner", x) * 10
+'''
+
+
+def test_a_lock_holder_never_waits_for_a_helper(tmp_path, monkeypatch):
+    """The one helper runs `outer`, which needs `inner`; meanwhile this process asks for `inner` too. Were the
+    result's lock taken before a helper, this process would hold it waiting for the busy helper, whose `outer`
+    waits for the lock: a deadlock. A helper is taken first, so both finish."""
+    (tmp_path / "nested.py").write_text(NESTED)
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    monkeypatch.setenv("KDVIZ_OFFLOAD_SHARED", str(tmp_path / "shared"))
+    pool = offload._Pool(1)
+    monkeypatch.setattr(offload, "_pool", pool)
+    out: dict[str, int] = {}
+    first = threading.Thread(target=lambda: out.update(outer=offload.call("nested:outer", 1)), daemon=True)
+    second = threading.Thread(target=lambda: out.update(inner=offload.call("nested:inner", 1)), daemon=True)
+    try:
+        first.start()
+        time.sleep(0.5)  # the helper is running outer
+        second.start()
+        first.join(60)
+        second.join(60)
+        assert out == {"outer": 20, "inner": 2}
+    finally:
+        for h in pool.idle:
+            h.close()

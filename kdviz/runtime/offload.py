@@ -17,6 +17,7 @@ The directory lives as long as the server (serve_class.sh removes it) and keeps 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import logging
@@ -26,7 +27,7 @@ import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -150,26 +151,38 @@ def call(path: str, *args: Any, **kwargs: Any) -> Any:
     An exception raised by the function itself is raised here (the same type and message)."""
     shared = os.environ.get("KDVIZ_OFFLOAD_SHARED")
     if shared and fcntl is not None:
-        try:
-            return _shared(Path(shared), path, args, kwargs)
-        except OSError as e:  # an unwritable or vanished directory: compute as if there were none
-            log.warning("kdviz.runtime.offload: shared results unavailable (%s)", type(e).__name__)
-    return _compute(path, args, kwargs)
+        return _shared(Path(shared), path, args, kwargs)
+    with _slot() as slot:
+        return _compute(slot, path, args, kwargs)
 
 
-def _compute(path: str, args: tuple, kwargs: dict) -> Any:
+@contextlib.contextmanager
+def _slot() -> Iterator[dict]:
+    """{"helper": a helper of the pool, or None (offloading off, or none could start: computed here)}."""
+    slot: dict = {"helper": None}
     if enabled():
-        helper = None
         try:
-            helper = _pool.take()
+            slot["helper"] = _pool.take()
+        except Exception as e:  # noqa: BLE001 - (a helper that failed to start has given its place back)
+            log.warning("kdviz.runtime.offload: no helper (%s); computing in this process", e)
+    try:
+        yield slot
+    finally:
+        if slot["helper"] is not None:
+            _pool.give(slot["helper"])
+
+
+def _compute(slot: dict, path: str, args: tuple, kwargs: dict) -> Any:
+    helper = slot["helper"]
+    if helper is not None:
+        try:
             ok, value = helper.call(path, args, kwargs)
         except Exception as e:  # noqa: BLE001 - a broken helper must never break the page
             log.warning("kdviz.runtime.offload: helper failed (%s); computing %s in this process", e, path)
-            if helper is not None:  # (a helper that failed to start has given its slot back already)
-                helper.close()
-                _pool.give(None)
+            helper.close()
+            _pool.give(None)
+            slot["helper"] = None
         else:
-            _pool.give(helper)
             stats["offloaded"] += 1
             if ok:
                 return value
@@ -189,21 +202,38 @@ def _shared(directory: Path, path: str, args: tuple, kwargs: dict) -> Any:
     value = _load(file)
     if value is not _MISS:
         return value
-    directory.mkdir(parents=True, exist_ok=True)
-    with open(directory / f"{key}.lock", "ab") as lock:
+    # a helper first, then the result's lock: whoever holds a lock is computing, never waiting for a helper
+    with _slot() as slot:
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            lock = open(directory / f"{key}.lock", "ab")  # noqa: SIM115 - closed below
+        except OSError as e:  # an unwritable or vanished directory: computed as if there were none
+            log.warning("kdviz.runtime.offload: shared results unavailable (%s)", type(e).__name__)
+            return _compute(slot, path, args, kwargs)
+        value = _locked(lock, file, slot, path, args, kwargs)
+    _evict(directory)
+    return value
+
+
+def _locked(lock: IO[bytes], file: Path, slot: dict, path: str, args: tuple, kwargs: dict) -> Any:
+    """The result in `file`, or computed and written there, under `lock` (held by one process at a time)."""
+    with lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # another process computing it: wait for its file (the GIL is free)
         try:
             value = _load(file)
             if value is not _MISS:
                 return value
-            value = _compute(path, args, kwargs)  # the function's own exception: raised, nothing written
-            tmp = directory / f"{key}.{os.getpid()}.{threading.get_ident()}.tmp"
-            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-            os.replace(tmp, file)
-            stats["shared_written"] += 1
+            value = _compute(slot, path, args, kwargs)  # the function's own exception: raised, nothing written
+            tmp = file.with_name(f"{file.stem}.{os.getpid()}.{threading.get_ident()}.tmp")
+            try:
+                tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+                os.replace(tmp, file)
+                stats["shared_written"] += 1
+            except OSError as e:  # a full disk: this result is not shared, the page still gets it
+                tmp.unlink(missing_ok=True)
+                log.warning("kdviz.runtime.offload: result not shared (%s)", type(e).__name__)
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-    _evict(directory)
     return value
 
 
@@ -215,7 +245,8 @@ def _load(file: Path) -> Any:
     except Exception:  # noqa: BLE001 - a truncated or unreadable file: computed again and replaced
         file.unlink(missing_ok=True)
         return _MISS
-    os.utime(file)  # recently used: evicted last
+    with contextlib.suppress(OSError):
+        os.utime(file)  # recently used: evicted last
     stats["shared_loaded"] += 1
     return value
 
@@ -224,9 +255,10 @@ def _evict(directory: Path) -> None:
     files = []
     for f in directory.glob("*.pkl"):
         try:
-            files.append((f.stat().st_mtime, f.stat().st_size, f))
-        except FileNotFoundError:
-            pass
+            st = f.stat()
+        except FileNotFoundError:  # evicted by another process meanwhile
+            continue
+        files.append((st.st_mtime, st.st_size, f))
     total = sum(size for _, size, _ in files)
     for _, size, f in sorted(files):
         if total <= SHARED_MAX_BYTES:
