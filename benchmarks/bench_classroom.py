@@ -113,6 +113,9 @@ def main() -> None:
                     help="alongside each class size N, a class session of N more students (or --class-size) "
                          "following an instructor and voting: follow/reveal latency, votes counted")
     ap.add_argument("--class-size", type=int, default=None, help="students in the class session (default: N)")
+    ap.add_argument("--spread", type=int, default=0,
+                    help="each student moves the slider to depths of their own and changes the data to one of "
+                         "SPREAD new data sets (issue 18's simulation: 9); default: everyone walks the same clicks")
     ap.add_argument("--repeats", type=int, default=1,
                     help="runs per class size (new data and a new lesson seed each), then their pooled p95")
     args = ap.parse_args()
@@ -131,7 +134,8 @@ def main() -> None:
     rss = lambda: sum(lg.rss_mb(p) for p in pids)  # noqa: E731
     steps = lg.lesson(run_id)
     out = [f"bench_classroom {time.strftime('%Y-%m-%d %H:%M')}, {len(steps)} interactions per student, "
-           f"{args.processes} server process(es)"]
+           f"{args.processes} server process(es)"
+           + (f", each student's own depths and one of {args.spread} new data sets" if args.spread else "")]
     try:
         warm(port, steps + (csl.rehearsal(home) if args.class_session else []), pids, args.timeout)
         if pids:
@@ -144,7 +148,9 @@ def main() -> None:
             pooled: dict[str, list[float]] = {}
             for r in range(args.repeats):
                 c0, t0, g0 = cpu() if pids else 0.0, time.perf_counter(), time.process_time()
-                walk = lg.lesson(run_id, fresh=k * args.repeats + r + 1)  # data no earlier run has used
+                fresh = k * args.repeats + r + 1  # data no earlier run has used
+                walk = (lambda i, fresh=fresh: lg.lesson(run_id, fresh, student=i, spread=args.spread)) \
+                    if args.spread else lg.lesson(run_id, fresh=fresh)
                 if args.class_session:
                     # a new lesson seed whose answer seeds (seed … seed + 2) no earlier run has computed either
                     seed = 10 * (k * args.repeats + r + 1)

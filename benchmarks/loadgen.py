@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,18 +29,31 @@ ROOT = Path(__file__).resolve().parents[1]
 PLAYGROUND = "dataset=synthetic:curve&teacher=rf-depth&student=rf&methods=vanilla,crossfit,enhanced"
 
 
-def lesson(run_id: str | None = None, fresh: int = 0) -> list[tuple[str, str, str, str]]:
+CAPACITIES = (1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20)  # the Playground's depth slider
+
+
+def lesson(run_id: str | None = None, fresh: int = 0, *, student: int = 0,
+           spread: int = 0) -> list[tuple[str, str, str, str]]:
     """The class's walk. `fresh` seeds the two data changes, so each class asks for data nobody has yet
-    (the teacher fits of a new data setting are computed while the class waits)."""
+    (the teacher fits of a new data setting are computed while the class waits). With `spread` > 0 each
+    student moves the slider to three depths of their own (drawn from `fresh` and `student`) and changes the
+    data to one of `spread` new data sets, shared by the students with the same `student % spread`."""
+    caps, seed = (8, 16, 2), fresh
+    if spread:
+        import random
+
+        caps = tuple(random.Random(f"{fresh}-{student}").sample(CAPACITIES, 3))
+        seed = 1000 * fresh + student % spread
+    last = caps[-1]
     steps = [
         ("Home", "", "", "what does a student learn"),
         ("shared Playground link", "Playground", f"{PLAYGROUND}&capacity=4&label_noise=0.2&n=1000", "Playground"),
-        ("capacity slider", "Playground", f"{PLAYGROUND}&capacity=8&label_noise=0.2&n=1000", "Teacher p"),
-        ("capacity slider", "Playground", f"{PLAYGROUND}&capacity=16&label_noise=0.2&n=1000", "Teacher p"),
-        ("capacity slider", "Playground", f"{PLAYGROUND}&capacity=2&label_noise=0.2&n=1000", "Teacher p"),
-        ("data change", "Playground", f"{PLAYGROUND}&capacity=2&label_noise=0.3&n=1000&seed={fresh}",
+        *(("capacity slider", "Playground", f"{PLAYGROUND}&capacity={c}&label_noise=0.2&n=1000", "Teacher p")
+          for c in caps),
+        ("data change", "Playground", f"{PLAYGROUND}&capacity={last}&label_noise=0.3&n=1000&seed={seed}",
          "label noise 30%"),
-        ("data change", "Playground", f"{PLAYGROUND}&capacity=2&label_noise=0.3&n=1200&seed={fresh}", "n = 1200"),
+        ("data change", "Playground", f"{PLAYGROUND}&capacity={last}&label_noise=0.3&n=1200&seed={seed}",
+         "n = 1200"),
     ]
     if run_id:
         steps.append(("finished-run link", "Sweep", f"run={run_id}", "Sweep"))
@@ -128,12 +141,12 @@ async def student(port: int, steps: list[tuple[str, str, str, str]], timeout: fl
     return out
 
 
-async def classroom(port: int, n: int, steps: list[tuple[str, str, str, str]], *, stagger: float = 0.05,
-                    timeout: float = 120.0) -> list[list[Outcome]]:
-    """`n` students at once (bounded: each walks `steps` once and stops)."""
+async def classroom(port: int, n: int, steps: list[tuple[str, str, str, str]] | Callable[[int], list], *,
+                    stagger: float = 0.05, timeout: float = 120.0) -> list[list[Outcome]]:
+    """`n` students at once (bounded: each walks `steps` once and stops; `steps(i)`: student i's own walk)."""
     async def one(i: int) -> list[Outcome]:
         await asyncio.sleep(i * stagger)
-        return await student(port, steps, timeout, route=f"student{i:03d}")
+        return await student(port, steps(i) if callable(steps) else steps, timeout, route=f"student{i:03d}")
 
     return list(await asyncio.gather(*(one(i) for i in range(n))))
 

@@ -32,6 +32,10 @@ CONFIGS = {
                             student="mlp", student_options={"epochs": 5, "width": 8},
                             methods=("vanilla", "enhanced"), folds=2, repeats=1, c=1.0, seed=2),
 }
+#: relative tolerance: float64 (scikit-learn, numpy) reproduces to rounding; a torch student computes in float32 with
+#: kernels chosen by the CPU (AVX2 or AVX-512), which moved these numbers by up to 1.6e-8 (measured on an AVX-512
+#: machine against the pinned values), so 1e-6 there: far below any difference the refactors could make
+REL = {"gmm-mlp-student": 1e-6}
 PLAYGROUND = dict(dataset="synthetic:gmm", n=400, capacity=2, methods=("no_kd", "vanilla", "crossfit",
                                                                        "corrected", "enhanced"),
                   folds=3, resolution=30, seed=4)
@@ -53,7 +57,7 @@ def test_same_numbers_as_before(name):
             if exp[m] is None:
                 assert np.isnan(got), (name, row.method, cap, m)
             else:
-                assert got == pytest.approx(exp[m], rel=1e-9, abs=1e-12), (name, row.method, cap, m)
+                assert got == pytest.approx(exp[m], rel=REL.get(name, 1e-9), abs=1e-12), (name, row.method, cap, m)
 
 
 def test_playground_same_numbers_as_before():
