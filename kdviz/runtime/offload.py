@@ -80,16 +80,23 @@ class _Helper:
 
 
 class _Pool:
+    """At most `size` helpers; a call made under `first()` takes the next free one before the others waiting."""
+
     def __init__(self, size: int) -> None:
         self.size = size
         self.idle: list[_Helper] = []
         self.started = 0
+        self.firsts = 0  # `first()` calls waiting for a helper
         self.cond = threading.Condition()
 
-    def take(self) -> _Helper:
+    def take(self, first: bool = False) -> _Helper:
         with self.cond:
-            while not self.idle and self.started >= self.size:
-                self.cond.wait()
+            self.firsts += first
+            try:
+                while (not self.idle and self.started >= self.size) or (self.firsts and not first):
+                    self.cond.wait()
+            finally:
+                self.firsts -= first
             if self.idle:
                 return self.idle.pop()
             self.started += 1
@@ -98,7 +105,7 @@ class _Pool:
         except Exception:
             with self.cond:
                 self.started -= 1
-                self.cond.notify()
+                self.cond.notify_all()
             raise
 
     def give(self, helper: _Helper | None) -> None:
@@ -107,7 +114,22 @@ class _Pool:
                 self.started -= 1
             else:
                 self.idle.append(helper)
-            self.cond.notify()
+            self.cond.notify_all()
+
+
+_local = threading.local()
+
+
+@contextlib.contextmanager
+def first() -> Iterator[None]:
+    """Calls this thread makes inside take the next free helper before calls waiting outside (what a whole class
+    waits for goes before what one student waits for)."""
+    before = getattr(_local, "first", False)
+    _local.first = True
+    try:
+        yield
+    finally:
+        _local.first = before
 
 
 _pool = _Pool(max(1, os.cpu_count() or 1))
@@ -162,7 +184,7 @@ def _slot() -> Iterator[dict]:
     slot: dict = {"helper": None}
     if enabled():
         try:
-            slot["helper"] = _pool.take()
+            slot["helper"] = _pool.take(getattr(_local, "first", False))
         except Exception as e:  # noqa: BLE001 - (a helper that failed to start has given its place back)
             log.warning("kdviz.runtime.offload: no helper (%s); computing in this process", e)
     try:

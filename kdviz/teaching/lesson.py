@@ -286,15 +286,16 @@ def prepare(seed: int = 0, step: int = 0) -> bool:
         _PREPARED.add((seed, step))
 
     def run() -> None:
-        for revealed in (False, True):  # what the class sees on arriving first, then the students and answers
-            for i in range(step, min(step + 2, len(STEPS))):
-                try:
-                    step_figure(i, seed, revealed)
-                    chart_caption(i, seed, revealed)
-                    if revealed:
-                        outcome(i, seed)
-                except Exception:  # noqa: BLE001 — ahead of time only; the page computes (and reports) it again
-                    pass
+        with offload.first():  # thirty students wait for this: it goes before single students' new settings
+            for revealed in (False, True):  # what the class sees on arriving first, then the students and answers
+                for i in range(step, min(step + 2, len(STEPS))):
+                    try:
+                        step_figure(i, seed, revealed)
+                        chart_caption(i, seed, revealed)
+                        if revealed:
+                            outcome(i, seed)
+                    except Exception:  # noqa: BLE001 — ahead of time only; the page computes (and reports) it again
+                        pass
 
     threading.Thread(target=run, name=f"kdviz-lesson-prepare-{seed}-{step}", daemon=True).start()
     return True
