@@ -3,6 +3,7 @@ helper that cannot work falls back to computing here."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import subprocess
@@ -162,6 +163,33 @@ def test_a_lock_holder_never_waits_for_a_helper(tmp_path, monkeypatch):
         first.join(60)
         second.join(60)
         assert out == {"outer": 20, "inner": 2}
+    finally:
+        for h in pool.idle:
+            h.close()
+
+
+def test_a_class_computation_takes_the_next_helper_first(monkeypatch):
+    """One helper, busy; a single student's call queues, then a class's call (under `first()`): the class's
+    call gets the helper next."""
+    monkeypatch.delenv("KDVIZ_OFFLOAD_SHARED", raising=False)
+    pool = offload._Pool(1)
+    monkeypatch.setattr(offload, "_pool", pool)
+    done: list[str] = []
+
+    def run(name: str, seconds: float, first: bool) -> None:
+        with offload.first() if first else contextlib.nullcontext():
+            offload.call("time:sleep", seconds)
+        done.append(name)
+
+    threads = [threading.Thread(target=run, args=args, daemon=True)
+               for args in (("busy", 2.0, False), ("student", 0.2, False), ("class", 0.2, True))]
+    try:
+        for t in threads:
+            t.start()
+            time.sleep(0.3)  # each queues while the helper is busy
+        for t in threads:
+            t.join(60)
+        assert done == ["busy", "class", "student"]
     finally:
         for h in pool.idle:
             h.close()
