@@ -90,7 +90,6 @@ def warm(port: int, steps, pids: list[int], timeout: float) -> None:
 async def walk_with_class(port: int, home: Path, n: int, class_size: int, steps, timeout: float, seed: int = 0):
     """N students walking the lesson while a class of `class_size` follows an instructor and votes (issue 18).
     Also says how many of the instructor's steps began while the walk was still running."""
-    print("WALKSTART", time.time(), file=sys.stderr, flush=True)
     async def walk():
         out = await lg.classroom(port, n, steps, timeout=timeout)
         return out, time.monotonic()
