@@ -100,8 +100,21 @@ class _Pool:
             if self.idle:
                 return self.idle.pop()
             self.started += 1
+        return self._start()
+
+    def fill(self, modules: tuple[str, ...]) -> None:
+        """Start helpers (each importing `modules`) until there are `size`; they wait idle for calls."""
+        while True:
+            with self.cond:
+                if self.started >= self.size:
+                    return
+                self.started += 1
+            self.give(self._start(modules))
+
+    def _start(self, modules: tuple[str, ...] = ()) -> _Helper:
+        """A new helper for a place already counted in `started` (given back if it cannot start)."""
         try:
-            return _Helper()
+            return _Helper(modules)
         except Exception:
             with self.cond:
                 self.started -= 1
@@ -147,17 +160,8 @@ def prestart(*modules: str) -> None:
     _prestarted.set()
 
     def run() -> None:
-        while True:
-            with _pool.cond:
-                if _pool.started >= _pool.size:
-                    return
-                _pool.started += 1
-            try:
-                helper = _Helper(modules)
-            except Exception:  # noqa: BLE001 - started on demand later (and computed here if that fails too)
-                _pool.give(None)
-                return
-            _pool.give(helper)
+        with contextlib.suppress(Exception):  # a helper that cannot start: started on demand (or computed here)
+            _pool.fill(modules)
 
     threading.Thread(target=run, name="kdviz-offload-prestart", daemon=True).start()
 
